@@ -1,0 +1,515 @@
+"""Differential test: one seeded random command sequence, run on the real
+redis-server and on the target side by side, every reply compared.
+
+The [redis] run compares redis with redis: it validates the generator and the
+normalisation (it must never report a difference). The [replikv] run is the
+real check.
+
+Environment:
+  DIFF_SEED      seed (default: random, printed on failure)
+  DIFF_COMMANDS  number of commands (default 20000)
+  DIFF_BATCH     commands pipelined per round trip (default 64)
+
+Only legitimately non-deterministic replies are normalised: TTL-like values
+(within a tolerance, since the two servers run the command a few ms apart),
+RANDOMKEY (nil or not), SCAN (iterated to the end; the set of keys is
+compared), KEYS order. DEBUG DIGEST is compared every DIGEST_EVERY commands and
+at the end. Relative TTLs are at least a day and absolute ones are in the
+past or far in the future, so no key expires while the run lasts.
+"""
+
+import os
+import random
+import time
+
+import pytest
+
+from harness import RespClient, RespError, encode_command
+
+DIGEST_EVERY = 500
+TTL_TOLERANCE_S = 2
+PTTL_TOLERANCE_MS = 2000
+MAX_SCAN_CALLS = 10000
+
+KEYS = [b"k1", b"k2", b"k3", b"k4", b"k5", b"n1", b"n2", b"f1",
+        b"bin\x00\r\nkey", b"", b"long:" + b"x" * 40]
+INT_VALUES = [b"0", b"1", b"-1", b"42", b"9223372036854775807",
+              b"-9223372036854775808", b"9223372036854775806", b"010", b"+5",
+              b" 5", b"10000", b"-0", b"18446744073709551616"]
+FLOAT_VALUES = [b"1.5", b"10.5", b"3.0e3", b"-0.1", b"1e308", b"-1e308",
+                b"inf", b"-inf", b"nan", b".5", b"1.", b"0x10", b"1e", b"0.1",
+                b"5.0e-1", b"1.23456789012345678"]
+JUNK = [b"abc", b"", b"1.5", b" 1", b"1x", b"99999999999999999999"]
+PATTERNS = [b"*", b"k*", b"?1", b"[kn]1", b"[^k]*", b"*\x00*", b"long:*",
+            b"nomatch", b"k[1-3]", b"\\k1", b"*1*"]
+TTL_COMMANDS = {b"TTL": TTL_TOLERANCE_S, b"EXPIRETIME": TTL_TOLERANCE_S,
+                b"PTTL": PTTL_TOLERANCE_MS, b"PEXPIRETIME": PTTL_TOLERANCE_MS}
+
+
+class Generator:
+    """Produces commands (lists of bytes). Deterministic for a seed, apart
+    from absolute times, which are offsets from the start time."""
+
+    def __init__(self, seed):
+        self.rnd = random.Random(seed)
+        self.now_s = int(time.time())
+        table = [
+            (8, self.get), (10, self.set), (2, self.setnx), (2, self.setex),
+            (2, self.getset), (2, self.getdel), (3, self.getex),
+            (3, self.mget), (3, self.mset), (2, self.msetnx),
+            (5, self.incr), (4, self.incrby), (4, self.incrbyfloat),
+            (4, self.append), (3, self.strlen), (3, self.getrange),
+            (3, self.setrange), (3, self.del_), (3, self.exists),
+            (2, self.type_), (2, self.rename), (1, self.randomkey),
+            (2, self.dbsize), (2, self.keys_cmd), (1, self.scan), (2, self.select),
+            (1, self.swapdb), (2, self.move), (3, self.object_encoding),
+            (2, self.digest_value), (6, self.expire), (4, self.ttl),
+            (2, self.persist), (0.15, self.flush), (1, self.echo),
+        ]
+        self.funcs = [f for _, f in table]
+        self.weights = [w for w, _ in table]
+
+    def next(self):
+        cmd = self.rnd.choices(self.funcs, self.weights)[0]()
+        return self.mutate(cmd)
+
+    # ---- helpers
+    def key(self):
+        return self.rnd.choice(KEYS)
+
+    def key_list(self, lo, hi):
+        return [self.key() for _ in range(self.rnd.randint(lo, hi))]
+
+    def value(self):
+        r = self.rnd.random()
+        if r < 0.3:
+            return self.rnd.choice(INT_VALUES)
+        if r < 0.4:
+            return str(self.rnd.randint(-10**6, 10**6)).encode()
+        if r < 0.55:
+            return self.rnd.choice(FLOAT_VALUES)
+        if r < 0.65:
+            return self.rnd.choice([b"a" * 44, b"a" * 45, b"b" * 20])
+        if r < 0.75:
+            return bytes(self.rnd.randrange(256)
+                         for _ in range(self.rnd.randint(0, 20)))
+        if r < 0.77:
+            return b"z" * self.rnd.randint(100, 2000)
+        return bytes(self.rnd.choice(b"abcxyz") for _ in
+                     range(self.rnd.randint(0, 10)))
+
+    def int_arg(self, lo=-100, hi=100):
+        r = self.rnd.random()
+        if r < 0.8:
+            return str(self.rnd.randint(lo, hi)).encode()
+        if r < 0.9:
+            return self.rnd.choice(INT_VALUES)
+        return self.rnd.choice(JUNK)
+
+    def rel_seconds(self):
+        """Relative TTL: none expires during the run, or non-positive."""
+        r = self.rnd.random()
+        if r < 0.8:
+            return str(self.rnd.randint(86400, 10**8)).encode()
+        if r < 0.9:
+            return self.rnd.choice([b"0", b"-1", b"-100"])
+        return self.rnd.choice([b"9223372036854775807", b"9223372036854775",
+                                b"-9223372036854775808"] + JUNK)
+
+    def rel_ms(self):
+        r = self.rnd.random()
+        if r < 0.8:
+            return str(self.rnd.randint(86400 * 1000, 10**11)).encode()
+        if r < 0.9:
+            return self.rnd.choice([b"0", b"-1"])
+        return self.rnd.choice([b"9223372036854775807"] + JUNK)
+
+    def abs_seconds(self):
+        r = self.rnd.random()
+        if r < 0.75:
+            return str(self.now_s + self.rnd.randint(86400, 10**8)).encode()
+        if r < 0.9:
+            return self.rnd.choice([b"1", b"0", str(self.now_s - 1000).encode()])
+        return self.rnd.choice([b"9223372036854775807", b"9223372036854775"] +
+                               JUNK)
+
+    def abs_ms(self):
+        r = self.rnd.random()
+        if r < 0.75:
+            return str((self.now_s + self.rnd.randint(86400, 10**8)) * 1000 +
+                       self.rnd.randint(0, 999)).encode()
+        if r < 0.9:
+            return self.rnd.choice([b"1", str(self.now_s * 1000 - 5000).encode()])
+        return self.rnd.choice([b"9223372036854775807"] + JUNK)
+
+    def ttl_option(self):
+        kind = self.rnd.choice([b"EX", b"PX", b"EXAT", b"PXAT"])
+        value = {b"EX": self.rel_seconds, b"PX": self.rel_ms,
+                 b"EXAT": self.abs_seconds, b"PXAT": self.abs_ms}[kind]()
+        return [kind, value]
+
+    def mutate(self, cmd):
+        """Occasionally break a command: wrong arity or an extra argument."""
+        r = self.rnd.random()
+        if r < 0.02 and len(cmd) > 1:
+            return cmd[:-1]
+        if r < 0.04:
+            return cmd + [self.rnd.choice([b"foo", b"1", b"NX", b"EX"])]
+        return cmd
+
+    # ---- strings
+    def get(self):
+        return [b"GET", self.key()]
+
+    def set(self):
+        # Options are built as groups and shuffled, so a time value stays
+        # after its option; two groups of one kind make an invalid mix.
+        groups = []
+        if self.rnd.random() < 0.3:
+            groups.append([self.rnd.choice([b"NX", b"XX"])])
+        if self.rnd.random() < 0.3:
+            groups.append(self.ttl_option())
+        elif self.rnd.random() < 0.1:
+            groups.append([b"KEEPTTL"])
+        if self.rnd.random() < 0.2:
+            groups.append([b"GET"])
+        if self.rnd.random() < 0.05:
+            groups.append(self.rnd.choice([[b"NX"], [b"XX"], [b"KEEPTTL"],
+                                           [b"GET"], [b"EX"]]))
+            if self.rnd.random() < 0.5:
+                groups.append(self.ttl_option())
+        self.rnd.shuffle(groups)
+        return [b"SET", self.key(), self.value()] + [a for g in groups for a in g]
+
+    def setnx(self):
+        return [b"SETNX", self.key(), self.value()]
+
+    def setex(self):
+        if self.rnd.random() < 0.5:
+            return [b"SETEX", self.key(), self.rel_seconds(), self.value()]
+        return [b"PSETEX", self.key(), self.rel_ms(), self.value()]
+
+    def getset(self):
+        return [b"GETSET", self.key(), self.value()]
+
+    def getdel(self):
+        return [b"GETDEL", self.key()]
+
+    def getex(self):
+        cmd = [b"GETEX", self.key()]
+        r = self.rnd.random()
+        if r < 0.5:
+            cmd += self.ttl_option()
+        elif r < 0.7:
+            cmd.append(b"PERSIST")
+        elif r < 0.75:
+            cmd += [b"PERSIST"] + self.ttl_option()
+        return cmd
+
+    def mget(self):
+        return [b"MGET"] + self.key_list(1, 5)
+
+    def mset(self):
+        cmd = [b"MSET"]
+        for k in self.key_list(1, 4):
+            cmd += [k, self.value()]
+        return cmd
+
+    def msetnx(self):
+        cmd = [b"MSETNX"]
+        for k in self.key_list(1, 3):
+            cmd += [k, self.value()]
+        return cmd
+
+    def incr(self):
+        return [self.rnd.choice([b"INCR", b"DECR"]), self.key()]
+
+    def incrby(self):
+        by = self.int_arg(-1000, 1000)
+        if self.rnd.random() < 0.1:
+            by = self.rnd.choice([b"9223372036854775807", b"-9223372036854775808"])
+        return [self.rnd.choice([b"INCRBY", b"DECRBY"]), self.key(), by]
+
+    def incrbyfloat(self):
+        if self.rnd.random() < 0.6:
+            by = str(round(self.rnd.uniform(-100, 100), self.rnd.randint(0, 4)))
+            return [b"INCRBYFLOAT", self.key(), by.encode()]
+        return [b"INCRBYFLOAT", self.key(), self.rnd.choice(FLOAT_VALUES + JUNK)]
+
+    def append(self):
+        return [b"APPEND", self.key(), self.value()[:50]]
+
+    def strlen(self):
+        return [b"STRLEN", self.key()]
+
+    def getrange(self):
+        return [self.rnd.choice([b"GETRANGE", b"SUBSTR"]), self.key(),
+                self.int_arg(-60, 60), self.int_arg(-60, 60)]
+
+    def setrange(self):
+        offset = self.int_arg(0, 100)
+        if self.rnd.random() < 0.05:
+            offset = self.rnd.choice([b"-1", b"536870912"])
+        return [b"SETRANGE", self.key(), offset, self.value()[:30]]
+
+    # ---- keys
+    def del_(self):
+        return [self.rnd.choice([b"DEL", b"UNLINK"])] + self.key_list(1, 3)
+
+    def exists(self):
+        return [b"EXISTS"] + self.key_list(1, 4)
+
+    def type_(self):
+        return [b"TYPE", self.key()]
+
+    def rename(self):
+        return [self.rnd.choice([b"RENAME", b"RENAMENX"]), self.key(), self.key()]
+
+    def randomkey(self):
+        return [b"RANDOMKEY"]
+
+    def dbsize(self):
+        return [b"DBSIZE"]
+
+    def keys_cmd(self):
+        return [b"KEYS", self.rnd.choice(PATTERNS)]
+
+    def scan(self):
+        cmd = [b"SCAN", b"0"]
+        if self.rnd.random() < 0.5:
+            cmd += [b"MATCH", self.rnd.choice(PATTERNS)]
+        if self.rnd.random() < 0.5:
+            cmd += [b"COUNT", self.rnd.choice([b"1", b"3", b"10", b"0", b"abc"])]
+        if self.rnd.random() < 0.3:
+            cmd += [b"TYPE", self.rnd.choice([b"string", b"list", b"foo"])]
+        if self.rnd.random() < 0.05:
+            cmd[1] = self.rnd.choice([b"abc", b"18446744073709551616"])
+        return cmd
+
+    def select(self):
+        return [b"SELECT", self.rnd.choice([b"0", b"0", b"1", b"2", b"16",
+                                            b"-1", b"x"])]
+
+    def swapdb(self):
+        return [b"SWAPDB", self.rnd.choice([b"0", b"1", b"2", b"16", b"x"]),
+                self.rnd.choice([b"0", b"1", b"2", b"x"])]
+
+    def move(self):
+        return [b"MOVE", self.key(), self.rnd.choice([b"0", b"1", b"2", b"16",
+                                                      b"x"])]
+
+    def object_encoding(self):
+        if self.rnd.random() < 0.1:
+            return [b"OBJECT", b"FREQ", self.key()]
+        return [b"OBJECT", b"ENCODING", self.key()]
+
+    def digest_value(self):
+        return [b"DEBUG", b"DIGEST-VALUE"] + self.key_list(1, 3)
+
+    def flush(self):
+        return [self.rnd.choice([b"FLUSHDB", b"FLUSHDB", b"FLUSHALL"])]
+
+    def echo(self):
+        return [self.rnd.choice([b"ECHO", b"PING"]), self.value()[:20]]
+
+    # ---- expiry
+    def expire(self):
+        name = self.rnd.choice([b"EXPIRE", b"PEXPIRE", b"EXPIREAT", b"PEXPIREAT"])
+        when = {b"EXPIRE": self.rel_seconds, b"PEXPIRE": self.rel_ms,
+                b"EXPIREAT": self.abs_seconds, b"PEXPIREAT": self.abs_ms}[name]()
+        cmd = [name, self.key(), when]
+        r = self.rnd.random()
+        if r < 0.4:
+            cmd.append(self.rnd.choice([b"NX", b"XX", b"GT", b"LT"]))
+        elif r < 0.45:
+            cmd += self.rnd.sample([b"NX", b"XX", b"GT", b"LT", b"foo"], 2)
+        return cmd
+
+    def ttl(self):
+        return [self.rnd.choice(list(TTL_COMMANDS)), self.key()]
+
+    def persist(self):
+        return [b"PERSIST", self.key()]
+
+
+# --------------------------------------------------------------- running
+
+
+def run_batch(conn, cmds):
+    conn.send(b"".join(encode_command(*c) for c in cmds))
+    return [conn.read_reply() for _ in cmds]
+
+
+def run_scan(conn, cmd):
+    """Iterates SCAN to the end; returns the sorted distinct keys or the
+    first error reply."""
+    seen = set()
+    args = list(cmd)
+    for _ in range(MAX_SCAN_CALLS):
+        reply = conn.command(*args)
+        if isinstance(reply, RespError):
+            return reply
+        cursor, keys = reply
+        seen.update(keys)
+        if cursor == b"0":
+            return ("scan-keys", sorted(seen))
+        args[1] = cursor
+    raise AssertionError(f"SCAN did not finish in {MAX_SCAN_CALLS} calls")
+
+
+def normalise(cmd, reply):
+    name = cmd[0].upper()
+    if name == b"KEYS" and isinstance(reply, list):
+        return sorted(reply)
+    if name == b"RANDOMKEY" and isinstance(reply, bytes):
+        return "<some key>"
+    return reply
+
+
+def same(cmd, a, b):
+    name = cmd[0].upper()
+    if name in TTL_COMMANDS and isinstance(a, int) and isinstance(b, int):
+        if a < 0 or b < 0:
+            return a == b
+        return abs(a - b) <= TTL_COMMANDS[name]
+    return normalise(cmd, a) == normalise(cmd, b)
+
+
+class Divergence(AssertionError):
+    pass
+
+
+def dump_state(conn, max_keys=40):
+    """Keys, encodings and PTTLs of dbs 0-2 (what the generator uses), for
+    the failure message. Uses a second connection to leave SELECT alone."""
+    lines = []
+    host, port = conn.sock.getpeername()[:2]
+    with RespClient(host, port, 10) as c:
+        for db in range(3):
+            c.command(b"SELECT", str(db))
+            keys = c.command(b"KEYS", b"*")
+            if not isinstance(keys, list):
+                lines.append(f"    db{db}: {keys!r}")
+                continue
+            entries = []
+            for k in sorted(keys)[:max_keys]:
+                entries.append((k, c.command(b"GETRANGE", k, b"0", b"24"),
+                                c.command(b"PTTL", k)))
+            lines.append(f"    db{db} ({len(keys)} keys): {entries!r}")
+    return "\n".join(lines)
+
+
+def describe(seed, index, cmd, a, b, history, log_path, conns=None):
+    lines = [
+        f"replies differ at command #{index} (seed {seed}; rerun with "
+        f"DIFF_SEED={seed}; full command log: {log_path})",
+        f"  command : {cmd!r}",
+        f"  redis   : {a!r}",
+        f"  target  : {b!r}",
+        "  previous commands:",
+    ]
+    lines += [f"    #{i}: {c!r}" for i, c in history[-15:]]
+    if conns is not None:
+        lines += ["  redis state:", dump_state(conns[0]),
+                  "  target state:", dump_state(conns[1])]
+    return "\n".join(lines)
+
+
+def compare_digests(oracle, target, seed, index, log_path):
+    da = oracle.command(b"DEBUG", b"DIGEST")
+    db = target.command(b"DEBUG", b"DIGEST")
+    if da != db:
+        raise Divergence(
+            f"DEBUG DIGEST differs after command #{index} (seed {seed}, rerun "
+            f"with DIFF_SEED={seed}; log {log_path}): redis {da!r}, target "
+            f"{db!r}. The difference arose after the previous digest check "
+            f"({DIGEST_EVERY} commands earlier) without a differing reply.\n"
+            f"  redis state:\n{dump_state(oracle)}\n"
+            f"  target state:\n{dump_state(target)}")
+
+
+def run_differential(oracle, target, seed, total, batch, log_path):
+    gen = Generator(seed)
+    history = []
+    done = 0
+    next_digest = DIGEST_EVERY
+    with open(log_path, "w") as log:
+        while done < total:
+            cmds = []
+            scan_cmd = None
+            while len(cmds) < batch and done + len(cmds) < total:
+                c = gen.next()
+                if c[0] == b"SCAN":
+                    scan_cmd = c
+                    break
+                cmds.append(c)
+            for c in cmds:
+                log.write(repr(c) + "\n")
+            ra = run_batch(oracle, cmds) if cmds else []
+            rb = run_batch(target, cmds) if cmds else []
+            for i, (c, a, b) in enumerate(zip(cmds, ra, rb)):
+                index = done + i
+                if not same(c, a, b):
+                    raise Divergence(describe(seed, index, c, a, b, history,
+                                              log_path, (oracle, target)))
+                history.append((index, c))
+            done += len(cmds)
+            if scan_cmd is not None and done < total:
+                log.write(repr(scan_cmd) + "\n")
+                a = run_scan(oracle, scan_cmd)
+                b = run_scan(target, scan_cmd)
+                if a != b:
+                    raise Divergence(describe(seed, done, scan_cmd, a, b,
+                                              history, log_path,
+                                              (oracle, target)))
+                history.append((done, scan_cmd))
+                done += 1
+            del history[:-50]
+            if done >= next_digest:
+                compare_digests(oracle, target, seed, done, log_path)
+                next_digest += DIGEST_EVERY
+    compare_digests(oracle, target, seed, done, log_path)
+    return done
+
+
+def _env_int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+@pytest.mark.slow
+def test_random_commands_match_the_oracle(server_factory, oracle_factory,
+                                          tmp_path):
+    seed = _env_int("DIFF_SEED", random.SystemRandom().randrange(1 << 32))
+    total = _env_int("DIFF_COMMANDS", 20000)
+    batch = max(1, _env_int("DIFF_BATCH", 64))
+    oracle_srv = oracle_factory()
+    target_srv = server_factory()
+    log_path = tmp_path / "commands.log"
+    with oracle_srv.raw(timeout_s=60) as a, target_srv.raw(timeout_s=60) as b:
+        print(f"differential: seed={seed} commands={total} log={log_path}")
+        ran = run_differential(a, b, seed, total, batch, log_path)
+        assert ran == total
+        # The run really exercised the keyspace.
+        assert a.command(b"DEBUG", b"DIGEST") == b.command(b"DEBUG", b"DIGEST")
+
+
+def test_generator_is_deterministic_for_a_seed():
+    g1, g2 = Generator(1234), Generator(1234)
+    assert [g1.next() for _ in range(500)] == [g2.next() for _ in range(500)]
+    g3 = Generator(99)
+    assert [g3.next() for _ in range(50)] != [Generator(1234).next()
+                                              for _ in range(50)]
+
+
+def test_normalisation_rules():
+    assert same([b"TTL", b"k"], 100, 101)
+    assert not same([b"TTL", b"k"], 100, 110)
+    assert not same([b"TTL", b"k"], -1, 5)
+    assert not same([b"PTTL", b"k"], -2, -1)
+    assert same([b"PTTL", b"k"], 100000, 99000)
+    assert same([b"KEYS", b"*"], [b"a", b"b"], [b"b", b"a"])
+    assert same([b"RANDOMKEY"], b"a", b"b")
+    assert not same([b"RANDOMKEY"], b"a", None)
+    assert not same([b"GET", b"k"], b"1", b"2")
+    assert not same([b"GET", b"k"], RespError("ERR x"), RespError("ERR y"))

@@ -1,0 +1,397 @@
+#include "persistence/rdb_encoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "persistence/crc64.h"
+#include "persistence/file.h"
+#include "persistence/intset.h"
+#include "persistence/listpack.h"
+#include "persistence/lzf_string.h"
+#include "persistence/rdb_format.h"
+
+#define RDB_TRY(expr)              \
+  do {                             \
+    Status rdb_try_s = (expr);     \
+    if (!rdb_try_s.ok()) return rdb_try_s; \
+  } while (0)
+
+namespace replikv::persistence {
+namespace {
+
+constexpr size_t kBufferSize = 64 * 1024;
+// Redis never lets a listpack grow past 1 GiB (lpSafeToAdd); a value that
+// would need a bigger one is written in its plain encoding instead.
+constexpr size_t kListpackSafetySize = size_t{1} << 30;
+// Quicklist node byte caps for list-max-listpack-size -1..-5, and the cap
+// that applies to count-limited nodes.
+constexpr size_t kNodeSizeLevels[] = {4096, 8192, 16384, 32768, 65536};
+constexpr size_t kNodeSafetyLimit = 8192;
+constexpr size_t kListpackOverhead = 7;  // header + end byte
+
+void PutLe(char* out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+// Whether a quicklist node of `count` entries and `bytes` bytes may take one
+// more entry making it `new_bytes`, per list-max-listpack-size `fill`.
+bool NodeAllows(int fill, size_t new_bytes, size_t count) {
+  if (fill < 0) return new_bytes <= kNodeSizeLevels[std::min(-fill, 5) - 1];
+  return new_bytes <= kNodeSafetyLimit && count < static_cast<size_t>(std::min(fill, 1 << 15));
+}
+
+}  // namespace
+
+Status FileSink::Append(const char* data, size_t n) {
+  return file_->Append(std::string_view(data, n));
+}
+
+std::string ZsetListpackScore(double score) {
+  if (std::isinf(score)) return score > 0 ? "inf" : "-inf";
+  // Within +-2^52 every integral double converts exactly; -0.0 becomes "0"
+  // as in Redis 7.0.
+  if (score > -4503599627370495.0 && score < 4503599627370496.0 &&
+      score == static_cast<double>(static_cast<long long>(score))) {
+    return std::to_string(static_cast<long long>(score));
+  }
+  char buf[64];
+  int n = std::snprintf(buf, sizeof(buf), "%.17g", score);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+RdbEncoder::RdbEncoder(RdbSink* sink, RdbEncoderOptions options)
+    : sink_(sink), options_(options) {
+  buf_.reserve(kBufferSize);
+}
+
+Status RdbEncoder::Flush() {
+  if (!error_.ok()) return error_;
+  if (buf_.empty()) return Status::OK();
+  crc_ = Crc64(crc_, buf_.data(), buf_.size());
+  error_ = sink_->Append(buf_.data(), buf_.size());
+  buf_.clear();
+  return error_;
+}
+
+Status RdbEncoder::WriteRaw(const void* data, size_t n) {
+  if (!error_.ok()) return error_;
+  bytes_written_ += n;
+  if (buf_.size() + n > kBufferSize) RDB_TRY(Flush());
+  if (n >= kBufferSize) {
+    // Big strings go straight through rather than via the buffer.
+    crc_ = Crc64(crc_, data, n);
+    error_ = sink_->Append(static_cast<const char*>(data), n);
+    return error_;
+  }
+  buf_.append(static_cast<const char*>(data), n);
+  return Status::OK();
+}
+
+Status RdbEncoder::WriteHeader() {
+  char header[16];
+  int n = std::snprintf(header, sizeof(header), "%s%04d", kRdbMagic.data(), kRdbVersion);
+  return WriteRaw(header, static_cast<size_t>(n));
+}
+
+Status RdbEncoder::WriteType(uint8_t type) { return WriteRaw(&type, 1); }
+
+Status RdbEncoder::WriteLength(uint64_t len) {
+  char b[9];
+  if (len < (1 << 6)) {
+    b[0] = static_cast<char>(len);
+    return WriteRaw(b, 1);
+  }
+  if (len < (1 << 14)) {
+    b[0] = static_cast<char>(0x40 | (len >> 8));
+    b[1] = static_cast<char>(len & 0xff);
+    return WriteRaw(b, 2);
+  }
+  // The 32- and 64-bit forms are big-endian, unlike the rest of the file.
+  int width = len <= UINT32_MAX ? 4 : 8;
+  b[0] = static_cast<char>(width == 4 ? kRdbLen32Bit : kRdbLen64Bit);
+  for (int i = 0; i < width; ++i) b[1 + i] = static_cast<char>((len >> (8 * (width - 1 - i))) & 0xff);
+  return WriteRaw(b, 1 + width);
+}
+
+Status RdbEncoder::WriteString(std::string_view s) {
+  // Integer forms first: only the canonical text of a 32-bit value, so that
+  // reading it back as decimal gives the same bytes.
+  int64_t v;
+  if (s.size() <= 11 && IsCanonicalInt64(s, &v) && v >= INT32_MIN && v <= INT32_MAX) {
+    char b[5];
+    int width;
+    uint8_t enc;
+    if (v >= INT8_MIN && v <= INT8_MAX) {
+      width = 1, enc = kRdbEncInt8;
+    } else if (v >= INT16_MIN && v <= INT16_MAX) {
+      width = 2, enc = kRdbEncInt16;
+    } else {
+      width = 4, enc = kRdbEncInt32;
+    }
+    b[0] = static_cast<char>((kRdbLenEncoded << 6) | enc);
+    PutLe(b + 1, static_cast<uint64_t>(v), width);
+    return WriteRaw(b, 1 + width);
+  }
+  if (options_.compression && s.size() > kRdbLzfMinInput) {
+    std::string packed;
+    if (LzfCompress(s, s.size() - kRdbLzfMinSaving, &packed)) {
+      uint8_t enc = (kRdbLenEncoded << 6) | kRdbEncLzf;
+      RDB_TRY(WriteRaw(&enc, 1));
+      RDB_TRY(WriteLength(packed.size()));
+      RDB_TRY(WriteLength(s.size()));
+      return WriteRaw(packed.data(), packed.size());
+    }
+  }
+  RDB_TRY(WriteLength(s.size()));
+  return WriteRaw(s.data(), s.size());
+}
+
+Status RdbEncoder::WriteBinaryDouble(double v) {
+  uint64_t bits;
+  static_assert(sizeof(bits) == sizeof(v));
+  std::memcpy(&bits, &v, sizeof(bits));
+  char b[8];
+  PutLe(b, bits, 8);
+  return WriteRaw(b, 8);
+}
+
+Status RdbEncoder::WriteAux(std::string_view key, std::string_view value) {
+  RDB_TRY(WriteType(kRdbOpAux));
+  RDB_TRY(WriteString(key));
+  return WriteString(value);
+}
+
+Status RdbEncoder::WriteAux(std::string_view key, int64_t value) {
+  return WriteAux(key, std::to_string(value));
+}
+
+Status RdbEncoder::WriteAuxFields(const RdbAuxFields& aux) {
+  RDB_TRY(WriteAux("redis-ver", aux.redis_ver));
+  RDB_TRY(WriteAux("redis-bits", int64_t{64}));
+  RDB_TRY(WriteAux("ctime", aux.ctime));
+  RDB_TRY(WriteAux("used-mem", aux.used_mem));
+  if (!aux.repl_id.empty()) {
+    RDB_TRY(WriteAux("repl-stream-db", aux.repl_stream_db));
+    RDB_TRY(WriteAux("repl-id", aux.repl_id));
+    RDB_TRY(WriteAux("repl-offset", aux.repl_offset));
+  }
+  return WriteAux("aof-base", int64_t{aux.aof_base ? 1 : 0});
+}
+
+Status RdbEncoder::WriteFunction(std::string_view library_code) {
+  RDB_TRY(WriteType(kRdbOpFunction2));
+  return WriteString(library_code);
+}
+
+Status RdbEncoder::WriteSelectDb(uint64_t db) {
+  RDB_TRY(WriteType(kRdbOpSelectDb));
+  return WriteLength(db);
+}
+
+Status RdbEncoder::WriteResizeDb(uint64_t db_size, uint64_t expires_size) {
+  RDB_TRY(WriteType(kRdbOpResizeDb));
+  RDB_TRY(WriteLength(db_size));
+  return WriteLength(expires_size);
+}
+
+Status RdbEncoder::WriteExpireMs(int64_t expire_ms) {
+  RDB_TRY(WriteType(kRdbOpExpireTimeMs));
+  char b[8];
+  PutLe(b, static_cast<uint64_t>(expire_ms), 8);
+  return WriteRaw(b, 8);
+}
+
+Status RdbEncoder::Prologue(int64_t expire_ms) {
+  if (expire_ms >= 0) return WriteExpireMs(expire_ms);
+  return Status::OK();
+}
+
+Status RdbEncoder::WriteStringEntry(std::string_view key, std::string_view value,
+                                    int64_t expire_ms) {
+  RDB_TRY(Prologue(expire_ms));
+  RDB_TRY(WriteType(kRdbTypeString));
+  RDB_TRY(WriteString(key));
+  return WriteString(value);
+}
+
+Status RdbEncoder::WriteListEntry(std::string_view key, std::span<const std::string_view> elems,
+                                  int64_t expire_ms) {
+  RDB_TRY(Prologue(expire_ms));
+  RDB_TRY(WriteType(kRdbTypeListQuicklist2));
+  RDB_TRY(WriteString(key));
+  return WriteListValue(elems);
+}
+
+// Quicklist 2: | length nodes | per node: length container | string blob |
+// where the blob is a listpack (PACKED) or one element (PLAIN).
+Status RdbEncoder::WriteListValue(std::span<const std::string_view> elems) {
+  struct Node {
+    size_t begin, end;
+    bool plain;
+  };
+  std::vector<Node> nodes;
+  const int fill = options_.limits.list_max_listpack_size;
+  size_t node_bytes = kListpackOverhead;
+  for (size_t i = 0; i < elems.size(); ++i) {
+    if (elems[i].size() >= options_.limits.list_packed_threshold) {
+      nodes.push_back({i, i + 1, true});
+      node_bytes = kListpackOverhead;
+      continue;
+    }
+    size_t entry = ListpackEntrySize(elems[i]);
+    bool open = !nodes.empty() && !nodes.back().plain && nodes.back().end == i;
+    if (open && NodeAllows(fill, node_bytes + entry, i - nodes.back().begin)) {
+      nodes.back().end = i + 1;
+      node_bytes += entry;
+    } else {
+      nodes.push_back({i, i + 1, false});
+      node_bytes = kListpackOverhead + entry;
+    }
+  }
+  RDB_TRY(WriteLength(nodes.size()));
+  ListpackBuilder lp;
+  for (const Node& node : nodes) {
+    if (node.plain) {
+      RDB_TRY(WriteLength(kQuicklistNodePlain));
+      RDB_TRY(WriteString(elems[node.begin]));
+      continue;
+    }
+    for (size_t i = node.begin; i < node.end; ++i) lp.Append(elems[i]);
+    RDB_TRY(WriteLength(kQuicklistNodePacked));
+    RDB_TRY(WriteString(lp.Finish()));
+  }
+  return Status::OK();
+}
+
+Status RdbEncoder::WriteSetEntry(std::string_view key, std::span<const std::string_view> members,
+                                 int64_t expire_ms) {
+  std::vector<int64_t> ints;
+  bool intset = members.size() <= options_.limits.set_max_intset_entries;
+  for (size_t i = 0; intset && i < members.size(); ++i) {
+    int64_t v = 0;
+    intset = IsCanonicalInt64(members[i], &v);
+    ints.push_back(v);
+  }
+  if (intset) {
+    std::sort(ints.begin(), ints.end());
+    if (std::adjacent_find(ints.begin(), ints.end()) != ints.end()) {
+      return Status::InvalidArgument("rdb encoder", "duplicate set member");
+    }
+    RDB_TRY(Prologue(expire_ms));
+    RDB_TRY(WriteType(kRdbTypeSetIntset));
+    RDB_TRY(WriteString(key));
+    return WriteString(BuildIntset(ints));
+  }
+  RDB_TRY(Prologue(expire_ms));
+  RDB_TRY(WriteType(kRdbTypeSet));
+  RDB_TRY(WriteString(key));
+  RDB_TRY(WriteLength(members.size()));
+  for (std::string_view m : members) RDB_TRY(WriteString(m));
+  return Status::OK();
+}
+
+Status RdbEncoder::WriteHashEntry(
+    std::string_view key, std::span<const std::pair<std::string_view, std::string_view>> pairs,
+    int64_t expire_ms) {
+  const RdbEncodingLimits& lim = options_.limits;
+  bool compact = pairs.size() <= lim.hash_max_listpack_entries;
+  size_t lp_bytes = kListpackOverhead;
+  for (size_t i = 0; compact && i < pairs.size(); ++i) {
+    const auto& [f, v] = pairs[i];
+    compact = f.size() <= lim.hash_max_listpack_value && v.size() <= lim.hash_max_listpack_value;
+    lp_bytes += ListpackEntrySize(f) + ListpackEntrySize(v);
+    compact = compact && lp_bytes < kListpackSafetySize;
+  }
+  RDB_TRY(Prologue(expire_ms));
+  RDB_TRY(WriteType(compact ? kRdbTypeHashListpack : kRdbTypeHash));
+  RDB_TRY(WriteString(key));
+  if (compact) {
+    ListpackBuilder lp;
+    for (const auto& [f, v] : pairs) {
+      lp.Append(f);
+      lp.Append(v);
+    }
+    return WriteString(lp.Finish());
+  }
+  RDB_TRY(WriteLength(pairs.size()));
+  for (const auto& [f, v] : pairs) {
+    RDB_TRY(WriteString(f));
+    RDB_TRY(WriteString(v));
+  }
+  return Status::OK();
+}
+
+Status RdbEncoder::WriteZsetEntry(std::string_view key,
+                                  std::span<const std::pair<std::string_view, double>> members,
+                                  int64_t expire_ms) {
+  const RdbEncodingLimits& lim = options_.limits;
+  bool compact = members.size() <= lim.zset_max_listpack_entries;
+  size_t lp_bytes = kListpackOverhead;
+  for (const auto& [m, score] : members) {
+    if (std::isnan(score)) return Status::InvalidArgument("rdb encoder", "NaN zset score");
+    // A score entry is at most 1 + 24 text bytes + backlen.
+    lp_bytes += ListpackEntrySize(m) + 26;
+    compact = compact && m.size() <= lim.zset_max_listpack_value && lp_bytes < kListpackSafetySize;
+  }
+  RDB_TRY(Prologue(expire_ms));
+  RDB_TRY(WriteType(compact ? kRdbTypeZsetListpack : kRdbTypeZset2));
+  RDB_TRY(WriteString(key));
+  if (!compact) {
+    RDB_TRY(WriteLength(members.size()));
+    for (const auto& [m, score] : members) {
+      RDB_TRY(WriteString(m));
+      RDB_TRY(WriteBinaryDouble(score));
+    }
+    return Status::OK();
+  }
+  // A zset listpack is kept sorted by (score, member bytes); readers rely on
+  // that order for ranges, so it is sorted here whatever the caller's order.
+  std::vector<size_t> order(members.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (members[a].second != members[b].second) return members[a].second < members[b].second;
+    return members[a].first < members[b].first;
+  });
+  ListpackBuilder lp;
+  for (size_t i : order) {
+    lp.Append(members[i].first);
+    lp.Append(ZsetListpackScore(members[i].second));
+  }
+  return WriteString(lp.Finish());
+}
+
+Status RdbEncoder::WriteEntry(std::string_view key, const RdbValue& value, int64_t expire_ms) {
+  switch (value.type) {
+    case RdbValue::Type::kString: return WriteStringEntry(key, value.str, expire_ms);
+    case RdbValue::Type::kList:
+    case RdbValue::Type::kSet: {
+      std::vector<std::string_view> views(value.elems.begin(), value.elems.end());
+      return value.type == RdbValue::Type::kList ? WriteListEntry(key, views, expire_ms)
+                                                 : WriteSetEntry(key, views, expire_ms);
+    }
+    case RdbValue::Type::kHash: {
+      std::vector<std::pair<std::string_view, std::string_view>> views(value.pairs.begin(),
+                                                                       value.pairs.end());
+      return WriteHashEntry(key, views, expire_ms);
+    }
+    case RdbValue::Type::kZset: {
+      std::vector<std::pair<std::string_view, double>> views(value.zset.begin(), value.zset.end());
+      return WriteZsetEntry(key, views, expire_ms);
+    }
+  }
+  return Status::InvalidArgument("rdb encoder", "unknown value type");
+}
+
+Status RdbEncoder::WriteEof() {
+  RDB_TRY(WriteType(kRdbOpEof));
+  RDB_TRY(Flush());  // the CRC now covers every byte, 0xFF included
+  char footer[8];
+  PutLe(footer, options_.checksum ? crc_ : 0, 8);
+  RDB_TRY(WriteRaw(footer, 8));
+  return Flush();
+}
+
+}  // namespace replikv::persistence

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what replikv needs to build and test, from Debian's archive.
+# Sourced by run.sh and test.sh; safe to run again (installs only what is missing).
+set -euo pipefail
+
+REPLIKV_BUILD_DEPS=(g++ cmake ninja-build pkg-config libuv1-dev liblzf-dev libprotozero-dev
+  libspdlog-dev libgtest-dev libjemalloc-dev)
+REPLIKV_TEST_DEPS=(redis-server redis-tools python3 python3-pytest python3-redis
+  python3-pytest-xdist python3-pytest-timeout)
+
+replikv_install_missing() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  ((${#missing[@]})) || return 0
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "replikv: missing Debian packages: ${missing[*]}" >&2
+    echo "replikv: install them as root: apt-get install -y ${missing[*]}" >&2
+    return 1
+  fi
+  echo "replikv: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts the packaged redis-server on 6379; the tests run their own.
+  if [[ " ${missing[*]} " == *" redis-server "* ]] && command -v systemctl >/dev/null 2>&1; then
+    systemctl stop redis-server >/dev/null 2>&1 || true
+  fi
+}

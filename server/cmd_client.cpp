@@ -1,0 +1,230 @@
+// CLIENT ID|SETNAME|GETNAME|LIST|INFO|KILL|NO-EVICT|REPLY|HELP.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "server/client.h"
+#include "server/reply_buffer.h"
+#include "server/server.h"
+
+namespace replikv {
+namespace {
+
+// One CLIENT LIST line in Redis 7.0's field order.
+std::string ClientInfoLine(Server& server, const Client& c) {
+  int64_t now = server.keyspace().now_ms();
+  std::string cmd = c.last_command ? c.last_command->name : "NULL";
+  std::string line;
+  line.reserve(320);
+  line += "id=" + std::to_string(c.id());
+  line += " addr=" + c.addr;
+  line += " laddr=" + c.laddr;
+  line += " fd=" + std::to_string(c.fd());
+  line += " name=" + c.name;
+  line += " age=" + std::to_string((now - c.ctime_ms) / 1000);
+  line += " idle=" + std::to_string((now - c.last_interaction_ms) / 1000);
+  line += " flags=N db=" + std::to_string(c.db);
+  line += " sub=0 psub=0 ssub=0 multi=-1";
+  line += " qbuf=" + std::to_string(c.query_buffer_size());
+  line += " qbuf-free=" + std::to_string(c.query_buffer_capacity() - c.query_buffer_size());
+  line += " argv-mem=0 multi-mem=0";
+  line += " rbs=" + std::to_string(ReplyBuffer::kFirstBlock) + " rbp=0";
+  line += " obl=0 oll=0 omem=" + std::to_string(c.output_bytes());
+  line += " tot-mem=" + std::to_string(c.query_buffer_capacity() + ReplyBuffer::kFirstBlock + c.output_bytes());
+  line += " events=r cmd=" + cmd;
+  line += " user=default redir=-1 resp=" + std::to_string(c.resp);
+  return line;
+}
+
+void ClientHelp(ReplyBuffer& r) {
+  static const char* kHelp[] = {
+      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GETNAME",
+      "    Return the name of the current connection.",
+      "ID",
+      "    Return the ID of the current connection.",
+      "INFO",
+      "    Return information about the current client connection.",
+      "KILL <ip:port>",
+      "    Kill connection made from <ip:port>.",
+      "KILL <option> <value> [<option> <value> [...]]",
+      "    Kill connections. Options are:",
+      "    * ADDR (<ip:port>|<unixsocket>:0)",
+      "      Kill connections made from the specified address",
+      "    * LADDR (<ip:port>|<unixsocket>:0)",
+      "      Kill connections made to specified local address",
+      "    * ID <client-id>",
+      "      Kill connections by client id.",
+      "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+      "      Kill connections by type.",
+      "    * USER <username>",
+      "      Kill connections authenticated by <username>.",
+      "    * SKIPME (YES|NO)",
+      "      Skip killing current connection (default: yes).",
+      "LIST [options ...]",
+      "    Return information about client connections. Options:",
+      "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+      "      Return clients of specified type.",
+      "    * ID <client-id> [<client-id> ...]",
+      "      Return clients with the given ids.",
+      "REPLY (ON|OFF|SKIP)",
+      "    Control the replies sent to the current connection.",
+      "SETNAME <name>",
+      "    Assign the name <name> to the current connection.",
+      "NO-EVICT (ON|OFF)",
+      "    Protect current client connection from eviction.",
+      "HELP",
+      "    Prints this help."};
+  r.AddArrayLen(std::size(kHelp));
+  for (const char* line : kHelp) r.AddSimple(line);
+}
+
+bool ValidClientType(std::string_view t) {
+  return EqualsIgnoreCase(t, "normal") || EqualsIgnoreCase(t, "master") || EqualsIgnoreCase(t, "replica") ||
+         EqualsIgnoreCase(t, "slave") || EqualsIgnoreCase(t, "pubsub");
+}
+
+void ClientList(CommandContext& ctx) {
+  ArgList a = ctx.argv;
+  std::vector<uint64_t> ids;
+  bool by_type = false, normal_only = true;
+  for (size_t i = 2; i < a.size(); ++i) {
+    if (EqualsIgnoreCase(a[i], "type") && i + 1 < a.size()) {
+      std::string_view t = a[++i];
+      if (!ValidClientType(t)) return ctx.reply.AddError("Unknown client type '" + std::string(t) + "'");
+      by_type = true;
+      normal_only = EqualsIgnoreCase(t, "normal");
+    } else if (EqualsIgnoreCase(a[i], "id") && i + 1 < a.size()) {
+      for (++i; i < a.size(); ++i) {
+        int64_t id;
+        if (!ParseInt64(a[i], &id) || id <= 0) return ctx.reply.AddError("Invalid client ID");
+        ids.push_back(static_cast<uint64_t>(id));
+      }
+    } else {
+      return ReplySyntaxError(ctx.reply);
+    }
+  }
+  std::vector<const Client*> sorted;
+  for (auto& [id, c] : ctx.server.clients()) {
+    if (c->closing()) continue;
+    if (by_type && !normal_only) continue;  // every client is "normal" for now
+    if (!ids.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
+    sorted.push_back(c.get());
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const Client* x, const Client* y) { return x->id() < y->id(); });
+  std::string out;
+  for (const Client* c : sorted) {
+    out += ClientInfoLine(ctx.server, *c);
+    out += '\n';
+  }
+  ctx.reply.AddBulk(out);
+}
+
+void ClientKill(CommandContext& ctx) {
+  ArgList a = ctx.argv;
+  if (a.size() == 3) {
+    // Old form: CLIENT KILL ip:port -> OK or "No such client".
+    for (auto& [id, c] : ctx.server.clients()) {
+      if (!c->closing() && c->addr == a[2]) {
+        if (c.get() == &ctx.client) {
+          ctx.client.CloseAfterReply();
+        } else {
+          c->Close();
+        }
+        return ctx.reply.AddOk();
+      }
+    }
+    return ctx.reply.AddError("No such client");
+  }
+  if (a.size() % 2 != 0) return ReplySyntaxError(ctx.reply);
+  std::string_view addr, laddr, user;
+  int64_t id = 0;
+  bool skipme = true, has_type = false, type_normal = true;
+  for (size_t i = 2; i < a.size(); i += 2) {
+    std::string_view opt = a[i], val = a[i + 1];
+    if (EqualsIgnoreCase(opt, "id")) {
+      if (!ParseInt64(val, &id) || id <= 0) return ctx.reply.AddError("client-id should be greater than 0");
+    } else if (EqualsIgnoreCase(opt, "addr")) {
+      addr = val;
+    } else if (EqualsIgnoreCase(opt, "laddr")) {
+      laddr = val;
+    } else if (EqualsIgnoreCase(opt, "user")) {
+      user = val;
+    } else if (EqualsIgnoreCase(opt, "type")) {
+      if (!ValidClientType(val)) return ctx.reply.AddError("Unknown client type '" + std::string(val) + "'");
+      has_type = true;
+      type_normal = EqualsIgnoreCase(val, "normal");
+    } else if (EqualsIgnoreCase(opt, "skipme")) {
+      if (EqualsIgnoreCase(val, "yes")) {
+        skipme = true;
+      } else if (EqualsIgnoreCase(val, "no")) {
+        skipme = false;
+      } else {
+        return ReplySyntaxError(ctx.reply);
+      }
+    } else {
+      return ReplySyntaxError(ctx.reply);
+    }
+  }
+  if (!user.empty() && user != "default") return ctx.reply.AddError("No such user '" + std::string(user) + "'");
+  int64_t killed = 0;
+  std::vector<Client*> victims;
+  for (auto& [cid, c] : ctx.server.clients()) {
+    if (c->closing()) continue;
+    if (id != 0 && c->id() != static_cast<uint64_t>(id)) continue;
+    if (!addr.empty() && c->addr != addr) continue;
+    if (!laddr.empty() && c->laddr != laddr) continue;
+    if (has_type && !type_normal) continue;
+    if (skipme && c.get() == &ctx.client) continue;
+    victims.push_back(c.get());
+  }
+  for (Client* c : victims) {
+    if (c == &ctx.client) {
+      c->CloseAfterReply();
+    } else {
+      c->Close();
+    }
+    ++killed;
+  }
+  ctx.reply.AddInt(killed);
+}
+
+}  // namespace
+
+void ClientCommand(CommandContext& ctx) {
+  std::string_view sub = ctx.argv[1];
+  size_t argc = ctx.argv.size();
+  if (EqualsIgnoreCase(sub, "help") && argc == 2) return ClientHelp(ctx.reply);
+  if (EqualsIgnoreCase(sub, "id") && argc == 2) return ctx.reply.AddInt(static_cast<int64_t>(ctx.client.id()));
+  if (EqualsIgnoreCase(sub, "getname") && argc == 2) {
+    return ctx.client.name.empty() ? ctx.reply.AddNullBulk() : ctx.reply.AddBulk(ctx.client.name);
+  }
+  if (EqualsIgnoreCase(sub, "setname") && argc == 3) {
+    for (char ch : ctx.argv[2]) {
+      if (ch < '!' || ch > '~') {
+        return ctx.reply.AddError("Client names cannot contain spaces, newlines or special characters.");
+      }
+    }
+    ctx.client.name = std::string(ctx.argv[2]);
+    return ctx.reply.AddOk();
+  }
+  if (EqualsIgnoreCase(sub, "info") && argc == 2) {
+    return ctx.reply.AddBulk(ClientInfoLine(ctx.server, ctx.client) + "\n");
+  }
+  if (EqualsIgnoreCase(sub, "list")) return ClientList(ctx);
+  if (EqualsIgnoreCase(sub, "kill") && argc >= 3) return ClientKill(ctx);
+  if ((EqualsIgnoreCase(sub, "no-evict") || EqualsIgnoreCase(sub, "no-touch")) && argc == 3) {
+    if (!EqualsIgnoreCase(ctx.argv[2], "on") && !EqualsIgnoreCase(ctx.argv[2], "off")) {
+      return ReplySyntaxError(ctx.reply);
+    }
+    return ctx.reply.AddOk();
+  }
+  if (EqualsIgnoreCase(sub, "reply") && argc == 3) {
+    // Only ON is supported; OFF/SKIP would need reply suppression (not yet).
+    if (EqualsIgnoreCase(ctx.argv[2], "on")) return ctx.reply.AddOk();
+    return ReplySyntaxError(ctx.reply);
+  }
+  ctx.reply.AddError("unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try CLIENT HELP.");
+}
+
+}  // namespace replikv

@@ -1,0 +1,142 @@
+// Connection commands: PING ECHO QUIT AUTH HELLO SELECT CLIENT RESET.
+#include <string>
+
+#include "server/client.h"
+#include "server/glob.h"
+#include "server/reply_buffer.h"
+#include "server/server.h"
+#include "server/version.h"
+
+namespace replikv {
+namespace {
+
+void PingCommand(CommandContext& ctx) {
+  if (ctx.argv.size() > 2) return ReplyWrongArity(ctx.reply, "ping");
+  if (ctx.argv.size() == 2) return ctx.reply.AddBulk(ctx.argv[1]);
+  ctx.reply.AddSimple("PONG");
+}
+
+void EchoCommand(CommandContext& ctx) { ctx.reply.AddBulk(ctx.argv[1]); }
+
+void QuitCommand(CommandContext& ctx) {
+  ctx.reply.AddOk();
+  ctx.client.CloseAfterReply();
+}
+
+// Checks user/password against requirepass (the only user is "default").
+// Replies the error itself and returns false on failure.
+bool CheckCredentials(CommandContext& ctx, std::string_view user, std::string_view pass) {
+  const std::string& required = ctx.server.config().requirepass;
+  bool ok = user == "default" && (required.empty() || pass == required);
+  if (!ok) {
+    ctx.reply.AddError("WRONGPASS invalid username-password pair or user is disabled.");
+    return false;
+  }
+  ctx.client.authenticated = true;
+  return true;
+}
+
+void AuthCommand(CommandContext& ctx) {
+  if (ctx.argv.size() > 3) return ReplySyntaxError(ctx.reply);
+  if (ctx.argv.size() == 2 && ctx.server.config().requirepass.empty()) {
+    return ctx.reply.AddError(
+        "AUTH <password> called without any password configured for the default user. Are you sure your "
+        "configuration is correct?");
+  }
+  std::string_view user = ctx.argv.size() == 3 ? ctx.argv[1] : "default";
+  std::string_view pass = ctx.argv.back();
+  if (CheckCredentials(ctx, user, pass)) ctx.reply.AddOk();
+}
+
+void HelloCommand(CommandContext& ctx) {
+  ArgList a = ctx.argv;
+  int64_t ver = ctx.client.resp;
+  size_t i = 1;
+  if (a.size() >= 2) {
+    if (!ParseInt64(a[1], &ver)) return ctx.reply.AddError("Protocol version is not an integer or out of range");
+    i = 2;
+    // RESP3 is not implemented: clients that ask for it fall back to RESP2
+    // on NOPROTO, as they do with Redis 5 (README says so).
+    if (ver != 2) return ctx.reply.AddError("NOPROTO unsupported protocol version");
+  }
+  std::string_view setname;
+  bool has_setname = false;
+  for (; i < a.size(); ++i) {
+    if (EqualsIgnoreCase(a[i], "auth") && i + 2 < a.size()) {
+      if (!CheckCredentials(ctx, a[i + 1], a[i + 2])) return;
+      i += 2;
+    } else if (EqualsIgnoreCase(a[i], "setname") && i + 1 < a.size()) {
+      setname = a[++i];
+      has_setname = true;
+    } else {
+      return ctx.reply.AddError("Syntax error in HELLO option '" + std::string(a[i]) + "'");
+    }
+  }
+  if (!ctx.client.authenticated) {
+    return ctx.reply.AddError(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> "
+        "<pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+  }
+  if (has_setname) {
+    for (char ch : setname) {
+      if (ch < '!' || ch > '~') return ctx.reply.AddError("Client names cannot contain spaces, newlines or special characters.");
+    }
+    ctx.client.name = std::string(setname);
+  }
+  ctx.client.resp = static_cast<int>(ver);
+  ctx.reply.AddArrayLen(14);
+  ctx.reply.AddBulk("server");
+  ctx.reply.AddBulk("redis");
+  ctx.reply.AddBulk("version");
+  ctx.reply.AddBulk(kRedisCompatVersion);
+  ctx.reply.AddBulk("proto");
+  ctx.reply.AddInt(ctx.client.resp);
+  ctx.reply.AddBulk("id");
+  ctx.reply.AddInt(static_cast<int64_t>(ctx.client.id()));
+  ctx.reply.AddBulk("mode");
+  ctx.reply.AddBulk("standalone");
+  ctx.reply.AddBulk("role");
+  ctx.reply.AddBulk(ctx.server.RoleName());
+  ctx.reply.AddBulk("modules");
+  ctx.reply.AddArrayLen(0);
+}
+
+void SelectCommand(CommandContext& ctx) {
+  int64_t id;
+  if (!ParseInt64(ctx.argv[1], &id) || id < INT32_MIN || id > INT32_MAX) return ReplyNotInteger(ctx.reply);
+  if (id < 0 || id >= ctx.server.keyspace().databases()) return ctx.reply.AddError("DB index is out of range");
+  ctx.client.db = static_cast<int>(id);
+  ctx.reply.AddOk();
+}
+
+void ResetCommand(CommandContext& ctx) {
+  ctx.client.db = 0;
+  ctx.client.name.clear();
+  ctx.client.resp = 2;
+  ctx.client.authenticated = ctx.server.config().requirepass.empty();
+  ctx.reply.AddSimple("RESET");
+}
+
+}  // namespace
+
+void RegisterConnectionCommands(CommandTable& t) {
+  auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h) {
+    Command c;
+    c.name = name;
+    c.arity = arity;
+    c.flags = flags;
+    c.handler = h;
+    c.group = "connection";
+    t.Add(std::move(c));
+  };
+  add("ping", -1, kCmdFast | kCmdStale, PingCommand);
+  add("echo", 2, kCmdFast | kCmdStale | kCmdLoading, EchoCommand);
+  add("quit", -1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript, QuitCommand);
+  add("auth", -2, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript | kCmdSkipMonitor, AuthCommand);
+  add("hello", -1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript, HelloCommand);
+  add("select", 2, kCmdFast | kCmdStale | kCmdLoading, SelectCommand);
+  add("reset", 1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript, ResetCommand);
+  add("client", -2, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale, ClientCommand);
+}
+
+}  // namespace replikv

@@ -1,0 +1,175 @@
+// Server commands: INFO TIME SHUTDOWN COMMAND CONFIG DEBUG (the handlers of
+// the bigger ones live in their own files).
+#include <sys/time.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "server/client.h"
+#include "server/reply_buffer.h"
+#include "server/server.h"
+
+namespace replikv {
+namespace {
+
+void TimeCommand(CommandContext& ctx) {
+  timeval tv{};
+  gettimeofday(&tv, nullptr);
+  ctx.reply.AddArrayLen(2);
+  ctx.reply.AddBulkInt(tv.tv_sec);
+  ctx.reply.AddBulkInt(tv.tv_usec);
+}
+
+void ShutdownCommand(CommandContext& ctx) {
+  bool save = false, nosave = false, abort = false;
+  for (size_t i = 1; i < ctx.argv.size(); ++i) {
+    std::string_view a = ctx.argv[i];
+    if (EqualsIgnoreCase(a, "nosave")) {
+      nosave = true;
+    } else if (EqualsIgnoreCase(a, "save")) {
+      save = true;
+    } else if (EqualsIgnoreCase(a, "now") || EqualsIgnoreCase(a, "force")) {
+      // Nothing waits for replicas yet, so NOW and FORCE change nothing.
+    } else if (EqualsIgnoreCase(a, "abort")) {
+      abort = true;
+    } else {
+      return ReplySyntaxError(ctx.reply);
+    }
+  }
+  if ((abort && ctx.argv.size() > 2) || (save && nosave)) return ReplySyntaxError(ctx.reply);
+  if (abort) return ctx.reply.AddError("No shutdown in progress.");
+  Status st = ctx.server.PrepareShutdown(save, nosave);
+  if (!st.ok()) return ctx.reply.AddError("Errors trying to SHUTDOWN. Check logs.");
+  // Redis sends no reply: the connection just closes as the process exits.
+  ctx.server.StopLoop();
+}
+
+std::vector<const char*> FlagNames(uint32_t flags) {
+  static const std::pair<uint32_t, const char*> kNames[] = {
+      {kCmdWrite, "write"},         {kCmdReadonly, "readonly"},   {kCmdDenyOom, "denyoom"},
+      {kCmdAdmin, "admin"},         {kCmdPubsub, "pubsub"},       {kCmdNoscript, "noscript"},
+      {kCmdBlocking, "blocking"},   {kCmdLoading, "loading"},     {kCmdStale, "stale"},
+      {kCmdSkipMonitor, "skip_monitor"}, {kCmdFast, "fast"},      {kCmdNoAuth, "no_auth"},
+      {kCmdMayReplicate, "may_replicate"}, {kCmdNoMulti, "no_multi"}};
+  std::vector<const char*> out;
+  for (auto& [bit, name] : kNames) {
+    if (flags & bit) out.push_back(name);
+  }
+  return out;
+}
+
+// COMMAND INFO's 10-element reply for one command (Redis 7.0 shape).
+void AddCommandInfo(ReplyBuffer& r, const Command& c) {
+  r.AddArrayLen(10);
+  r.AddBulk(c.name);
+  r.AddInt(c.arity);
+  auto flags = FlagNames(c.flags);
+  r.AddArrayLen(flags.size());
+  for (const char* f : flags) r.AddSimple(f);
+  r.AddInt(c.first_key);
+  r.AddInt(c.last_key);
+  r.AddInt(c.key_step);
+  r.AddArrayLen(1);
+  r.AddSimple(std::string("@") + c.group);
+  r.AddArrayLen(0);  // tips
+  r.AddArrayLen(0);  // key specs
+  r.AddArrayLen(0);  // subcommands
+}
+
+std::vector<const Command*> SortedCommands(Server& s) {
+  std::vector<const Command*> v;
+  for (auto& [name, cmd] : s.commands().all()) v.push_back(&cmd);
+  std::sort(v.begin(), v.end(), [](const Command* a, const Command* b) { return a->name < b->name; });
+  return v;
+}
+
+}  // namespace
+
+void CommandCommand(CommandContext& ctx) {
+  ArgList a = ctx.argv;
+  Server& s = ctx.server;
+  if (a.size() == 1) {
+    auto cmds = SortedCommands(s);
+    ctx.reply.AddArrayLen(cmds.size());
+    for (const Command* c : cmds) AddCommandInfo(ctx.reply, *c);
+    return;
+  }
+  std::string_view sub = a[1];
+  if (EqualsIgnoreCase(sub, "count") && a.size() == 2) {
+    return ctx.reply.AddInt(static_cast<int64_t>(s.commands().all().size()));
+  }
+  if (EqualsIgnoreCase(sub, "list") && a.size() == 2) {
+    auto cmds = SortedCommands(s);
+    ctx.reply.AddArrayLen(cmds.size());
+    for (const Command* c : cmds) ctx.reply.AddBulk(c->name);
+    return;
+  }
+  if (EqualsIgnoreCase(sub, "info")) {
+    if (a.size() == 2) {
+      auto cmds = SortedCommands(s);
+      ctx.reply.AddArrayLen(cmds.size());
+      for (const Command* c : cmds) AddCommandInfo(ctx.reply, *c);
+      return;
+    }
+    ctx.reply.AddArrayLen(a.size() - 2);
+    for (size_t i = 2; i < a.size(); ++i) {
+      const Command* c = s.commands().Find(a[i]);
+      c ? AddCommandInfo(ctx.reply, *c) : ctx.reply.AddNullArray();
+    }
+    return;
+  }
+  if (EqualsIgnoreCase(sub, "docs")) {
+    // name -> map of summary/since/group; enough for redis-cli's hints.
+    std::vector<const Command*> cmds;
+    if (a.size() == 2) {
+      cmds = SortedCommands(s);
+    } else {
+      for (size_t i = 2; i < a.size(); ++i) {
+        if (const Command* c = s.commands().Find(a[i])) cmds.push_back(c);
+      }
+    }
+    ctx.reply.AddArrayLen(cmds.size() * 2);
+    for (const Command* c : cmds) {
+      ctx.reply.AddBulk(c->name);
+      ctx.reply.AddArrayLen(6);
+      ctx.reply.AddBulk("summary");
+      ctx.reply.AddBulk(c->summary);
+      ctx.reply.AddBulk("since");
+      ctx.reply.AddBulk(c->since);
+      ctx.reply.AddBulk("group");
+      ctx.reply.AddBulk(c->group);
+    }
+    return;
+  }
+  ctx.reply.AddError("unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try COMMAND HELP.");
+}
+
+void RegisterServerCommands(CommandTable& t) {
+  auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h, const char* group) {
+    Command c;
+    c.name = name;
+    c.arity = arity;
+    c.flags = flags;
+    c.handler = h;
+    c.group = group;
+    t.Add(std::move(c));
+  };
+  add("info", -1, kCmdLoading | kCmdStale, InfoCommand, "server");
+  add("time", 1, kCmdLoading | kCmdStale | kCmdFast, TimeCommand, "server");
+  add("shutdown", -1, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale | kCmdNoMulti, ShutdownCommand, "server");
+  add("command", -1, kCmdLoading | kCmdStale, CommandCommand, "server");
+  add("config", -2, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale, ConfigCommand, "server");
+}
+
+void RegisterDebugCommands(CommandTable& t) {
+  Command c;
+  c.name = "debug";
+  c.arity = -2;
+  c.flags = kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale;
+  c.handler = DebugCommand;
+  c.group = "server";
+  t.Add(std::move(c));
+}
+
+}  // namespace replikv

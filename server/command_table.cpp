@@ -1,0 +1,105 @@
+#include "server/command_table.h"
+
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+#include "server/client.h"
+#include "server/reply_buffer.h"
+#include "server/server.h"
+
+namespace replikv {
+
+CommandTable::CommandTable() = default;
+
+void CommandTable::Add(Command cmd) {
+  std::string name = cmd.name;
+  commands_.emplace(std::move(name), std::move(cmd));
+}
+
+Command* CommandTable::Find(std::string_view name) {
+  char folded[32];
+  if (name.size() > sizeof(folded)) return nullptr;  // no command is that long
+  for (size_t i = 0; i < name.size(); ++i) {
+    folded[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  }
+  auto it = commands_.find(std::string_view(folded, name.size()));
+  return it == commands_.end() ? nullptr : &it->second;
+}
+
+void CommandTable::ResetStats() {
+  for (auto& [name, cmd] : commands_) cmd.calls = cmd.usec = cmd.rejected_calls = cmd.failed_calls = 0;
+}
+
+int CommandContext::db_index() const { return client.db; }
+Db& CommandContext::db() const { return server.keyspace().db(client.db); }
+
+void CommandContext::Propagate(std::initializer_list<std::string_view> args) {
+  server.propagator().Add(client.db, args);
+  propagation_handled = true;
+}
+
+void CommandContext::Propagate(ArgList args) {
+  server.propagator().Add(client.db, args);
+  propagation_handled = true;
+}
+
+void CommandContext::AddDirty(uint64_t n) {
+  server.dirty += n;
+  server.total_dirty += n;
+}
+
+void ReplyWrongArity(ReplyBuffer& r, std::string_view name) {
+  std::string lower(name);
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  r.AddError("wrong number of arguments for '" + lower + "' command");
+}
+
+void ReplySyntaxError(ReplyBuffer& r) { r.AddError("syntax error"); }
+
+void ReplyWrongType(ReplyBuffer& r) {
+  r.AddError("WRONGTYPE Operation against a key holding the wrong kind of value");
+}
+
+void ReplyNotInteger(ReplyBuffer& r) { r.AddError("value is not an integer or out of range"); }
+
+bool ParseInt64(std::string_view s, int64_t* out) {
+  // string2ll: optional '-', digits, no leading '+', no spaces, no leading
+  // zeros except "0" itself.
+  if (s.empty() || s.size() > 20) return false;
+  if (s.size() == 1 && s[0] == '0') {
+    *out = 0;
+    return true;
+  }
+  size_t i = s[0] == '-' ? 1 : 0;
+  if (i == s.size() || s[i] < '1' || s[i] > '9') return false;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+bool ParseDouble(std::string_view s, double* out) {
+  // Redis's getDoubleFromObject: strtod over the whole string, no leading
+  // space, not NaN. "inf" and "-inf" are accepted.
+  if (s.empty() || s.size() > 5 * 1024) return false;
+  if (std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  std::string buf(s);
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(buf.c_str(), &end);
+  if (end != buf.c_str() + buf.size() || std::isnan(v)) return false;
+  if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || v == 0)) return false;
+  *out = v;
+  return true;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+}  // namespace replikv

@@ -1,0 +1,130 @@
+// The command table: name -> arity, flags, key positions, handler.
+//
+// Lookup is one hash probe on the case-folded name. Each command family
+// (cmd_strings.cpp, cmd_keys.cpp, ...) registers its commands through a
+// Register*Commands() function; the table is built once at start-up.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace replikv {
+
+class Client;
+class Server;
+class ReplyBuffer;
+class Db;
+
+// Redis's command flags (the names COMMAND INFO prints).
+enum CommandFlag : uint32_t {
+  kCmdWrite = 1 << 0,
+  kCmdReadonly = 1 << 1,
+  kCmdDenyOom = 1 << 2,
+  kCmdAdmin = 1 << 3,
+  kCmdPubsub = 1 << 4,
+  kCmdNoscript = 1 << 5,
+  kCmdBlocking = 1 << 6,
+  kCmdLoading = 1 << 7,   // allowed while loading
+  kCmdStale = 1 << 8,     // allowed on a replica with stale data
+  kCmdSkipMonitor = 1 << 9,
+  kCmdFast = 1 << 10,
+  kCmdNoAuth = 1 << 11,   // allowed before AUTH
+  kCmdMayReplicate = 1 << 12,
+  kCmdNoMulti = 1 << 13,
+  kCmdAllowBusy = 1 << 14,
+  kCmdSkipSlowlog = 1 << 15,
+};
+
+using ArgList = std::span<const std::string_view>;
+
+// What a handler gets: the server, the calling client, its arguments.
+struct CommandContext {
+  Server& server;
+  Client& client;
+  ArgList argv;
+  ReplyBuffer& reply;
+  // Set by a handler that propagated its own (rewritten) form, or that must
+  // not propagate; otherwise a call that made the dataset dirty propagates
+  // argv as it came.
+  bool propagation_handled = false;
+
+  int db_index() const;
+  Db& db() const;
+  // Queues `args` on the funnel for the client's db and marks propagation
+  // as handled.
+  void Propagate(std::initializer_list<std::string_view> args);
+  void Propagate(ArgList args);
+  // Counts changes for `save` points and rdb_changes_since_last_save.
+  void AddDirty(uint64_t n = 1);
+};
+
+using CommandHandler = void (*)(CommandContext& ctx);
+
+struct Command {
+  std::string name;    // lower case
+  int arity = 0;       // Redis's: -N means at least N
+  uint32_t flags = 0;
+  int first_key = 0, last_key = 0, key_step = 0;
+  CommandHandler handler = nullptr;
+  const char* group = "generic";
+  const char* summary = "";
+  const char* since = "1.0.0";
+  // Statistics for INFO commandstats.
+  uint64_t calls = 0, usec = 0, rejected_calls = 0, failed_calls = 0;
+};
+
+class CommandTable {
+ public:
+  CommandTable();
+  void Add(Command cmd);
+  // nullptr if unknown. `name` in any case.
+  Command* Find(std::string_view name);
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  using Map = std::unordered_map<std::string, Command, Hash, std::equal_to<>>;
+  const Map& all() const { return commands_; }
+  void ResetStats();
+
+ private:
+  Map commands_;
+};
+
+// Each family's registration.
+void RegisterStringCommands(CommandTable& t);
+void RegisterKeyCommands(CommandTable& t);
+void RegisterExpireCommands(CommandTable& t);
+void RegisterConnectionCommands(CommandTable& t);
+void RegisterServerCommands(CommandTable& t);
+void RegisterDebugCommands(CommandTable& t);
+
+// Subcommand dispatchers that live in their own files.
+void ClientCommand(CommandContext& ctx);
+void ConfigCommand(CommandContext& ctx);
+void DebugCommand(CommandContext& ctx);
+void InfoCommand(CommandContext& ctx);
+void CommandCommand(CommandContext& ctx);
+
+// The INFO text for the given section names (empty: the default sections).
+std::string GenerateInfo(Server& s, const std::vector<std::string>& sections);
+
+// Helpers shared by the command families.
+// Redis 7.0: "ERR wrong number of arguments for 'get' command".
+void ReplyWrongArity(ReplyBuffer& r, std::string_view name);
+void ReplySyntaxError(ReplyBuffer& r);   // ERR syntax error
+void ReplyWrongType(ReplyBuffer& r);     // WRONGTYPE Operation against a key ...
+void ReplyNotInteger(ReplyBuffer& r);    // ERR value is not an integer or out of range
+// Parses a base-10 int64 exactly as Redis's string2ll (no spaces, no '+').
+bool ParseInt64(std::string_view s, int64_t* out);
+// Parses a double as Redis's string2ld/strtod does for commands (no spaces,
+// no nan).
+bool ParseDouble(std::string_view s, double* out);
+// Case-insensitive equality with an ASCII literal.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+}  // namespace replikv

@@ -1,0 +1,291 @@
+// INFO: sections and field names as Redis 7.0 prints them (tools and
+// Sentinel parse them). Later layers (persistence, replication) register
+// their own section text through Server::info_sections.
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "server/client.h"
+#include "server/memory_stats.h"
+#include "server/reply_buffer.h"
+#include "server/server.h"
+#include "server/version.h"
+
+namespace replikv {
+namespace {
+
+void Field(std::string* out, const char* name, const std::string& value) {
+  *out += name;
+  *out += ':';
+  *out += value;
+  *out += "\r\n";
+}
+void Field(std::string* out, const char* name, int64_t v) { Field(out, name, std::to_string(v)); }
+void Field(std::string* out, const char* name, uint64_t v) { Field(out, name, std::to_string(v)); }
+void Field(std::string* out, const char* name, int v) { Field(out, name, std::to_string(v)); }
+void Field(std::string* out, const char* name, uint32_t v) { Field(out, name, std::to_string(v)); }
+void FieldF(std::string* out, const char* name, double v, const char* fmt = "%.2f") {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), fmt, v);
+  Field(out, name, std::string(buf));
+}
+std::string Human(uint64_t n) {
+  char buf[32];
+  BytesToHuman(n, buf, sizeof(buf));
+  return buf;
+}
+
+void ServerSection(Server& s, std::string* o) {
+  utsname u{};
+  uname(&u);
+  int64_t now = s.keyspace().now_ms();
+  int64_t uptime = (now - s.stats().start_time_ms) / 1000;
+  Field(o, "redis_version", std::string(kRedisCompatVersion));
+  Field(o, "replikv_version", std::string(kReplikvVersion));
+  Field(o, "redis_git_sha1", std::string("00000000"));
+  Field(o, "redis_git_dirty", 0);
+  Field(o, "redis_build_id", std::string("0"));
+  Field(o, "redis_mode", std::string("standalone"));
+  Field(o, "os", std::string(u.sysname) + " " + u.release + " " + u.machine);
+  Field(o, "arch_bits", 64);
+  Field(o, "monotonic_clock", std::string("POSIX clock_gettime"));
+  Field(o, "multiplexing_api", std::string("epoll"));
+  Field(o, "atomicvar_api", std::string("c11-builtin"));
+  Field(o, "gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+                              std::to_string(__GNUC_PATCHLEVEL__));
+  Field(o, "process_id", static_cast<int64_t>(getpid()));
+  Field(o, "process_supervised", std::string("no"));
+  Field(o, "run_id", s.run_id());
+  Field(o, "tcp_port", s.config().port);
+  Field(o, "server_time_usec", now * 1000);
+  Field(o, "uptime_in_seconds", uptime);
+  Field(o, "uptime_in_days", uptime / 86400);
+  Field(o, "hz", s.config().hz);
+  Field(o, "configured_hz", s.config().hz);
+  Field(o, "lru_clock", static_cast<uint64_t>(s.keyspace().LruClock() & 0xFFFFFF));
+  Field(o, "executable", s.executable);
+  Field(o, "config_file", s.config_file);
+  Field(o, "io_threads_active", 0);
+}
+
+void ClientsSection(Server& s, std::string* o) {
+  size_t max_in = 0, max_out = 0;
+  for (auto& [id, c] : s.clients()) {
+    max_in = std::max(max_in, c->query_buffer_capacity());
+    max_out = std::max(max_out, c->output_bytes());
+  }
+  Field(o, "connected_clients", s.clients().size());
+  Field(o, "cluster_connections", 0);
+  Field(o, "maxclients", s.config().maxclients);
+  Field(o, "client_recent_max_input_buffer", max_in);
+  Field(o, "client_recent_max_output_buffer", max_out);
+  Field(o, "blocked_clients", 0);
+  Field(o, "tracking_clients", 0);
+  Field(o, "clients_in_timeout_table", 0);
+}
+
+void MemorySection(Server& s, std::string* o) {
+  AllocatorStats a = ReadAllocatorStats();
+  size_t rss = ReadRssBytes();
+  s.NoteMemoryPeak(a.allocated);
+  uint64_t peak = s.memory_peak();
+  Field(o, "used_memory", a.allocated);
+  Field(o, "used_memory_human", Human(a.allocated));
+  Field(o, "used_memory_rss", rss);
+  Field(o, "used_memory_rss_human", Human(rss));
+  Field(o, "used_memory_peak", peak);
+  Field(o, "used_memory_peak_human", Human(peak));
+  FieldF(o, "used_memory_peak_perc", peak ? 100.0 * static_cast<double>(a.allocated) / static_cast<double>(peak) : 0,
+         "%.2f%%");
+  Field(o, "used_memory_startup", s.memory_startup());
+  Field(o, "allocator_allocated", a.allocated);
+  Field(o, "allocator_active", a.active);
+  Field(o, "allocator_resident", a.resident);
+  size_t total = TotalSystemMemory();
+  Field(o, "total_system_memory", total);
+  Field(o, "total_system_memory_human", Human(total));
+  Field(o, "maxmemory", static_cast<uint64_t>(s.config().maxmemory));
+  Field(o, "maxmemory_human", Human(s.config().maxmemory));
+  std::string_view name[] = {"maxmemory-policy"};
+  auto policy = s.config_registry().Get(name);
+  Field(o, "maxmemory_policy", policy.empty() ? std::string("noeviction") : policy[0].second);
+  FieldF(o, "allocator_frag_ratio", a.allocated ? static_cast<double>(a.active) / static_cast<double>(a.allocated) : 0);
+  FieldF(o, "mem_fragmentation_ratio", a.allocated ? static_cast<double>(rss) / static_cast<double>(a.allocated) : 0);
+  Field(o, "mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(a.allocated));
+  Field(o, "mem_not_counted_for_evict", 0);
+  Field(o, "mem_replication_backlog", 0);
+  Field(o, "mem_clients_slaves", 0);
+  size_t clients_mem = 0;
+  for (auto& [id, c] : s.clients()) clients_mem += c->query_buffer_capacity() + c->output_bytes();
+  Field(o, "mem_clients_normal", clients_mem);
+  Field(o, "mem_aof_buffer", 0);
+  Field(o, "mem_allocator", std::string("jemalloc"));
+  Field(o, "active_defrag_running", 0);
+  Field(o, "lazyfree_pending_objects", 0);
+  Field(o, "lazyfreed_objects", 0);
+}
+
+// The defaults when no persistence layer has registered its section yet.
+void PersistenceSection(Server& s, std::string* o) {
+  Field(o, "loading", s.loading ? 1 : 0);
+  Field(o, "async_loading", 0);
+  Field(o, "rdb_changes_since_last_save", s.dirty);
+  Field(o, "rdb_bgsave_in_progress", 0);
+  Field(o, "rdb_last_bgsave_status", std::string("ok"));
+  Field(o, "aof_enabled", 0);
+  Field(o, "aof_rewrite_in_progress", 0);
+  Field(o, "aof_rewrite_scheduled", 0);
+  Field(o, "aof_last_bgrewrite_status", std::string("ok"));
+  Field(o, "aof_last_write_status", std::string("ok"));
+}
+
+void StatsSection(Server& s, std::string* o) {
+  ServerStats& st = s.stats();
+  KeyspaceStats& ks = s.keyspace().stats();
+  Field(o, "total_connections_received", st.total_connections_received);
+  Field(o, "total_commands_processed", st.total_commands_processed);
+  Field(o, "instantaneous_ops_per_sec", static_cast<int64_t>(st.instantaneous_ops_per_sec));
+  Field(o, "total_net_input_bytes", st.total_net_input_bytes);
+  Field(o, "total_net_output_bytes", st.total_net_output_bytes);
+  Field(o, "total_net_repl_input_bytes", 0);
+  Field(o, "total_net_repl_output_bytes", 0);
+  Field(o, "rejected_connections", st.rejected_connections);
+  Field(o, "sync_full", 0);
+  Field(o, "sync_partial_ok", 0);
+  Field(o, "sync_partial_err", 0);
+  Field(o, "expired_keys", ks.expired_keys);
+  FieldF(o, "expired_stale_perc", 0);
+  Field(o, "expired_time_cap_reached_count", ks.expired_time_cap_reached_count);
+  Field(o, "evicted_keys", st.evicted_keys);
+  Field(o, "evicted_clients", 0);
+  Field(o, "keyspace_hits", ks.keyspace_hits);
+  Field(o, "keyspace_misses", ks.keyspace_misses);
+  Field(o, "pubsub_channels", 0);
+  Field(o, "pubsub_patterns", 0);
+  Field(o, "latest_fork_usec", s.latest_fork_usec);
+  Field(o, "total_forks", s.total_forks);
+  Field(o, "unexpected_error_replies", st.unexpected_error_replies);
+  Field(o, "total_error_replies", st.total_error_replies);
+  Field(o, "client_query_buffer_limit_disconnections", st.client_qbuf_limit_disconnections);
+  Field(o, "client_output_buffer_limit_disconnections", st.client_outbuf_limit_disconnections);
+}
+
+void ReplicationSection(Server& s, std::string* o) {
+  Field(o, "role", std::string(s.RoleName()));
+  Field(o, "connected_slaves", 0);
+  Field(o, "master_failover_state", std::string("no-failover"));
+  Field(o, "master_replid", s.run_id());
+  Field(o, "master_replid2", std::string(40, '0'));
+  Field(o, "master_repl_offset", 0);
+  Field(o, "second_repl_offset", -1);
+  Field(o, "repl_backlog_active", 0);
+  Field(o, "repl_backlog_size", static_cast<uint64_t>(s.config().repl_backlog_size));
+  Field(o, "repl_backlog_first_byte_offset", 0);
+  Field(o, "repl_backlog_histlen", 0);
+}
+
+void CpuSection(Server&, std::string* o) {
+  rusage self{}, children{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  FieldF(o, "used_cpu_sys", secs(self.ru_stime), "%.6f");
+  FieldF(o, "used_cpu_user", secs(self.ru_utime), "%.6f");
+  FieldF(o, "used_cpu_sys_children", secs(children.ru_stime), "%.6f");
+  FieldF(o, "used_cpu_user_children", secs(children.ru_utime), "%.6f");
+}
+
+void CommandstatsSection(Server& s, std::string* o) {
+  for (auto& [name, cmd] : s.commands().all()) {
+    if (cmd.calls == 0 && cmd.rejected_calls == 0 && cmd.failed_calls == 0) continue;
+    char buf[256];
+    double per = cmd.calls ? static_cast<double>(cmd.usec) / static_cast<double>(cmd.calls) : 0;
+    std::snprintf(buf, sizeof(buf), "cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu\r\n",
+                  name.c_str(), static_cast<unsigned long long>(cmd.calls), static_cast<unsigned long long>(cmd.usec), per,
+                  static_cast<unsigned long long>(cmd.rejected_calls), static_cast<unsigned long long>(cmd.failed_calls));
+    *o += buf;
+  }
+}
+
+void KeyspaceSection(Server& s, std::string* o) {
+  Keyspace& ks = s.keyspace();
+  for (int i = 0; i < ks.databases(); ++i) {
+    Db& db = ks.db(i);
+    if (db.size() == 0) continue;
+    char buf[128];
+    std::snprintf(buf, sizeof(buf), "db%d:keys=%zu,expires=%zu,avg_ttl=%lld\r\n", i, db.size(), db.expires_size(),
+                  static_cast<long long>(db.avg_ttl_ms));
+    *o += buf;
+  }
+}
+
+struct Section {
+  const char* name;
+  const char* title;
+  void (*fn)(Server&, std::string*);
+  bool in_default;
+};
+
+const Section kSections[] = {
+    {"server", "Server", ServerSection, true},
+    {"clients", "Clients", ClientsSection, true},
+    {"memory", "Memory", MemorySection, true},
+    {"persistence", "Persistence", PersistenceSection, true},
+    {"stats", "Stats", StatsSection, true},
+    {"replication", "Replication", ReplicationSection, true},
+    {"cpu", "CPU", CpuSection, true},
+    {"modules", "Modules", nullptr, true},
+    {"commandstats", "Commandstats", CommandstatsSection, false},
+    {"errorstats", "Errorstats", nullptr, true},
+    {"cluster", "Cluster", nullptr, true},
+    {"keyspace", "Keyspace", KeyspaceSection, true},
+};
+
+}  // namespace
+
+std::string GenerateInfo(Server& s, const std::vector<std::string>& wanted_in) {
+  std::vector<std::string> wanted;
+  for (std::string w : wanted_in) {
+    for (char& ch : w) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    wanted.push_back(w);
+  }
+  bool all = false, everything = false, dflt = wanted.empty();
+  for (const std::string& w : wanted) {
+    if (w == "all") all = true;
+    if (w == "everything") everything = true;
+    if (w == "default") dflt = true;
+  }
+  std::string out;
+  for (const Section& sec : kSections) {
+    // "all" and "everything" differ only by module sections (none here).
+    bool want = all || everything || (dflt && sec.in_default);
+    for (const std::string& w : wanted) {
+      if (w == sec.name) want = true;
+    }
+    if (!want) continue;
+    if (!out.empty()) out += "\r\n";
+    out += "# ";
+    out += sec.title;
+    out += "\r\n";
+    auto hook = s.info_sections.find(sec.name);
+    if (hook != s.info_sections.end()) {
+      hook->second(&out);
+    } else if (sec.fn != nullptr) {
+      sec.fn(s, &out);
+    } else if (std::string(sec.name) == "cluster") {
+      out += "cluster_enabled:0\r\n";
+    }
+  }
+  return out;
+}
+
+void InfoCommand(CommandContext& ctx) {
+  std::vector<std::string> wanted(ctx.argv.begin() + 1, ctx.argv.end());
+  ctx.reply.AddBulk(GenerateInfo(ctx.server, wanted));
+}
+
+}  // namespace replikv

@@ -1,0 +1,151 @@
+// The keyspace: `databases` numbered Dbs of Entries, TTLs, lazy and active
+// expiry.
+//
+// A Db owns its entries. Two tables point at the same Entry objects: `keys_`
+// holds every key, `expires_` only the keys with a TTL (so the active expiry
+// cycle samples keys that can expire instead of scanning everything). Any
+// operation that reallocates an entry (adding a TTL slot, replacing a value)
+// updates both.
+//
+// Keyspace adds the rules of Redis's lookupKey*: a logically expired key is
+// deleted on access (and a DEL goes through the propagation funnel) on a
+// primary; on a replica it only looks absent, since the primary's DEL will
+// arrive in the stream. Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "server/hash_table.h"
+#include "server/object.h"
+
+namespace replikv {
+
+class Propagator;
+
+struct EntryTraits {
+  static std::string_view Key(const Entry* e) { return e->key(); }
+  static uint64_t Hash(std::string_view key);
+  // Seeds the hash once at start-up so clients can't aim collisions at us.
+  static void SetSeed(uint64_t seed);
+};
+
+using KeyTable = HashTable<Entry, EntryTraits>;
+
+class Db {
+ public:
+  explicit Db(int id) : id_(id) {}
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  int id() const { return id_; }
+  size_t size() const { return keys_.size(); }
+  size_t expires_size() const { return expires_.size(); }
+
+  // The entry, expired or not; nullptr if absent.
+  Entry* Find(std::string_view key) { return keys_.Find(key); }
+  // Adds a new key. Precondition: absent.
+  void Add(Entry* e);
+  // Stores `e` in place of the existing entry with the same key and frees
+  // the old one. The new entry's TTL is whatever it carries.
+  void Overwrite(Entry* old_entry, Entry* e);
+  // Removes and frees. Returns false if absent.
+  bool Delete(std::string_view key);
+  // Removes without freeing; the caller owns the result.
+  Entry* Unlink(std::string_view key);
+  // Sets or clears (Entry::kNoExpire) the TTL. May reallocate the entry to
+  // make room for it; returns the entry now stored.
+  Entry* SetExpire(Entry* e, int64_t when_ms);
+  // Frees everything.
+  void Clear();
+  // Exchanges contents with another Db (SWAPDB); ids stay.
+  void Swap(Db& other);
+
+  KeyTable& keys() { return keys_; }
+  KeyTable& expires() { return expires_; }
+  uint64_t& expire_cursor() { return expire_cursor_; }
+  // Estimated average TTL of keys with one, for INFO keyspace avg_ttl.
+  int64_t avg_ttl_ms = 0;
+
+  // While a fork()ed child exists, tables hold off resizing.
+  void SetResizeAllowed(bool allowed);
+  // Cron: bounded rehash work and shrinking of sparse tables.
+  void Maintain();
+
+ private:
+  int id_;
+  KeyTable keys_;
+  KeyTable expires_;
+  uint64_t expire_cursor_ = 0;
+};
+
+struct KeyspaceStats {
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+  uint64_t expired_keys = 0;
+  uint64_t expired_stale_perc = 0;
+  uint64_t expired_time_cap_reached_count = 0;
+};
+
+class Keyspace {
+ public:
+  Keyspace(int databases, Propagator* propagator);
+
+  int databases() const { return static_cast<int>(dbs_.size()); }
+  Db& db(int i) { return *dbs_[i]; }
+
+  // The time commands see: refreshed once per command, as Redis's
+  // server.mstime, so one command sees one "now".
+  int64_t now_ms() const { return now_ms_; }
+  void RefreshTime();
+  void SetTimeForTest(int64_t ms) { now_ms_ = ms; }
+
+  // Replicas never expire keys themselves (the primary's DEL arrives in
+  // the stream); they only hide logically expired keys from reads.
+  void set_is_replica(bool v) { is_replica_ = v; }
+
+  // Lookups applying lazy expiry; `for_write` skips hit/miss stats and
+  // LRU updates as Redis's lookupKeyWrite does. nullptr when absent or expired.
+  Entry* LookupRead(int db, std::string_view key);
+  Entry* LookupWrite(int db, std::string_view key);
+  // Lookup without any side effect except deleting an expired key (EXISTS
+  // style checks use LookupRead; TYPE/OBJECT use this to not touch LRU).
+  Entry* LookupNoTouch(int db, std::string_view key);
+
+  bool IsExpired(const Entry* e) const {
+    int64_t when = e->expire_ms();
+    return when != Entry::kNoExpire && when <= now_ms_;
+  }
+
+  // Deletes an expired key and propagates a DEL, counting it. Returns true
+  // if it was deleted.
+  bool ExpireIfNeeded(Db& db, Entry* e);
+
+  // One active-expiry pass over every db, spending at most `budget_us`;
+  // returns the number of keys expired. A primary only.
+  size_t ActiveExpireCycle(int64_t budget_us);
+  bool active_expire_enabled = true;
+
+  void SetResizeAllowed(bool allowed);
+  KeyspaceStats& stats() { return stats_; }
+  uint32_t LruClock() const { return static_cast<uint32_t>(now_ms_ / 1000); }
+
+ private:
+  Entry* Lookup(int db, std::string_view key, bool touch, bool count_stats);
+
+  std::vector<std::unique_ptr<Db>> dbs_;
+  Propagator* propagator_;
+  int64_t now_ms_ = 0;
+  bool is_replica_ = false;
+  KeyspaceStats stats_;
+};
+
+// Milliseconds since the epoch, from the real clock.
+int64_t WallClockMs();
+// Microseconds of a monotonic clock.
+int64_t MonotonicUs();
+
+}  // namespace replikv

@@ -1,0 +1,120 @@
+// replikv-server: parse the command line and config, set up logging, run.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "server/config.h"
+#include "server/log.h"
+#include "server/memory_stats.h"
+#include "server/server.h"
+#include "server/version.h"
+
+namespace {
+
+void PrintUsage(const char* prog) {
+  std::fprintf(stderr,
+               "Usage: %s [/path/to/redis.conf] [options] [-]\n"
+               "       %s - (read config from stdin)\n"
+               "       %s -v or --version\n"
+               "       %s -h or --help\n\n"
+               "Examples:\n"
+               "       %s (run the server with default conf)\n"
+               "       echo 'maxmemory 128mb' | %s -\n"
+               "       %s /etc/replikv/6379.conf\n"
+               "       %s --port 7777\n"
+               "       %s --port 7777 --replicaof 127.0.0.1 8888\n"
+               "       %s /etc/myredis.conf --loglevel verbose -\n\n"
+               "Options are redis.conf directives written as --name value; see README.md.\n",
+               prog, prog, prog, prog, prog, prog, prog, prog, prog, prog);
+}
+
+const char* LevelName(replikv::LogLevel l) {
+  switch (l) {
+    case replikv::LogLevel::kDebug: return "debug";
+    case replikv::LogLevel::kVerbose: return "verbose";
+    case replikv::LogLevel::kNotice: return "notice";
+    case replikv::LogLevel::kWarning: return "warning";
+  }
+  return "notice";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace replikv;
+  if (argc == 2 && (std::strcmp(argv[1], "-v") == 0 || std::strcmp(argv[1], "--version") == 0)) {
+    std::printf("replikv server v=%s (Redis %s compatible) bits=64 malloc=jemalloc\n", kReplikvVersion,
+                kRedisCompatVersion);
+    return 0;
+  }
+  if (argc == 2 && (std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0)) {
+    PrintUsage(argv[0]);
+    return 0;
+  }
+
+  ConfigRegistry registry;
+  Status st = registry.LoadFromCommandLine(argc - 1, argv + 1);
+  if (!st.ok()) {
+    std::fprintf(stderr, "%s\n", st.message().c_str());
+    return 1;
+  }
+  const ServerConfig& cfg = registry.config();
+  st = SetupLogging(cfg.logfile, LevelName(cfg.loglevel));
+  if (!st.ok()) {
+    std::fprintf(stderr, "Can't open the log file: %s\n", st.message().c_str());
+    return 1;
+  }
+  if (!registry.SetApplyHook({"loglevel"}, [](const ServerConfig& c) { return SetLogLevel(LevelName(c.loglevel)); }).ok()) {
+    return 1;
+  }
+  st = registry.ApplyAll();
+  if (!st.ok()) {
+    spdlog::warn("Fatal error applying the configuration: {}", st.message());
+    return 1;
+  }
+  if (cfg.daemonize) {
+    // Like Redis: detach, and stdout logging goes nowhere.
+    if (daemon(1, 0) != 0) {
+      spdlog::warn("Can't daemonize: {}", std::strerror(errno));
+      return 1;
+    }
+    RefreshLogPid();
+  }
+
+  spdlog::info("oO0OoO0OoO0Oo replikv is starting oO0OoO0OoO0Oo");
+  spdlog::info("replikv version={} (Redis {} compatible), bits=64, pid={}, just started", kReplikvVersion,
+               kRedisCompatVersion, getpid());
+  spdlog::info(registry.config_file().empty() ? "Configuration loaded (no config file, using defaults and "
+                                                "command-line options)"
+                                              : "Configuration loaded");
+
+  Server server(registry);
+  server.config_file = registry.config_file();
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  server.executable = n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string(argv[0]);
+
+  st = server.Listen();
+  if (!st.ok()) {
+    spdlog::warn("{}", st.message());
+    return 1;
+  }
+  if (!cfg.pidfile.empty()) {
+    FILE* f = std::fopen(cfg.pidfile.c_str(), "w");
+    if (f != nullptr) {
+      std::fprintf(f, "%d\n", static_cast<int>(getpid()));
+      std::fclose(f);
+    } else {
+      spdlog::warn("Failed to write PID file: {}", std::strerror(errno));
+    }
+  }
+  server.set_memory_startup(ReadAllocatorStats().allocated);
+  spdlog::info("Server initialized");
+  spdlog::info("Ready to accept connections tcp");
+  int rc = server.Run();
+  if (!cfg.pidfile.empty()) unlink(cfg.pidfile.c_str());
+  return rc;
+}

@@ -1,0 +1,24 @@
+// Process memory figures for INFO memory: what the allocator (jemalloc) says
+// is allocated, and what the kernel says is resident.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace replikv {
+
+struct AllocatorStats {
+  size_t allocated = 0;  // bytes handed out (used_memory)
+  size_t active = 0;     // bytes in active pages
+  size_t resident = 0;   // bytes in resident allocator pages
+};
+
+// Refreshes and reads jemalloc's counters.
+AllocatorStats ReadAllocatorStats();
+// Resident set size from /proc/self/statm.
+size_t ReadRssBytes();
+size_t TotalSystemMemory();
+// "1.02M" style, as Redis's bytesToHuman.
+void BytesToHuman(uint64_t n, char* buf, size_t len);
+
+}  // namespace replikv

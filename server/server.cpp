@@ -1,0 +1,264 @@
+#include "server/server.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <random>
+
+#include "server/client.h"
+
+namespace replikv {
+namespace {
+
+std::string RandomHex(size_t n) {
+  std::random_device rd;
+  std::mt19937_64 rng((static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(getpid()));
+  static const char kHex[] = "0123456789abcdef";
+  std::string s(n, '0');
+  for (char& c : s) c = kHex[rng() & 15];
+  return s;
+}
+
+}  // namespace
+
+Server::Server(ConfigRegistry& registry)
+    : registry_(registry),
+      keyspace_(registry.config().databases, &propagator_) {
+  uv_loop_init(&loop_);
+  loop_.data = this;
+  run_id_ = RandomHex(40);
+  std::random_device rd;
+  EntryTraits::SetSeed((static_cast<uint64_t>(rd()) << 32) | rd());
+  stats_.start_time_ms = keyspace_.now_ms();
+  RegisterStringCommands(commands_);
+  RegisterKeyCommands(commands_);
+  RegisterExpireCommands(commands_);
+  RegisterConnectionCommands(commands_);
+  RegisterServerCommands(commands_);
+  RegisterDebugCommands(commands_);
+}
+
+Server::~Server() {
+  // Handles are closed by Run() before it returns; a Server that never ran
+  // has only its loop to close.
+  uv_loop_close(&loop_);
+}
+
+Status Server::Listen() {
+  for (std::string addr : config().bind) {
+    // A leading '-' marks an address that may be unavailable (Redis 7).
+    bool optional = !addr.empty() && addr[0] == '-';
+    if (optional) addr.erase(0, 1);
+    if (addr == "*") addr = "0.0.0.0";
+    sockaddr_storage ss{};
+    if (addr.find(':') != std::string::npos) {
+      if (uv_ip6_addr(addr.c_str(), config().port, reinterpret_cast<sockaddr_in6*>(&ss)) != 0) {
+        return Status::InvalidArgument("invalid bind address", addr);
+      }
+    } else if (uv_ip4_addr(addr.c_str(), config().port, reinterpret_cast<sockaddr_in*>(&ss)) != 0) {
+      return Status::InvalidArgument("invalid bind address", addr);
+    }
+    auto tcp = std::make_unique<uv_tcp_t>();
+    uv_tcp_init(&loop_, tcp.get());
+    tcp->data = this;
+    int rc = uv_tcp_bind(tcp.get(), reinterpret_cast<sockaddr*>(&ss), 0);
+    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(tcp.get()), config().tcp_backlog, &Server::OnConnection);
+    if (rc != 0) {
+      uv_close(reinterpret_cast<uv_handle_t*>(tcp.release()), [](uv_handle_t* h) { delete reinterpret_cast<uv_tcp_t*>(h); });
+      if (optional) {
+        spdlog::warn("Warning: Could not create server TCP listening socket {}:{}: {}", addr, config().port, uv_strerror(rc));
+        continue;
+      }
+      return Status::IOError("Could not create server TCP listening socket " + addr + ":" + std::to_string(config().port),
+                             uv_strerror(rc));
+    }
+    listeners_.push_back(std::move(tcp));
+  }
+  if (listeners_.empty() && config().port != 0) return Status::IOError("Failed listening on any address");
+  return Status::OK();
+}
+
+void Server::OnConnection(uv_stream_t* listener, int status) {
+  auto* s = static_cast<Server*>(listener->data);
+  if (status < 0) {
+    spdlog::warn("Accepting client connection: {}", uv_strerror(status));
+    return;
+  }
+  auto c = std::make_unique<Client>(*s, s->NextClientId());
+  if (!c->Accept(listener)) {
+    Client* raw = c.release();
+    s->clients_.emplace(raw->id(), std::unique_ptr<Client>(raw));
+    raw->Close();
+    return;
+  }
+  ++s->stats_.total_connections_received;
+  if (s->clients_.size() >= static_cast<size_t>(s->config().maxclients)) {
+    // Redis answers and closes; the reply is written by the normal path.
+    ++s->stats_.rejected_connections;
+    Client* raw = c.get();
+    s->AddClient(std::move(c));
+    raw->reply().AddError("max number of clients reached");
+    raw->CloseAfterReply();
+    raw->Start();
+    s->QueuePendingWrite(raw);
+    return;
+  }
+  if (s->config().requirepass.empty()) c->authenticated = true;
+  Client* raw = c.get();
+  s->AddClient(std::move(c));
+  raw->Start();
+}
+
+void Server::AddClient(std::unique_ptr<Client> c) {
+  uint64_t id = c->id();
+  clients_.emplace(id, std::move(c));
+}
+
+void Server::RemoveClient(Client* c) {
+  if (c->pending_write) {
+    for (auto& p : pending_writes_) {
+      if (p == c) p = nullptr;
+    }
+  }
+  clients_.erase(c->id());
+}
+
+Client* Server::FindClient(uint64_t id) {
+  auto it = clients_.find(id);
+  return it == clients_.end() ? nullptr : it->second.get();
+}
+
+void Server::QueuePendingWrite(Client* c) {
+  if (c->pending_write) return;
+  c->pending_write = true;
+  pending_writes_.push_back(c);
+}
+
+void Server::FlushPendingWrites() {
+  // Swap out first: a flush can queue the client again (OnWritten).
+  std::vector<Client*> batch;
+  batch.swap(pending_writes_);
+  for (Client* c : batch) {
+    if (c == nullptr) continue;
+    c->pending_write = false;
+    c->Flush();
+  }
+}
+
+void Server::OnBeforePoll(uv_prepare_t* h) {
+  auto* s = static_cast<Server*>(h->data);
+  // The AOF goes to disk before any reply of this iteration leaves, so an
+  // acknowledged write under appendfsync always is durable (group commit).
+  for (auto& hook : s->before_reply_hooks) hook();
+  s->FlushPendingWrites();
+}
+
+void Server::set_active_child_pid(int pid) {
+  active_child_pid_ = pid;
+  keyspace_.SetResizeAllowed(pid == -1);
+}
+
+void Server::CloseTimedOutClients() {
+  if (config().timeout <= 0) return;
+  int64_t now = keyspace_.now_ms();
+  std::vector<Client*> idle;
+  for (auto& [id, c] : clients_) {
+    if (!c->closing() && now - c->last_interaction_ms > static_cast<int64_t>(config().timeout) * 1000) {
+      idle.push_back(c.get());
+    }
+  }
+  for (Client* c : idle) {
+    spdlog::debug("Closing idle client id={}", c->id());
+    c->Close();
+  }
+}
+
+void Server::Cron() {
+  keyspace_.RefreshTime();
+  ++cron_loops_;
+  // A quarter of each tick at most goes to active expiry, as Redis's slow
+  // cycle (25% of CPU at active-expire-effort 1).
+  int64_t tick_us = 1000000 / (config().hz > 0 ? config().hz : 10);
+  keyspace_.ActiveExpireCycle(tick_us / 4);
+  for (int i = 0; i < keyspace_.databases(); ++i) keyspace_.db(i).Maintain();
+  if (cron_loops_ % static_cast<uint64_t>(config().hz > 0 ? config().hz : 10) == 0) {
+    CloseTimedOutClients();
+    for (auto& [id, c] : clients_) c->ShrinkQueryBufferIfIdle();
+  }
+  int64_t now = keyspace_.now_ms();
+  if (now - stats_.ops_sample_last_ms >= 100) {
+    uint64_t ops = stats_.total_commands_processed - stats_.ops_sample_last_count;
+    double secs = static_cast<double>(now - stats_.ops_sample_last_ms) / 1000.0;
+    stats_.instantaneous_ops_per_sec = secs > 0 ? static_cast<double>(ops) / secs : 0;
+    stats_.ops_sample_last_count = stats_.total_commands_processed;
+    stats_.ops_sample_last_ms = now;
+  }
+  for (auto& hook : cron_hooks) hook();
+}
+
+void Server::OnCron(uv_timer_t* t) { static_cast<Server*>(t->data)->Cron(); }
+
+void Server::OnSignal(uv_signal_t* sig, int signum) {
+  auto* s = static_cast<Server*>(sig->data);
+  spdlog::warn("Received {} scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  // A signal shutdown saves per configuration; a failing save is logged by
+  // the hook and the process exits anyway only if Redis would (it does not:
+  // it keeps running). Here too: on error we keep serving.
+  Status st = s->PrepareShutdown(false, false);
+  if (!st.ok()) {
+    spdlog::warn("SIGTERM received but errors trying to shut down the server, check the logs for more information");
+    return;
+  }
+  s->StopLoop();
+}
+
+Status Server::PrepareShutdown(bool save, bool nosave) {
+  spdlog::info("User requested shutdown...");
+  for (auto& hook : shutdown_hooks) {
+    Status st = hook(save, nosave);
+    if (!st.ok()) return st;
+  }
+  return Status::OK();
+}
+
+void Server::StopLoop() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  // Write what is pending so a SHUTDOWN caller with output gets it, then stop.
+  FlushPendingWrites();
+  spdlog::info("replikv is now ready to exit, bye bye...");
+  uv_stop(&loop_);
+}
+
+int Server::Run() {
+  uv_prepare_init(&loop_, &before_poll_);
+  before_poll_.data = this;
+  uv_prepare_start(&before_poll_, &Server::OnBeforePoll);
+  uv_timer_init(&loop_, &cron_);
+  cron_.data = this;
+  uint64_t period = 1000 / static_cast<uint64_t>(config().hz > 0 ? config().hz : 10);
+  uv_timer_start(&cron_, &Server::OnCron, period, period);
+  uv_signal_init(&loop_, &sigterm_);
+  sigterm_.data = this;
+  uv_signal_start(&sigterm_, &Server::OnSignal, SIGTERM);
+  uv_signal_init(&loop_, &sigint_);
+  sigint_.data = this;
+  uv_signal_start(&sigint_, &Server::OnSignal, SIGINT);
+
+  uv_run(&loop_, UV_RUN_DEFAULT);
+
+  // Close every handle and let their callbacks run (libuv's rule before
+  // uv_loop_close).
+  for (auto& [id, c] : clients_) c->Close();
+  for (auto& l : listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l.get()), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&before_poll_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  listeners_.clear();
+  return exit_code_;
+}
+
+}  // namespace replikv
