@@ -19,8 +19,6 @@ A failed test gets the log tail of every server it used in its report.
 A missing replikv binary makes the replikv tests fail (never skip).
 """
 
-import os
-
 import pytest
 
 import harness
@@ -120,9 +118,11 @@ def shared_server(target, tmp_path_factory):
 @pytest.fixture
 def server(shared_server, request):
     _use(request, shared_server)
-    if not shared_server.alive():
-        # A previous test crashed or shut it down; that test has failed
-        # already. Start afresh so the rest of the module is meaningful.
+    if not (shared_server.alive() and shared_server.answers_ping()):
+        # A previous test crashed, hung or shut it down; that test has
+        # failed already. Start afresh so the rest of the module still tells
+        # something (the log keeps the history: it is appended to).
+        shared_server.stop()
         shared_server.start()
     c = shared_server.client()
     try:
@@ -162,11 +162,6 @@ def server_factory(target, tmp_path_factory, request):
     yield make
     for srv in started:
         srv.stop()
-
-
-def env_int(name, default):
-    value = os.environ.get(name)
-    return int(value) if value else default
 
 
 @pytest.fixture

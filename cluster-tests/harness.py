@@ -184,9 +184,13 @@ class ServerProcess:
         return "timeout"
 
     def _ping_once(self):
+        return self.answers_ping(timeout_s=0.5)
+
+    def answers_ping(self, timeout_s=5.0):
+        """True if a PING is answered (PONG or NOAUTH) within timeout_s."""
         try:
             with socket.create_connection(("127.0.0.1", self.port),
-                                          timeout=0.5) as s:
+                                          timeout=timeout_s) as s:
                 s.sendall(b"*1\r\n$4\r\nPING\r\n")
                 data = s.recv(64)
                 return data.startswith(b"+PONG") or data.startswith(b"-NOAUTH")
@@ -454,6 +458,14 @@ class RespClient:
                 return RespError(data.decode("utf-8", "surrogateescape"))
             return data[4:]  # drop the "txt:" format prefix
         raise ValueError(f"unknown reply type in line {line[:80]!r}")
+
+    def peek(self, n, timeout_s=None):
+        """Returns the next n unread bytes without consuming them (waits for
+        them to arrive); lets a test check the exact reply type byte."""
+        self.sock.settimeout(timeout_s if timeout_s is not None else self.timeout_s)
+        while len(self.buf) < n:
+            self._fill()
+        return bytes(self.buf[:n])
 
     def read_until_closed(self, timeout_s=5.0):
         """Reads until the peer closes. Returns the bytes received meanwhile

@@ -269,7 +269,9 @@ Status RdbEncoder::WriteListValue(std::span<const std::string_view> elems) {
 Status RdbEncoder::WriteSetEntry(std::string_view key, std::span<const std::string_view> members,
                                  int64_t expire_ms) {
   std::vector<int64_t> ints;
-  bool intset = members.size() <= options_.limits.set_max_intset_entries;
+  // An empty set is written plain: loaders skip an empty plain collection,
+  // while an empty intset fails Redis's payload sanitizer.
+  bool intset = !members.empty() && members.size() <= options_.limits.set_max_intset_entries;
   for (size_t i = 0; intset && i < members.size(); ++i) {
     int64_t v = 0;
     intset = IsCanonicalInt64(members[i], &v);
@@ -297,7 +299,7 @@ Status RdbEncoder::WriteHashEntry(
     std::string_view key, std::span<const std::pair<std::string_view, std::string_view>> pairs,
     int64_t expire_ms) {
   const RdbEncodingLimits& lim = options_.limits;
-  bool compact = pairs.size() <= lim.hash_max_listpack_entries;
+  bool compact = !pairs.empty() && pairs.size() <= lim.hash_max_listpack_entries;
   size_t lp_bytes = kListpackOverhead;
   for (size_t i = 0; compact && i < pairs.size(); ++i) {
     const auto& [f, v] = pairs[i];
@@ -328,7 +330,7 @@ Status RdbEncoder::WriteZsetEntry(std::string_view key,
                                   std::span<const std::pair<std::string_view, double>> members,
                                   int64_t expire_ms) {
   const RdbEncodingLimits& lim = options_.limits;
-  bool compact = members.size() <= lim.zset_max_listpack_entries;
+  bool compact = !members.empty() && members.size() <= lim.zset_max_listpack_entries;
   size_t lp_bytes = kListpackOverhead;
   for (const auto& [m, score] : members) {
     if (std::isnan(score)) return Status::InvalidArgument("rdb encoder", "NaN zset score");

@@ -58,10 +58,12 @@ class FileSink final : public RdbSink {
   WritableFile* file_;
 };
 
-// The configs that choose compact encodings; defaults are Redis 7.0's.
+// The configs that choose compact encodings; defaults are Redis 7.0's
+// built-in ones (the sample redis.conf sets hash-max-listpack-entries 128,
+// but without a config file Redis 7.0 uses 512).
 struct RdbEncodingLimits {
   size_t set_max_intset_entries = 512;
-  size_t hash_max_listpack_entries = 128;
+  size_t hash_max_listpack_entries = 512;
   size_t hash_max_listpack_value = 64;
   size_t zset_max_listpack_entries = 128;
   size_t zset_max_listpack_value = 64;

@@ -45,8 +45,10 @@ Status RdbInput::Corrupt(uint64_t offset, std::string_view detail) {
   return Status::Corruption("rdb offset " + std::to_string(offset), detail);
 }
 
-Status RdbInput::Truncated(std::string_view what) const {
-  return Corrupt(offset(), "unexpected end of file, expected " + std::string(what));
+Status RdbInput::Truncated(uint64_t start, uint64_t got, uint64_t wanted,
+                           std::string_view what) const {
+  return Corrupt(start, "unexpected end of file after " + std::to_string(got) + " of " +
+                            std::to_string(wanted) + " bytes, expected " + std::string(what));
 }
 
 uint64_t RdbInput::Crc() const { return Crc64(crc_, chunk_, pos_); }
@@ -65,6 +67,8 @@ Status RdbInput::Refill(bool* got) {
 }
 
 Status RdbInput::Read(void* dst, size_t n, std::string_view what) {
+  const uint64_t start = offset();
+  const size_t wanted = n;
   char* out = static_cast<char*>(dst);
   // Each pass consumes a chunk or ends, so this loop is bounded by the source.
   while (n > 0) {
@@ -72,7 +76,7 @@ Status RdbInput::Read(void* dst, size_t n, std::string_view what) {
       bool got = false;
       Status s = Refill(&got);
       if (!s.ok()) return s;
-      if (!got) return Truncated(what);
+      if (!got) return Truncated(start, wanted - n, wanted, what);
     }
     size_t take = std::min(n, len_ - pos_);
     std::memcpy(out, chunk_ + pos_, take);
@@ -153,8 +157,9 @@ Status RdbInput::ReadCount(uint64_t* count, uint64_t min_item_bytes, std::string
   return Status::OK();
 }
 
-Status RdbInput::ReadBytes(std::string* out, uint64_t n, std::string_view what) {
-  const uint64_t start = offset();
+Status RdbInput::ReadBytes(std::string* out, uint64_t n, std::string_view what,
+                          uint64_t item_offset) {
+  const uint64_t start = item_offset == kUnknownSize ? offset() : item_offset;
   uint64_t rest = remaining();
   if (n > max_string_bytes_ || (rest != kUnknownSize && n > rest)) {
     return Corrupt(start, std::string(what) + " of " + std::to_string(n) + " bytes exceeds " +
@@ -184,7 +189,7 @@ Status RdbInput::ReadString(std::string* out, std::string_view what) {
   bool encoded;
   Status s = ReadLength(&len, &encoded, what);
   if (!s.ok()) return s;
-  if (!encoded) return ReadBytes(out, len, what);
+  if (!encoded) return ReadBytes(out, len, what, start);
   switch (len) {
     case kRdbEncInt8:
     case kRdbEncInt16:
@@ -208,7 +213,7 @@ Status RdbInput::ReadString(std::string* out, std::string_view what) {
         return Corrupt(start, "LZF " + std::string(what) + " claims " + std::to_string(raw_len) +
                                   " bytes from " + std::to_string(clen) + " compressed");
       }
-      s = ReadBytes(&lzf_scratch_, clen, what);
+      s = ReadBytes(&lzf_scratch_, clen, what, start);
       if (!s.ok()) return s;
       s = LzfDecompress(lzf_scratch_, raw_len, out);
       if (!s.ok()) return Corrupt(start, s.message() + " in " + std::string(what));

@@ -47,8 +47,11 @@ class RdbInput {
   Status ReadCount(uint64_t* count, uint64_t min_item_bytes, std::string_view what);
   // A string in any RDB string form; integers come back as decimal text.
   Status ReadString(std::string* out, std::string_view what);
-  // Exactly n raw bytes, checked against the bounds above.
-  Status ReadBytes(std::string* out, uint64_t n, std::string_view what);
+  // Exactly n raw bytes, checked against the bounds above. Errors name
+  // `item_offset` (where the string's length prefix began), or the current
+  // offset if it is kUnknownSize.
+  Status ReadBytes(std::string* out, uint64_t n, std::string_view what,
+                   uint64_t item_offset = kUnknownSize);
 
   // CRC64 of every byte consumed so far.
   uint64_t Crc() const;
@@ -57,7 +60,9 @@ class RdbInput {
 
   // Status::Corruption("rdb offset <offset>", detail).
   static Status Corrupt(uint64_t offset, std::string_view detail);
-  Status Truncated(std::string_view what) const;
+  // Corruption at `start` for a read of `wanted` bytes that found only
+  // `got` before the end of the source.
+  Status Truncated(uint64_t start, uint64_t got, uint64_t wanted, std::string_view what) const;
 
  private:
   // Replaces the consumed chunk with the next one; false at end of source.

@@ -69,6 +69,7 @@ Client::Client(Server& server, uint64_t id) : server_(server), id_(id) {
   uv_tcp_init(server_.loop(), &handle_);
   handle_.data = this;
   write_req_.data = this;
+  reply_.set_error_stats(&server_.error_stats());
   RespLimits limits;
   limits.max_bulk_len = static_cast<size_t>(server_.config().proto_max_bulk_len);
   parser_.set_limits(limits);
@@ -133,6 +134,11 @@ void Client::ProcessInput() {
   const ServerConfig& cfg = server_.config();
   while (!closing_ && !close_after_reply_ && query_.size() > 0) {
     parser_.set_auth_required(!authenticated && !cfg.requirepass.empty());
+    if (parser_.limits().max_bulk_len != static_cast<size_t>(cfg.proto_max_bulk_len)) {
+      RespLimits limits = parser_.limits();
+      limits.max_bulk_len = static_cast<size_t>(cfg.proto_max_bulk_len);
+      parser_.set_limits(limits);  // CONFIG SET applies from the next command
+    }
     RespParser::State st = parser_.Parse(query_.data(), query_.size());
     if (st == RespParser::State::kNeedMore) {
       query_.Consume(parser_.consumed());

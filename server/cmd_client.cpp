@@ -13,7 +13,7 @@ namespace {
 // One CLIENT LIST line in Redis 7.0's field order.
 std::string ClientInfoLine(Server& server, const Client& c) {
   int64_t now = server.keyspace().now_ms();
-  std::string cmd = c.last_command ? c.last_command->name : "NULL";
+  std::string cmd = c.last_command ? c.last_command->full_name : "NULL";
   std::string line;
   line.reserve(320);
   line += "id=" + std::to_string(c.id());

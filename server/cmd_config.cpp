@@ -36,6 +36,7 @@ void ResetStats(Server& s) {
   st = ServerStats();
   st.start_time_ms = start;
   s.keyspace().stats() = KeyspaceStats();
+  s.error_stats() = ErrorStats();
   s.commands().ResetStats();
   s.latest_fork_usec = 0;
   for (auto& hook : s.reset_stat_hooks) hook();
@@ -61,7 +62,7 @@ void ConfigCommand(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "set")) {
     if (a.size() < 4 || a.size() % 2 != 0) return ReplyWrongArity(ctx.reply, "config|set");
     ConfigReply r = reg.Set(a.subspan(2), IsLocalClient(ctx.client));
-    if (!r.ok()) return ctx.reply.AddError(r.error);
+    if (!r.ok()) return ctx.reply.AddError("-" + r.error);  // the text brings its code
     return ctx.reply.AddOk();
   }
   if (EqualsIgnoreCase(sub, "resetstat")) {
@@ -72,7 +73,7 @@ void ConfigCommand(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "rewrite")) {
     if (a.size() != 2) return ReplyWrongArity(ctx.reply, "config|rewrite");
     ConfigReply r = reg.Rewrite();
-    if (!r.ok()) return ctx.reply.AddError(r.error);
+    if (!r.ok()) return ctx.reply.AddError("-" + r.error);  // the text brings its code
     spdlog::info("CONFIG REWRITE executed with success.");
     return ctx.reply.AddOk();
   }

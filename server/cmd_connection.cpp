@@ -29,7 +29,7 @@ bool CheckCredentials(CommandContext& ctx, std::string_view user, std::string_vi
   const std::string& required = ctx.server.config().requirepass;
   bool ok = user == "default" && (required.empty() || pass == required);
   if (!ok) {
-    ctx.reply.AddError("WRONGPASS invalid username-password pair or user is disabled.");
+    ctx.reply.AddError("-WRONGPASS invalid username-password pair or user is disabled.");
     return false;
   }
   ctx.client.authenticated = true;
@@ -51,19 +51,18 @@ void AuthCommand(CommandContext& ctx) {
 void HelloCommand(CommandContext& ctx) {
   ArgList a = ctx.argv;
   int64_t ver = ctx.client.resp;
-  size_t i = 1;
   if (a.size() >= 2) {
     if (!ParseInt64(a[1], &ver)) return ctx.reply.AddError("Protocol version is not an integer or out of range");
-    i = 2;
-    // RESP3 is not implemented: clients that ask for it fall back to RESP2
-    // on NOPROTO, as they do with Redis 5 (README says so).
-    if (ver != 2) return ctx.reply.AddError("NOPROTO unsupported protocol version");
+    if (ver < 2 || ver > 3) return ctx.reply.AddError("-NOPROTO unsupported protocol version");
   }
-  std::string_view setname;
-  bool has_setname = false;
-  for (; i < a.size(); ++i) {
+  // Options are checked before anything is applied, as Redis does.
+  std::string_view user, pass, setname;
+  bool has_auth = false, has_setname = false;
+  for (size_t i = 2; i < a.size(); ++i) {
     if (EqualsIgnoreCase(a[i], "auth") && i + 2 < a.size()) {
-      if (!CheckCredentials(ctx, a[i + 1], a[i + 2])) return;
+      has_auth = true;
+      user = a[i + 1];
+      pass = a[i + 2];
       i += 2;
     } else if (EqualsIgnoreCase(a[i], "setname") && i + 1 < a.size()) {
       setname = a[++i];
@@ -72,9 +71,13 @@ void HelloCommand(CommandContext& ctx) {
       return ctx.reply.AddError("Syntax error in HELLO option '" + std::string(a[i]) + "'");
     }
   }
+  // RESP3 is not implemented: clients that ask for it fall back to RESP2 on
+  // NOPROTO, as they do with Redis 5 (README says so).
+  if (ver == 3) return ctx.reply.AddError("-NOPROTO unsupported protocol version");
+  if (has_auth && !CheckCredentials(ctx, user, pass)) return;
   if (!ctx.client.authenticated) {
     return ctx.reply.AddError(
-        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> "
+        "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> "
         "<pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
   }
   if (has_setname) {
@@ -137,6 +140,18 @@ void RegisterConnectionCommands(CommandTable& t) {
   add("select", 2, kCmdFast | kCmdStale | kCmdLoading, SelectCommand);
   add("reset", 1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript, ResetCommand);
   add("client", -2, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale, ClientCommand);
+  const uint32_t kC = kCmdNoscript | kCmdLoading | kCmdStale;
+  t.AddSubcommands("client",
+                   {{"help", 2, kC},
+                    {"id", 2, kC},
+                    {"setname", 3, kC},
+                    {"getname", 2, kC},
+                    {"list", -2, kCmdAdmin | kC},
+                    {"info", 2, kC},
+                    {"kill", -3, kCmdAdmin | kC},
+                    {"no-evict", 3, kCmdAdmin | kC},
+                    {"reply", 3, kC}},
+                   ClientCommand);
 }
 
 }  // namespace replikv

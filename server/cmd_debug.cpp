@@ -22,12 +22,11 @@ bool IsLocal(const Client& c) {
 void Populate(CommandContext& ctx) {
   ArgList a = ctx.argv;
   int64_t count, size = 0;
-  if (!ParseInt64(a[2], &count)) return ReplyNotInteger(ctx.reply);
-  if (count < 0) return ctx.reply.AddError("count must be greater than or equal to 0");  // Redis text may differ
+  // Redis 7.0 answers both a non-number and a negative with this text.
+  if (!ParseInt64(a[2], &count) || count < 0) return ctx.reply.AddError("value is out of range, must be positive");
   std::string prefix = a.size() >= 4 ? std::string(a[3]) : "key";
   if (a.size() >= 5) {
-    if (!ParseInt64(a[4], &size)) return ReplyNotInteger(ctx.reply);
-    if (size < 0) return ctx.reply.AddError("value size must be greater than or equal to 0");
+    if (!ParseInt64(a[4], &size) || size < 0) return ctx.reply.AddError("value is out of range, must be positive");
   }
   if (a.size() > 5) return ReplySyntaxError(ctx.reply);
   Db& db = ctx.db();
@@ -47,16 +46,33 @@ void Populate(CommandContext& ctx) {
   ctx.reply.AddOk();
 }
 
+// The RDB size of a string value without compression (DEBUG OBJECT's
+// serializedlength): small integers take an encoding byte plus 1, 2 or 4
+// bytes; other strings a 1/2/5/9-byte length and their bytes.
+size_t SerializedStringLength(const Entry* e) {
+  if (e->type() != ObjType::kString) return 0;
+  char scratch[24];
+  std::string_view s = e->StringValue(scratch);
+  int64_t v;
+  if (s.size() <= 11 && ParseInt64(s, &v)) {
+    if (v >= -(1 << 7) && v < (1 << 7)) return 2;
+    if (v >= -(1 << 15) && v < (1 << 15)) return 3;
+    if (v >= -(1LL << 31) && v < (1LL << 31)) return 5;
+  }
+  size_t n = s.size();
+  size_t prefix = n < (1u << 6) ? 1 : n < (1u << 14) ? 2 : n <= 0xffffffffu ? 5 : 9;
+  return prefix + n;
+}
+
 void DebugObject(CommandContext& ctx) {
   Entry* e = ctx.db().Find(ctx.argv[2]);
   if (e == nullptr) return ctx.reply.AddError("no such key");
-  char scratch[24];
-  size_t len = e->type() == ObjType::kString ? e->StringValue(scratch).size() : 0;
+  size_t len = SerializedStringLength(e);
   int64_t idle = static_cast<int64_t>(ctx.server.keyspace().LruClock()) - static_cast<int64_t>(e->lru());
   char buf[256];
   std::snprintf(buf, sizeof(buf),
                 "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%lld",
-                static_cast<void*>(e), ObjectEncodingName(e), len + 1, e->lru() & 0xFFFFFF,
+                static_cast<void*>(e), ObjectEncodingName(e), len, e->lru() & 0xFFFFFF,
                 static_cast<long long>(idle < 0 ? 0 : idle));
   ctx.reply.AddSimple(buf);
 }
@@ -130,7 +146,8 @@ void DebugCommand(CommandContext& ctx) {
   for (auto& [name, handler] : ctx.server.debug_subcommands) {
     if (EqualsIgnoreCase(sub, name)) return handler(ctx);
   }
-  ctx.reply.AddError("unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try DEBUG HELP.");
+  ctx.reply.AddError("unknown subcommand or wrong number of arguments for '" + std::string(sub.substr(0, 128)) +
+                     "'. Try DEBUG HELP.");
 }
 
 }  // namespace replikv

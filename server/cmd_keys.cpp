@@ -374,6 +374,13 @@ void RegisterKeyCommands(CommandTable& t) {
   add("copy", -3, kCmdWrite | kCmdDenyOom, CopyCommand, 1, 2, 1);
   add("swapdb", 3, kCmdWrite | kCmdFast, SwapdbCommand, 0, 0, 0);
   add("object", -2, kCmdReadonly, ObjectCommand, 2, 2, 1);
+  t.AddSubcommands("object",
+                   {{"help", 2, kCmdLoading | kCmdStale},
+                    {"encoding", 3, kCmdReadonly},
+                    {"freq", 3, kCmdReadonly},
+                    {"idletime", 3, kCmdReadonly},
+                    {"refcount", 3, kCmdReadonly}},
+                   ObjectCommand);
 }
 
 }  // namespace replikv

@@ -21,6 +21,8 @@ void TimeCommand(CommandContext& ctx) {
   ctx.reply.AddBulkInt(tv.tv_usec);
 }
 
+void LastsaveCommand(CommandContext& ctx) { ctx.reply.AddInt(ctx.server.lastsave_unix); }
+
 void ShutdownCommand(CommandContext& ctx) {
   bool save = false, nosave = false, abort = false;
   for (size_t i = 1; i < ctx.argv.size(); ++i) {
@@ -59,10 +61,27 @@ std::vector<const char*> FlagNames(uint32_t flags) {
   return out;
 }
 
+// ACL categories derived from flags and group, in Redis's category order.
+std::vector<const char*> AclCategories(const Command& c) {
+  std::string_view g = c.group;
+  std::vector<const char*> out;
+  if (g == "generic") out.push_back("@keyspace");
+  if (c.flags & kCmdReadonly) out.push_back("@read");
+  if (c.flags & kCmdWrite) out.push_back("@write");
+  if (g == "string") out.push_back("@string");
+  if (c.flags & kCmdPubsub) out.push_back("@pubsub");
+  if (c.flags & kCmdAdmin) out.push_back("@admin");
+  out.push_back((c.flags & kCmdFast) ? "@fast" : "@slow");
+  if (c.flags & kCmdBlocking) out.push_back("@blocking");
+  if (c.flags & kCmdAdmin) out.push_back("@dangerous");
+  if (g == "connection") out.push_back("@connection");
+  return out;
+}
+
 // COMMAND INFO's 10-element reply for one command (Redis 7.0 shape).
 void AddCommandInfo(ReplyBuffer& r, const Command& c) {
   r.AddArrayLen(10);
-  r.AddBulk(c.name);
+  r.AddBulk(c.full_name);
   r.AddInt(c.arity);
   auto flags = FlagNames(c.flags);
   r.AddArrayLen(flags.size());
@@ -70,11 +89,16 @@ void AddCommandInfo(ReplyBuffer& r, const Command& c) {
   r.AddInt(c.first_key);
   r.AddInt(c.last_key);
   r.AddInt(c.key_step);
-  r.AddArrayLen(1);
-  r.AddSimple(std::string("@") + c.group);
+  auto categories = AclCategories(c);
+  r.AddArrayLen(categories.size());
+  for (const char* cat : categories) r.AddSimple(cat);
   r.AddArrayLen(0);  // tips
   r.AddArrayLen(0);  // key specs
-  r.AddArrayLen(0);  // subcommands
+  std::vector<const Command*> subs;
+  for (auto& [name, s] : c.subcommands) subs.push_back(&s);
+  std::sort(subs.begin(), subs.end(), [](const Command* a, const Command* b) { return a->name < b->name; });
+  r.AddArrayLen(subs.size());
+  for (const Command* s : subs) AddCommandInfo(r, *s);
 }
 
 std::vector<const Command*> SortedCommands(Server& s) {
@@ -134,7 +158,7 @@ void CommandCommand(CommandContext& ctx) {
       ctx.reply.AddBulk(c->name);
       ctx.reply.AddArrayLen(6);
       ctx.reply.AddBulk("summary");
-      ctx.reply.AddBulk(c->summary);
+      ctx.reply.AddBulk(CommandSummary(c->name));
       ctx.reply.AddBulk("since");
       ctx.reply.AddBulk(c->since);
       ctx.reply.AddBulk("group");
@@ -156,10 +180,22 @@ void RegisterServerCommands(CommandTable& t) {
     t.Add(std::move(c));
   };
   add("info", -1, kCmdLoading | kCmdStale, InfoCommand, "server");
+  add("lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, LastsaveCommand, "server");
   add("time", 1, kCmdLoading | kCmdStale | kCmdFast, TimeCommand, "server");
   add("shutdown", -1, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale | kCmdNoMulti, ShutdownCommand, "server");
   add("command", -1, kCmdLoading | kCmdStale, CommandCommand, "server");
   add("config", -2, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale, ConfigCommand, "server");
+  const uint32_t kS = kCmdLoading | kCmdStale;
+  t.AddSubcommands("config",
+                   {{"help", 2, kS},
+                    {"get", -3, kCmdAdmin | kCmdNoscript | kS},
+                    {"set", -4, kCmdAdmin | kCmdNoscript | kS},
+                    {"resetstat", 2, kCmdAdmin | kCmdNoscript | kS},
+                    {"rewrite", 2, kCmdAdmin | kCmdNoscript | kS}},
+                   ConfigCommand);
+  t.AddSubcommands("command",
+                   {{"help", 2, kS}, {"count", 2, kS}, {"info", -2, kS}, {"docs", -2, kS}, {"list", -2, kS}},
+                   CommandCommand);
 }
 
 void RegisterDebugCommands(CommandTable& t) {

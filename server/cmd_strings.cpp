@@ -37,11 +37,12 @@ Entry* LookupStringWrite(CommandContext& ctx, std::string_view key, bool* wrongt
 
 // Stores `value` at `key` (replacing any value); keeps the TTL only when
 // `keep_ttl`. Returns the stored entry.
-Entry* StoreString(CommandContext& ctx, std::string_view key, std::string_view value, bool keep_ttl) {
+Entry* StoreString(CommandContext& ctx, std::string_view key, std::string_view value, bool keep_ttl,
+                   bool allow_int = true) {
   Db& db = ctx.db();
   Entry* old = db.Find(key);
   bool ttl = keep_ttl && old != nullptr && old->has_expire();
-  Entry* e = Entry::NewString(key, value, ttl);
+  Entry* e = Entry::NewString(key, value, ttl, allow_int);
   e->set_lru(ctx.server.keyspace().LruClock());
   if (ttl) e->set_expire_ms(old->expire_ms());
   if (old != nullptr) {
@@ -77,6 +78,14 @@ void ReplyValue(ReplyBuffer& r, const Entry* e) {
 
 // SET's and GETEX's expire options.
 enum class ExpireUnit { kNone, kEx, kPx, kExAt, kPxAt };
+
+ExpireUnit ParseExpireUnit(std::string_view opt) {
+  if (EqualsIgnoreCase(opt, "ex")) return ExpireUnit::kEx;
+  if (EqualsIgnoreCase(opt, "px")) return ExpireUnit::kPx;
+  if (EqualsIgnoreCase(opt, "exat")) return ExpireUnit::kExAt;
+  if (EqualsIgnoreCase(opt, "pxat")) return ExpireUnit::kPxAt;
+  return ExpireUnit::kNone;
+}
 
 // Converts an expire option to an absolute ms time. False (and the Redis
 // error reply) when invalid: not an integer, <= 0, or overflowing.
@@ -128,13 +137,11 @@ void SetCommand(CommandContext& ctx) {
       flags |= kGet;
     } else if (EqualsIgnoreCase(opt, "keepttl") && unit == ExpireUnit::kNone) {
       flags |= kKeepTtl;
-    } else if (has_next && unit == ExpireUnit::kNone && !(flags & kKeepTtl) &&
-               (EqualsIgnoreCase(opt, "ex") || EqualsIgnoreCase(opt, "px") ||
-                EqualsIgnoreCase(opt, "exat") || EqualsIgnoreCase(opt, "pxat"))) {
-      if (EqualsIgnoreCase(opt, "ex")) unit = ExpireUnit::kEx;
-      if (EqualsIgnoreCase(opt, "px")) unit = ExpireUnit::kPx;
-      if (EqualsIgnoreCase(opt, "exat")) unit = ExpireUnit::kExAt;
-      if (EqualsIgnoreCase(opt, "pxat")) unit = ExpireUnit::kPxAt;
+    } else if (ExpireUnit u = ParseExpireUnit(opt);
+               u != ExpireUnit::kNone && has_next && !(flags & kKeepTtl) && (unit == ExpireUnit::kNone || unit == u)) {
+      // Redis accepts the same option twice (the last value wins), but not
+      // two different expire options.
+      unit = u;
       expire_arg = a[++i];
     } else {
       ReplySyntaxError(ctx.reply);
@@ -244,24 +251,21 @@ void GetexCommand(CommandContext& ctx) {
     bool has_next = i + 1 < a.size();
     if (EqualsIgnoreCase(opt, "persist") && unit == ExpireUnit::kNone && !persist) {
       persist = true;
-    } else if (has_next && unit == ExpireUnit::kNone && !persist &&
-               (EqualsIgnoreCase(opt, "ex") || EqualsIgnoreCase(opt, "px") ||
-                EqualsIgnoreCase(opt, "exat") || EqualsIgnoreCase(opt, "pxat"))) {
-      if (EqualsIgnoreCase(opt, "ex")) unit = ExpireUnit::kEx;
-      if (EqualsIgnoreCase(opt, "px")) unit = ExpireUnit::kPx;
-      if (EqualsIgnoreCase(opt, "exat")) unit = ExpireUnit::kExAt;
-      if (EqualsIgnoreCase(opt, "pxat")) unit = ExpireUnit::kPxAt;
+    } else if (ExpireUnit u = ParseExpireUnit(opt);
+               u != ExpireUnit::kNone && has_next && !persist && (unit == ExpireUnit::kNone || unit == u)) {
+      unit = u;
       expire_arg = a[++i];
     } else {
       return ReplySyntaxError(ctx.reply);
     }
   }
-  int64_t when = Entry::kNoExpire;
-  if (unit != ExpireUnit::kNone && !AbsoluteExpire(ctx, unit, expire_arg, "getex", &when)) return;
+  // Redis looks the key up before it validates the expire value.
   bool wrongtype;
   Entry* e = LookupStringRead(ctx, a[1], &wrongtype);
   if (wrongtype) return ReplyWrongType(ctx.reply);
   if (e == nullptr) return ctx.reply.AddNullBulk();
+  int64_t when = Entry::kNoExpire;
+  if (unit != ExpireUnit::kNone && !AbsoluteExpire(ctx, unit, expire_arg, "getex", &when)) return;
   ReplyValue(ctx.reply, e);
   if (unit != ExpireUnit::kNone) {
     if (when <= ctx.server.keyspace().now_ms()) {
@@ -397,7 +401,7 @@ void IncrbyfloatCommand(CommandContext& ctx) {
   value += by;
   if (std::isnan(value) || std::isinf(value)) return ctx.reply.AddError("increment would produce NaN or Infinity");
   std::string text = FormatLongDouble(value);
-  StoreString(ctx, ctx.argv[1], text, true);
+  StoreString(ctx, ctx.argv[1], text, true, /*allow_int=*/false);
   ctx.AddDirty();
   ctx.reply.AddBulk(text);
   ctx.Propagate({"SET", ctx.argv[1], text, "KEEPTTL"});

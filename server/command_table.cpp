@@ -16,7 +16,47 @@ CommandTable::CommandTable() = default;
 
 void CommandTable::Add(Command cmd) {
   std::string name = cmd.name;
+  cmd.full_name = cmd.name;
   commands_.emplace(std::move(name), std::move(cmd));
+}
+
+void CommandTable::AddSubcommands(std::string_view parent, std::initializer_list<SubcommandSpec> subs,
+                                  CommandHandler handler) {
+  Command* p = Find(parent);
+  for (const SubcommandSpec& s : subs) {
+    Command c;
+    c.name = s.name;
+    c.full_name = p->name + "|" + s.name;
+    c.arity = s.arity;
+    c.flags = s.flags;
+    c.handler = handler;
+    c.group = p->group;
+    p->subcommands.emplace(c.name, std::move(c));
+  }
+}
+
+namespace {
+// Folds `name` to lower case into buf; false if it cannot be a command name.
+bool Fold(std::string_view name, char (&buf)[32], std::string_view* out) {
+  if (name.size() > sizeof(buf)) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  }
+  *out = std::string_view(buf, name.size());
+  return true;
+}
+}  // namespace
+
+Command* Command::FindSubcommand(std::string_view name) {
+  char buf[32];
+  std::string_view folded;
+  if (!Fold(name, buf, &folded)) return nullptr;
+  auto it = subcommands.find(std::string(folded));
+  return it == subcommands.end() ? nullptr : &it->second;
+}
+
+const Command* Command::FindSubcommand(std::string_view name) const {
+  return const_cast<Command*>(this)->FindSubcommand(name);
 }
 
 Command* CommandTable::Find(std::string_view name) {
@@ -30,7 +70,10 @@ Command* CommandTable::Find(std::string_view name) {
 }
 
 void CommandTable::ResetStats() {
-  for (auto& [name, cmd] : commands_) cmd.calls = cmd.usec = cmd.rejected_calls = cmd.failed_calls = 0;
+  for (auto& [name, cmd] : commands_) {
+    cmd.calls = cmd.usec = cmd.rejected_calls = cmd.failed_calls = 0;
+    for (auto& [sname, s] : cmd.subcommands) s.calls = s.usec = s.rejected_calls = s.failed_calls = 0;
+  }
 }
 
 int CommandContext::db_index() const { return client.db; }
@@ -60,7 +103,7 @@ void ReplyWrongArity(ReplyBuffer& r, std::string_view name) {
 void ReplySyntaxError(ReplyBuffer& r) { r.AddError("syntax error"); }
 
 void ReplyWrongType(ReplyBuffer& r) {
-  r.AddError("WRONGTYPE Operation against a key holding the wrong kind of value");
+  r.AddError("-WRONGTYPE Operation against a key holding the wrong kind of value");
 }
 
 void ReplyNotInteger(ReplyBuffer& r) { r.AddError("value is not an integer or out of range"); }

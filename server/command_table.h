@@ -65,22 +65,37 @@ struct CommandContext {
 using CommandHandler = void (*)(CommandContext& ctx);
 
 struct Command {
-  std::string name;    // lower case
+  std::string name;       // lower case; "object|encoding" for a subcommand
+  std::string full_name;  // name as INFO and errors print it; set by Add()
   int arity = 0;       // Redis's: -N means at least N
   uint32_t flags = 0;
   int first_key = 0, last_key = 0, key_step = 0;
   CommandHandler handler = nullptr;
   const char* group = "generic";
-  const char* summary = "";
   const char* since = "1.0.0";
   // Statistics for INFO commandstats.
   uint64_t calls = 0, usec = 0, rejected_calls = 0, failed_calls = 0;
+  // Redis 7 subcommands (CONFIG GET, OBJECT ENCODING...): each has its own
+  // arity, flags and statistics. A container with subcommands and argc >= 2
+  // dispatches to one; unknown ones get "unknown subcommand".
+  std::unordered_map<std::string, Command> subcommands;
+  const Command* FindSubcommand(std::string_view name) const;
+  Command* FindSubcommand(std::string_view name);
+};
+
+// One subcommand for CommandTable::AddSubcommands.
+struct SubcommandSpec {
+  const char* name;
+  int arity;
+  uint32_t flags;
 };
 
 class CommandTable {
  public:
   CommandTable();
   void Add(Command cmd);
+  // Adds subcommands to `parent` (already added), all run by `handler`.
+  void AddSubcommands(std::string_view parent, std::initializer_list<SubcommandSpec> subs, CommandHandler handler);
   // nullptr if unknown. `name` in any case.
   Command* Find(std::string_view name);
   struct Hash {
@@ -109,6 +124,9 @@ void ConfigCommand(CommandContext& ctx);
 void DebugCommand(CommandContext& ctx);
 void InfoCommand(CommandContext& ctx);
 void CommandCommand(CommandContext& ctx);
+
+// COMMAND DOCS's one-line description of a command.
+const char* CommandSummary(std::string_view name);
 
 // The INFO text for the given section names (empty: the default sections).
 std::string GenerateInfo(Server& s, const std::vector<std::string>& sections);

@@ -31,8 +31,14 @@ namespace replikv {
 enum class AppendFsync { kAlways, kEverySec, kNo };
 enum class LogLevel { kDebug, kVerbose, kNotice, kWarning };
 enum class MaxmemoryPolicy {
-  kVolatileLru, kVolatileLfu, kVolatileRandom, kVolatileTtl,
-  kAllkeysLru, kAllkeysLfu, kAllkeysRandom, kNoEviction
+  kVolatileLru,
+  kVolatileLfu,
+  kVolatileRandom,
+  kVolatileTtl,
+  kAllkeysLru,
+  kAllkeysLfu,
+  kAllkeysRandom,
+  kNoEviction
 };
 enum class ReplDisklessLoad { kDisabled, kOnEmptyDb, kSwapDb };
 // enable-debug-command, enable-module-command, enable-protected-configs.
@@ -48,20 +54,20 @@ inline constexpr int kShutdownNow = 4;
 inline constexpr int kShutdownForce = 8;
 
 // notify-keyspace-events bits (the letters are in the comments).
-inline constexpr int kNotifyKeyspace = 1 << 0;   // K
-inline constexpr int kNotifyKeyevent = 1 << 1;   // E
-inline constexpr int kNotifyGeneric = 1 << 2;    // g
-inline constexpr int kNotifyString = 1 << 3;     // $
-inline constexpr int kNotifyList = 1 << 4;       // l
-inline constexpr int kNotifySet = 1 << 5;        // s
-inline constexpr int kNotifyHash = 1 << 6;       // h
-inline constexpr int kNotifyZset = 1 << 7;       // z
-inline constexpr int kNotifyExpired = 1 << 8;    // x
-inline constexpr int kNotifyEvicted = 1 << 9;    // e
-inline constexpr int kNotifyStream = 1 << 10;    // t
-inline constexpr int kNotifyKeyMiss = 1 << 11;   // m (not part of A)
-inline constexpr int kNotifyLoaded = 1 << 12;    // d (module key type)
-inline constexpr int kNotifyNew = 1 << 13;       // n (not part of A)
+inline constexpr int kNotifyKeyspace = 1 << 0;  // K
+inline constexpr int kNotifyKeyevent = 1 << 1;  // E
+inline constexpr int kNotifyGeneric = 1 << 2;   // g
+inline constexpr int kNotifyString = 1 << 3;    // $
+inline constexpr int kNotifyList = 1 << 4;      // l
+inline constexpr int kNotifySet = 1 << 5;       // s
+inline constexpr int kNotifyHash = 1 << 6;      // h
+inline constexpr int kNotifyZset = 1 << 7;      // z
+inline constexpr int kNotifyExpired = 1 << 8;   // x
+inline constexpr int kNotifyEvicted = 1 << 9;   // e
+inline constexpr int kNotifyStream = 1 << 10;   // t
+inline constexpr int kNotifyKeyMiss = 1 << 11;  // m (not part of A)
+inline constexpr int kNotifyLoaded = 1 << 12;   // d (module key type)
+inline constexpr int kNotifyNew = 1 << 13;      // n (not part of A)
 // 'A': every class but m and n.
 inline constexpr int kNotifyAll = kNotifyGeneric | kNotifyString | kNotifyList | kNotifySet |
                                   kNotifyHash | kNotifyZset | kNotifyExpired | kNotifyEvicted |
@@ -79,9 +85,9 @@ struct SavePoint {
 enum class ClientClass { kNormal = 0, kReplica = 1, kPubSub = 2 };
 inline constexpr int kClientClassCount = 3;
 struct ClientBufferLimit {
-  uint64_t hard_bytes = 0;    // 0 = no limit
-  uint64_t soft_bytes = 0;    // 0 = no limit
-  int64_t soft_seconds = 0;   // how long the soft limit may be exceeded
+  uint64_t hard_bytes = 0;   // 0 = no limit
+  uint64_t soft_bytes = 0;   // 0 = no limit
+  int64_t soft_seconds = 0;  // how long the soft limit may be exceeded
   bool operator==(const ClientBufferLimit&) const = default;
 };
 
@@ -214,9 +220,9 @@ struct ServerConfig {
 
   // Shutdown, scripts, monitoring.
   int shutdown_timeout = 10;
-  int shutdown_on_sigint = 0;   // kShutdown* bits
+  int shutdown_on_sigint = 0;  // kShutdown* bits
   int shutdown_on_sigterm = 0;
-  int64_t busy_reply_threshold = 5000;  // ms; alias lua-time-limit
+  int64_t busy_reply_threshold = 5000;      // ms; alias lua-time-limit
   int64_t slowlog_log_slower_than = 10000;  // us; -1 disables
   int64_t slowlog_max_len = 128;
   int64_t latency_monitor_threshold = 0;  // ms
@@ -285,8 +291,10 @@ struct [[nodiscard]] ConfigReply {
 };
 
 // Called after CONFIG SET changed one of the directives it was installed for,
-// with the new values already in place. A non-OK Status makes the whole CONFIG
-// SET fail with its message() and be rolled back.
+// with the new values already in place (and by ApplyAll() at start-up). A
+// non-OK Status makes the whole CONFIG SET fail with its message() as the
+// reason and be rolled back: the old values come back and the hooks that had
+// already run are called again with them (their errors then ignored).
 using ApplyHook = std::function<Status(const ServerConfig& config)>;
 
 class ConfigRegistry {
@@ -306,7 +314,8 @@ class ConfigRegistry {
   // config from stdin after the file. "--name" starts a directive, following
   // arguments are its values; command-line directives apply after the file.
   // On failure the Status message is the complete text to print, e.g.
-  //   *** FATAL CONFIG FILE ERROR (replikv 0.1.0) *** ... (several lines)
+  //   *** FATAL CONFIG FILE ERROR (replikv <kReplikvVersion>) *** (4 lines,
+  //   after an empty one, as Redis prints it)
   //   Fatal error, can't open config file '/x.conf': No such file or directory
   Status LoadFromCommandLine(int argc, const char* const* argv);
   // Loads one file (and its includes) and makes it the CONFIG REWRITE target.
@@ -340,19 +349,18 @@ class ConfigRegistry {
   // loopback), for enable-protected-configs local.
   ConfigReply Set(std::span<const std::string_view> args, bool local_client);
   // CONFIG REWRITE: rewrites the file given at start-up in place, keeping
-  // comments and unrelated lines, and replaces it atomically.
+  // comments and unrelated lines, and replaces it atomically. Errors:
+  // "ERR The server is running without a config file",
+  // "ERR Rewriting config file: <strerror>".
   ConfigReply Rewrite();
 
   // Absolute path of the config file given at start-up; "" if none.
   const std::string& config_file() const { return config_file_; }
 
   // Directives accepted (and shown by CONFIG GET) that replikv does not act
-  // on yet, for the README. Includes the non-value directives "user" and
-  // "rename-command" only if the server has not claimed them.
+  // on yet, for the README: the table entries flagged kNotActedOn, plus
+  // "user" (kept in user_directives; there is no ACL).
   static std::vector<std::string_view> NotActedOn();
-
-  // The version string shown in the FATAL CONFIG FILE ERROR banner.
-  static constexpr std::string_view kVersion = "0.1.0";
 
  private:
   struct Loader;

@@ -1,12 +1,14 @@
 // Internal to the config registry (config.cpp, config_table.cpp,
-// config_rewrite.cpp): the table of directives and the per-kind parse,
-// render and rewrite functions. Other modules include server/config.h only.
+// config_kinds.cpp, config_special.cpp, config_rewrite.cpp): the table of
+// directives and the per-kind parse, render and rewrite functions. Other
+// modules include server/config.h only.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -31,10 +33,15 @@ struct ParseState {
 };
 
 // One line CONFIG REWRITE wants in the file. A line that is not "force" is
-// only written where the file already has a line for the directive.
+// only written where the file already has a line for the directive. A line
+// with a "key" only replaces a file line with the same key (the client class
+// of client-output-buffer-limit), so classes keep their own lines.
 struct RewriteLine {
+  RewriteLine(std::string t, bool f, std::string k = {})
+      : text(std::move(t)), force(f), key(std::move(k)) {}
   std::string text;
-  bool force = false;
+  bool force;
+  std::string key;
 };
 
 // Access to an enum-typed field as its underlying int.
@@ -60,7 +67,7 @@ using SetFn = std::string (*)(const ConfigDef&, std::span<const std::string> arg
 using GetFn = std::string (*)(const ConfigDef&, const ServerConfig&);
 using RewriteFn = void (*)(const ConfigDef&, const ServerConfig&, std::vector<RewriteLine>*);
 // Extra validation or normalisation after a successful set; "" or an error.
-using CheckFn = std::string (*)(ServerConfig*);
+using CheckFn = std::string (*)(ServerConfig*, const ParseState&);
 
 struct ConfigDef {
   std::string_view name;
@@ -92,18 +99,28 @@ std::string Render(const ConfigDef& def, const ServerConfig& config);
 // getcwd(), or "" if it fails.
 std::string CurrentDir();
 std::string Lower(std::string_view s);
+bool EqualsNoCase(std::string_view a, std::string_view b);
+// A default-constructed ServerConfig: the defaults.
+const ServerConfig& Defaults();
+// Adds "name value" to a rewrite, forced when the value is not the default.
+void PushLine(const ConfigDef& def, const ServerConfig& config, std::string value,
+              std::vector<RewriteLine>* lines);
+std::string JoinArgs(std::span<const std::string> args);
+// A lone empty argument ("save ''", "bind ''") means "none".
+bool IsEmptyList(std::span<const std::string> args);
 
 // ---- number parsing (config_kinds.cpp) ----
 // Redis's string2ll: optional '-', digits, no leading zeros, no '+'.
 bool ParseStrictInt64(std::string_view s, int64_t* out);
-// strtoll-like: optional sign, leading zeros allowed, nothing else.
+// strtoll-like: optional sign, leading zeros allowed, nothing else; like
+// strtoll, "" is 0.
 bool ParseLenientInt64(std::string_view s, int64_t* out);
 enum class MemoryParse { kOk, kInvalid, kOverflow };
 // Digits then an optional unit: b, k=1000, kb=1024, m, mb, g, gb (any case).
 // Like Redis, "" and a bare unit are 0.
 MemoryParse ParseMemory(std::string_view s, uint64_t* out);
 
-// ---- kinds (config_kinds.cpp) ----
+// ---- generic kinds (config_kinds.cpp) ----
 std::string SetBool(const ConfigDef&, std::span<const std::string>, ServerConfig*, ParseState*);
 std::string GetBool(const ConfigDef&, const ServerConfig&);
 std::string SetInteger(const ConfigDef&, std::span<const std::string>, ServerConfig*, ParseState*);
@@ -120,6 +137,7 @@ void RewriteMemory(const ConfigDef&, const ServerConfig&, std::vector<RewriteLin
 void RewriteString(const ConfigDef&, const ServerConfig&, std::vector<RewriteLine>*);
 void RewriteQuotedIfEmpty(const ConfigDef&, const ServerConfig&, std::vector<RewriteLine>*);
 
+// ---- special kinds and checks (config_special.cpp) ----
 std::string SetSave(const ConfigDef&, std::span<const std::string>, ServerConfig*, ParseState*);
 std::string GetSave(const ConfigDef&, const ServerConfig&);
 void RewriteSave(const ConfigDef&, const ServerConfig&, std::vector<RewriteLine>*);
@@ -138,6 +156,8 @@ std::string SetClientOutputBufferLimit(const ConfigDef&, std::span<const std::st
 std::string GetClientOutputBufferLimit(const ConfigDef&, const ServerConfig&);
 void RewriteClientOutputBufferLimit(const ConfigDef&, const ServerConfig&,
                                     std::vector<RewriteLine>*);
+// The RewriteLine key of a client class name as written in a file.
+std::string ClientClassKey(std::string_view name);
 std::string SetOomScoreAdjValues(const ConfigDef&, std::span<const std::string>, ServerConfig*,
                                  ParseState*);
 std::string GetOomScoreAdjValues(const ConfigDef&, const ServerConfig&);
@@ -155,12 +175,15 @@ std::string SetMaxmemoryClients(const ConfigDef&, std::span<const std::string>, 
 std::string GetMaxmemoryClients(const ConfigDef&, const ServerConfig&);
 void RewriteMaxmemoryClients(const ConfigDef&, const ServerConfig&, std::vector<RewriteLine>*);
 
-std::string CheckHz(ServerConfig*);
-std::string CheckTlsPort(ServerConfig*);
-std::string CheckClusterEnabled(ServerConfig*);
-std::string CheckDbfilename(ServerConfig*);
-std::string CheckAppendfilename(ServerConfig*);
-std::string CheckAppenddirname(ServerConfig*);
-std::string CheckProcTitleTemplate(ServerConfig*);
+std::string CheckHz(ServerConfig*, const ParseState&);
+std::string CheckTlsPort(ServerConfig*, const ParseState&);
+std::string CheckClusterEnabled(ServerConfig*, const ParseState&);
+std::string CheckDbfilename(ServerConfig*, const ParseState&);
+std::string CheckAppendfilename(ServerConfig*, const ParseState&);
+std::string CheckAppenddirname(ServerConfig*, const ParseState&);
+std::string CheckProcTitleTemplate(ServerConfig*, const ParseState&);
+std::string CheckTlsFlags(ServerConfig*, const ParseState&);
+std::string CheckReplBacklogSize(ServerConfig*, const ParseState&);
+std::string CheckClusterAnnounceHostname(ServerConfig*, const ParseState&);
 
 }  // namespace replikv::config_internal

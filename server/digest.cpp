@@ -59,7 +59,8 @@ Digest20 DatasetDigest(Keyspace& ks) {
       Digest20 kd{};
       MixDigest(kd, e->key());
       AppendValueDigest(kd, e);
-      for (size_t j = 0; j < 20; ++j) total[j] ^= kd[j];
+      // Redis xors the SHA1 of the key's digest, not the digest itself.
+      XorDigest(total, std::string_view(reinterpret_cast<const char*>(kd.data()), kd.size()));
     });
   }
   return total;

@@ -1,8 +1,9 @@
 // DEBUG DIGEST and DEBUG DIGEST-VALUE, computed exactly as Redis 7.0 does so
 // datasets can be compared across replikv and redis-server:
 //
-//   dataset = XOR over keys of H(key, value), with each non-empty db first
-//             mixed in as its index (4 bytes, big-endian)
+//   dataset = xor over keys of H(key, value) (so SHA1(H) is xored in), with
+//             each non-empty db first mixed in as its index (4 bytes,
+//             big-endian); H(key, value) = mix(key) then the value digest
 //   mix(d, bytes)  = d := SHA1(d XOR SHA1(bytes))      (order-dependent)
 //   xor(d, bytes)  = d := d XOR SHA1(bytes)            (order-independent)
 //   value digest   = mix(type as 4 bytes big-endian), then per type:

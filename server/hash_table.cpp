@@ -102,7 +102,7 @@ void VisitChain(const Bucket* head, EntryVisitor visit) {
 size_t CountChain(const Bucket* head) {
   size_t n = 0;
   for (const Bucket* b = head; b != nullptr; b = IsChained(b) ? ChildOf(b) : nullptr) {
-    n += std::popcount(b->meta & kPresenceMask);
+    n += static_cast<size_t>(std::popcount(b->meta & kPresenceMask));
   }
   return n;
 }
@@ -111,7 +111,7 @@ size_t CountChain(const Bucket* head) {
 void* NthInChain(const Bucket* head, size_t n) {
   for (const Bucket* b = head; b != nullptr; b = IsChained(b) ? ChildOf(b) : nullptr) {
     unsigned present = b->meta & kPresenceMask;
-    size_t here = std::popcount(present);
+    size_t here = static_cast<size_t>(std::popcount(present));
     if (n < here) {
       for (; n > 0; --n) present &= present - 1;
       return b->slots[std::countr_zero(present)];

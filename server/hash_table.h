@@ -22,9 +22,11 @@
 //   8       56    slot 0..6, 8 bytes each: an entry pointer; when chained,
 //                 slot 6 is the child Bucket* (and presence bit 6 is clear)
 //
-// Versus Redis 7.0's dictEntry (24 B) plus an 8 B bucket pointer per key, the
-// table costs 64 B per 7 slots: 13.8 to 23 B per key at the fill factors
-// used (see hash_table.cpp), chains included.
+// Versus Redis 7.0's dictEntry (24 B) plus 8-16 B of bucket array per key,
+// the table costs 64 B per 7 slots: 13.8 to 23 B per key, chains included,
+// while it grows (fill 40-80%, see hash_table.cpp). Deletions make it
+// sparser until the cron's ShrinkIfNeeded (under 10% fill) resizes it to a
+// fill of 20-40%.
 //
 // Resizing is incremental, as in Redis: a grow or shrink allocates the new
 // array, then every Find/Insert/Erase/FindOrInsert moves one bucket's worth
@@ -205,6 +207,7 @@ class HashTable {
   HashTable(const HashTable&) = delete;
   HashTable& operator=(const HashTable&) = delete;
   // The moved-from table is empty (e.g. FLUSHALL ASYNC frees it elsewhere).
+  // Assigning over a table frees its buckets, not its entries: Clear first.
   HashTable(HashTable&&) noexcept = default;
   HashTable& operator=(HashTable&&) noexcept = default;
 
@@ -332,14 +335,14 @@ class HashTable {
 
   // Finds without a rehash step; fills *pos on success.
   bool Lookup(std::string_view key, uint64_t hash, hash_table_internal::Position* pos) const {
-    using namespace hash_table_internal;
-    Bucket* heads[2];
+    namespace internal = hash_table_internal;
+    internal::Bucket* heads[2];
     int n = raw_.Heads(hash, heads);
-    uint8_t h8 = HashByte(hash);
+    uint8_t h8 = internal::HashByte(hash);
     for (int t = 0; t < n; ++t) {
       // Bounded by the chain's length: every child holds at least one entry.
-      for (Bucket* b = heads[t];; b = ChildOf(b)) {
-        unsigned match = MatchSlots(b, h8);
+      for (internal::Bucket* b = heads[t];; b = internal::ChildOf(b)) {
+        unsigned match = internal::MatchSlots(b, h8);
         while (match != 0) {
           int i = std::countr_zero(match);
           match &= match - 1;
@@ -348,7 +351,7 @@ class HashTable {
             return true;
           }
         }
-        if (!IsChained(b)) break;
+        if (!internal::IsChained(b)) break;
       }
     }
     return false;

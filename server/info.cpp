@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -133,14 +134,34 @@ void MemorySection(Server& s, std::string* o) {
 void PersistenceSection(Server& s, std::string* o) {
   Field(o, "loading", s.loading ? 1 : 0);
   Field(o, "async_loading", 0);
+  Field(o, "current_cow_peak", 0);
+  Field(o, "current_cow_size", 0);
+  Field(o, "current_cow_size_age", 0);
+  Field(o, "current_fork_perc", std::string("0.00"));
+  Field(o, "current_save_keys_processed", 0);
+  Field(o, "current_save_keys_total", 0);
   Field(o, "rdb_changes_since_last_save", s.dirty);
   Field(o, "rdb_bgsave_in_progress", 0);
+  Field(o, "rdb_last_save_time", s.lastsave_unix);
   Field(o, "rdb_last_bgsave_status", std::string("ok"));
+  Field(o, "rdb_last_bgsave_time_sec", -1);
+  Field(o, "rdb_current_bgsave_time_sec", -1);
+  Field(o, "rdb_saves", 0);
+  Field(o, "rdb_last_cow_size", 0);
+  Field(o, "rdb_last_load_keys_expired", 0);
+  Field(o, "rdb_last_load_keys_loaded", 0);
   Field(o, "aof_enabled", 0);
   Field(o, "aof_rewrite_in_progress", 0);
   Field(o, "aof_rewrite_scheduled", 0);
+  Field(o, "aof_last_rewrite_time_sec", -1);
+  Field(o, "aof_current_rewrite_time_sec", -1);
   Field(o, "aof_last_bgrewrite_status", std::string("ok"));
+  Field(o, "aof_rewrites", 0);
+  Field(o, "aof_rewrites_consecutive_failures", 0);
   Field(o, "aof_last_write_status", std::string("ok"));
+  Field(o, "aof_last_cow_size", 0);
+  Field(o, "module_fork_in_progress", 0);
+  Field(o, "module_fork_last_cow_size", 0);
 }
 
 void StatsSection(Server& s, std::string* o) {
@@ -169,7 +190,7 @@ void StatsSection(Server& s, std::string* o) {
   Field(o, "latest_fork_usec", s.latest_fork_usec);
   Field(o, "total_forks", s.total_forks);
   Field(o, "unexpected_error_replies", st.unexpected_error_replies);
-  Field(o, "total_error_replies", st.total_error_replies);
+  Field(o, "total_error_replies", s.error_stats().total);
   Field(o, "client_query_buffer_limit_disconnections", st.client_qbuf_limit_disconnections);
   Field(o, "client_output_buffer_limit_disconnections", st.client_outbuf_limit_disconnections);
 }
@@ -200,15 +221,25 @@ void CpuSection(Server&, std::string* o) {
 }
 
 void CommandstatsSection(Server& s, std::string* o) {
-  for (auto& [name, cmd] : s.commands().all()) {
-    if (cmd.calls == 0 && cmd.rejected_calls == 0 && cmd.failed_calls == 0) continue;
+  auto line = [o](const Command& cmd) {
+    if (cmd.calls == 0 && cmd.rejected_calls == 0 && cmd.failed_calls == 0) return;
     char buf[256];
     double per = cmd.calls ? static_cast<double>(cmd.usec) / static_cast<double>(cmd.calls) : 0;
     std::snprintf(buf, sizeof(buf), "cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu\r\n",
-                  name.c_str(), static_cast<unsigned long long>(cmd.calls), static_cast<unsigned long long>(cmd.usec), per,
+                  cmd.full_name.c_str(), static_cast<unsigned long long>(cmd.calls), static_cast<unsigned long long>(cmd.usec), per,
                   static_cast<unsigned long long>(cmd.rejected_calls), static_cast<unsigned long long>(cmd.failed_calls));
     *o += buf;
+  };
+  for (auto& [name, cmd] : s.commands().all()) {
+    line(cmd);
+    for (auto& [sname, subcmd] : cmd.subcommands) line(subcmd);
   }
+}
+
+void ErrorstatsSection(Server& s, std::string* o) {
+  std::vector<std::pair<std::string, uint64_t>> codes(s.error_stats().by_code.begin(), s.error_stats().by_code.end());
+  std::sort(codes.begin(), codes.end());
+  for (auto& [code, n] : codes) *o += "errorstat_" + code + ":count=" + std::to_string(n) + "\r\n";
 }
 
 void KeyspaceSection(Server& s, std::string* o) {
@@ -240,7 +271,8 @@ const Section kSections[] = {
     {"cpu", "CPU", CpuSection, true},
     {"modules", "Modules", nullptr, true},
     {"commandstats", "Commandstats", CommandstatsSection, false},
-    {"errorstats", "Errorstats", nullptr, true},
+    {"errorstats", "Errorstats", ErrorstatsSection, true},
+    {"latencystats", "Latencystats", nullptr, false},
     {"cluster", "Cluster", nullptr, true},
     {"keyspace", "Keyspace", KeyspaceSection, true},
 };

@@ -17,8 +17,12 @@ std::atomic<int> g_pid{0};
 // Formats "pid:R dd Mon yyyy hh:mm:ss.mmm L" where L is the level mark.
 class RedisPrefix final : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg& msg, const std::tm& tm_time,
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
+    // spdlog fills its tm only for patterns with time flags; compute ours.
+    std::time_t secs = std::chrono::system_clock::to_time_t(msg.time);
+    std::tm tm_time{};
+    localtime_r(&secs, &tm_time);
     static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -7,6 +7,14 @@
 
 namespace replikv {
 
+namespace {
+
+// Greedy growth like sds: double below 1 MB, then +1 MB, so repeated APPENDs
+// and SETRANGEs are amortised O(1) per byte.
+size_t GreedyCapacity(size_t need) { return need < (1u << 20) ? need * 2 : need + (1u << 20); }
+
+}  // namespace
+
 HeapString* HeapString::New(std::string_view init, size_t cap) {
   if (cap < init.size()) cap = init.size();
   auto* s = static_cast<HeapString*>(std::malloc(sizeof(HeapString) + cap));
@@ -43,9 +51,9 @@ Entry* Entry::Allocate(std::string_view key, size_t value_area, bool expire_slot
   return e;
 }
 
-Entry* Entry::NewString(std::string_view key, std::string_view value, bool expire_slot) {
+Entry* Entry::NewString(std::string_view key, std::string_view value, bool expire_slot, bool allow_int) {
   int64_t v;
-  if (ParseCanonicalInt64(value, &v)) return NewInt(key, v, expire_slot);
+  if (allow_int && ParseCanonicalInt64(value, &v)) return NewInt(key, v, expire_slot);
   Entry* e = Allocate(key, value.size(), expire_slot);
   e->type_ = static_cast<uint8_t>(ObjType::kString);
   e->enc_ = static_cast<uint8_t>(Encoding::kEmbedded);
@@ -132,9 +140,7 @@ HeapString* Entry::MutableString(size_t min_cap) {
   if (encoding() == Encoding::kHeap) {
     h = heap();
     if (h->cap >= min_cap) return h;
-    // Greedy growth like sds: double below 1 MB, then +1 MB, so repeated
-    // APPENDs are amortised O(1) per byte.
-    size_t cap = min_cap < (1u << 20) ? min_cap * 2 : min_cap + (1u << 20);
+    size_t cap = GreedyCapacity(min_cap);
     void* grown = std::realloc(h, sizeof(HeapString) + cap);
     if (grown == nullptr) std::abort();
     h = static_cast<HeapString*>(grown);
@@ -142,7 +148,7 @@ HeapString* Entry::MutableString(size_t min_cap) {
   } else {
     char scratch[24];
     std::string_view v = StringValue(scratch);
-    h = HeapString::New(v, min_cap > v.size() ? min_cap : v.size());
+    h = HeapString::New(v, GreedyCapacity(min_cap > v.size() ? min_cap : v.size()));
     enc_ = static_cast<uint8_t>(Encoding::kHeap);
   }
   std::memcpy(value_ptr(), &h, sizeof(h));

@@ -44,8 +44,10 @@ class Entry {
   static constexpr size_t kEmbstrReportLimit = 44;
 
   // A string value; canonical decimal integers are stored as integers (as
-  // Redis's int encoding). `expire_slot` reserves room for a TTL.
-  static Entry* NewString(std::string_view key, std::string_view value, bool expire_slot);
+  // Redis's int encoding) unless `allow_int` is false (Redis keeps e.g.
+  // INCRBYFLOAT results as strings). `expire_slot` reserves room for a TTL.
+  static Entry* NewString(std::string_view key, std::string_view value, bool expire_slot,
+                          bool allow_int = true);
   static Entry* NewInt(std::string_view key, int64_t value, bool expire_slot);
   // A non-string value: the entry takes ownership of `object`.
   static Entry* NewObject(std::string_view key, ObjType type, void* object, bool expire_slot);

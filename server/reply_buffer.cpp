@@ -56,21 +56,18 @@ void ReplyBuffer::AddSimple(std::string_view s) {
 }
 
 void ReplyBuffer::AddError(std::string_view msg) {
-  // Redis turns newlines in error texts into spaces so the reply stays one line.
+  // As Redis's addReplyError: "-ERR " is prepended unless the text brings
+  // its own code ("-WRONGTYPE ..."); newlines become spaces so the reply
+  // stays one line.
   ++errors_;
-  std::string line = "-";
-  bool has_code = !msg.empty() && std::isupper(static_cast<unsigned char>(msg[0]));
-  if (has_code) {
-    size_t sp = msg.find(' ');
-    std::string_view code = msg.substr(0, sp);
-    for (char c : code) {
-      if (!std::isupper(static_cast<unsigned char>(c)) && c != '_') {
-        has_code = false;
-        break;
-      }
-    }
+  std::string line;
+  line.reserve(msg.size() + 8);
+  if (msg.empty() || msg[0] != '-') line = "-ERR ";
+  if (error_stats_ != nullptr) {
+    ++error_stats_->total;
+    std::string_view text = msg.empty() || msg[0] != '-' ? std::string_view("ERR") : msg.substr(1);
+    ++error_stats_->by_code[std::string(text.substr(0, text.find(' ')))];
   }
-  if (!has_code) line += "ERR ";
   for (char c : msg) line += (c == '\r' || c == '\n') ? ' ' : c;
   line += "\r\n";
   Append(line);

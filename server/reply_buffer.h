@@ -13,9 +13,17 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace replikv {
+
+// Server-wide error reply counters (INFO stats total_error_replies and INFO
+// errorstats), fed by every ReplyBuffer::AddError.
+struct ErrorStats {
+  uint64_t total = 0;
+  std::unordered_map<std::string, uint64_t> by_code;  // "ERR", "WRONGTYPE"...
+};
 
 class ReplyBuffer {
  public:
@@ -30,8 +38,8 @@ class ReplyBuffer {
   void Append(std::string_view bytes);
   void AddOk() { Append("+OK\r\n"); }
   void AddSimple(std::string_view s);          // +s
-  // `-ERR msg` when msg has no error code of its own: Redis prefixes "ERR "
-  // unless the text starts with an upper-case code like WRONGTYPE or NOAUTH.
+  // "-ERR msg"; a text that brings its own code starts with '-'
+  // ("-WRONGTYPE Operation against...").
   void AddError(std::string_view msg);
   void AddInt(int64_t v);                     // :v
   void AddBulk(std::string_view s);           // $len s
@@ -45,6 +53,8 @@ class ReplyBuffer {
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
+  // Where error replies are counted; may be null.
+  void set_error_stats(ErrorStats* stats) { error_stats_ = stats; }
   // Error replies added so far (commandstats failed_calls, total_error_replies).
   uint64_t errors() const { return errors_; }
 
@@ -71,6 +81,7 @@ class ReplyBuffer {
   size_t block_sent_ = 0;  // consumed prefix of blocks_.front() once first_ is drained
   size_t size_ = 0;
   uint64_t errors_ = 0;
+  ErrorStats* error_stats_ = nullptr;
 };
 
 }  // namespace replikv

@@ -31,6 +31,7 @@ Server::Server(ConfigRegistry& registry)
   std::random_device rd;
   EntryTraits::SetSeed((static_cast<uint64_t>(rd()) << 32) | rd());
   stats_.start_time_ms = keyspace_.now_ms();
+  lastsave_unix = stats_.start_time_ms / 1000;
   RegisterStringCommands(commands_);
   RegisterKeyCommands(commands_);
   RegisterExpireCommands(commands_);

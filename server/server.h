@@ -23,6 +23,7 @@
 #include "server/config.h"
 #include "server/keyspace.h"
 #include "server/propagate.h"
+#include "server/reply_buffer.h"
 #include "server/status.h"
 
 namespace replikv {
@@ -36,7 +37,6 @@ struct ServerStats {
   uint64_t rejected_connections = 0;
   uint64_t total_net_input_bytes = 0;
   uint64_t total_net_output_bytes = 0;
-  uint64_t total_error_replies = 0;
   uint64_t unexpected_error_replies = 0;
   uint64_t client_qbuf_limit_disconnections = 0;
   uint64_t client_outbuf_limit_disconnections = 0;
@@ -68,6 +68,7 @@ class Server {
   Propagator& propagator() { return propagator_; }
   CommandTable& commands() { return commands_; }
   ServerStats& stats() { return stats_; }
+  ErrorStats& error_stats() { return error_stats_; }
 
   // Executes one parsed command for `c` (lookup, checks, call, propagate).
   void ExecuteCommand(Client& c, ArgList argv);
@@ -84,6 +85,9 @@ class Server {
   bool is_replica = false;
   const char* RoleName() const { return is_replica ? "slave" : "master"; }
 
+  // Unix time of the last successful save (LASTSAVE); start-up time until
+  // the first save, as in Redis.
+  int64_t lastsave_unix = 0;
   // Changes since the last successful save.
   uint64_t dirty = 0;
   // The whole dataset's change counter, never reset (for WATCH-like uses).
@@ -152,6 +156,7 @@ class Server {
   Keyspace keyspace_;
   CommandTable commands_;
   ServerStats stats_;
+  ErrorStats error_stats_;
   std::vector<std::unique_ptr<uv_tcp_t>> listeners_;
   uv_prepare_t before_poll_;
   uv_timer_t cron_;

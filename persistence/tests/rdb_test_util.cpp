@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "persistence/crc64.h"
 #include "persistence/listpack.h"
 
 namespace replikv::persistence::testing {
@@ -112,6 +113,16 @@ std::string RdbTextDouble(double d) {
   char buf[64];
   int n = std::snprintf(buf, sizeof(buf), "%.17g", d);
   return std::string(1, static_cast<char>(n)) + std::string(buf, static_cast<size_t>(n));
+}
+
+std::string RdbFile(int version, std::string_view body, bool checksum) {
+  char header[16];
+  std::snprintf(header, sizeof(header), "REDIS%04d", version);
+  std::string out = header;
+  out += body;
+  out.push_back(static_cast<char>(0xFF));
+  if (version >= 5) PutLe(&out, checksum ? Crc64(0, out.data(), out.size()) : 0, 8);
+  return out;
 }
 
 }  // namespace replikv::persistence::testing

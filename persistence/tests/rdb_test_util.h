@@ -78,5 +78,8 @@ std::string RdbLength(uint64_t len);
 std::string RdbRawString(std::string_view s);
 // The text-double form of the type-3 zset.
 std::string RdbTextDouble(double d);
+// A whole file: "REDIS" + 4-digit version, `body`, 0xFF, and (version >= 5)
+// the CRC64 footer, or 8 zero bytes if !checksum.
+std::string RdbFile(int version, std::string_view body, bool checksum = true);
 
 }  // namespace replikv::persistence::testing

@@ -94,8 +94,30 @@ void InsertFindEraseMany(size_t n) {
   ExpectValid(table);
 }
 
+TEST(HashTableBucket, MatchSlotsEqualsASlotBySlotCompare) {
+  using hash_table_internal::Bucket;
+  std::mt19937_64 rng(3);
+  const uint8_t kTricky[] = {0x00, 0x01, 0x7f, 0x80, 0x81, 0xfe, 0xff};
+  for (int round = 0; round < 2000; ++round) {
+    Bucket b{};
+    b.meta = static_cast<uint8_t>(rng());
+    for (int i = 0; i < hash_table_internal::kSlotsPerBucket; ++i) {
+      b.hashes[i] = rng() % 2 ? kTricky[rng() % 7] : static_cast<uint8_t>(rng());
+    }
+    for (int h = 0; h < 256; ++h) {
+      unsigned expected = 0;
+      for (int i = 0; i < hash_table_internal::kSlotsPerBucket; ++i) {
+        if ((b.meta >> i & 1) && b.hashes[i] == h) expected |= 1u << i;
+      }
+      ASSERT_EQ(hash_table_internal::MatchSlots(&b, static_cast<uint8_t>(h)), expected)
+          << "meta " << int(b.meta) << " h " << h;
+    }
+  }
+}
+
 TEST(HashTable, EmptyTableHoldsNothingAndOwnsNoMemory) {
   HashTable<TestEntry, GoodTraits> table;
+  table.Prefetch(GoodHash("a"));
   EXPECT_EQ(table.size(), 0u);
   EXPECT_EQ(table.Find("a"), nullptr);
   EXPECT_EQ(table.Erase("a"), nullptr);

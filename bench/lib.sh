@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Shared helpers for the side-by-side benchmarks: start replikv-server and
+# redis-server on free loopback ports with the same flags, stop them by pid.
+set -euo pipefail
+
+BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPLIKV_BIN="${REPLIKV_BIN:-$BENCH_ROOT/build-release/bin/replikv-server}"
+REDIS_BIN="${REDIS_BIN:-redis-server}"
+BENCH_TMP=$(mktemp -d /tmp/replikv-bench.XXXXXX)
+BENCH_PIDS=()
+
+bench_build() {
+  if [[ ! -x $REPLIKV_BIN ]]; then
+    cmake -S "$BENCH_ROOT" -B "$BENCH_ROOT/build-release" -G Ninja -DCMAKE_BUILD_TYPE=Release -DREPLIKV_TESTS=OFF >/dev/null
+    cmake --build "$BENCH_ROOT/build-release" -j "$(nproc)" >/dev/null
+  fi
+}
+
+bench_free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# bench_start NAME BIN PORT [extra args...] -> starts, waits for PING (bounded)
+bench_start() {
+  local name=$1 bin=$2 port=$3; shift 3
+  mkdir -p "$BENCH_TMP/$name"
+  "$bin" --bind 127.0.0.1 --port "$port" --dir "$BENCH_TMP/$name" --save '' --appendonly no \
+    --enable-debug-command yes --logfile "$BENCH_TMP/$name/log" "$@" &
+  BENCH_PIDS+=($!)
+  for _ in $(seq 1 100); do
+    redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "bench: $name did not start; log:" >&2
+  cat "$BENCH_TMP/$name/log" >&2
+  return 1
+}
+
+bench_cleanup() {
+  for pid in "${BENCH_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${BENCH_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$BENCH_TMP"
+}
+trap bench_cleanup EXIT
+
+info_field() {  # info_field PORT FIELD
+  redis-cli -p "$1" info memory | tr -d '\r' | awk -F: -v f="$2" '$1==f {print $2}'
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Throughput and memory, replikv-server vs redis-server in one run.
+#
+#   bench/throughput.sh [-n requests] [-r rounds]
+#
+# For each test and pipeline depth, runs redis-benchmark against both servers
+# alternately (same flags, no persistence), `rounds` times, and reports the
+# median requests/s of each and the ratio replikv/redis (> 1.0: replikv is
+# faster). Then loads 1M 100-byte string keys into each (DEBUG POPULATE) and
+# compares used_memory and RSS. The machine is noisy: read ratios, not
+# absolute figures.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+requests=200000
+rounds=3
+tests="set,get,incr,mset"
+while getopts "n:r:t:" opt; do
+  case $opt in
+    n) requests=$OPTARG ;;
+    r) rounds=$OPTARG ;;
+    t) tests=$OPTARG ;;
+    *) echo "usage: $0 [-n requests] [-r rounds] [-t tests]" >&2; exit 2 ;;
+  esac
+done
+
+bench_build
+rk_port=$(bench_free_port)
+bench_start replikv "$REPLIKV_BIN" "$rk_port"
+rd_port=$(bench_free_port)
+bench_start redis "$REDIS_BIN" "$rd_port"
+
+rps() {  # rps PORT TEST PIPELINE -> requests per second
+  redis-benchmark -p "$1" -t "$2" -n "$requests" -c 50 -P "$3" -r 100000 -q --csv 2>/dev/null |
+    awk -F, 'NR==2 {gsub(/"/,"",$2); print $2}'
+}
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+echo "replikv $(\"$REPLIKV_BIN\" --version | head -1)"
+echo "redis   $($REDIS_BIN --version)"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); n=$requests rounds=$rounds -c 50"
+printf "%-8s %3s %14s %14s %7s\n" test P replikv_rps redis_rps ratio
+IFS=, read -ra test_list <<<"$tests"
+for t in "${test_list[@]}"; do
+  for p in 1 16; do
+    rk=(); rd=()
+    for _ in $(seq 1 "$rounds"); do
+      rk+=("$(rps "$rk_port" "$t" "$p")")
+      rd+=("$(rps "$rd_port" "$t" "$p")")
+    done
+    a=$(printf "%s\n" "${rk[@]}" | median)
+    b=$(printf "%s\n" "${rd[@]}" | median)
+    printf "%-8s %3s %14.0f %14.0f %7.2f\n" "$t" "$p" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print a/b}')"
+  done
+done
+
+echo
+echo "memory after 1M string keys of 100 bytes (DEBUG POPULATE 1000000 key 100):"
+for port in "$rk_port" "$rd_port"; do
+  redis-cli -p "$port" flushall >/dev/null
+  redis-cli -p "$port" debug populate 1000000 key 100 >/dev/null
+done
+rk_used=$(info_field "$rk_port" used_memory); rd_used=$(info_field "$rd_port" used_memory)
+rk_rss=$(info_field "$rk_port" used_memory_rss); rd_rss=$(info_field "$rd_port" used_memory_rss)
+printf "%-12s %14s %14s %7s\n" metric replikv redis ratio
+printf "%-12s %14d %14d %7.2f\n" used_memory "$rk_used" "$rd_used" "$(awk -v a="$rk_used" -v b="$rd_used" 'BEGIN {print a/b}')"
+printf "%-12s %14d %14d %7.2f\n" rss "$rk_rss" "$rd_rss" "$(awk -v a="$rk_rss" -v b="$rd_rss" 'BEGIN {print a/b}')"
