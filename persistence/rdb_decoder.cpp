@@ -163,7 +163,7 @@ Status RdbDecoder::Run() {
 }
 
 Status RdbDecoder::ReadEntry(uint8_t type, int64_t expire_ms) {
-  const uint64_t type_offset = in_->offset() - 1;
+  const uint64_t type_offset = entry_offset_ = in_->offset() - 1;
   const bool known = type <= kRdbTypeModule2 || (type >= kRdbTypeHashZipmap &&
                                                  type <= kRdbTypeHashListpackEx);
   if (!known) {

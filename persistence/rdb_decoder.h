@@ -124,6 +124,7 @@ class RdbDecoder {
   RdbEntry entry_;
   RdbLoadStats stats_;
   uint64_t current_db_ = 0;
+  uint64_t entry_offset_ = 0;  // of the current key's type byte
   uint64_t last_progress_ = 0;
   std::vector<std::string> scratch_elems_;
 };

@@ -30,14 +30,19 @@ constexpr size_t kListpackSafetySize = size_t{1} << 30;
 // that applies to count-limited nodes.
 constexpr size_t kNodeSizeLevels[] = {4096, 8192, 16384, 32768, 65536};
 constexpr size_t kNodeSafetyLimit = 8192;
+// Redis estimates an element's cost in a node as its length plus this,
+// whatever its real encoding; matching the estimate gives the same nodes.
+constexpr size_t kNodeEntryEstimate = 8;
 constexpr size_t kListpackOverhead = 7;  // header + end byte
 
 void PutLe(char* out, uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
 }
 
-// Whether a quicklist node of `count` entries and `bytes` bytes may take one
-// more entry making it `new_bytes`, per list-max-listpack-size `fill`.
+// Whether a quicklist node of `count` entries may take one more, given the
+// estimate `new_bytes` of its size after it, per list-max-listpack-size
+// `fill` (clamped to -5..32768 as Redis does). Node boundaries then fall
+// where Redis puts them when a list is built by RPUSH.
 bool NodeAllows(int fill, size_t new_bytes, size_t count) {
   if (fill < 0) return new_bytes <= kNodeSizeLevels[std::min(-fill, 5) - 1];
   return new_bytes <= kNodeSafetyLimit && count < static_cast<size_t>(std::min(fill, 1 << 15));
@@ -242,8 +247,9 @@ Status RdbEncoder::WriteListValue(std::span<const std::string_view> elems) {
       continue;
     }
     size_t entry = ListpackEntrySize(elems[i]);
-    bool open = !nodes.empty() && !nodes.back().plain && nodes.back().end == i;
-    if (open && NodeAllows(fill, node_bytes + entry, i - nodes.back().begin)) {
+    bool open = !nodes.empty() && !nodes.back().plain;
+    size_t estimate = node_bytes + elems[i].size() + kNodeEntryEstimate;
+    if (open && NodeAllows(fill, estimate, i - nodes.back().begin)) {
       nodes.back().end = i + 1;
       node_bytes += entry;
     } else {

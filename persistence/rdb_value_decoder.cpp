@@ -1,4 +1,5 @@
 // RdbDecoder's value half: one reader per family of RDB object types.
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -77,7 +78,7 @@ Status RdbDecoder::ReadValue(uint8_t type, RdbValue* v) {
     }
     default:
       return Status::InvalidArgument(
-          "rdb offset " + std::to_string(in_->offset() - 1),
+          "rdb offset " + std::to_string(entry_offset_),
           "RDB type " + std::to_string(type) + " (" + std::string(RdbTypeName(type)) +
               ") is not supported");
   }

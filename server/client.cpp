@@ -153,6 +153,7 @@ void Client::ProcessInput() {
     }
     server_.ExecuteCommand(*this, parser_.args());
     query_.Consume(parser_.consumed());
+    if (!CheckOutputLimits()) return;
   }
   if (!closing_ && query_.size() > static_cast<size_t>(cfg.client_query_buffer_limit)) {
     spdlog::warn("Closing client that reached max query buffer length: id={} addr={} qbuf={}",
@@ -162,6 +163,32 @@ void Client::ProcessInput() {
     return;
   }
   QueueReply();
+}
+
+bool Client::CheckOutputLimits() {
+  if (closing_) return false;
+  const ClientBufferLimit& limit = server_.config().client_obuf_limits[static_cast<int>(output_class)];
+  size_t used = reply_.size();
+  int64_t now = server_.keyspace().now_ms();
+  bool over = false;
+  if (limit.hard_bytes != 0 && used >= limit.hard_bytes) {
+    over = true;
+  } else if (limit.soft_bytes != 0 && used >= limit.soft_bytes) {
+    if (obuf_soft_limit_reached_ms == 0) {
+      obuf_soft_limit_reached_ms = now;
+    } else if (now - obuf_soft_limit_reached_ms >= limit.soft_seconds * 1000) {
+      over = true;
+    }
+  } else {
+    obuf_soft_limit_reached_ms = 0;
+  }
+  if (!over) return true;
+  // Redis's wording, which operators grep for.
+  spdlog::warn("Client id={} addr={} laddr={} name={} omem={} scheduled to be closed ASAP for overcoming of output "
+               "buffer limits.", id_, addr, laddr, name, used);
+  ++server_.stats().client_outbuf_limit_disconnections;
+  Close();
+  return false;
 }
 
 void Client::QueueReply() {

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/config.h"
 #include "server/reply_buffer.h"
 #include "server/resp_parser.h"
 
@@ -59,6 +60,10 @@ class Client {
   void Start();
   // Writes as much pending output as the socket takes, queues the rest.
   void Flush();
+  // Applies client-output-buffer-limit for this client's class: closes the
+  // connection past the hard limit, or past the soft limit for longer than
+  // its seconds. Returns false if the client was closed.
+  bool CheckOutputLimits();
   // Closes now (pending output is dropped). Safe to call more than once.
   void Close();
   // Replies already queued are written, then the connection closes.
@@ -80,6 +85,8 @@ class Client {
   int64_t last_interaction_ms = 0;
   const Command* last_command = nullptr;  // CLIENT LIST cmd=
   bool pending_write = false;   // on the server's pending-write list
+  // Which client-output-buffer-limit class applies (pub/sub clients change it).
+  ClientClass output_class = ClientClass::kNormal;
   int64_t obuf_soft_limit_reached_ms = 0;
 
   int fd() const;

@@ -11,7 +11,7 @@
 namespace replikv {
 namespace {
 
-bool IsLocalClient(const Client& c) { return c.addr.rfind("127.", 0) == 0 || c.addr.rfind("::1", 0) == 0; }
+bool IsLocalClient(const Client& c) { return IsLoopbackAddress(c.addr); }
 
 void ConfigHelp(ReplyBuffer& r) {
   static const char* kHelp[] = {

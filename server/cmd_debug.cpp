@@ -15,9 +15,7 @@
 namespace replikv {
 namespace {
 
-bool IsLocal(const Client& c) {
-  return c.addr.rfind("127.", 0) == 0 || c.addr.rfind("::1", 0) == 0 || c.addr.rfind("[::1]", 0) == 0;
-}
+bool IsLocal(const Client& c) { return IsLoopbackAddress(c.addr); }
 
 void Populate(CommandContext& ctx) {
   ArgList a = ctx.argv;

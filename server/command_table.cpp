@@ -69,6 +69,27 @@ Command* CommandTable::Find(std::string_view name) {
   return it == commands_.end() ? nullptr : &it->second;
 }
 
+void RegisterAllCommands(CommandTable& t) {
+  RegisterStringCommands(t);
+  RegisterKeyCommands(t);
+  RegisterExpireCommands(t);
+  RegisterConnectionCommands(t);
+  RegisterServerCommands(t);
+  RegisterDebugCommands(t);
+}
+
+void CommandTable::Rename(std::string_view from, std::string_view to) {
+  Command* c = Find(from);
+  if (c == nullptr) return;
+  Command moved = std::move(*c);
+  commands_.erase(moved.name);
+  if (to.empty()) return;
+  std::string lower(to);
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  moved.name = moved.full_name = lower;
+  commands_.emplace(lower, std::move(moved));
+}
+
 void CommandTable::ResetStats() {
   for (auto& [name, cmd] : commands_) {
     cmd.calls = cmd.usec = cmd.rejected_calls = cmd.failed_calls = 0;

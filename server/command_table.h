@@ -96,6 +96,9 @@ class CommandTable {
   void Add(Command cmd);
   // Adds subcommands to `parent` (already added), all run by `handler`.
   void AddSubcommands(std::string_view parent, std::initializer_list<SubcommandSpec> subs, CommandHandler handler);
+  // rename-command: `to` empty removes the command. Unknown `from` is ignored
+  // (the config loader has already refused it).
+  void Rename(std::string_view from, std::string_view to);
   // nullptr if unknown. `name` in any case.
   Command* Find(std::string_view name);
   struct Hash {
@@ -109,6 +112,10 @@ class CommandTable {
  private:
   Map commands_;
 };
+
+// Every family's commands (the server's table, and main's check of
+// rename-command names).
+void RegisterAllCommands(CommandTable& t);
 
 // Each family's registration.
 void RegisterStringCommands(CommandTable& t);

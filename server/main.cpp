@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
   }
 
   ConfigRegistry registry;
+  CommandTable known_commands;
+  RegisterAllCommands(known_commands);
+  registry.set_command_exists([&](std::string_view name) { return known_commands.Find(name) != nullptr; });
   Status st = registry.LoadFromCommandLine(argc - 1, argv + 1);
   if (!st.ok()) {
     std::fprintf(stderr, "%s\n", st.message().c_str());

@@ -22,6 +22,10 @@ std::string RandomHex(size_t n) {
 
 }  // namespace
 
+bool IsLoopbackAddress(const std::string& addr) {
+  return addr.rfind("127.", 0) == 0 || addr.rfind("::1:", 0) == 0 || addr.rfind("::ffff:127.", 0) == 0;
+}
+
 Server::Server(ConfigRegistry& registry)
     : registry_(registry),
       keyspace_(registry.config().databases, &propagator_) {
@@ -32,12 +36,8 @@ Server::Server(ConfigRegistry& registry)
   EntryTraits::SetSeed((static_cast<uint64_t>(rd()) << 32) | rd());
   stats_.start_time_ms = keyspace_.now_ms();
   lastsave_unix = stats_.start_time_ms / 1000;
-  RegisterStringCommands(commands_);
-  RegisterKeyCommands(commands_);
-  RegisterExpireCommands(commands_);
-  RegisterConnectionCommands(commands_);
-  RegisterServerCommands(commands_);
-  RegisterDebugCommands(commands_);
+  RegisterAllCommands(commands_);
+  for (const auto& [from, to] : config().rename_commands) commands_.Rename(from, to);
 }
 
 Server::~Server() {
@@ -107,6 +107,20 @@ void Server::OnConnection(uv_stream_t* listener, int status) {
   }
   if (s->config().requirepass.empty()) c->authenticated = true;
   Client* raw = c.get();
+  if (s->config().protected_mode && s->config().requirepass.empty() && !IsLoopbackAddress(raw->addr)) {
+    // Redis 7.0 refuses non-loopback clients in protected mode without a
+    // password; clients match on -DENIED.
+    s->AddClient(std::move(c));
+    raw->reply().AddError(
+        "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for "
+        "the default user. In this mode connections are only accepted from the loopback interface. Set a password "
+        "with requirepass, or disable protected mode with 'CONFIG SET protected-mode no' from a loopback "
+        "connection, or start the server with '--protected-mode no'.");
+    raw->CloseAfterReply();
+    raw->Start();
+    s->QueuePendingWrite(raw);
+    return;
+  }
   s->AddClient(std::move(c));
   raw->Start();
 }

@@ -30,6 +30,9 @@ namespace replikv {
 
 class Client;
 
+// Whether "ip:port" is a loopback peer (protected mode, DEBUG local).
+bool IsLoopbackAddress(const std::string& addr);
+
 struct ServerStats {
   int64_t start_time_ms = 0;
   uint64_t total_connections_received = 0;

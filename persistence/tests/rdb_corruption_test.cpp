@@ -309,6 +309,8 @@ TEST(RdbCorruption, BrokenZipmapBlob) {
 TEST(RdbCorruption, StreamIsRefusedByName) {
   Status s = Decode(RdbFile(10, Key(kRdbTypeStreamListpacks2, "st") + RdbLength(0)));
   EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_EQ(s.message().rfind("rdb offset 9:", 0), 0u) << s.message();
+  EXPECT_NE(s.message().find("key \"st\""), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("stream"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("not supported"), std::string::npos) << s.message();
 }

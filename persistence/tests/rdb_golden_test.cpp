@@ -76,12 +76,12 @@ class RdbGoldenTest : public ::testing::Test {
 
 TEST_F(RdbGoldenTest, SmallEncodings) {
   Load("redis70_small.rdb");
-  EXPECT_EQ(stats_.keys, 14u);
+  EXPECT_EQ(stats_.keys, 15u);
   EXPECT_EQ(h_.aux["redis-ver"], "7.0.15");
   EXPECT_EQ(h_.aux["redis-bits"], "64");
   EXPECT_EQ(h_.aux["aof-base"], "0");
   EXPECT_EQ(h_.dbs, (std::vector<uint64_t>{0, 3}));
-  EXPECT_EQ(h_.resizes, (std::vector<std::pair<uint64_t, uint64_t>>{{13, 2}, {1, 0}}));
+  EXPECT_EQ(h_.resizes, (std::vector<std::pair<uint64_t, uint64_t>>{{14, 2}, {1, 0}}));
   ASSERT_EQ(h_.functions.size(), 1u);
   EXPECT_NE(h_.functions[0].find("name=mylib"), std::string::npos);
 
@@ -98,6 +98,9 @@ TEST_F(RdbGoldenTest, SmallEncodings) {
             (std::vector<std::string>{"a", "b", "c", "1", "2", "-3", ""}));
   EXPECT_EQ(Get("list:ttl", kRdbTypeListQuicklist2, 0, kFar + 123).elems,
             (std::vector<std::string>{"x", "y", "z"}));
+  std::vector<std::string> ints;
+  for (int i = 1; i <= 1500; ++i) ints.push_back(std::to_string(i));
+  EXPECT_EQ(Get("list:nodes", kRdbTypeListQuicklist2).elems, ints);
   EXPECT_EQ(Get("set:ints", kRdbTypeSetIntset).elems,
             (std::vector<std::string>{"-100", "1", "2", "3", "100000"}));
   EXPECT_EQ(Sorted(Get("set:strs", kRdbTypeSet).elems), (std::vector<std::string>{"a", "b", "c"}));

@@ -4,7 +4,8 @@
 # these commands create; change both together.
 #
 #   redis70_small.rdb      default config: listpack/intset encodings, expires,
-#                          two databases, one function library
+#                          two databases, one function library, a list of
+#                          three size-limited quicklist nodes
 #   redis70_large.rdb      thresholds lowered so every type takes its big
 #                          encoding: hashtable set/hash, skiplist zset
 #                          (ZSET_2), multi-node quicklist with a plain node
@@ -57,6 +58,8 @@ printf '\x00\x01\xff' | redis-cli -p "$port" -x set str:bin >/dev/null
 cli set str:ttl expiring pxat $far
 cli rpush list:small a b c 1 2 -3 ""
 cli rpush list:ttl x y z
+# 1500 integers: three quicklist nodes, split by Redis's size estimate.
+seq 1 1500 | sed 's/^/RPUSH list:nodes /' | redis-cli -p "$port" >/dev/null
 cli pexpireat list:ttl $((far + 123))
 cli sadd set:ints 1 2 3 -100 100000
 cli sadd set:strs a b c
