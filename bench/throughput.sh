@@ -36,7 +36,7 @@ rps() {  # rps PORT TEST PIPELINE -> requests per second
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-echo "replikv $(\"$REPLIKV_BIN\" --version | head -1)"
+echo "replikv $("$REPLIKV_BIN" --version | head -1)"
 echo "redis   $($REDIS_BIN --version)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); n=$requests rounds=$rounds -c 50"
 printf "%-8s %3s %14s %14s %7s\n" test P replikv_rps redis_rps ratio

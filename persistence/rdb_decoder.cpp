@@ -22,6 +22,7 @@ Status RdbHandler::OnFunction(std::string_view) {
 }
 Status RdbHandler::OnProgress(uint64_t) { return Status::OK(); }
 void RdbHandler::OnNote(std::string_view) {}
+Status RdbHandler::OnEnd(const RdbLoadStats&) { return Status::OK(); }
 
 RdbDecoder::RdbDecoder(SequentialFile* source, RdbHandler* handler, RdbDecoderOptions options)
     : handler_(handler),
@@ -100,7 +101,9 @@ Status RdbDecoder::Run() {
         RDB_TRY(in_->ReadLength(&idle, "the LRU idle time"));
         break;
       }
-      case kRdbOpEof: return ReadFooter();
+      case kRdbOpEof:
+        RDB_TRY(ReadFooter());
+        return handler_->OnEnd(stats_);
       case kRdbOpSelectDb: {
         RDB_TRY(in_->ReadLength(&current_db_, "the SELECTDB number"));
         RDB_TRY(handler_->OnSelectDb(current_db_));

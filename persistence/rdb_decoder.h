@@ -70,6 +70,9 @@ class RdbHandler {
   virtual Status OnProgress(uint64_t bytes_read);
   // Something worth logging that is not an error ("checksum disabled").
   virtual void OnNote(std::string_view note);
+  // The footer was read and (unless stored as 0 or not asked for) the
+  // checksum matched: the file is complete.
+  virtual Status OnEnd(const RdbLoadStats& stats);
 };
 
 struct RdbDecoderOptions {

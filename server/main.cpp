@@ -6,6 +6,8 @@
 #include <cstring>
 #include <string>
 
+#include "persistence/child.h"
+#include "persistence/snapshotter.h"
 #include "server/config.h"
 #include "server/log.h"
 #include "server/memory_stats.h"
@@ -58,6 +60,7 @@ int main(int argc, char** argv) {
   ConfigRegistry registry;
   CommandTable known_commands;
   RegisterAllCommands(known_commands);
+  persistence::Snapshotter::RegisterCommands(known_commands);
   registry.set_command_exists([&](std::string_view name) { return known_commands.Find(name) != nullptr; });
   Status st = registry.LoadFromCommandLine(argc - 1, argv + 1);
   if (!st.ok()) {
@@ -100,11 +103,17 @@ int main(int argc, char** argv) {
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   server.executable = n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string(argv[0]);
 
+  persistence::ChildProcess child(server);
+  persistence::Snapshotter snapshotter(server, child);
+  snapshotter.Install();
+  server.ApplyCommandRenames();
+
   st = server.Listen();
   if (!st.ok()) {
     spdlog::warn("{}", st.message());
     return 1;
   }
+  server.Start();
   if (!cfg.pidfile.empty()) {
     FILE* f = std::fopen(cfg.pidfile.c_str(), "w");
     if (f != nullptr) {
@@ -116,6 +125,10 @@ int main(int argc, char** argv) {
   }
   server.set_memory_startup(ReadAllocatorStats().allocated);
   spdlog::info("Server initialized");
+  if (!cfg.appendonly) {
+    st = snapshotter.LoadAtStartup();
+    if (!st.ok()) return 1;
+  }
   spdlog::info("Ready to accept connections tcp");
   int rc = server.Run();
   if (!cfg.pidfile.empty()) unlink(cfg.pidfile.c_str());

@@ -37,6 +37,9 @@ Server::Server(ConfigRegistry& registry)
   stats_.start_time_ms = keyspace_.now_ms();
   lastsave_unix = stats_.start_time_ms / 1000;
   RegisterAllCommands(commands_);
+}
+
+void Server::ApplyCommandRenames() {
   for (const auto& [from, to] : config().rename_commands) commands_.Rename(from, to);
 }
 
@@ -192,6 +195,7 @@ void Server::CloseTimedOutClients() {
 void Server::Cron() {
   keyspace_.RefreshTime();
   ++cron_loops_;
+  if (loading) return;  // the dataset is half there; nothing to maintain yet
   // A quarter of each tick at most goes to active expiry, as Redis's slow
   // cycle (25% of CPU at active-expire-effort 1).
   int64_t tick_us = 1000000 / (config().hz > 0 ? config().hz : 10);
@@ -246,7 +250,9 @@ void Server::StopLoop() {
   uv_stop(&loop_);
 }
 
-int Server::Run() {
+void Server::PumpEvents() { uv_run(&loop_, UV_RUN_NOWAIT); }
+
+void Server::Start() {
   uv_prepare_init(&loop_, &before_poll_);
   before_poll_.data = this;
   uv_prepare_start(&before_poll_, &Server::OnBeforePoll);
@@ -260,12 +266,15 @@ int Server::Run() {
   uv_signal_init(&loop_, &sigint_);
   sigint_.data = this;
   uv_signal_start(&sigint_, &Server::OnSignal, SIGINT);
+}
 
-  uv_run(&loop_, UV_RUN_DEFAULT);
+int Server::Run() {
+  if (!shutting_down_) uv_run(&loop_, UV_RUN_DEFAULT);
 
   // Close every handle and let their callbacks run (libuv's rule before
   // uv_loop_close).
   for (auto& [id, c] : clients_) c->Close();
+  for (auto& hook : stop_hooks) hook();
   for (auto& l : listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l.get()), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&before_poll_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);

@@ -61,8 +61,16 @@ class Server {
 
   // Binds the listeners; a clear Status when an address can't be bound.
   Status Listen();
+  // Starts the loop's own handles (prepare hook, cron, signals). After
+  // Start() and before Run(), PumpEvents() may serve clients (with -LOADING)
+  // while a dataset loads.
+  void Start();
+  // One non-blocking pass over the loop; only outside Run().
+  void PumpEvents();
   // Runs the loop until shutdown; returns the process exit code.
   int Run();
+  // Applies rename-command once every layer has registered its commands.
+  void ApplyCommandRenames();
 
   uv_loop_t* loop() { return &loop_; }
   const ServerConfig& config() const { return registry_.config(); }
@@ -117,6 +125,11 @@ class Server {
   std::vector<std::pair<std::string, std::function<void(CommandContext&)>>> debug_subcommands;
   // CONFIG RESETSTAT: later layers reset their counters.
   std::vector<std::function<void()>> reset_stat_hooks;
+  // When the loop ends: close the handles a layer owns.
+  std::vector<std::function<void()>> stop_hooks;
+  // Extra INFO persistence fields (the AOF layer adds its aof_* lines to the
+  // section the RDB layer owns).
+  std::vector<std::function<void(std::string*)>> info_persistence_extra;
   // Every cron tick.
   std::vector<std::function<void()>> cron_hooks;
   // On shutdown, before exit (final save, AOF flush). A non-OK Status

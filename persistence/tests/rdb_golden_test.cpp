@@ -20,8 +20,10 @@ using testing::CollectingHandler;
 constexpr int64_t kFar = 4102444800000;
 
 std::string TestDataDir() {
-#ifdef RDB_TESTDATA_DIR
+#if defined(RDB_TESTDATA_DIR)
   return RDB_TESTDATA_DIR;
+#elif defined(REPLIKV_SOURCE_DIR)
+  return REPLIKV_SOURCE_DIR "/persistence/tests/testdata";
 #else
   std::string f = __FILE__;
   return f.substr(0, f.find_last_of('/')) + "/testdata";

@@ -122,6 +122,8 @@ class RdbInteropTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
   }
+  // KEEP=1 in the environment keeps the directory (files, redis.log) for
+  // debugging a failure.
   void TearDown() override {
     if (!dir_.empty() && !getenv("KEEP")) Shell("rm -rf '" + dir_ + "'");
   }

@@ -200,6 +200,7 @@ TEST_F(RdbRoundTripTest, HeaderAndAuxFields) {
   EXPECT_EQ(stats.version, 10);
   EXPECT_TRUE(stats.checksum_verified);
   EXPECT_EQ(stats.bytes, file.size());
+  EXPECT_EQ(h.ends, 1);
   EXPECT_EQ(h.aux["redis-ver"], "7.0.15");
   EXPECT_EQ(h.aux["redis-bits"], "64");
   EXPECT_EQ(h.aux["ctime"], "1700000000");

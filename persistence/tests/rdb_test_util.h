@@ -43,6 +43,11 @@ class CollectingHandler : public RdbHandler {
     return Status::OK();
   }
   void OnNote(std::string_view note) override { notes.emplace_back(note); }
+  Status OnEnd(const RdbLoadStats& stats) override {
+    ++ends;
+    end_keys = stats.keys;
+    return Status::OK();
+  }
 
   const RdbEntry* Find(std::string_view key, uint64_t db = 0) const {
     for (const auto& e : entries) {
@@ -57,6 +62,8 @@ class CollectingHandler : public RdbHandler {
   std::vector<std::string> functions;
   std::vector<RdbEntry> entries;
   std::vector<std::string> notes;
+  int ends = 0;
+  uint64_t end_keys = 0;
 };
 
 inline void PutLe(std::string* out, uint64_t v, int bytes) {

@@ -1,0 +1,143 @@
+#include "persistence/rdb_keyspace.h"
+
+#include <unistd.h>
+
+#include <string>
+
+#include "persistence/file.h"
+#include "persistence/rdb_decoder.h"
+#include "persistence/rdb_values.h"
+#include "server/config.h"
+#include "server/keyspace.h"
+#include "server/object.h"
+
+namespace replikv::persistence {
+
+RdbEncoderOptions EncoderOptionsFromConfig(const ServerConfig& c) {
+  RdbEncoderOptions o;
+  o.compression = c.rdbcompression;
+  o.checksum = c.rdbchecksum;
+  o.limits.set_max_intset_entries = static_cast<size_t>(c.set_max_intset_entries);
+  o.limits.hash_max_listpack_entries = static_cast<size_t>(c.hash_max_listpack_entries);
+  o.limits.hash_max_listpack_value = static_cast<size_t>(c.hash_max_listpack_value);
+  o.limits.zset_max_listpack_entries = static_cast<size_t>(c.zset_max_listpack_entries);
+  o.limits.zset_max_listpack_value = static_cast<size_t>(c.zset_max_listpack_value);
+  o.limits.list_max_listpack_size = c.list_max_listpack_size;
+  return o;
+}
+
+Status WriteKeyspace(Keyspace& ks, RdbSink* sink, const RdbEncoderOptions& options, const RdbAuxFields& aux,
+                     uint64_t* keys_written) {
+  RdbEncoder enc(sink, options);
+  Status st = enc.WriteHeader();
+  if (st.ok()) st = enc.WriteAuxFields(aux);
+  uint64_t keys = 0;
+  for (int i = 0; st.ok() && i < ks.databases(); ++i) {
+    Db& db = ks.db(i);
+    if (db.size() == 0) continue;
+    st = enc.WriteSelectDb(static_cast<uint64_t>(i));
+    if (st.ok()) st = enc.WriteResizeDb(db.size(), db.expires_size());
+    if (!st.ok()) break;
+    db.keys().ForEach([&](Entry* e) {
+      if (!st.ok()) return;
+      st = WriteEntry(enc, e);
+      ++keys;
+    });
+  }
+  if (st.ok()) st = enc.WriteEof();
+  if (keys_written != nullptr) *keys_written = keys;
+  return st;
+}
+
+Status SaveKeyspaceToFile(Keyspace& ks, const std::string& path, const RdbEncoderOptions& options,
+                          const RdbAuxFields& aux) {
+  auto writer = AtomicFileWriter::Create(path, "rdb");
+  if (!writer.ok()) return writer.status();
+  FileSink sink((*writer)->file());
+  Status st = WriteKeyspace(ks, &sink, options, aux, nullptr);
+  if (!st.ok()) return st;
+  return (*writer)->Commit();
+}
+
+namespace {
+
+class KeyspaceLoader final : public RdbHandler {
+ public:
+  KeyspaceLoader(Keyspace& ks, bool drop_expired, const LoadProgress& progress, uint64_t total,
+                 RdbLoadResult* result)
+      : ks_(ks), drop_expired_(drop_expired), progress_(progress), total_(total), result_(result) {}
+
+  Status OnAux(std::string_view key, std::string_view value) override {
+    if (key == "redis-ver") result_->redis_ver = std::string(value);
+    if (key == "ctime") result_->ctime = ParseOr(value, 0);
+    if (key == "used-mem") result_->used_mem = ParseOr(value, 0);
+    if (key == "repl-id") result_->repl_id = std::string(value);
+    if (key == "repl-offset") result_->repl_offset = ParseOr(value, -1);
+    if (key == "repl-stream-db") result_->repl_stream_db = static_cast<int>(ParseOr(value, 0));
+    return Status::OK();
+  }
+
+  Status OnKey(RdbEntry& entry) override {
+    if (entry.db >= static_cast<uint64_t>(ks_.databases())) {
+      return Status::Corruption("key in db " + std::to_string(entry.db) + " but the server has " +
+                                std::to_string(ks_.databases()) + " databases");
+    }
+    if (drop_expired_ && entry.expire_ms != -1 && entry.expire_ms <= ks_.now_ms()) {
+      ++result_->keys_expired;
+      return Status::OK();
+    }
+    Db& db = ks_.db(static_cast<int>(entry.db));
+    if (db.Find(entry.key) != nullptr) return Status::Corruption("duplicate key", entry.key);
+    Result<Entry*> e = BuildEntry(entry.key, entry.value, entry.expire_ms != -1);
+    if (!e.ok()) return e.status();
+    (*e)->set_lru(ks_.LruClock());
+    if (entry.expire_ms != -1) (*e)->set_expire_ms(entry.expire_ms);
+    db.Add(*e);
+    ++result_->keys_loaded;
+    return Status::OK();
+  }
+
+  Status OnProgress(uint64_t bytes_read) override {
+    if (progress_) progress_(bytes_read, total_);
+    return Status::OK();
+  }
+
+  Status OnEnd(const RdbLoadStats& stats) override {
+    result_->version = stats.version;
+    result_->bytes = stats.bytes;
+    return Status::OK();
+  }
+
+ private:
+  static int64_t ParseOr(std::string_view s, int64_t dflt) {
+    try {
+      return std::stoll(std::string(s));
+    } catch (...) {
+      return dflt;
+    }
+  }
+
+  Keyspace& ks_;
+  bool drop_expired_;
+  const LoadProgress& progress_;
+  uint64_t total_;
+  RdbLoadResult* result_;
+};
+
+}  // namespace
+
+Status LoadKeyspaceFromFile(Keyspace& ks, const std::string& path, bool drop_expired, const LoadProgress& progress,
+                            RdbLoadResult* result) {
+  auto size = GetFileSize(path);
+  if (!size.ok()) return size.status();
+  auto file = NewSequentialFile(path);
+  if (!file.ok()) return file.status();
+  ks.RefreshTime();
+  KeyspaceLoader loader(ks, drop_expired, progress, *size, result);
+  RdbDecoderOptions options;
+  options.source_size = *size;
+  RdbDecoder decoder(file->get(), &loader, options);
+  return decoder.Run();
+}
+
+}  // namespace replikv::persistence

@@ -1,0 +1,63 @@
+// The bridge between the keyspace and the RDB codec: write every db's keys
+// as an RDB stream, and load an RDB file into the keyspace.
+//
+// Writing runs in a fork()ed child (BGSAVE) or on the loop thread (SAVE,
+// SHUTDOWN); loading runs on the loop thread before it serves commands (or
+// for DEBUG RELOAD). Neither touches the propagation funnel.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "persistence/rdb_encoder.h"
+#include "server/status.h"
+
+namespace replikv {
+class Keyspace;
+struct ServerConfig;
+}  // namespace replikv
+
+namespace replikv::persistence {
+
+// Encoder options from the configuration (rdbcompression, rdbchecksum and
+// the encoding thresholds).
+RdbEncoderOptions EncoderOptionsFromConfig(const ServerConfig& config);
+
+// Writes the whole dataset, header to footer, to `sink`. Keys that are
+// already logically expired are still written (Redis does; the loader
+// drops them). `keys_written` counts keys, for progress figures.
+Status WriteKeyspace(Keyspace& ks, RdbSink* sink, const RdbEncoderOptions& options, const RdbAuxFields& aux,
+                     uint64_t* keys_written);
+
+// Saves to `path` atomically: temp-<pid>.rdb in the same directory, fsync,
+// rename over `path`, fsync the directory. On failure `path` is untouched.
+Status SaveKeyspaceToFile(Keyspace& ks, const std::string& path, const RdbEncoderOptions& options,
+                          const RdbAuxFields& aux);
+
+struct RdbLoadResult {
+  uint64_t keys_loaded = 0;
+  uint64_t keys_expired = 0;  // already expired in the file, not loaded
+  int version = 0;
+  std::string redis_ver;      // aux redis-ver, if present
+  int64_t ctime = 0;          // aux ctime
+  int64_t used_mem = 0;       // aux used-mem
+  std::string repl_id;        // aux repl-id / repl-offset (for PSYNC after restart)
+  int64_t repl_offset = -1;
+  int repl_stream_db = 0;
+  uint64_t bytes = 0;
+};
+
+// Called every couple of megabytes while loading with (bytes read, total).
+using LoadProgress = std::function<void(uint64_t bytes, uint64_t total)>;
+
+// Loads `path` into the keyspace, which must be empty. Keys already expired
+// are skipped when `drop_expired` (a primary) and loaded otherwise (a
+// replica waits for its primary's DEL). A key in a db beyond `databases`, a
+// duplicate key, or any damage stops the load with a Corruption status
+// naming the offset; the keyspace may then hold part of the file and the
+// caller must not serve it.
+Status LoadKeyspaceFromFile(Keyspace& ks, const std::string& path, bool drop_expired, const LoadProgress& progress,
+                            RdbLoadResult* result);
+
+}  // namespace replikv::persistence

@@ -1,0 +1,24 @@
+// Conversions between keyspace values (Entry) and the RDB codec's forms,
+// one place per value type.
+#pragma once
+
+#include <string_view>
+
+#include "persistence/rdb_encoder.h"
+#include "persistence/rdb_value.h"
+#include "server/status.h"
+
+namespace replikv {
+class Entry;
+}
+
+namespace replikv::persistence {
+
+// Writes one key (its value and TTL) with the encoder.
+Status WriteEntry(RdbEncoder& enc, const Entry* e);
+
+// Builds a keyspace entry from a decoded value; `expire_slot` reserves room
+// for a TTL. The caller owns the result.
+Result<Entry*> BuildEntry(std::string_view key, RdbValue& value, bool expire_slot);
+
+}  // namespace replikv::persistence
