@@ -76,6 +76,38 @@ def _which(name):
     return None
 
 
+def check_rdb_binary(kind):
+    """The RDB checker that goes with a target: redis-check-rdb for "redis"
+    (REDIS_CHECK_RDB overrides), replikv-check-rdb next to the replikv
+    server binary for "replikv" (REPLIKV_CHECK_RDB overrides)."""
+    if kind == "redis":
+        name = os.environ.get("REDIS_CHECK_RDB", "redis-check-rdb")
+    elif kind == "replikv":
+        default = os.path.join(os.path.dirname(binary_for("replikv")),
+                               "replikv-check-rdb")
+        name = os.environ.get("REPLIKV_CHECK_RDB", default)
+    else:
+        raise ValueError(f"unknown server kind {kind!r}")
+    found = _which(name)
+    if found is None:
+        raise BinaryMissing(f"RDB checker for {kind} not found at {name!r}")
+    return found
+
+
+def info_fields(text):
+    """INFO reply (bytes or str) -> {field: value as str}; section headers
+    and blank lines are dropped."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    out = {}
+    for line in text.split("\r\n"):
+        if not line or line.startswith("#") or ":" not in line:
+            continue
+        k, v = line.split(":", 1)
+        out[k] = v
+    return out
+
+
 def pick_free_port():
     """A port that was free a moment ago on 127.0.0.1 (bind to port 0)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -139,22 +171,30 @@ class ServerProcess:
         ]
         return args + self.extra_args
 
+    def spawn(self):
+        """Starts the process on a fresh port without waiting for it to be
+        ready (for tests that watch start-up itself: loading, a refused
+        file). No retry on a lost port race; use start() when that matters."""
+        port = pick_free_port()
+        out = open(self.stdout_file, "ab")
+        try:
+            self.proc = subprocess.Popen(
+                self.command_line(port), cwd=str(self.dir),
+                stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL)
+        finally:
+            out.close()
+        self.port = port
+        return self
+
     def start(self, ready_timeout_s=READY_TIMEOUT_S):
         """Spawns the server and waits until it answers PING (a NOAUTH reply
         also counts as ready). Retries with a new port if the bind failed."""
         last_error = ""
         for _ in range(START_ATTEMPTS):
-            port = pick_free_port()
             log_start = self._log_sizes()
-            out = open(self.stdout_file, "ab")
-            try:
-                self.proc = subprocess.Popen(
-                    self.command_line(port), cwd=str(self.dir),
-                    stdout=out, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL)
-            finally:
-                out.close()
-            self.port = port
+            self.spawn()
+            port = self.port
             status = self._wait_ready(ready_timeout_s)
             if status == "ready":
                 return self
@@ -242,6 +282,24 @@ class ServerProcess:
             except OSError:
                 pass
         return text
+
+    def log_text(self, start=0, limit=4 << 20):
+        """The server log from byte `start` on (at most `limit` bytes), for
+        tests that look for a line; "" if there is no log yet."""
+        try:
+            with open(self.logfile, "rb") as fh:
+                fh.seek(start)
+                return fh.read(limit).decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def log_size(self):
+        """Current size of the server log: pass it to log_text() later to
+        see only what was logged after this moment."""
+        try:
+            return self.logfile.stat().st_size
+        except OSError:
+            return 0
 
     def log_tail(self, lines=60):
         out = []

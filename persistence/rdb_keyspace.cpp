@@ -26,8 +26,20 @@ RdbEncoderOptions EncoderOptionsFromConfig(const ServerConfig& c) {
   return o;
 }
 
+void KeyDelay(int us) {
+  if (us == 0) return;
+  if (us < 0) {
+    // The shortest real sleep costs tens of microseconds, so a "fraction of
+    // a microsecond" per key is one 1us sleep every -us keys.
+    static thread_local uint64_t calls = 0;
+    if (++calls % static_cast<uint64_t>(-static_cast<int64_t>(us)) != 0) return;
+    us = 1;
+  }
+  usleep(static_cast<useconds_t>(us));
+}
+
 Status WriteKeyspace(Keyspace& ks, RdbSink* sink, const RdbEncoderOptions& options, const RdbAuxFields& aux,
-                     uint64_t* keys_written) {
+                     uint64_t* keys_written, int key_delay_us) {
   RdbEncoder enc(sink, options);
   Status st = enc.WriteHeader();
   if (st.ok()) st = enc.WriteAuxFields(aux);
@@ -42,6 +54,7 @@ Status WriteKeyspace(Keyspace& ks, RdbSink* sink, const RdbEncoderOptions& optio
       if (!st.ok()) return;
       st = WriteEntry(enc, e);
       ++keys;
+      KeyDelay(key_delay_us);
     });
   }
   if (st.ok()) st = enc.WriteEof();
@@ -50,11 +63,11 @@ Status WriteKeyspace(Keyspace& ks, RdbSink* sink, const RdbEncoderOptions& optio
 }
 
 Status SaveKeyspaceToFile(Keyspace& ks, const std::string& path, const RdbEncoderOptions& options,
-                          const RdbAuxFields& aux) {
+                          const RdbAuxFields& aux, int key_delay_us) {
   auto writer = AtomicFileWriter::Create(path, "rdb");
   if (!writer.ok()) return writer.status();
   FileSink sink((*writer)->file());
-  Status st = WriteKeyspace(ks, &sink, options, aux, nullptr);
+  Status st = WriteKeyspace(ks, &sink, options, aux, nullptr, key_delay_us);
   if (!st.ok()) return st;
   return (*writer)->Commit();
 }
@@ -64,8 +77,13 @@ namespace {
 class KeyspaceLoader final : public RdbHandler {
  public:
   KeyspaceLoader(Keyspace& ks, bool drop_expired, const LoadProgress& progress, uint64_t total,
-                 RdbLoadResult* result)
-      : ks_(ks), drop_expired_(drop_expired), progress_(progress), total_(total), result_(result) {}
+                 int key_delay_us, RdbLoadResult* result)
+      : ks_(ks),
+        drop_expired_(drop_expired),
+        progress_(progress),
+        total_(total),
+        key_delay_us_(key_delay_us),
+        result_(result) {}
 
   Status OnAux(std::string_view key, std::string_view value) override {
     if (key == "redis-ver") result_->redis_ver = std::string(value);
@@ -78,6 +96,8 @@ class KeyspaceLoader final : public RdbHandler {
   }
 
   Status OnKey(RdbEntry& entry) override {
+    // key-load-delay counts every key read, the expired ones too (as Redis).
+    KeyDelay(key_delay_us_);
     if (entry.db >= static_cast<uint64_t>(ks_.databases())) {
       return Status::Corruption("key in db " + std::to_string(entry.db) + " but the server has " +
                                 std::to_string(ks_.databases()) + " databases");
@@ -121,21 +141,23 @@ class KeyspaceLoader final : public RdbHandler {
   bool drop_expired_;
   const LoadProgress& progress_;
   uint64_t total_;
+  int key_delay_us_;
   RdbLoadResult* result_;
 };
 
 }  // namespace
 
 Status LoadKeyspaceFromFile(Keyspace& ks, const std::string& path, bool drop_expired, const LoadProgress& progress,
-                            RdbLoadResult* result) {
+                            RdbLoadResult* result, const RdbLoadTuning& tuning) {
   auto size = GetFileSize(path);
   if (!size.ok()) return size.status();
   auto file = NewSequentialFile(path);
   if (!file.ok()) return file.status();
   ks.RefreshTime();
-  KeyspaceLoader loader(ks, drop_expired, progress, *size, result);
+  KeyspaceLoader loader(ks, drop_expired, progress, *size, tuning.key_delay_us, result);
   RdbDecoderOptions options;
   options.source_size = *size;
+  if (tuning.progress_interval_bytes > 0) options.progress_interval_bytes = tuning.progress_interval_bytes;
   RdbDecoder decoder(file->get(), &loader, options);
   return decoder.Run();
 }

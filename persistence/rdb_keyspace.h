@@ -24,16 +24,24 @@ namespace replikv::persistence {
 // the encoding thresholds).
 RdbEncoderOptions EncoderOptionsFromConfig(const ServerConfig& config);
 
+// Sleeps `us` microseconds: the per-key pause of the test knobs
+// rdb-key-save-delay and key-load-delay, which Redis's own tests (and ours)
+// use to make a save or a load last long enough to act while it runs. A
+// negative value -N sleeps 1us for about one call in N (a finer-grained
+// slowdown than the shortest real sleep). 0 returns at once.
+void KeyDelay(int us);
+
 // Writes the whole dataset, header to footer, to `sink`. Keys that are
 // already logically expired are still written (Redis does; the loader
 // drops them). `keys_written` counts keys, for progress figures.
+// `key_delay_us` (rdb-key-save-delay) is slept after every key.
 Status WriteKeyspace(Keyspace& ks, RdbSink* sink, const RdbEncoderOptions& options, const RdbAuxFields& aux,
-                     uint64_t* keys_written);
+                     uint64_t* keys_written, int key_delay_us = 0);
 
 // Saves to `path` atomically: temp-<pid>.rdb in the same directory, fsync,
 // rename over `path`, fsync the directory. On failure `path` is untouched.
 Status SaveKeyspaceToFile(Keyspace& ks, const std::string& path, const RdbEncoderOptions& options,
-                          const RdbAuxFields& aux);
+                          const RdbAuxFields& aux, int key_delay_us = 0);
 
 struct RdbLoadResult {
   uint64_t keys_loaded = 0;
@@ -51,6 +59,13 @@ struct RdbLoadResult {
 // Called every couple of megabytes while loading with (bytes read, total).
 using LoadProgress = std::function<void(uint64_t bytes, uint64_t total)>;
 
+// Test and tuning knobs of a load (CONFIG key-load-delay and
+// loading-process-events-interval-bytes).
+struct RdbLoadTuning {
+  int key_delay_us = 0;                           // slept after every key read
+  uint64_t progress_interval_bytes = 2 << 20;     // how often `progress` runs
+};
+
 // Loads `path` into the keyspace, which must be empty. Keys already expired
 // are skipped when `drop_expired` (a primary) and loaded otherwise (a
 // replica waits for its primary's DEL). A key in a db beyond `databases`, a
@@ -58,6 +73,6 @@ using LoadProgress = std::function<void(uint64_t bytes, uint64_t total)>;
 // naming the offset; the keyspace may then hold part of the file and the
 // caller must not serve it.
 Status LoadKeyspaceFromFile(Keyspace& ks, const std::string& path, bool drop_expired, const LoadProgress& progress,
-                            RdbLoadResult* result);
+                            RdbLoadResult* result, const RdbLoadTuning& tuning = {});
 
 }  // namespace replikv::persistence

@@ -42,6 +42,16 @@ std::string Snapshotter::RdbPath() const {
   return server_.config().dbfilename;
 }
 
+RdbLoadTuning Snapshotter::LoadTuning() const {
+  const ServerConfig& c = server_.config();
+  RdbLoadTuning t;
+  t.key_delay_us = c.key_load_delay;
+  if (c.loading_process_events_interval_bytes > 0) {
+    t.progress_interval_bytes = static_cast<uint64_t>(c.loading_process_events_interval_bytes);
+  }
+  return t;
+}
+
 RdbAuxFields Snapshotter::AuxFields() const {
   RdbAuxFields aux;
   aux.redis_ver = kRedisCompatVersion;
@@ -63,30 +73,35 @@ Status Snapshotter::SaveNow() {
   if (child_.running() && child_.kind() == ChildKind::kRdb) {
     return Status::InvalidArgument("Background save already in progress");
   }
+  // Redis 7.0 counts rdb_saves per attempt, failed ones included.
+  ++rdb_saves_;
   Status st = SaveKeyspaceToFile(server_.keyspace(), RdbPath(), EncoderOptionsFromConfig(server_.config()),
-                                 AuxFields());
+                                 AuxFields(), server_.config().rdb_key_save_delay);
   if (!st.ok()) {
     spdlog::warn("Failed saving the DB: {}", st.message());
     return st;
   }
   spdlog::info("DB saved on disk");
   NoteSaved();
-  ++rdb_saves_;
   return Status::OK();
 }
 
 Status Snapshotter::StartBackgroundSave() {
   if (child_.running()) return Status::InvalidArgument("a child process is already running");
+  ++rdb_saves_;  // per attempt, as Redis 7.0
   dirty_before_bgsave_ = server_.dirty;
   last_bgsave_try_ms_ = WallClockMs();
   Keyspace& ks = server_.keyspace();
   std::string path = RdbPath();
   RdbEncoderOptions options = EncoderOptionsFromConfig(server_.config());
   RdbAuxFields aux = AuxFields();
+  // rdb-key-save-delay: Redis's test knob that makes the child slow enough
+  // to be seen running (and killed) by tests.
+  int key_delay_us = server_.config().rdb_key_save_delay;
   auto pid = child_.Fork(
       ChildKind::kRdb,
-      [&ks, path, options, aux]() {
-        Status st = SaveKeyspaceToFile(ks, path, options, aux);
+      [&ks, path, options, aux, key_delay_us]() {
+        Status st = SaveKeyspaceToFile(ks, path, options, aux, key_delay_us);
         if (!st.ok()) {
           spdlog::warn("Write error saving DB on disk: {}", st.message());
           return false;
@@ -115,7 +130,6 @@ void Snapshotter::OnChildDone(const ChildResult& r) {
     server_.dirty = server_.dirty >= dirty_before_bgsave_ ? server_.dirty - dirty_before_bgsave_ : 0;
     server_.lastsave_unix = WallClockMs() / 1000;
     last_bgsave_ok_ = true;
-    ++rdb_saves_;
   } else if (r.by_signal) {
     spdlog::warn("Background saving terminated by signal {}", r.signal);
     // SIGUSR1 means we killed it on purpose: not an error (as Redis).
@@ -234,7 +248,7 @@ Status Snapshotter::LoadAtStartup() {
           spdlog::info("Loading RDB: {:.1f}% of {} bytes", total ? 100.0 * bytes / total : 0.0, total);
         }
       },
-      &result);
+      &result, LoadTuning());
   server_.loading = false;
   if (!st.ok()) {
     spdlog::warn("Fatal error loading the RDB file {}: {}. Run 'replikv-check-rdb {}' for details. Exiting.", path,
@@ -269,7 +283,7 @@ void Snapshotter::DebugReload(CommandContext& ctx) {
   Keyspace& ks = server_.keyspace();
   for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear();
   RdbLoadResult result;
-  Status st = LoadKeyspaceFromFile(ks, RdbPath(), true, nullptr, &result);
+  Status st = LoadKeyspaceFromFile(ks, RdbPath(), true, nullptr, &result, LoadTuning());
   if (!st.ok()) return ctx.reply.AddError("Error trying to load the RDB dump: " + st.message());
   spdlog::info("DB reloaded by DEBUG RELOAD");
   ctx.reply.AddOk();

@@ -56,6 +56,8 @@ class Snapshotter {
   void AppendInfo(std::string* out);
   void DebugReload(CommandContext& ctx);
   RdbAuxFields AuxFields() const;
+  // key-load-delay and loading-process-events-interval-bytes.
+  RdbLoadTuning LoadTuning() const;
   std::string RdbPath() const;
   void NoteSaved();
 

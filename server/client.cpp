@@ -4,6 +4,9 @@
 
 #include <cstring>
 
+#include "server/blocking.h"
+#include "server/multi.h"
+#include "server/pubsub.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -132,7 +135,7 @@ void Client::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
 
 void Client::ProcessInput() {
   const ServerConfig& cfg = server_.config();
-  while (!closing_ && !close_after_reply_ && query_.size() > 0) {
+  while (!closing_ && !close_after_reply_ && !blocked() && query_.size() > 0) {
     parser_.set_auth_required(!authenticated && !cfg.requirepass.empty());
     if (parser_.limits().max_bulk_len != static_cast<size_t>(cfg.proto_max_bulk_len)) {
       RespLimits limits = parser_.limits();
@@ -249,9 +252,21 @@ void Client::OnWritten(uv_write_t* req, int status) {
   c->QueueReply();
 }
 
+void Client::ResumeInput() {
+  if (closing_ || blocked()) return;
+  ProcessInput();
+}
+
+void Client::ReleaseSessionState() {
+  if (blocked()) server_.blocked_clients().Unblock(*this);
+  if (multi != nullptr) DiscardTransaction(server_, *this);
+  if (pubsub != nullptr) server_.pubsub().UnsubscribeAll(*this);
+}
+
 void Client::Close() {
   if (closing_) return;
   closing_ = true;
+  ReleaseSessionState();
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), &Client::OnClosed);
 }
 

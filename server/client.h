@@ -27,6 +27,9 @@ namespace replikv {
 
 class Server;
 struct Command;
+struct MultiState;   // server/multi.h
+struct PubSubState;  // server/pubsub.h
+struct BlockState;   // server/blocking.h
 
 // The growable input buffer: bytes [begin, end) are unconsumed.
 class QueryBuffer {
@@ -65,7 +68,16 @@ class Client {
   // its seconds. Returns false if the client was closed.
   bool CheckOutputLimits();
   // Closes now (pending output is dropped). Safe to call more than once.
+  // The client leaves every server-wide registry at once (blocked keys,
+  // WATCHed keys, channels), so a closing client is never served a popped
+  // element, marked by a WATCH or sent a message.
   void Close();
+  // RESET and disconnect: discards MULTI, unwatches, leaves every channel
+  // and pattern without notifications, stops waiting on keys.
+  void ReleaseSessionState();
+  // Parses and runs what is left in the query buffer (after the client was
+  // unblocked); no-op while closing or still blocked.
+  void ResumeInput();
   // Replies already queued are written, then the connection closes.
   void CloseAfterReply() { close_after_reply_ = true; }
 
@@ -88,6 +100,25 @@ class Client {
   // Which client-output-buffer-limit class applies (pub/sub clients change it).
   ClientClass output_class = ClientClass::kNormal;
   int64_t obuf_soft_limit_reached_ms = 0;
+
+  // Transactions (server/multi.h); null until the first MULTI or WATCH.
+  std::unique_ptr<MultiState> multi;
+  bool in_multi() const { return in_multi_; }
+  void set_in_multi(bool v) { in_multi_ = v; }
+  // Pub/Sub subscriptions (server/pubsub.h); null until the first subscribe.
+  std::unique_ptr<PubSubState> pubsub;
+  // Subscribed to at least one channel, pattern or shard channel: in RESP2
+  // only the subscribe family, PING, QUIT and RESET are accepted
+  // (CLIENT LIST flags=P).
+  bool in_pubsub_mode() const { return in_pubsub_mode_; }
+  void set_in_pubsub_mode(bool v) { in_pubsub_mode_ = v; }
+  // Waiting in BLPOP & co (server/blocking.h): input is read but not
+  // executed until the wait ends (CLIENT LIST flags=b).
+  std::unique_ptr<BlockState> block;
+  bool blocked() const { return block != nullptr; }
+  // Set while EXEC runs: blocking commands answer at once instead of
+  // waiting, as Redis's CLIENT_DENY_BLOCKING.
+  bool deny_blocking = false;
 
   int fd() const;
   size_t query_buffer_size() const { return query_.size(); }
@@ -114,6 +145,8 @@ class Client {
   bool close_after_reply_ = false;
   bool closing_ = false;
   bool started_ = false;
+  bool in_multi_ = false;
+  bool in_pubsub_mode_ = false;
 };
 
 }  // namespace replikv

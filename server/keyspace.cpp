@@ -27,11 +27,16 @@ int64_t MonotonicUs() {
              std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-Db::~Db() { Clear(); }
+Db::~Db() { FreeAll(); }
+
+void Db::NotifyChanged(std::string_view key, const Entry* stored) {
+  for (KeyspaceListener* l : *listeners_) l->KeyChanged(*this, key, stored);
+}
 
 void Db::Add(Entry* e) {
   keys_.Insert(e);
   if (e->has_expire()) expires_.Insert(e);
+  if (interest_ != 0) NotifyChanged(e->key(), e);
 }
 
 void Db::Overwrite(Entry* old_entry, Entry* e) {
@@ -39,6 +44,7 @@ void Db::Overwrite(Entry* old_entry, Entry* e) {
   keys_.Replace(old_entry, e);
   if (e->has_expire()) expires_.Insert(e);
   Entry::Free(old_entry);
+  if (interest_ != 0) NotifyChanged(e->key(), e);
 }
 
 bool Db::Delete(std::string_view key) {
@@ -51,6 +57,8 @@ bool Db::Delete(std::string_view key) {
 Entry* Db::Unlink(std::string_view key) {
   Entry* e = keys_.Erase(key);
   if (e != nullptr && e->has_expire()) expires_.Erase(key);
+  // `key` may point into `e`, which the caller frees only after this returns.
+  if (e != nullptr && interest_ != 0) NotifyChanged(key, nullptr);
   return e;
 }
 
@@ -60,6 +68,7 @@ Entry* Db::SetExpire(Entry* e, int64_t when_ms) {
     if (had) {
       expires_.Erase(e->key());
       e->set_expire_ms(Entry::kNoExpire);
+      if (interest_ != 0) NotifyChanged(e->key(), nullptr);
     }
     return e;
   }
@@ -71,10 +80,18 @@ Entry* Db::SetExpire(Entry* e, int64_t when_ms) {
   }
   e->set_expire_ms(when_ms);
   if (!had) expires_.Insert(e);
+  if (interest_ != 0) NotifyChanged(e->key(), nullptr);
   return e;
 }
 
 void Db::Clear() {
+  if (interest_ != 0) {
+    for (KeyspaceListener* l : *listeners_) l->BeforeClear(*this);
+  }
+  FreeAll();
+}
+
+void Db::FreeAll() {
   expires_.Clear([](Entry*) {});
   keys_.Clear([](Entry* e) { Entry::Free(e); });
   expire_cursor_ = 0;
@@ -82,10 +99,17 @@ void Db::Clear() {
 }
 
 void Db::Swap(Db& other) {
+  const bool notify = interest_ != 0 || other.interest_ != 0;
+  if (notify) {
+    for (KeyspaceListener* l : *listeners_) l->BeforeSwap(*this, other);
+  }
   std::swap(keys_, other.keys_);
   std::swap(expires_, other.expires_);
   std::swap(expire_cursor_, other.expire_cursor_);
   std::swap(avg_ttl_ms, other.avg_ttl_ms);
+  if (notify) {
+    for (KeyspaceListener* l : *listeners_) l->AfterSwap(*this, other);
+  }
 }
 
 void Db::SetResizeAllowed(bool allowed) {
@@ -102,7 +126,7 @@ void Db::Maintain() {
 
 Keyspace::Keyspace(int databases, Propagator* propagator) : propagator_(propagator) {
   dbs_.reserve(databases);
-  for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Db>(i));
+  for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Db>(i, &listeners_));
   RefreshTime();
 }
 
@@ -119,7 +143,7 @@ bool Keyspace::ExpireIfNeeded(Db& db, Entry* e) {
   return true;
 }
 
-Entry* Keyspace::Lookup(int dbi, std::string_view key, bool touch, bool count_stats) {
+Entry* Keyspace::Lookup(int dbi, std::string_view key, bool touch, bool count_stats, bool for_write) {
   Db& db = *dbs_[dbi];
   Entry* e = db.Find(key);
   if (e != nullptr && IsExpired(e)) {
@@ -134,12 +158,15 @@ Entry* Keyspace::Lookup(int dbi, std::string_view key, bool touch, bool count_st
     }
   }
   if (e != nullptr && touch) e->set_lru(LruClock());
+  if (e != nullptr && for_write && db.has_interest()) {
+    for (KeyspaceListener* l : listeners_) l->KeyFoundForWrite(db, key);
+  }
   return e;
 }
 
-Entry* Keyspace::LookupRead(int db, std::string_view key) { return Lookup(db, key, true, true); }
-Entry* Keyspace::LookupWrite(int db, std::string_view key) { return Lookup(db, key, true, false); }
-Entry* Keyspace::LookupNoTouch(int db, std::string_view key) { return Lookup(db, key, false, false); }
+Entry* Keyspace::LookupRead(int db, std::string_view key) { return Lookup(db, key, true, true, false); }
+Entry* Keyspace::LookupWrite(int db, std::string_view key) { return Lookup(db, key, true, false, true); }
+Entry* Keyspace::LookupNoTouch(int db, std::string_view key) { return Lookup(db, key, false, false, false); }
 
 size_t Keyspace::ActiveExpireCycle(int64_t budget_us) {
   if (is_replica_ || !active_expire_enabled) return 0;

@@ -24,6 +24,31 @@
 namespace replikv {
 
 class Propagator;
+class Db;
+
+// Observes key changes for WATCH and for clients blocked on keys.
+//
+// A Db calls its listeners only while it has interest (Db::AddInterest: some
+// client watches or waits on a key in it), so a keyspace nobody watches pays
+// one branch per change. Every call comes after the change, except
+// BeforeClear and BeforeSwap. Listeners must not change the keyspace from a
+// callback. Loop thread only.
+class KeyspaceListener {
+ public:
+  virtual ~KeyspaceListener() = default;
+  // `key` was added, replaced, deleted, or its TTL changed. `stored` is the
+  // entry now under `key` when it was added or replaced, else nullptr.
+  virtual void KeyChanged(Db& db, std::string_view key, const Entry* stored) = 0;
+  // A lookup for writing found `key`: the command may change its value in
+  // place (INCR, APPEND, LPUSH on an existing list) without any Db call.
+  virtual void KeyFoundForWrite(Db& db, std::string_view key) = 0;
+  // Every key of `db` is about to be dropped (FLUSHDB, FLUSHALL, a reload).
+  virtual void BeforeClear(Db& db) = 0;
+  // The contents of `a` and `b` are about to be exchanged (SWAPDB), and have
+  // just been.
+  virtual void BeforeSwap(Db& a, Db& b) = 0;
+  virtual void AfterSwap(Db& a, Db& b) = 0;
+};
 
 struct EntryTraits {
   static std::string_view Key(const Entry* e) { return e->key(); }
@@ -36,7 +61,9 @@ using KeyTable = HashTable<Entry, EntryTraits>;
 
 class Db {
  public:
-  explicit Db(int id) : id_(id) {}
+  // `listeners` (owned by the Keyspace) are told of changes while this db
+  // has interest.
+  Db(int id, const std::vector<KeyspaceListener*>* listeners) : id_(id), listeners_(listeners) {}
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -75,8 +102,21 @@ class Db {
   // Cron: bounded rehash work and shrinking of sparse tables.
   void Maintain();
 
+  // Listener interest: counted up by each (listener, reason) that needs to
+  // hear about this db's changes, down when it no longer does. Interest
+  // belongs to the db number, so SWAPDB does not move it.
+  void AddInterest() { ++interest_; }
+  void RemoveInterest() { --interest_; }
+  bool has_interest() const { return interest_ != 0; }
+  const std::vector<KeyspaceListener*>& listeners() const { return *listeners_; }
+
  private:
+  void NotifyChanged(std::string_view key, const Entry* stored);
+  void FreeAll();
+
   int id_;
+  const std::vector<KeyspaceListener*>* listeners_;
+  uint32_t interest_ = 0;
   KeyTable keys_;
   KeyTable expires_;
   uint64_t expire_cursor_ = 0;
@@ -117,8 +157,11 @@ class Keyspace {
 
   bool IsExpired(const Entry* e) const {
     int64_t when = e->expire_ms();
-    return when != Entry::kNoExpire && when <= now_ms_;
+    return !expiry_paused_ && when != Entry::kNoExpire && when <= now_ms_;
   }
+  // While an AOF replays, keys do not expire (Redis: expireIfNeeded is off
+  // during loading), so commands see the data they saw the first time.
+  void set_expiry_paused(bool v) { expiry_paused_ = v; }
 
   // Deletes an expired key and propagates a DEL, counting it. Returns true
   // if it was deleted.
@@ -131,15 +174,20 @@ class Keyspace {
 
   void SetResizeAllowed(bool allowed);
   KeyspaceStats& stats() { return stats_; }
+  // Adds an observer of every db (see KeyspaceListener). Not owned; it must
+  // outlive its registration.
+  void AddListener(KeyspaceListener* l) { listeners_.push_back(l); }
   uint32_t LruClock() const { return static_cast<uint32_t>(now_ms_ / 1000); }
 
  private:
-  Entry* Lookup(int db, std::string_view key, bool touch, bool count_stats);
+  Entry* Lookup(int db, std::string_view key, bool touch, bool count_stats, bool for_write);
 
+  std::vector<KeyspaceListener*> listeners_;
   std::vector<std::unique_ptr<Db>> dbs_;
   Propagator* propagator_;
   int64_t now_ms_ = 0;
   bool is_replica_ = false;
+  bool expiry_paused_ = false;
   KeyspaceStats stats_;
 };
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "persistence/aof.h"
 #include "persistence/child.h"
 #include "persistence/snapshotter.h"
 #include "server/config.h"
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
   CommandTable known_commands;
   RegisterAllCommands(known_commands);
   persistence::Snapshotter::RegisterCommands(known_commands);
+  persistence::AppendOnlyFile::RegisterCommands(known_commands);
   registry.set_command_exists([&](std::string_view name) { return known_commands.Find(name) != nullptr; });
   Status st = registry.LoadFromCommandLine(argc - 1, argv + 1);
   if (!st.ok()) {
@@ -106,6 +108,8 @@ int main(int argc, char** argv) {
   persistence::ChildProcess child(server);
   persistence::Snapshotter snapshotter(server, child);
   snapshotter.Install();
+  persistence::AppendOnlyFile aof(server, child);
+  aof.Install();
   server.ApplyCommandRenames();
 
   st = server.Listen();
@@ -125,10 +129,9 @@ int main(int argc, char** argv) {
   }
   server.set_memory_startup(ReadAllocatorStats().allocated);
   spdlog::info("Server initialized");
-  if (!cfg.appendonly) {
-    st = snapshotter.LoadAtStartup();
-    if (!st.ok()) return 1;
-  }
+  // The AOF, when on, is the source of truth; the RDB is not read then.
+  st = cfg.appendonly ? aof.LoadAtStartup() : snapshotter.LoadAtStartup();
+  if (!st.ok()) return 1;
   spdlog::info("Ready to accept connections tcp");
   int rc = server.Run();
   if (!cfg.pidfile.empty()) unlink(cfg.pidfile.c_str());

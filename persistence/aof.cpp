@@ -1,0 +1,495 @@
+#include "persistence/aof.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "persistence/aof_loader.h"
+#include "persistence/aof_rewrite.h"
+#include "persistence/file.h"
+#include "persistence/rdb_keyspace.h"
+#include "server/client.h"
+#include "server/command_table.h"
+#include "server/memory_stats.h"
+#include "server/reply_buffer.h"
+#include "server/server.h"
+#include "server/version.h"
+
+namespace replikv::persistence {
+namespace {
+
+AppendOnlyFile* g_aof = nullptr;
+
+// Redis waits this long for a pending background fsync before writing
+// anyway (everysec).
+constexpr int64_t kMaxPostponeMs = 2000;
+
+void Field(std::string* o, const char* name, const std::string& v) {
+  *o += name;
+  *o += ':';
+  *o += v;
+  *o += "\r\n";
+}
+void Field(std::string* o, const char* name, int64_t v) { Field(o, name, std::to_string(v)); }
+
+uint64_t FileSizeOr0(const std::string& path) {
+  auto s = GetFileSize(path);
+  return s.ok() ? *s : 0;
+}
+
+}  // namespace
+
+AppendOnlyFile::AppendOnlyFile(Server& server, ChildProcess& child) : server_(server), child_(child) {}
+
+AppendOnlyFile::~AppendOnlyFile() { CloseIncr(); }
+
+std::string AppendOnlyFile::AofDir() const { return server_.config().appenddirname; }
+
+Status AppendOnlyFile::PersistManifest() {
+  AofManifest to_write = manifest_;
+  to_write.history.clear();  // history files are deleted right after; never reloaded
+  return WriteFileAtomically(PathOf(AofManifest::ManifestName(server_.config().appendfilename)), "manifest",
+                             to_write.Format());
+}
+
+Status AppendOnlyFile::OpenIncr(const std::string& name) {
+  int fd = open(PathOf(name).c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("open " + PathOf(name), std::strerror(errno));
+  CloseIncr();
+  fd_ = fd;
+  incr_name_ = name;
+  struct stat sb;
+  incr_size_ = fstat(fd, &sb) == 0 ? static_cast<uint64_t>(sb.st_size) : 0;
+  fsynced_size_ = incr_size_;
+  // A new stream: the first command must SELECT its db again.
+  server_.propagator().ResetSelectedDb(this);
+  return Status::OK();
+}
+
+void AppendOnlyFile::CloseIncr() {
+  if (fd_ == -1) return;
+  fsync_.Drain();  // the fsync thread may still hold this fd
+  close(fd_);
+  fd_ = -1;
+}
+
+void AppendOnlyFile::HandleWriteError(ssize_t written, int err) {
+  if (written > 0) {
+    // Drop the partial command so the file stays a sequence of whole
+    // commands; if we cannot, keep it and drop it from the buffer instead.
+    if (ftruncate(fd_, static_cast<off_t>(incr_size_)) != 0) {
+      incr_size_ += static_cast<uint64_t>(written);
+      current_size_ += static_cast<uint64_t>(written);
+      buf_.erase(0, static_cast<size_t>(written));
+    }
+  }
+  if (last_write_ok_ || err != last_write_errno_) {
+    spdlog::warn("Error writing to the AOF file: {}", std::strerror(err));
+  }
+  last_write_ok_ = false;
+  last_write_errno_ = err;
+  if (server_.config().appendfsync == AppendFsync::kAlways) {
+    // An acknowledged write must be on disk; we cannot promise that any more.
+    spdlog::warn("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...");
+    _exit(1);
+  }
+}
+
+void AppendOnlyFile::Flush(bool force) {
+  if (fd_ == -1 || state_ == State::kOff) return;
+  const AppendFsync policy = server_.config().appendfsync;
+  const int64_t now = WallClockMs();
+  if (buf_.empty()) {
+    // Nothing new, but everysec still owes an fsync for earlier writes.
+    if (policy == AppendFsync::kEverySec && fsynced_size_ != incr_size_ && now - last_fsync_ms_ >= 1000 &&
+        !fsync_.pending()) {
+      fsync_.Request(fd_);
+      fsynced_size_ = incr_size_;
+      last_fsync_ms_ = now;
+    }
+    return;
+  }
+  if (policy == AppendFsync::kEverySec && fsync_.pending() && !force) {
+    if (postponed_since_ms_ == 0) {
+      postponed_since_ms_ = now;
+      return;
+    }
+    if (now - postponed_since_ms_ < kMaxPostponeMs) return;
+    ++delayed_fsync_;
+    spdlog::info("Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting "
+                 "for fsync to complete, this may slow down replikv.");
+  }
+  postponed_since_ms_ = 0;
+  size_t done = 0;
+  while (done < buf_.size()) {
+    ssize_t n = write(fd_, buf_.data() + done, buf_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      HandleWriteError(static_cast<ssize_t>(done), n < 0 ? errno : ENOSPC);
+      return;
+    }
+    done += static_cast<size_t>(n);
+  }
+  incr_size_ += done;
+  current_size_ += done;
+  buf_.clear();
+  if (buf_.capacity() > (4u << 20)) buf_.shrink_to_fit();
+  if (!last_write_ok_) {
+    spdlog::warn("AOF write error looks solved, replikv can write again.");
+    last_write_ok_ = true;
+  }
+  if (policy == AppendFsync::kAlways) {
+    if (fdatasync(fd_) != 0) {
+      spdlog::warn("Can't persist AOF for fsync error when the AOF fsync policy is 'always': {}. Exiting...",
+                   std::strerror(errno));
+      _exit(1);
+    }
+    fsynced_size_ = incr_size_;
+    last_fsync_ms_ = now;
+  } else if (policy == AppendFsync::kEverySec && now - last_fsync_ms_ >= 1000 && !fsync_.pending()) {
+    fsync_.Request(fd_);
+    fsynced_size_ = incr_size_;
+    last_fsync_ms_ = now;
+  }
+}
+
+Status AppendOnlyFile::LoadAtStartup() {
+  const ServerConfig& cfg = server_.config();
+  if (mkdir(AofDir().c_str(), 0755) != 0 && errno != EEXIST) {
+    return Status::IOError("can't create the append-only dir " + AofDir(), std::strerror(errno));
+  }
+  const std::string manifest_path = PathOf(AofManifest::ManifestName(cfg.appendfilename));
+  std::string text;
+  struct stat sb;
+  if (stat(manifest_path.c_str(), &sb) == 0) {
+    Status st = ReadFileToString(manifest_path, &text);
+    if (!st.ok()) return st;
+    auto m = AofManifest::Parse(text);
+    if (!m.ok()) return Status::Corruption(manifest_path, m.status().message());
+    manifest_ = std::move(*m);
+  } else if (stat(cfg.appendfilename.c_str(), &sb) == 0) {
+    // Redis 6's single appendonly.aof: move it into the directory as the base.
+    spdlog::info("Creating AOF manifest: upgrading the old-style AOF file {}", cfg.appendfilename);
+    Status st = RenameFile(cfg.appendfilename, PathOf(cfg.appendfilename));
+    if (!st.ok()) return st;
+    manifest_ = AofManifest();
+    manifest_.base = AofFileInfo{cfg.appendfilename, 1, AofFileType::kBase};
+    manifest_.base_seq = 1;
+    st = PersistManifest();
+    if (!st.ok()) return st;
+  } else {
+    // A fresh AOF: an empty base now, then an incr file for what comes.
+    manifest_ = AofManifest();
+    std::string base = AofManifest::BaseName(cfg.appendfilename, 1, cfg.aof_use_rdb_preamble);
+    spdlog::info("Creating AOF base file {} on server start", base);
+    Status st = WriteBaseFile(server_, PathOf(base), cfg.aof_use_rdb_preamble);
+    if (!st.ok()) return st;
+    manifest_.base = AofFileInfo{base, 1, AofFileType::kBase};
+    manifest_.base_seq = 1;
+  }
+  if (manifest_.base || !manifest_.incrs.empty()) {
+    server_.loading = false;
+    int64_t start = WallClockMs();
+    AofLoadStats stats;
+    Status st = LoadAofFiles(server_, AofDir(), manifest_, cfg.aof_load_truncated,
+                             [this](uint64_t) {
+                               server_.loading = true;
+                               server_.PumpEvents();
+                               server_.loading = false;
+                             },
+                             &stats);
+    if (!st.ok()) {
+      spdlog::warn("Fatal error loading the AOF: {}. Exiting.", st.message());
+      return st;
+    }
+    spdlog::info("DB loaded from append only file: {:.3f} seconds ({} commands)",
+                 static_cast<double>(WallClockMs() - start) / 1000, stats.commands);
+  }
+  base_size_ = manifest_.base ? FileSizeOr0(PathOf(manifest_.base->name)) : 0;
+  current_size_ = base_size_;
+  for (const AofFileInfo& f : manifest_.incrs) current_size_ += FileSizeOr0(PathOf(f.name));
+  if (manifest_.incrs.empty()) {
+    const AofFileInfo& incr = manifest_.AddIncr(cfg.appendfilename);
+    spdlog::info("Creating AOF incr file {} on server start", incr.name);
+    Status st = PersistManifest();
+    if (!st.ok()) return st;
+  }
+  Status st = OpenIncr(manifest_.incrs.back().name);
+  if (!st.ok()) return st;
+  state_ = State::kOn;
+  server_.propagator().AddSink(this);
+  return Status::OK();
+}
+
+Status AppendOnlyFile::StartRewrite() {
+  if (child_.running()) {
+    if (child_.kind() == ChildKind::kAof) return Status::InvalidArgument("Background append only file rewriting already in progress");
+    rewrite_scheduled_ = true;
+    return Status::OK();
+  }
+  const ServerConfig& cfg = server_.config();
+  if (mkdir(AofDir().c_str(), 0755) != 0 && errno != EEXIST) {
+    return Status::IOError("can't create the append-only dir " + AofDir(), std::strerror(errno));
+  }
+  Flush(true);
+  if (fd_ != -1) fdatasync(fd_);
+  int64_t first_incr_seq = 0;
+  std::string temp_incr;
+  if (state_ == State::kWaitRewrite) {
+    // Not in the manifest until the base exists: a crash now must not leave
+    // a manifest with writes but without the data they apply to.
+    temp_incr = "temp-" + cfg.appendfilename + ".incr";
+    unlink(PathOf(temp_incr).c_str());
+    Status st = OpenIncr(temp_incr);
+    if (!st.ok()) return st;
+  } else {
+    const AofFileInfo& incr = manifest_.AddIncr(cfg.appendfilename);
+    first_incr_seq = incr.seq;
+    Status st = OpenIncr(incr.name);
+    if (st.ok()) st = PersistManifest();
+    if (!st.ok()) return st;
+    spdlog::info("Creating AOF incr file {} on background rewrite", incr.name);
+  }
+  bool preamble = cfg.aof_use_rdb_preamble;
+  Server* server = &server_;
+  std::string dir = AofDir();
+  auto pid = child_.Fork(
+      ChildKind::kAof,
+      [server, dir, preamble]() {
+        std::string temp = dir + "/temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof";
+        Status st = WriteBaseFile(*server, temp, preamble);
+        if (!st.ok()) {
+          spdlog::warn("Error rewriting the append only file: {}", st.message());
+          unlink(temp.c_str());
+          return false;
+        }
+        spdlog::info("Successfully created the temporary AOF base file temp-rewriteaof-bg-{}.aof", getpid());
+        uint64_t cow = CurrentCowBytes();
+        spdlog::info("Fork CoW for AOF rewrite: current {} MB, peak {} MB, average {} MB", cow >> 20, cow >> 20,
+                     cow >> 20);
+        return true;
+      },
+      [this, first_incr_seq, temp_incr](const ChildResult& r) { OnRewriteDone(r, first_incr_seq, temp_incr); });
+  if (!pid.ok()) {
+    last_rewrite_ok_ = false;
+    spdlog::warn("Can't rewrite append only file in background: {}", pid.status().message());
+    return pid.status();
+  }
+  spdlog::info("Background append only file rewriting started by pid {}", *pid);
+  return Status::OK();
+}
+
+void AppendOnlyFile::OnRewriteDone(const ChildResult& r, int64_t first_incr_seq, const std::string& temp_incr) {
+  const ServerConfig& cfg = server_.config();
+  const std::string temp_base = PathOf("temp-rewriteaof-bg-" + std::to_string(r.pid) + ".aof");
+  last_rewrite_time_sec_ = (WallClockMs() - child_.start_ms()) / 1000;
+  last_cow_bytes_ = r.cow_bytes;
+  if (!r.ok()) {
+    unlink(temp_base.c_str());
+    last_rewrite_ok_ = false;
+    ++rewrite_failures_;
+    if (r.by_signal) {
+      spdlog::warn("Background AOF rewrite terminated by signal {}", r.signal);
+    } else {
+      spdlog::warn("Background AOF rewrite terminated with error");
+    }
+    // Waiting to turn on: try again from the cron (Redis does the same).
+    if (state_ == State::kWaitRewrite && r.signal != SIGUSR1) rewrite_scheduled_ = true;
+    return;
+  }
+  spdlog::info("Background AOF rewrite terminated with success");
+  int64_t seq = manifest_.base_seq + 1;
+  AofFileInfo base{AofManifest::BaseName(cfg.appendfilename, seq, cfg.aof_use_rdb_preamble), seq, AofFileType::kBase};
+  Status st = RenameFile(temp_base, PathOf(base.name));
+  if (st.ok()) {
+    spdlog::info("Successfully renamed the temporary AOF base file temp-rewriteaof-bg-{}.aof into {}", r.pid,
+                 base.name);
+  }
+  if (st.ok() && !temp_incr.empty()) {
+    // The writes made while waiting become a real incr file.
+    const AofFileInfo& incr = manifest_.AddIncr(cfg.appendfilename);
+    first_incr_seq = incr.seq;
+    st = RenameFile(PathOf(temp_incr), PathOf(incr.name));
+    if (st.ok()) incr_name_ = incr.name;
+  }
+  if (!st.ok()) {
+    spdlog::warn("Error trying to finish the AOF rewrite: {}", st.message());
+    unlink(temp_base.c_str());
+    last_rewrite_ok_ = false;
+    ++rewrite_failures_;
+    return;
+  }
+  manifest_.ReplaceBase(base, first_incr_seq);
+  std::vector<AofFileInfo> history = std::move(manifest_.history);
+  manifest_.history.clear();
+  st = PersistManifest();
+  if (!st.ok()) {
+    spdlog::warn("Error trying to persist the AOF manifest: {}", st.message());
+    last_rewrite_ok_ = false;
+    ++rewrite_failures_;
+    return;
+  }
+  // The new manifest is durable: the old files are no longer referenced.
+  for (const AofFileInfo& h : history) {
+    spdlog::info("Removing the history file {}", h.name);
+    unlink(PathOf(h.name).c_str());
+  }
+  base_size_ = FileSizeOr0(PathOf(base.name));
+  current_size_ = base_size_;
+  for (const AofFileInfo& f : manifest_.incrs) current_size_ += FileSizeOr0(PathOf(f.name));
+  last_rewrite_ok_ = true;
+  rewrite_failures_ = 0;
+  ++rewrites_;
+  if (state_ == State::kWaitRewrite) {
+    state_ = State::kOn;
+    spdlog::info("Background AOF rewrite finished successfully; the AOF is on");
+  } else {
+    spdlog::info("Background AOF rewrite finished successfully");
+  }
+}
+
+Status AppendOnlyFile::Enable() {
+  if (state_ != State::kOff) return Status::OK();
+  state_ = State::kWaitRewrite;
+  server_.propagator().AddSink(this);
+  Status st = StartRewrite();
+  if (!st.ok()) {
+    server_.propagator().RemoveSink(this);
+    state_ = State::kOff;
+    buf_.clear();
+    return Status::IOError("Failed to start the append only file rewrite", st.message());
+  }
+  return Status::OK();
+}
+
+void AppendOnlyFile::Disable() {
+  if (state_ == State::kOff) return;
+  Flush(true);
+  if (fd_ != -1) fdatasync(fd_);
+  if (child_.running() && child_.kind() == ChildKind::kAof) {
+    spdlog::info("Killing running AOF rewrite child: {}", child_.pid());
+    child_.KillAndReap();
+  }
+  CloseIncr();
+  server_.propagator().RemoveSink(this);
+  buf_.clear();
+  state_ = State::kOff;
+  rewrite_scheduled_ = false;
+}
+
+void AppendOnlyFile::Cron() {
+  if (!last_write_ok_ && !buf_.empty()) Flush(true);  // retry after a write error
+  if (int err = fsync_.TakeError(); err != 0) {
+    spdlog::warn("Error fsyncing the AOF file: {}", std::strerror(err));
+  }
+  if (child_.running()) return;
+  if (rewrite_scheduled_) {
+    rewrite_scheduled_ = false;
+    StartRewrite().IgnoreError();
+    return;
+  }
+  const ServerConfig& cfg = server_.config();
+  if (state_ == State::kOn && cfg.auto_aof_rewrite_percentage > 0 &&
+      current_size_ > static_cast<uint64_t>(cfg.auto_aof_rewrite_min_size)) {
+    uint64_t base = base_size_ ? base_size_ : 1;
+    int64_t growth = static_cast<int64_t>(current_size_ * 100 / base) - 100;
+    if (growth >= cfg.auto_aof_rewrite_percentage) {
+      spdlog::info("Starting automatic rewriting of AOF on {}% growth", growth);
+      StartRewrite().IgnoreError();
+    }
+  }
+}
+
+Status AppendOnlyFile::OnShutdown() {
+  if (child_.running() && child_.kind() == ChildKind::kAof) {
+    spdlog::warn("There is a child rewriting the AOF. Killing it!");
+    pid_t pid = child_.pid();
+    child_.KillAndReap();
+    unlink(PathOf("temp-rewriteaof-bg-" + std::to_string(pid) + ".aof").c_str());
+  }
+  if (state_ == State::kOff) return Status::OK();
+  Flush(true);
+  if (!buf_.empty()) return Status::IOError("can't write the AOF buffer before exiting");
+  spdlog::info("Calling fsync() on the AOF file.");
+  if (fd_ != -1) fdatasync(fd_);
+  return Status::OK();
+}
+
+void AppendOnlyFile::AppendInfo(std::string* o) {
+  bool rewriting = child_.running() && child_.kind() == ChildKind::kAof;
+  Field(o, "aof_enabled", int64_t{state_ != State::kOff ? 1 : 0});
+  Field(o, "aof_rewrite_in_progress", int64_t{rewriting ? 1 : 0});
+  Field(o, "aof_rewrite_scheduled", int64_t{rewrite_scheduled_ ? 1 : 0});
+  Field(o, "aof_last_rewrite_time_sec", last_rewrite_time_sec_);
+  Field(o, "aof_current_rewrite_time_sec", rewriting ? (WallClockMs() - child_.start_ms()) / 1000 : int64_t{-1});
+  Field(o, "aof_last_bgrewrite_status", std::string(last_rewrite_ok_ ? "ok" : "err"));
+  Field(o, "aof_rewrites", static_cast<int64_t>(rewrites_));
+  Field(o, "aof_rewrites_consecutive_failures", static_cast<int64_t>(rewrite_failures_));
+  Field(o, "aof_last_write_status", std::string(last_write_ok_ ? "ok" : "err"));
+  Field(o, "aof_last_cow_size", static_cast<int64_t>(last_cow_bytes_));
+  Field(o, "module_fork_in_progress", int64_t{0});
+  Field(o, "module_fork_last_cow_size", int64_t{0});
+  if (state_ != State::kOff) {
+    Field(o, "aof_current_size", static_cast<int64_t>(current_size_));
+    Field(o, "aof_base_size", static_cast<int64_t>(base_size_));
+    Field(o, "aof_pending_rewrite", int64_t{rewrite_scheduled_ ? 1 : 0});
+    Field(o, "aof_buffer_length", static_cast<int64_t>(buf_.size()));
+    Field(o, "aof_pending_bio_fsync", int64_t{fsync_.pending() ? 1 : 0});
+    Field(o, "aof_delayed_fsync", static_cast<int64_t>(delayed_fsync_));
+  }
+}
+
+void AppendOnlyFile::BgrewriteaofCommand(CommandContext& ctx) {
+  AppendOnlyFile& a = *g_aof;
+  if (a.child_.running() && a.child_.kind() == ChildKind::kAof) {
+    return ctx.reply.AddError("Background append only file rewriting already in progress");
+  }
+  if (a.child_.running()) {
+    a.rewrite_scheduled_ = true;
+    return ctx.reply.AddSimple("Background append only file rewriting scheduled");
+  }
+  if (!a.StartRewrite().ok()) {
+    return ctx.reply.AddError("Can't execute an AOF background rewriting. Please check the server logs for more "
+                              "information.");
+  }
+  ctx.reply.AddSimple("Background append only file rewriting started");
+}
+
+void AppendOnlyFile::RegisterCommands(CommandTable& t) {
+  Command c;
+  c.name = "bgrewriteaof";
+  c.arity = 1;
+  c.flags = kCmdAdmin | kCmdNoscript;
+  c.handler = &AppendOnlyFile::BgrewriteaofCommand;
+  c.group = "server";
+  t.Add(std::move(c));
+}
+
+void AppendOnlyFile::Install() {
+  g_aof = this;
+  RegisterCommands(server_.commands());
+  server_.before_reply_hooks.push_back([this] { Flush(false); });
+  server_.cron_hooks.push_back([this] { Cron(); });
+  server_.shutdown_hooks.push_back([this](bool, bool) { return OnShutdown(); });
+  server_.stop_hooks.push_back([this] { CloseIncr(); });
+  server_.info_persistence_extra.push_back([this](std::string* out) { AppendInfo(out); });
+  server_.command_checks.push_back([this](Client& c, const Command& cmd) {
+    if (last_write_ok_ || state_ == State::kOff || !(cmd.flags & kCmdWrite)) return true;
+    c.reply().AddError(std::string("-MISCONF Errors writing to the AOF file: ") + std::strerror(last_write_errno_));
+    return false;
+  });
+  server_.config_registry()
+      .SetApplyHook({"appendonly"},
+                    [this](const ServerConfig& cfg) {
+                      if (cfg.appendonly) return Enable();
+                      Disable();
+                      return Status::OK();
+                    })
+      .IgnoreError();
+}
+
+}  // namespace replikv::persistence

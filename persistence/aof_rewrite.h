@@ -1,0 +1,20 @@
+// The base file of an AOF rewrite: the whole dataset either as an RDB with
+// the aof-base aux field (aof-use-rdb-preamble yes, Redis 7's default) or as
+// the commands that rebuild it (SELECT, SET/PEXPIREAT ...). Runs in the
+// rewrite child, or at start-up for a fresh AOF.
+#pragma once
+
+#include <string>
+
+#include "server/status.h"
+
+namespace replikv {
+class Server;
+}
+
+namespace replikv::persistence {
+
+// Writes and fsyncs `path` (replaced if it exists).
+Status WriteBaseFile(Server& server, const std::string& path, bool rdb_preamble);
+
+}  // namespace replikv::persistence

@@ -1,0 +1,395 @@
+// Hash commands: HSET HSETNX HMSET HGET HMGET HDEL HLEN HSTRLEN HEXISTS
+// HGETALL HKEYS HVALS HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN.
+//
+// Replies, errors and encoding conversions follow Redis 7.0 (t_hash.c's
+// behaviour, checked against redis-server). Everything propagates as sent
+// except HINCRBYFLOAT, which Redis 7.0 propagates as HSET key field <result>
+// so that a replica does not redo the float arithmetic.
+#include <cerrno>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "server/client.h"
+#include "server/reply_buffer.h"
+#include "server/server.h"
+#include "server/type_commands.h"
+#include "server/type_hash.h"
+
+namespace replikv {
+namespace {
+
+// The hash at `key` for writing, created (empty, not yet stored) when absent.
+// nullptr after a WRONGTYPE reply. *created tells the caller to add the key.
+Entry* HashForWrite(CommandContext& ctx, std::string_view key) {
+  bool wrongtype;
+  Entry* e = LookupTypedWrite(ctx, key, ObjType::kHash, &wrongtype);
+  if (wrongtype) return nullptr;
+  if (e == nullptr) e = AddObjectKey(ctx, key, ObjType::kHash, HashValue::NewObject());
+  return e;
+}
+
+void HsetGeneric(CommandContext& ctx, bool hmset) {
+  if (ctx.argv.size() % 2 != 0) return ReplyWrongArity(ctx.reply, hmset ? "hmset" : "hset");
+  Entry* e = HashForWrite(ctx, ctx.argv[1]);
+  if (e == nullptr) return;
+  HashValue h(e);
+  PackLimits limits = HashLimits(ctx.server.config());
+  // Redis checks every argument's length before it sets anything; setting
+  // pair by pair converts at the same point for the final state.
+  for (size_t i = 2; i < ctx.argv.size(); ++i) {
+    if (ctx.argv[i].size() > limits.max_value) {
+      h.ConvertToTable();
+      break;
+    }
+  }
+  int64_t created = 0;
+  for (size_t i = 2; i < ctx.argv.size(); i += 2) {
+    if (h.Set(ctx.argv[i], ctx.argv[i + 1], limits)) ++created;
+  }
+  ctx.AddDirty((ctx.argv.size() - 2) / 2);
+  hmset ? ctx.reply.AddOk() : ctx.reply.AddInt(created);
+}
+
+void HsetCommand(CommandContext& ctx) { HsetGeneric(ctx, false); }
+void HmsetCommand(CommandContext& ctx) { HsetGeneric(ctx, true); }
+
+void HsetnxCommand(CommandContext& ctx) {
+  Entry* e = HashForWrite(ctx, ctx.argv[1]);
+  if (e == nullptr) return;
+  HashValue h(e);
+  if (h.Exists(ctx.argv[2])) return ctx.reply.AddInt(0);
+  h.Set(ctx.argv[2], ctx.argv[3], HashLimits(ctx.server.config()));
+  ctx.AddDirty();
+  ctx.reply.AddInt(1);
+}
+
+void HgetCommand(CommandContext& ctx) {
+  bool wrongtype;
+  Entry* e = LookupTypedRead(ctx, ctx.argv[1], ObjType::kHash, &wrongtype);
+  if (wrongtype) return;
+  std::string_view v;
+  if (e == nullptr || !HashValue(e).Get(ctx.argv[2], &v)) return ctx.reply.AddNullBulk();
+  ctx.reply.AddBulk(v);
+}
+
+void HmgetCommand(CommandContext& ctx) {
+  bool wrongtype;
+  Entry* e = LookupTypedRead(ctx, ctx.argv[1], ObjType::kHash, &wrongtype);
+  if (wrongtype) return;
+  ctx.reply.AddArrayLen(ctx.argv.size() - 2);
+  for (size_t i = 2; i < ctx.argv.size(); ++i) {
+    std::string_view v;
+    if (e != nullptr && HashValue(e).Get(ctx.argv[i], &v)) {
+      ctx.reply.AddBulk(v);
+    } else {
+      ctx.reply.AddNullBulk();
+    }
+  }
+}
+
+void HdelCommand(CommandContext& ctx) {
+  bool wrongtype;
+  Entry* e = LookupTypedWrite(ctx, ctx.argv[1], ObjType::kHash, &wrongtype);
+  if (wrongtype) return;
+  if (e == nullptr) return ctx.reply.AddInt(0);
+  HashValue h(e);
+  int64_t deleted = 0;
+  for (size_t i = 2; i < ctx.argv.size(); ++i) {
+    if (h.Delete(ctx.argv[i])) {
+      ++deleted;
+      if (h.size() == 0) {
+        DeleteKey(ctx, ctx.argv[1]);
+        break;
+      }
+    }
+  }
+  ctx.AddDirty(static_cast<uint64_t>(deleted));
+  ctx.reply.AddInt(deleted);
+}
+
+void HlenCommand(CommandContext& ctx) {
+  bool wrongtype;
+  Entry* e = LookupTypedRead(ctx, ctx.argv[1], ObjType::kHash, &wrongtype);
+  if (wrongtype) return;
+  ctx.reply.AddInt(e == nullptr ? 0 : static_cast<int64_t>(HashValue(e).size()));
+}
+
+void HstrlenCommand(CommandContext& ctx) {
+  bool wrongtype;
+  Entry* e = LookupTypedRead(ctx, ctx.argv[1], ObjType::kHash, &wrongtype);
+  if (wrongtype) return;
+  std::string_view v;
+  bool found = e != nullptr && HashValue(e).Get(ctx.argv[2], &v);
+  ctx.reply.AddInt(found ? static_cast<int64_t>(v.size()) : 0);
+}
+
+void HexistsCommand(CommandContext& ctx) {
+  bool wrongtype;
+  Entry* e = LookupTypedRead(ctx, ctx.argv[1], ObjType::kHash, &wrongtype);
+  if (wrongtype) return;
+  ctx.reply.AddInt(e != nullptr && HashValue(e).Exists(ctx.argv[2]) ? 1 : 0);
+}
+
+enum GetAllParts { kFields = 1, kValues = 2 };
+
+void GetAllGeneric(CommandContext& ctx, int parts) {
+  bool wrongtype;
+  Entry* e = LookupTypedRead(ctx, ctx.argv[1], ObjType::kHash, &wrongtype);
+  if (wrongtype) return;
+  if (e == nullptr) return ctx.reply.AddArrayLen(0);
+  HashValue h(e);
+  ctx.reply.AddArrayLen(h.size() * (parts == (kFields | kValues) ? 2 : 1));
+  h.ForEach([&](std::string_view f, std::string_view v) {
+    if (parts & kFields) ctx.reply.AddBulk(f);
+    if (parts & kValues) ctx.reply.AddBulk(v);
+  });
+}
+
+void HgetallCommand(CommandContext& ctx) { GetAllGeneric(ctx, kFields | kValues); }
+void HkeysCommand(CommandContext& ctx) { GetAllGeneric(ctx, kFields); }
+void HvalsCommand(CommandContext& ctx) { GetAllGeneric(ctx, kValues); }
+
+void HincrbyCommand(CommandContext& ctx) {
+  int64_t by;
+  if (!ParseInt64(ctx.argv[3], &by)) return ReplyNotInteger(ctx.reply);
+  Entry* e = HashForWrite(ctx, ctx.argv[1]);
+  if (e == nullptr) return;
+  HashValue h(e);
+  int64_t value = 0;
+  std::string_view cur;
+  if (h.Get(ctx.argv[2], &cur) && !ParseInt64(cur, &value)) {
+    return ctx.reply.AddError("hash value is not an integer");
+  }
+  if ((by < 0 && value < 0 && by < LLONG_MIN - value) || (by > 0 && value > 0 && by > LLONG_MAX - value)) {
+    return ctx.reply.AddError("increment or decrement would overflow");
+  }
+  value += by;
+  h.Set(ctx.argv[2], std::to_string(value), HashLimits(ctx.server.config()));
+  ctx.AddDirty();
+  ctx.reply.AddInt(value);
+}
+
+// Redis's string2ld: the whole string, under 5 KiB, no leading space, not NaN,
+// no overflow.
+bool ParseLongDouble(std::string_view s, long double* out) {
+  if (s.empty() || s.size() >= 5 * 1024 || std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  std::string buf(s);
+  char* end = nullptr;
+  errno = 0;
+  long double v = std::strtold(buf.c_str(), &end);
+  if (end != buf.c_str() + buf.size() || std::isnan(v)) return false;
+  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) return false;
+  *out = v;
+  return true;
+}
+
+// Redis's LD_STR_HUMAN form: %.17Lf, trailing zeros (and dot) dropped, "-0"
+// printed as "0".
+std::string FormatLongDouble(long double v) {
+  char buf[5 * 1024];
+  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
+  if (n <= 0 || static_cast<size_t>(n) >= sizeof(buf)) return "";
+  std::string s(buf, static_cast<size_t>(n));
+  if (s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  if (s == "-0") s = "0";
+  return s;
+}
+
+void HincrbyfloatCommand(CommandContext& ctx) {
+  long double by;
+  if (!ParseLongDouble(ctx.argv[3], &by)) return ctx.reply.AddError("value is not a valid float");
+  if (std::isinf(by)) return ctx.reply.AddError("value is NaN or Infinity");
+  Entry* e = HashForWrite(ctx, ctx.argv[1]);
+  if (e == nullptr) return;
+  HashValue h(e);
+  long double value = 0;
+  std::string_view cur;
+  if (h.Get(ctx.argv[2], &cur) && !ParseLongDouble(cur, &value)) {
+    return ctx.reply.AddError("hash value is not a float");
+  }
+  value += by;
+  if (std::isnan(value) || std::isinf(value)) return ctx.reply.AddError("increment would produce NaN or Infinity");
+  std::string text = FormatLongDouble(value);
+  h.Set(ctx.argv[2], text, HashLimits(ctx.server.config()));
+  ctx.AddDirty();
+  ctx.reply.AddBulk(text);
+  ctx.Propagate({"HSET", ctx.argv[1], ctx.argv[2], text});
+}
+
+void ReplyPair(ReplyBuffer& r, std::string_view f, std::string_view v, bool withvalues) {
+  r.AddBulk(f);
+  if (withvalues) r.AddBulk(v);
+}
+
+void HrandfieldWithCount(CommandContext& ctx, int64_t l, bool withvalues) {
+  bool wrongtype;
+  Entry* e = LookupTypedRead(ctx, ctx.argv[1], ObjType::kHash, &wrongtype);
+  if (wrongtype) return;
+  if (e == nullptr || l == 0) return ctx.reply.AddArrayLen(0);
+  HashValue h(e);
+  const uint64_t size = h.size();
+  const size_t per = withvalues ? 2 : 1;
+  ReplyBuffer& r = ctx.reply;
+  if (l < 0) {
+    // Repetitions allowed: `count` independent draws.
+    auto count = static_cast<uint64_t>(-l);
+    r.AddArrayLen(count * per);
+    if (h.kind() == HashValue::kPacked) {
+      // Index the pairs once so each draw is O(1).
+      std::vector<std::pair<std::string_view, std::string_view>> pairs;
+      pairs.reserve(size);
+      h.ForEach([&](std::string_view f, std::string_view v) { pairs.emplace_back(f, v); });
+      for (uint64_t i = 0; i < count; ++i) {
+        auto& [f, v] = pairs[RandomBits() % size];
+        ReplyPair(r, f, v, withvalues);
+      }
+    } else {
+      for (uint64_t i = 0; i < count; ++i) {
+        std::string_view f, v;
+        h.Random(RandomBits(), &f, &v);
+        ReplyPair(r, f, v, withvalues);
+      }
+    }
+    return;
+  }
+  auto count = static_cast<uint64_t>(l);
+  if (count >= size) {
+    r.AddArrayLen(size * per);
+    h.ForEach([&](std::string_view f, std::string_view v) { ReplyPair(r, f, v, withvalues); });
+    return;
+  }
+  r.AddArrayLen(count * per);
+  if (h.kind() == HashValue::kPacked) {
+    // Selection sampling: each pair is taken with probability
+    // needed/remaining, which picks `count` distinct pairs in storage order.
+    uint64_t needed = count, remaining = size;
+    h.ForEach([&](std::string_view f, std::string_view v) {
+      if (needed > 0 && RandomBits() % remaining < needed) {
+        ReplyPair(r, f, v, withvalues);
+        --needed;
+      }
+      --remaining;
+    });
+    return;
+  }
+  const HashItemTable* t = h.table();
+  if (count * 3 > size) {
+    // Many of them: shuffle the first `count` of all items into place.
+    std::vector<const HashItem*> items;
+    items.reserve(size);
+    t->ForEach([&](const HashItem* i) { items.push_back(i); });
+    for (uint64_t i = 0; i < count; ++i) {
+      uint64_t j = i + RandomBits() % (size - i);
+      std::swap(items[i], items[j]);
+      ReplyPair(r, items[i]->field(), items[i]->value(), withvalues);
+    }
+    return;
+  }
+  // Few of them (count <= size/3): draw until enough distinct ones; each
+  // draw is new with probability >= 2/3.
+  std::unordered_set<const HashItem*> seen;
+  while (seen.size() < count) {
+    const HashItem* i = t->RandomEntry(RandomBits());
+    if (seen.insert(i).second) ReplyPair(r, i->field(), i->value(), withvalues);
+  }
+}
+
+void HrandfieldCommand(CommandContext& ctx) {
+  ArgList a = ctx.argv;
+  if (a.size() >= 3) {
+    int64_t l;
+    if (!ParseRangeCount(ctx, a[2], &l)) return;
+    bool withvalues = false;
+    if (a.size() > 4 || (a.size() == 4 && !EqualsIgnoreCase(a[3], "withvalues"))) {
+      return ReplySyntaxError(ctx.reply);
+    }
+    if (a.size() == 4) {
+      withvalues = true;
+      if (l < -LLONG_MAX / 2 || l > LLONG_MAX / 2) return ctx.reply.AddError("value is out of range");
+    }
+    return HrandfieldWithCount(ctx, l, withvalues);
+  }
+  bool wrongtype;
+  Entry* e = LookupTypedRead(ctx, a[1], ObjType::kHash, &wrongtype);
+  if (wrongtype) return;
+  if (e == nullptr) return ctx.reply.AddNullBulk();
+  std::string_view f, v;
+  HashValue(e).Random(RandomBits(), &f, &v);
+  ctx.reply.AddBulk(f);
+}
+
+void HscanCommand(CommandContext& ctx) {
+  uint64_t cursor;
+  if (!ParseScanCursor(ctx, ctx.argv[2], &cursor)) return;
+  bool wrongtype;
+  Entry* e = LookupTypedRead(ctx, ctx.argv[1], ObjType::kHash, &wrongtype);
+  if (wrongtype) return;
+  if (e == nullptr) return ReplyEmptyScan(ctx.reply);
+  ScanOptions opts;
+  if (!ParseScanOptions(ctx, 3, &opts)) return;
+  HashValue h(e);
+  std::vector<std::string> out;
+  auto add = [&](std::string_view f, std::string_view v) {
+    if (!ScanMatches(opts, f)) return;
+    out.emplace_back(f);
+    out.emplace_back(v);
+  };
+  if (h.kind() == HashValue::kPacked) {
+    h.ForEach(add);
+    return ReplyScan(ctx.reply, 0, out);
+  }
+  // As Redis: about `count` elements (a field and its value count as two),
+  // at most 10 x count bucket visits.
+  int64_t max_iterations = opts.count * 10;
+  size_t visited = 0;
+  const HashItemTable* t = h.table();
+  do {
+    cursor = t->Scan(cursor, [&](const HashItem* i) {
+      visited += 2;
+      add(i->field(), i->value());
+    });
+  } while (cursor != 0 && max_iterations-- > 0 && visited < static_cast<uint64_t>(opts.count));
+  ReplyScan(ctx.reply, cursor, out);
+}
+
+}  // namespace
+
+void RegisterHashCommands(CommandTable& t) {
+  auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h) {
+    Command c;
+    c.name = name;
+    c.arity = arity;
+    c.flags = flags;
+    c.handler = h;
+    c.first_key = c.last_key = c.key_step = 1;
+    c.group = "hash";
+    t.Add(std::move(c));
+  };
+  const uint32_t kWF = kCmdWrite | kCmdDenyOom | kCmdFast;
+  const uint32_t kRF = kCmdReadonly | kCmdFast;
+  add("hset", -4, kWF, HsetCommand);
+  add("hmset", -4, kWF, HmsetCommand);
+  add("hsetnx", 4, kWF, HsetnxCommand);
+  add("hget", 3, kRF, HgetCommand);
+  add("hmget", -3, kRF, HmgetCommand);
+  add("hdel", -3, kCmdWrite | kCmdFast, HdelCommand);
+  add("hlen", 2, kRF, HlenCommand);
+  add("hstrlen", 3, kRF, HstrlenCommand);
+  add("hexists", 3, kRF, HexistsCommand);
+  add("hgetall", 2, kCmdReadonly, HgetallCommand);
+  add("hkeys", 2, kCmdReadonly, HkeysCommand);
+  add("hvals", 2, kCmdReadonly, HvalsCommand);
+  add("hincrby", 4, kWF, HincrbyCommand);
+  add("hincrbyfloat", 4, kWF, HincrbyfloatCommand);
+  add("hrandfield", -2, kCmdReadonly, HrandfieldCommand);
+  add("hscan", -3, kCmdReadonly, HscanCommand);
+}
+
+}  // namespace replikv
