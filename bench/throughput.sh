@@ -7,20 +7,27 @@
 # alternately (same flags, no persistence), `rounds` times, and reports the
 # median requests/s of each and the ratio replikv/redis (> 1.0: replikv is
 # faster). Then loads 1M 100-byte string keys into each (DEBUG POPULATE) and
-# compares used_memory and RSS. The machine is noisy: read ratios, not
-# absolute figures.
+# compares used_memory and RSS, and does the same for 1M small hashes, sets
+# and sorted sets (3 fields/members each, loaded with redis-cli --pipe).
+# The machine is noisy: read ratios, not absolute figures.
+#
+# The list/set/hash/zset tests are redis-benchmark's: each works on ONE key
+# (mylist, myset, myhash, myzset) that grows to -r distinct elements; the
+# pop tests drain what the push tests built (the default order matters).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 requests=200000
 rounds=3
-tests="set,get,incr,mset"
-while getopts "n:r:t:" opt; do
+tests="set,get,incr,mset,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,lrange_100"
+small_n=1000000
+while getopts "n:r:t:k:" opt; do
   case $opt in
     n) requests=$OPTARG ;;
     r) rounds=$OPTARG ;;
     t) tests=$OPTARG ;;
-    *) echo "usage: $0 [-n requests] [-r rounds] [-t tests]" >&2; exit 2 ;;
+    k) small_n=$OPTARG ;;
+    *) echo "usage: $0 [-n requests] [-r rounds] [-t tests] [-k small-type keys]" >&2; exit 2 ;;
   esac
 done
 
@@ -31,15 +38,17 @@ rd_port=$(bench_free_port)
 bench_start redis "$REDIS_BIN" "$rd_port"
 
 rps() {  # rps PORT TEST PIPELINE -> requests per second
+  # lrange_100 first runs an LPUSH to fill the list: take the LRANGE row.
   redis-benchmark -p "$1" -t "$2" -n "$requests" -c 50 -P "$3" -r 100000 -q --csv 2>/dev/null |
-    awk -F, 'NR==2 {gsub(/"/,"",$2); print $2}'
+    awk -F, 'NR>1 {gsub(/"/,"",$1); gsub(/"/,"",$2); last=$2; if ($1 !~ /needed/) keep=$2}
+             END {print (keep != "" ? keep : last)}'
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "replikv $("$REPLIKV_BIN" --version | head -1)"
 echo "redis   $($REDIS_BIN --version)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); n=$requests rounds=$rounds -c 50"
-printf "%-8s %3s %14s %14s %7s\n" test P replikv_rps redis_rps ratio
+printf "%-10s %3s %14s %14s %7s\n" test P replikv_rps redis_rps ratio
 IFS=, read -ra test_list <<<"$tests"
 for t in "${test_list[@]}"; do
   for p in 1 16; do
@@ -50,7 +59,7 @@ for t in "${test_list[@]}"; do
     done
     a=$(printf "%s\n" "${rk[@]}" | median)
     b=$(printf "%s\n" "${rd[@]}" | median)
-    printf "%-8s %3s %14.0f %14.0f %7.2f\n" "$t" "$p" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print a/b}')"
+    printf "%-10s %3s %14.0f %14.0f %7.2f\n" "$t" "$p" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print a/b}')"
   done
 done
 
@@ -65,3 +74,44 @@ rk_rss=$(info_field "$rk_port" used_memory_rss); rd_rss=$(info_field "$rd_port" 
 printf "%-12s %14s %14s %7s\n" metric replikv redis ratio
 printf "%-12s %14d %14d %7.2f\n" used_memory "$rk_used" "$rd_used" "$(awk -v a="$rk_used" -v b="$rd_used" 'BEGIN {print a/b}')"
 printf "%-12s %14d %14d %7.2f\n" rss "$rk_rss" "$rd_rss" "$(awk -v a="$rk_rss" -v b="$rd_rss" 'BEGIN {print a/b}')"
+
+# RESP for `small_n` small values of one type on stdout (deterministic).
+small_type_commands() {  # small_type_commands TYPE N
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import sys
+kind, n = sys.argv[1], int(sys.argv[2])
+out = sys.stdout.buffer
+def cmd(*args):
+    parts = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = str(a).encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(parts)
+batch = []
+for i in range(n):
+    if kind == "hash":
+        batch.append(cmd("HSET", f"hash:{i}", "name", f"user{i}", "age", i % 100, "city", f"c{i % 50}"))
+    elif kind == "set":
+        batch.append(cmd("SADD", f"set:{i}", "tag-a", f"tag-{i % 100}", f"t{i % 7}"))
+    else:
+        batch.append(cmd("ZADD", f"zset:{i}", 1, "alpha", 2, "beta", i % 100, f"m{i}"))
+    if len(batch) == 10000:
+        out.write(b"".join(batch))
+        batch.clear()
+out.write(b"".join(batch))
+PY
+}
+
+echo
+echo "memory after $small_n small values of each type (3 fields/members; redis-cli --pipe):"
+printf "%-12s %14s %14s %7s\n" type replikv_used redis_used ratio
+for kind in hash set zset; do
+  small_type_commands "$kind" "$small_n" >"$BENCH_TMP/$kind.resp"
+  for port in "$rk_port" "$rd_port"; do
+    redis-cli -p "$port" flushall >/dev/null
+    redis-cli -p "$port" --pipe <"$BENCH_TMP/$kind.resp" >/dev/null
+  done
+  rk_used=$(info_field "$rk_port" used_memory); rd_used=$(info_field "$rd_port" used_memory)
+  printf "%-12s %14d %14d %7.2f\n" "$kind" "$rk_used" "$rd_used" "$(awk -v a="$rk_used" -v b="$rd_used" 'BEGIN {print a/b}')"
+  rm -f "$BENCH_TMP/$kind.resp"
+done

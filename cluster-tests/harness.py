@@ -414,6 +414,13 @@ class RespClient:
         self.send(encode_command(*args))
         return self.read_reply()
 
+    def pipeline(self, commands):
+        """Sends every command (a sequence of argument tuples) in one write,
+        then reads and returns their replies in order."""
+        commands = list(commands)
+        self.send(b"".join(encode_command(*args) for args in commands))
+        return [self.read_reply() for _ in commands]
+
     def inline(self, line):
         """Sends one inline command (line without the terminator)."""
         if isinstance(line, str):

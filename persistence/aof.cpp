@@ -103,10 +103,14 @@ void AppendOnlyFile::Flush(bool force) {
   if (fd_ == -1 || state_ == State::kOff) return;
   const AppendFsync policy = server_.config().appendfsync;
   const int64_t now = WallClockMs();
+  // no-appendfsync-on-rewrite: while a child writes a big file, leave the
+  // disk to it (the writes still go to the kernel); Redis skips the fsync
+  // under both `always` and `everysec` then.
+  const bool skip_fsync = server_.config().no_appendfsync_on_rewrite && child_.running();
   if (buf_.empty()) {
     // Nothing new, but everysec still owes an fsync for earlier writes.
-    if (policy == AppendFsync::kEverySec && fsynced_size_ != incr_size_ && now - last_fsync_ms_ >= 1000 &&
-        !fsync_.pending()) {
+    if (policy == AppendFsync::kEverySec && !skip_fsync && fsynced_size_ != incr_size_ &&
+        now - last_fsync_ms_ >= 1000 && !fsync_.pending()) {
       fsync_.Request(fd_);
       fsynced_size_ = incr_size_;
       last_fsync_ms_ = now;
@@ -142,7 +146,7 @@ void AppendOnlyFile::Flush(bool force) {
     spdlog::warn("AOF write error looks solved, replikv can write again.");
     last_write_ok_ = true;
   }
-  if (policy == AppendFsync::kAlways) {
+  if (policy == AppendFsync::kAlways && !skip_fsync) {
     if (fdatasync(fd_) != 0) {
       spdlog::warn("Can't persist AOF for fsync error when the AOF fsync policy is 'always': {}. Exiting...",
                    std::strerror(errno));
@@ -150,7 +154,8 @@ void AppendOnlyFile::Flush(bool force) {
     }
     fsynced_size_ = incr_size_;
     last_fsync_ms_ = now;
-  } else if (policy == AppendFsync::kEverySec && now - last_fsync_ms_ >= 1000 && !fsync_.pending()) {
+  } else if (policy == AppendFsync::kEverySec && !skip_fsync && now - last_fsync_ms_ >= 1000 &&
+             !fsync_.pending()) {
     fsync_.Request(fd_);
     fsynced_size_ = incr_size_;
     last_fsync_ms_ = now;
@@ -246,6 +251,9 @@ Status AppendOnlyFile::StartRewrite() {
     unlink(PathOf(temp_incr).c_str());
     Status st = OpenIncr(temp_incr);
     if (!st.ok()) return st;
+    // Every write made so far is in the dataset the child is about to
+    // snapshot; replaying it from the incr file too would apply it twice.
+    buf_.clear();
   } else {
     const AofFileInfo& incr = manifest_.AddIncr(cfg.appendfilename);
     first_incr_seq = incr.seq;
@@ -352,8 +360,24 @@ void AppendOnlyFile::OnRewriteDone(const ChildResult& r, int64_t first_incr_seq,
   }
 }
 
+void AppendOnlyFile::ReadManifestIfAny() {
+  std::string text;
+  const std::string path = PathOf(AofManifest::ManifestName(server_.config().appendfilename));
+  if (!ReadFileToString(path, &text).ok()) return;
+  auto m = AofManifest::Parse(text);
+  if (!m.ok()) {
+    spdlog::warn("Ignoring the AOF manifest {}: {}", path, m.status().message());
+    return;
+  }
+  manifest_ = std::move(*m);
+}
+
 Status AppendOnlyFile::Enable() {
   if (state_ != State::kOff) return Status::OK();
+  // Started with appendonly no over a directory an earlier run left: the
+  // new files take the next seq numbers (never the names the old manifest
+  // still lists) and the old ones become history once the base is written.
+  if (!manifest_.base && manifest_.incrs.empty()) ReadManifestIfAny();
   state_ = State::kWaitRewrite;
   server_.propagator().AddSink(this);
   Status st = StartRewrite();
@@ -375,6 +399,11 @@ void AppendOnlyFile::Disable() {
     child_.KillAndReap();
   }
   CloseIncr();
+  if (state_ == State::kWaitRewrite && incr_name_.rfind("temp-", 0) == 0) {
+    // The first base never came: its incr file is in no manifest.
+    unlink(PathOf(incr_name_).c_str());
+  }
+  incr_name_.clear();
   server_.propagator().RemoveSink(this);
   buf_.clear();
   state_ = State::kOff;

@@ -49,7 +49,12 @@ class AppendOnlyFile final : public PropagationSink {
   // Errors must stop start-up.
   Status LoadAtStartup();
 
-  void Feed(std::string_view resp) override { buf_.append(resp); }
+  // While waiting for the first rewrite to fork (a BGSAVE runs), writes are
+  // not kept: the rewrite's snapshot will hold them (Redis does the same).
+  void Feed(std::string_view resp) override {
+    if (state_ == State::kWaitRewrite && fd_ == -1) return;
+    buf_.append(resp);
+  }
 
   // BGREWRITEAOF. Fails when a rewrite runs; schedules when another child runs.
   Status StartRewrite();
@@ -60,6 +65,9 @@ class AppendOnlyFile final : public PropagationSink {
   std::string AofDir() const;
   std::string PathOf(const std::string& name) const { return AofDir() + "/" + name; }
   Status PersistManifest();
+  // Reads the manifest on disk, if any, into manifest_ (seq numbers go on
+  // from an AOF an earlier run left behind).
+  void ReadManifestIfAny();
   Status OpenIncr(const std::string& name);
   void CloseIncr();
   // Writes the buffer and fsyncs per policy; `force` skips the everysec wait.

@@ -22,68 +22,114 @@ namespace {
 
 constexpr size_t kReadChunk = 1 << 20;
 
-// Walks the commands of one AOF file; calls `on_command(argv, end_offset)`
-// for each. Stops at damage (returns the message) or at the end.
+// Walks the commands of one AOF file from `start_offset` (past an RDB
+// preamble, or 0); calls `on_command(argv)` for each. Stops at damage
+// (scan->error says what, scan->valid_bytes where) or at the end.
+// `strict` adds the checks redis-check-aof makes and redis-server's loader
+// does not: CRLF after every bulk, MULTI/EXEC properly paired.
 template <typename Fn>
-Status WalkCommands(const std::string& path, AofScan* scan, Fn&& on_command) {
+Status WalkCommands(const std::string& path, uint64_t start_offset, bool strict, AofScan* scan, Fn&& on_command) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IOError("open " + path, std::strerror(errno));
   std::unique_ptr<int, void (*)(int*)> closer(&fd, [](int* f) { close(*f); });
+  if (start_offset > 0 && lseek(fd, static_cast<off_t>(start_offset), SEEK_SET) < 0) {
+    return Status::IOError("seek " + path, std::strerror(errno));
+  }
   RespLimits limits;
   limits.max_bulk_len = SIZE_MAX;  // an AOF holds whatever clients were allowed to write
   RespParser parser(limits);
   std::string buf;
-  size_t pos = 0;           // parse position within buf
-  uint64_t buf_offset = 0;  // file offset of buf[0]
+  size_t pos = 0;                   // parse position within buf
+  uint64_t buf_offset = start_offset;  // file offset of buf[0]
+  scan->valid_bytes = start_offset;
   bool eof = false;
   bool in_multi = false;
   uint64_t multi_start = 0;
+  // Bounded: every round either consumes bytes of buf, reads more of the
+  // file (finite), or returns.
   while (true) {
+    bool need_more = false;
     if (pos < buf.size() && buf[pos] == '#') {
-      // An annotation line (aof-timestamp-enabled writes "#TS:..."): skip it.
+      // An annotation line (aof-timestamp-enabled writes "#TS:..."): skip
+      // it. It is not handed to the parser, which would take it for an
+      // inline command.
       size_t nl = buf.find('\n', pos);
       if (nl != std::string::npos) {
         pos = nl + 1;
-        scan->valid_bytes = buf_offset + pos;
+        if (!in_multi) scan->valid_bytes = buf_offset + pos;
         continue;
       }
+      need_more = true;
     } else if (pos < buf.size() && buf[pos] != '*') {
       scan->error = "expected '*' at the start of a command";
       return Status::OK();
+    } else if (pos == buf.size()) {
+      need_more = true;
     }
-    RespParser::State st = pos < buf.size() ? parser.Parse(buf.data() + pos, buf.size() - pos)
-                                            : RespParser::State::kNeedMore;
-    if (st == RespParser::State::kError) {
-      scan->error = parser.error();
-      return Status::OK();
-    }
-    if (st == RespParser::State::kCommand) {
-      const auto& argv = parser.args();
-      pos += parser.consumed();
-      uint64_t end = buf_offset + pos;
-      if (!argv.empty()) {
-        bool is_multi = EqualsIgnoreCase(argv[0], "multi");
-        bool is_exec = EqualsIgnoreCase(argv[0], "exec");
+    if (!need_more) {
+      const uint64_t empties = parser.skipped_empty_commands();
+      RespParser::State st = parser.Parse(buf.data() + pos, buf.size() - pos);
+      if (parser.skipped_empty_commands() != empties) {
+        // "*0" or "*-1": redis-server refuses to load such an AOF ("Bad
+        // file format"), although redis-check-aof lets it pass.
+        scan->error = "command with no arguments (*0)";
+        return Status::OK();
+      }
+      if (st == RespParser::State::kError) {
+        scan->error = parser.error();
+        return Status::OK();
+      }
+      if (st == RespParser::State::kCommand) {
+        const auto& argv = parser.args();
+        const uint64_t begin = buf_offset + pos;
+        const bool is_multi = EqualsIgnoreCase(argv[0], "multi");
+        const bool is_exec = EqualsIgnoreCase(argv[0], "exec");
+        if (strict) {
+          // The parser skips the two bytes after a bulk unchecked, as
+          // redis-server does; args view buf, so they can be checked here.
+          for (std::string_view a : argv) {
+            const char* after = a.data() + a.size();
+            if (after[0] != '\r' || after[1] != '\n') {
+              scan->error = "expected \\r\\n after an argument";
+              return Status::OK();
+            }
+          }
+          if (is_multi && in_multi) {
+            scan->error = "unexpected MULTI inside a MULTI";
+            return Status::OK();
+          }
+          if (is_exec && !in_multi) {
+            scan->error = "unexpected EXEC without MULTI";
+            return Status::OK();
+          }
+        }
+        pos += parser.consumed();
+        const uint64_t end = buf_offset + pos;
         if (is_multi) {
           in_multi = true;
-          multi_start = end - parser.consumed();
+          multi_start = begin;
         }
         Status s = on_command(argv);
         if (!s.ok()) return s;
         ++scan->commands;
         if (is_exec) in_multi = false;
+        if (!in_multi) scan->valid_bytes = end;
+        continue;
       }
-      if (!in_multi) scan->valid_bytes = end;
-      continue;
+      // kNeedMore: the parser keeps its progress; it is given the same
+      // bytes again plus what is read next.
     }
-    // kNeedMore
     if (eof) {
       scan->file_bytes = buf_offset + buf.size();
-      if (in_multi) scan->valid_bytes = multi_start;
+      if (in_multi) {
+        scan->valid_bytes = multi_start;
+        scan->open_multi = true;
+      }
       scan->truncated = scan->valid_bytes < scan->file_bytes;
       return Status::OK();
     }
-    // Keep the unparsed tail, read more behind it.
+    // Keep the unparsed tail, read more behind it. Nothing of the tail was
+    // reported consumed, so the parser's offsets stay valid.
     if (pos > 0) {
       buf.erase(0, pos);
       buf_offset += pos;
@@ -112,9 +158,10 @@ bool StartsWithRdbMagic(const std::string& path) {
 
 }  // namespace
 
-Result<AofScan> ScanAofCommands(const std::string& path) {
+Result<AofScan> ScanAofCommands(const std::string& path, uint64_t start_offset) {
   AofScan scan;
-  Status st = WalkCommands(path, &scan, [](const std::vector<std::string_view>&) { return Status::OK(); });
+  Status st = WalkCommands(path, start_offset, /*strict=*/true, &scan,
+                           [](const std::vector<std::string_view>&) { return Status::OK(); });
   if (!st.ok()) return st;
   return scan;
 }
@@ -147,17 +194,32 @@ Status LoadAofFiles(Server& server, const std::string& aof_dir, const AofManifes
     auto size = GetFileSize(path);
     if (!size.ok()) return Status::IOError("AOF file " + files[i].name + " named by the manifest", size.status().message());
     if (*size == 0) continue;
+    uint64_t commands_from = 0;
     if (files[i].type == AofFileType::kBase && StartsWithRdbMagic(path)) {
       RdbLoadResult r;
       Status st = LoadKeyspaceFromFile(server.keyspace(), path, !server.is_replica,
                                        [&](uint64_t b, uint64_t) { if (progress) progress(stats->bytes + b); }, &r);
       if (!st.ok()) return Status::Corruption("AOF base file " + files[i].name, st.message());
-      stats->bytes += *size;
       spdlog::info("DB loaded from base file {}: {} keys", files[i].name, r.keys_loaded);
-      continue;
+      if (r.bytes >= *size) {
+        stats->bytes += *size;
+        continue;
+      }
+      // A Redis 6 appendonly.aof (upgraded into the directory as the base)
+      // may be an RDB preamble followed by the commands written after it.
+      spdlog::info("Reading the remaining AOF tail...");
+      stats->bytes += r.bytes;
+      commands_from = r.bytes;
     }
     AofScan scan;
-    Status st = WalkCommands(path, &scan, [&](const std::vector<std::string_view>& argv) {
+    Status st = WalkCommands(path, commands_from, /*strict=*/false, &scan, [&](const std::vector<std::string_view>& argv) {
+      // Redis stops here rather than drop a write it cannot replay (an AOF
+      // from a server with commands this one lacks). Error replies of
+      // known commands are ignored, as Redis ignores them.
+      if (server.commands().Find(argv[0]) == nullptr) {
+        return Status::Corruption("Unknown command '" + std::string(argv[0]) +
+                                  "' reading the append only file " + files[i].name);
+      }
       server.ExecuteCommand(loader, argv);
       loader.reply().Clear();
       since_progress += 1;
@@ -169,19 +231,20 @@ Status LoadAofFiles(Server& server, const std::string& aof_dir, const AofManifes
     });
     if (!st.ok()) return st;
     stats->commands += scan.commands;
-    stats->bytes += scan.file_bytes;
     if (!scan.error.empty()) {
       return Status::Corruption("Bad file format reading the append only file " + files[i].name + " at offset " +
                                     std::to_string(scan.valid_bytes),
                                 scan.error + "; make a backup of your AOF file, then use ./replikv-check-aof --fix "
                                              "<filename.manifest>");
     }
+    stats->bytes += scan.file_bytes - commands_from;
     if (scan.truncated) {
       if (!last || !load_truncated) {
         return Status::Corruption("Unexpected end of file reading the append only file " + files[i].name +
                                       " at offset " + std::to_string(scan.valid_bytes),
                                   "use replikv-check-aof --fix, or set aof-load-truncated yes");
       }
+      if (scan.open_multi) spdlog::warn("Revert incomplete MULTI/EXEC transaction in AOF file {}", files[i].name);
       spdlog::warn("!!! Warning: short read while loading the AOF file {}!!!", files[i].name);
       spdlog::warn("!!! Truncating the AOF at offset {} !!!", scan.valid_bytes);
       if (truncate(path.c_str(), static_cast<off_t>(scan.valid_bytes)) != 0) {

@@ -35,17 +35,26 @@ struct AofLoadStats {
 Status LoadAofFiles(Server& server, const std::string& aof_dir, const AofManifest& manifest, bool load_truncated,
                     const std::function<void(uint64_t)>& progress, AofLoadStats* stats);
 
-// Checks one file of AOF commands without executing anything: returns the
-// offset just past the last whole command (and, when `multi_open`, the
-// offset where an unfinished MULTI began) or a Corruption status. Used by
-// the loader and by replikv-check-aof.
+// Checks one file of AOF commands without executing anything, from
+// `start_offset` (the end of an RDB preamble, or 0). Damage is reported in
+// the scan (error non-empty, at valid_bytes), not as a status; the status
+// is for I/O errors. replikv-check-aof runs it; the loader walks files the
+// same way with the lighter checks of redis-server's loader.
+//
+// Accepted: RESP multibulk commands and '#' annotation lines ("#TS:..."
+// from aof-timestamp-enabled). Damage: anything else where a command should
+// start, a protocol error, an empty multibulk ("*0", which redis-server
+// refuses to load too) and, beyond what the loader checks (as
+// redis-check-aof does beyond redis-server), a bulk not followed by CRLF, a
+// MULTI inside a MULTI, an EXEC without MULTI.
 struct AofScan {
   uint64_t valid_bytes = 0;     // through the last complete command (or before an open MULTI)
-  uint64_t file_bytes = 0;
+  uint64_t file_bytes = 0;      // set when the scan reached the end of the file
   uint64_t commands = 0;
   bool truncated = false;       // the tail is an incomplete command or an open MULTI
+  bool open_multi = false;      // the tail is a MULTI without its EXEC
   std::string error;            // non-empty: damage at `valid_bytes`
 };
-Result<AofScan> ScanAofCommands(const std::string& path);
+Result<AofScan> ScanAofCommands(const std::string& path, uint64_t start_offset = 0);
 
 }  // namespace replikv::persistence

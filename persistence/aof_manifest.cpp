@@ -25,7 +25,9 @@ Result<AofManifest> AofManifest::Parse(std::string_view text) {
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     ++line_no;
-    if (line.size() > kMaxLine) return LineError(line_no, "line too long");
+    // Redis reads lines with a 1024-byte buffer that must also hold the
+    // newline, so 1023 bytes is the longest line it accepts.
+    if (line.size() >= kMaxLine) return LineError(line_no, "line too long");
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     size_t first = line.find_first_not_of(" \t");
     if (first == std::string_view::npos || line[first] == '#') continue;

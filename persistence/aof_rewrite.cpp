@@ -34,7 +34,7 @@ Status AppendEntryCommands(const Entry* e, std::string* out) {
   return Status::OK();
 }
 
-Status WriteCommands(Keyspace& ks, WritableFile* file) {
+Status WriteCommands(Keyspace& ks, WritableFile* file, int key_delay_us) {
   std::string buf;
   Status st;
   for (int i = 0; st.ok() && i < ks.databases(); ++i) {
@@ -46,6 +46,7 @@ Status WriteCommands(Keyspace& ks, WritableFile* file) {
     db.keys().ForEach([&](Entry* e) {
       if (!st.ok()) return;
       st = AppendEntryCommands(e, &buf);
+      KeyDelay(key_delay_us);
       if (st.ok() && buf.size() >= (1u << 20)) {
         st = file->Append(buf);
         buf.clear();
@@ -69,9 +70,12 @@ Status WriteBaseFile(Server& server, const std::string& path, bool rdb_preamble)
     aux.used_mem = static_cast<int64_t>(ReadAllocatorStats().allocated);
     aux.aof_base = true;
     FileSink sink(file->get());
-    st = WriteKeyspace(server.keyspace(), &sink, EncoderOptionsFromConfig(server.config()), aux, nullptr);
+    // rdb-key-save-delay slows a rewrite as it slows a BGSAVE, as in Redis
+    // (tests use it to act while a rewrite runs).
+    st = WriteKeyspace(server.keyspace(), &sink, EncoderOptionsFromConfig(server.config()), aux, nullptr,
+                       server.config().rdb_key_save_delay);
   } else {
-    st = WriteCommands(server.keyspace(), file->get());
+    st = WriteCommands(server.keyspace(), file->get(), server.config().rdb_key_save_delay);
   }
   if (st.ok()) st = (*file)->Flush();
   if (st.ok()) st = (*file)->Sync();

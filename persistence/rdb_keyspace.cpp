@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <string>
+#include <system_error>
 
 #include "persistence/file.h"
 #include "persistence/rdb_decoder.h"
@@ -129,12 +131,12 @@ class KeyspaceLoader final : public RdbHandler {
   }
 
  private:
+  // Aux values are decimal text; anything else (or out of range) gives
+  // `dflt`. from_chars, not stoll: no exceptions through the loop.
   static int64_t ParseOr(std::string_view s, int64_t dflt) {
-    try {
-      return std::stoll(std::string(s));
-    } catch (...) {
-      return dflt;
-    }
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return ec == std::errc() && end == s.data() + s.size() ? v : dflt;
   }
 
   Keyspace& ks_;

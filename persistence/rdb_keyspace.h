@@ -62,8 +62,8 @@ using LoadProgress = std::function<void(uint64_t bytes, uint64_t total)>;
 // Test and tuning knobs of a load (CONFIG key-load-delay and
 // loading-process-events-interval-bytes).
 struct RdbLoadTuning {
-  int key_delay_us = 0;                           // slept after every key read
-  uint64_t progress_interval_bytes = 2 << 20;     // how often `progress` runs
+  int key_delay_us = 0;                        // slept after every key read
+  uint64_t progress_interval_bytes = 2 << 20;  // how often `progress` runs
 };
 
 // Loads `path` into the keyspace, which must be empty. Keys already expired

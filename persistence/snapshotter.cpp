@@ -196,10 +196,11 @@ void Snapshotter::AppendInfo(std::string* o) {
       eta = static_cast<int64_t>(static_cast<double>(loading_total_bytes_ - loading_loaded_bytes_) / rate / 1000.0);
     }
     char buf[32];
-    std::snprintf(buf, sizeof(buf), "%.2f%%", perc);
+    // Redis prints the number alone ("12.34"), no percent sign.
+    std::snprintf(buf, sizeof(buf), "%.2f", perc);
     Field(o, "loading_start_time", loading_start_unix_);
     Field(o, "loading_total_bytes", static_cast<int64_t>(loading_total_bytes_));
-    Field(o, "loading_rdb_used_mem", int64_t{0});
+    Field(o, "loading_rdb_used_mem", loading_rdb_used_mem_);
     Field(o, "loading_loaded_bytes", static_cast<int64_t>(loading_loaded_bytes_));
     Field(o, "loading_loaded_perc", std::string(buf));
     Field(o, "loading_eta_seconds", eta);
@@ -233,12 +234,14 @@ Status Snapshotter::LoadAtStartup() {
   loading_start_unix_ = loading_start_ms_ / 1000;
   loading_total_bytes_ = static_cast<uint64_t>(sb.st_size);
   loading_loaded_bytes_ = 0;
+  loading_rdb_used_mem_ = 0;
   int64_t last_log_ms = loading_start_ms_;
   RdbLoadResult result;
   Status st = LoadKeyspaceFromFile(
       server_.keyspace(), path, /*drop_expired=*/!server_.is_replica,
       [&](uint64_t bytes, uint64_t total) {
         loading_loaded_bytes_ = bytes;
+        loading_rdb_used_mem_ = result.used_mem;  // the file's aux used-mem, read first
         // Serve clients (-LOADING, INFO) while we work, like Redis's
         // processEventsWhileBlocked, and say how far we are now and then.
         server_.PumpEvents();

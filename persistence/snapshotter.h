@@ -75,6 +75,7 @@ class Snapshotter {
   int64_t loading_start_ms_ = 0;
   uint64_t loading_total_bytes_ = 0;
   uint64_t loading_loaded_bytes_ = 0;
+  int64_t loading_rdb_used_mem_ = 0;
   uint64_t last_load_keys_loaded_ = 0;
   uint64_t last_load_keys_expired_ = 0;
 };

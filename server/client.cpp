@@ -252,6 +252,18 @@ void Client::OnWritten(uv_write_t* req, int status) {
   c->QueueReply();
 }
 
+std::string Client::ListFlags() const {
+  // Redis 7.0's letter order.
+  std::string flags;
+  if (in_pubsub_mode_) flags += 'P';
+  if (in_multi_) flags += 'x';
+  if (blocked()) flags += 'b';
+  if (multi != nullptr && multi->dirty_cas) flags += 'd';
+  if (close_after_reply_) flags += 'c';
+  if (flags.empty()) flags += 'N';
+  return flags;
+}
+
 void Client::ResumeInput() {
   if (closing_ || blocked()) return;
   ProcessInput();

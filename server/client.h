@@ -120,6 +120,11 @@ class Client {
   // waiting, as Redis's CLIENT_DENY_BLOCKING.
   bool deny_blocking = false;
 
+  // CLIENT LIST flags= for this connection's state: P (pub/sub), x (in
+  // MULTI), b (blocked), d (a WATCHed key changed), c (close after reply);
+  // N when none.
+  std::string ListFlags() const;
+
   int fd() const;
   size_t query_buffer_size() const { return query_.size(); }
   size_t query_buffer_capacity() const { return query_.capacity(); }

@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "server/client.h"
+#include "server/multi.h"
+#include "server/pubsub.h"
 #include "server/reply_buffer.h"
 #include "server/server.h"
 
@@ -23,11 +25,15 @@ std::string ClientInfoLine(Server& server, const Client& c) {
   line += " name=" + c.name;
   line += " age=" + std::to_string((now - c.ctime_ms) / 1000);
   line += " idle=" + std::to_string((now - c.last_interaction_ms) / 1000);
-  line += " flags=N db=" + std::to_string(c.db);
-  line += " sub=0 psub=0 ssub=0 multi=-1";
+  line += " flags=" + c.ListFlags();
+  line += " db=" + std::to_string(c.db);
+  line += " sub=" + std::to_string(ClientChannelCount(c));
+  line += " psub=" + std::to_string(ClientPatternCount(c));
+  line += " ssub=" + std::to_string(ClientShardChannelCount(c));
+  line += " multi=" + std::to_string(c.in_multi() ? static_cast<int64_t>(c.multi->queued.size()) : -1);
   line += " qbuf=" + std::to_string(c.query_buffer_size());
   line += " qbuf-free=" + std::to_string(c.query_buffer_capacity() - c.query_buffer_size());
-  line += " argv-mem=0 multi-mem=0";
+  line += " argv-mem=0 multi-mem=" + std::to_string(c.multi != nullptr ? c.multi->queued_bytes : 0);
   line += " rbs=" + std::to_string(ReplyBuffer::kFirstBlock) + " rbp=0";
   line += " obl=0 oll=0 omem=" + std::to_string(c.output_bytes());
   line += " tot-mem=" + std::to_string(c.query_buffer_capacity() + ReplyBuffer::kFirstBlock + c.output_bytes());
@@ -84,16 +90,25 @@ bool ValidClientType(std::string_view t) {
          EqualsIgnoreCase(t, "slave") || EqualsIgnoreCase(t, "pubsub");
 }
 
+// CLIENT LIST/KILL TYPE: a client's type is its output-buffer class, as
+// Redis's getClientType() (a subscriber is "pubsub"). No client is a
+// "master" yet.
+bool ClientHasType(const Client& c, std::string_view t) {
+  if (EqualsIgnoreCase(t, "normal")) return c.output_class == ClientClass::kNormal;
+  if (EqualsIgnoreCase(t, "pubsub")) return c.output_class == ClientClass::kPubSub;
+  if (EqualsIgnoreCase(t, "replica") || EqualsIgnoreCase(t, "slave")) return c.output_class == ClientClass::kReplica;
+  return false;
+}
+
 void ClientList(CommandContext& ctx) {
   ArgList a = ctx.argv;
   std::vector<uint64_t> ids;
-  bool by_type = false, normal_only = true;
+  std::string_view type;
   for (size_t i = 2; i < a.size(); ++i) {
     if (EqualsIgnoreCase(a[i], "type") && i + 1 < a.size()) {
       std::string_view t = a[++i];
       if (!ValidClientType(t)) return ctx.reply.AddError("Unknown client type '" + std::string(t) + "'");
-      by_type = true;
-      normal_only = EqualsIgnoreCase(t, "normal");
+      type = t;
     } else if (EqualsIgnoreCase(a[i], "id") && i + 1 < a.size()) {
       for (++i; i < a.size(); ++i) {
         int64_t id;
@@ -107,7 +122,7 @@ void ClientList(CommandContext& ctx) {
   std::vector<const Client*> sorted;
   for (auto& [id, c] : ctx.server.clients()) {
     if (c->closing()) continue;
-    if (by_type && !normal_only) continue;  // every client is "normal" for now
+    if (!type.empty() && !ClientHasType(*c, type)) continue;
     if (!ids.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
     sorted.push_back(c.get());
   }
@@ -139,7 +154,8 @@ void ClientKill(CommandContext& ctx) {
   if (a.size() % 2 != 0) return ReplySyntaxError(ctx.reply);
   std::string_view addr, laddr, user;
   int64_t id = 0;
-  bool skipme = true, has_type = false, type_normal = true;
+  std::string_view type;
+  bool skipme = true;
   for (size_t i = 2; i < a.size(); i += 2) {
     std::string_view opt = a[i], val = a[i + 1];
     if (EqualsIgnoreCase(opt, "id")) {
@@ -152,8 +168,7 @@ void ClientKill(CommandContext& ctx) {
       user = val;
     } else if (EqualsIgnoreCase(opt, "type")) {
       if (!ValidClientType(val)) return ctx.reply.AddError("Unknown client type '" + std::string(val) + "'");
-      has_type = true;
-      type_normal = EqualsIgnoreCase(val, "normal");
+      type = val;
     } else if (EqualsIgnoreCase(opt, "skipme")) {
       if (EqualsIgnoreCase(val, "yes")) {
         skipme = true;
@@ -174,7 +189,7 @@ void ClientKill(CommandContext& ctx) {
     if (id != 0 && c->id() != static_cast<uint64_t>(id)) continue;
     if (!addr.empty() && c->addr != addr) continue;
     if (!laddr.empty() && c->laddr != laddr) continue;
-    if (has_type && !type_normal) continue;
+    if (!type.empty() && !ClientHasType(*c, type)) continue;
     if (skipme && c.get() == &ctx.client) continue;
     victims.push_back(c.get());
   }

@@ -3,6 +3,7 @@
 
 #include "server/client.h"
 #include "server/glob.h"
+#include "server/pubsub.h"
 #include "server/reply_buffer.h"
 #include "server/server.h"
 #include "server/version.h"
@@ -12,6 +13,7 @@ namespace {
 
 void PingCommand(CommandContext& ctx) {
   if (ctx.argv.size() > 2) return ReplyWrongArity(ctx.reply, "ping");
+  if (ctx.client.in_pubsub_mode() && ctx.client.resp == 2) return ReplySubscribedPing(ctx);
   if (ctx.argv.size() == 2) return ctx.reply.AddBulk(ctx.argv[1]);
   ctx.reply.AddSimple("PONG");
 }
@@ -113,6 +115,7 @@ void SelectCommand(CommandContext& ctx) {
 }
 
 void ResetCommand(CommandContext& ctx) {
+  ctx.client.ReleaseSessionState();  // MULTI, WATCH, subscriptions
   ctx.client.db = 0;
   ctx.client.name.clear();
   ctx.client.resp = 2;

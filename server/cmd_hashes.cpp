@@ -359,6 +359,32 @@ void HscanCommand(CommandContext& ctx) {
   ReplyScan(ctx.reply, cursor, out);
 }
 
+// The Redis version that introduced each command (COMMAND DOCS "since").
+const char* SinceOf(std::string_view name) {
+  static const std::pair<std::string_view, const char*> kSince[] = {
+      {"hset", "2.0.0"},
+      {"hmset", "2.0.0"},
+      {"hsetnx", "2.0.0"},
+      {"hget", "2.0.0"},
+      {"hmget", "2.0.0"},
+      {"hdel", "2.0.0"},
+      {"hlen", "2.0.0"},
+      {"hstrlen", "3.2.0"},
+      {"hexists", "2.0.0"},
+      {"hgetall", "2.0.0"},
+      {"hkeys", "2.0.0"},
+      {"hvals", "2.0.0"},
+      {"hincrby", "2.0.0"},
+      {"hincrbyfloat", "2.6.0"},
+      {"hrandfield", "6.2.0"},
+      {"hscan", "2.8.0"},
+  };
+  for (const auto& [n, v] : kSince) {
+    if (n == name) return v;
+  }
+  return "1.0.0";
+}
+
 }  // namespace
 
 void RegisterHashCommands(CommandTable& t) {
@@ -370,6 +396,7 @@ void RegisterHashCommands(CommandTable& t) {
     c.handler = h;
     c.first_key = c.last_key = c.key_step = 1;
     c.group = "hash";
+    c.since = SinceOf(name);
     t.Add(std::move(c));
   };
   const uint32_t kWF = kCmdWrite | kCmdDenyOom | kCmdFast;

@@ -10,6 +10,7 @@
 #include "server/glob.h"
 #include "server/reply_buffer.h"
 #include "server/server.h"
+#include "server/type_objects.h"
 
 namespace replikv {
 namespace {
@@ -199,8 +200,7 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   if (existing != nullptr && nx) return ctx.reply.AddInt(0);
   Db& db = ctx.db();
   e = db.Unlink(src);
-  Entry* moved = Entry::Clone(e, dst, e->has_expire());
-  Entry::Free(e);
+  Entry* moved = MoveEntryToKey(e, dst);  // O(1) for aggregates
   if (existing != nullptr) db.Delete(dst);
   db.Add(moved);
   ctx.AddDirty();

@@ -76,6 +76,13 @@ void RegisterAllCommands(CommandTable& t) {
   RegisterConnectionCommands(t);
   RegisterServerCommands(t);
   RegisterDebugCommands(t);
+  RegisterListCommands(t);
+  RegisterHashCommands(t);
+  RegisterSetCommands(t);
+  RegisterZsetCommands(t);
+  RegisterMultiCommands(t);
+  RegisterPubSubCommands(t);
+  RegisterBlockingCommands(t);
 }
 
 void CommandTable::Rename(std::string_view from, std::string_view to) {

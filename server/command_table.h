@@ -37,6 +37,9 @@ enum CommandFlag : uint32_t {
   kCmdNoMulti = 1 << 13,
   kCmdAllowBusy = 1 << 14,
   kCmdSkipSlowlog = 1 << 15,
+  // Internal (COMMAND does not print them):
+  kCmdPubSubContext = 1 << 16,  // accepted from a RESP2 client in pub/sub mode
+  kCmdRunsInMulti = 1 << 17,    // runs at once inside MULTI instead of queuing
 };
 
 using ArgList = std::span<const std::string_view>;
@@ -124,6 +127,15 @@ void RegisterExpireCommands(CommandTable& t);
 void RegisterConnectionCommands(CommandTable& t);
 void RegisterServerCommands(CommandTable& t);
 void RegisterDebugCommands(CommandTable& t);
+void RegisterListCommands(CommandTable& t);
+void RegisterHashCommands(CommandTable& t);
+void RegisterSetCommands(CommandTable& t);
+void RegisterZsetCommands(CommandTable& t);
+void RegisterMultiCommands(CommandTable& t);
+void RegisterPubSubCommands(CommandTable& t);
+// After the list family: it reuses LPOP/RPOP/LMOVE and adds LMPOP only if
+// the list family did not.
+void RegisterBlockingCommands(CommandTable& t);
 
 // Subcommand dispatchers that live in their own files.
 void ClientCommand(CommandContext& ctx);

@@ -1,10 +1,14 @@
 // Server::ExecuteCommand: Redis's processCommand() + call() for one parsed
-// command — lookup, the refusal checks in Redis's order, the call, stats,
-// and the hand-off to the propagation funnel.
+// command — lookup, the refusal checks in Redis's order, MULTI queuing, the
+// call, stats, the hand-off to the propagation funnel, and serving clients
+// blocked on keys the command made ready.
 #include <cctype>
 #include <cstdio>
+#include <optional>
 
+#include "server/blocking.h"
 #include "server/client.h"
+#include "server/multi.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -27,63 +31,112 @@ std::string UnknownCommandText(ArgList argv) {
   return text;
 }
 
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+// Refuses the command with `error` (ReplyBuffer::AddError's form: a bare
+// message is an ERR, "-CODE msg" brings its code). As Redis's
+// rejectCommand(): an open transaction is marked failed, and a refused EXEC
+// answers -EXECABORT with the reason and ends the transaction.
+void Reject(Server& s, Client& c, Command* cmd, std::string_view error) {
+  if (cmd != nullptr) ++cmd->rejected_calls;
+  FlagTransaction(c);
+  if (cmd != nullptr && cmd->handler == ExecCommand) {  // in MULTI or not, as Redis
+    if (!error.empty() && error[0] == '-') error.remove_prefix(1);
+    c.reply().AddError("-EXECABORT Transaction discarded because of: " + std::string(error));
+    DiscardTransaction(s, c);
+    return;
+  }
+  c.reply().AddError(error);
+}
+
 }  // namespace
+
+bool Server::PassesChecks(Client& c, Command& cmd) {
+  const bool is_exec = cmd.handler == ExecCommand && c.in_multi();
+  // The checks (MISCONF, OOM, READONLY...) judge an EXEC by what it would
+  // run, as Redis does: a transaction with writes is a write.
+  const uint32_t queued = is_exec ? c.multi->queued_flags & (kCmdWrite | kCmdDenyOom) : 0;
+  std::optional<Command> exec_view;
+  if (queued != 0) {
+    exec_view.emplace();
+    exec_view->name = cmd.name;
+    exec_view->full_name = cmd.full_name;
+    exec_view->handler = cmd.handler;
+    exec_view->flags = cmd.flags | queued;
+  }
+  const Command& judged = exec_view ? *exec_view : cmd;
+  for (auto& check : command_checks) {
+    if (!check(c, judged)) {
+      // The check replied its own error; a refused EXEC still ends the
+      // transaction (Redis would word it as EXECABORT).
+      ++cmd.rejected_calls;
+      FlagTransaction(c);
+      if (is_exec) DiscardTransaction(*this, c);
+      return false;
+    }
+  }
+  return true;
+}
 
 void Server::ExecuteCommand(Client& c, ArgList argv) {
   keyspace_.RefreshTime();
-  ReplyBuffer& reply = c.reply();
   Command* cmd = commands_.Find(argv[0]);
-  if (cmd == nullptr) {
-    reply.AddError(UnknownCommandText(argv));
-    return;
-  }
+  if (cmd == nullptr) return Reject(*this, c, nullptr, UnknownCommandText(argv));
   const int argc = static_cast<int>(argv.size());
   if (!cmd->subcommands.empty() && argc >= 2) {
     Command* sub = cmd->FindSubcommand(argv[1]);
     if (sub == nullptr) {
       std::string upper = cmd->name;
       for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-      reply.AddError("unknown subcommand '" + std::string(argv[1].substr(0, 128)) + "'. Try " + upper + " HELP.");
-        return;
+      return Reject(*this, c, nullptr,
+                    "unknown subcommand '" + std::string(argv[1].substr(0, 128)) + "'. Try " + upper + " HELP.");
     }
     cmd = sub;
   }
   if ((cmd->arity > 0 && cmd->arity != argc) || argc < -cmd->arity) {
-    ReplyWrongArity(reply, cmd->full_name);
-    ++cmd->rejected_calls;
-    return;
+    // Redis 7.0: "ERR wrong number of arguments for 'get' command".
+    return Reject(*this, c, cmd, "wrong number of arguments for '" + Lower(cmd->full_name) + "' command");
   }
   if (!c.authenticated && !(cmd->flags & kCmdNoAuth)) {
-    reply.AddError("-NOAUTH Authentication required.");
-    ++cmd->rejected_calls;
-    return;
+    return Reject(*this, c, cmd, "-NOAUTH Authentication required.");
+  }
+  if (!command_checks.empty() && !PassesChecks(c, *cmd)) return;
+  if (c.in_pubsub_mode() && c.resp == 2 && !(cmd->flags & kCmdPubSubContext)) {
+    return Reject(*this, c, cmd,
+                  "Can't execute '" + Lower(cmd->full_name) +
+                      "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
   }
   if (loading && !(cmd->flags & kCmdLoading)) {
-    reply.AddError("-LOADING Redis is loading the dataset in memory");
-    ++cmd->rejected_calls;
-    return;
+    return Reject(*this, c, cmd, "-LOADING Redis is loading the dataset in memory");
   }
-  for (auto& check : command_checks) {
-    if (!check(c, *cmd)) {
-      ++cmd->rejected_calls;
-        return;
-    }
+  if (c.in_multi() && (cmd->flags & kCmdNoMulti)) {
+    return Reject(*this, c, cmd, "Command not allowed inside a transaction");
   }
+  c.last_command = cmd;  // CLIENT LIST shows the running (or queued) command as cmd=
+  if (c.in_multi() && !(cmd->flags & kCmdRunsInMulti)) return QueueMultiCommand(c, cmd, argv);
 
+  Call(c, *cmd, argv, c.reply());
+  ++stats_.total_commands_processed;
+  propagator_.EndCall();
+  if (blocked_clients_->has_ready_keys()) blocked_clients_->ServeReadyKeys();
+}
+
+void Server::Call(Client& c, Command& cmd, ArgList argv, ReplyBuffer& reply) {
   const uint64_t dirty_before = dirty;
   const uint64_t errors_before = reply.errors();
   const int64_t start_us = MonotonicUs();
-  c.last_command = cmd;  // CLIENT LIST shows the running command as cmd=
   CommandContext ctx{*this, c, argv, reply};
-  cmd->handler(ctx);
-  cmd->usec += static_cast<uint64_t>(MonotonicUs() - start_us);
-  ++cmd->calls;
-  if (reply.errors() != errors_before) ++cmd->failed_calls;
-  if (dirty != dirty_before && !ctx.propagation_handled && (cmd->flags & kCmdWrite)) {
-    propagator_.Add(c.db, argv);
-  }
-  propagator_.EndCall();
-  ++stats_.total_commands_processed;
+  cmd.handler(ctx);
+  cmd.usec += static_cast<uint64_t>(MonotonicUs() - start_us);
+  ++cmd.calls;
+  if (reply.errors() != errors_before) ++cmd.failed_calls;
+  const bool changed = dirty != dirty_before;
+  if (changed && !ctx.propagation_handled && (cmd.flags & kCmdWrite)) propagator_.Add(c.db, argv);
+  watched_keys_->EndCommand(changed);
 }
 
 }  // namespace replikv

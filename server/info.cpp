@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "server/blocking.h"
 #include "server/client.h"
 #include "server/memory_stats.h"
+#include "server/pubsub.h"
 #include "server/reply_buffer.h"
 #include "server/server.h"
 #include "server/version.h"
@@ -84,9 +86,9 @@ void ClientsSection(Server& s, std::string* o) {
   Field(o, "maxclients", s.config().maxclients);
   Field(o, "client_recent_max_input_buffer", max_in);
   Field(o, "client_recent_max_output_buffer", max_out);
-  Field(o, "blocked_clients", 0);
+  Field(o, "blocked_clients", s.blocked_clients().blocked_count());
   Field(o, "tracking_clients", 0);
-  Field(o, "clients_in_timeout_table", 0);
+  Field(o, "clients_in_timeout_table", s.blocked_clients().timeout_count());
 }
 
 void MemorySection(Server& s, std::string* o) {
@@ -185,8 +187,9 @@ void StatsSection(Server& s, std::string* o) {
   Field(o, "evicted_clients", 0);
   Field(o, "keyspace_hits", ks.keyspace_hits);
   Field(o, "keyspace_misses", ks.keyspace_misses);
-  Field(o, "pubsub_channels", 0);
-  Field(o, "pubsub_patterns", 0);
+  Field(o, "pubsub_channels", s.pubsub().channel_count());
+  Field(o, "pubsub_patterns", s.pubsub().pattern_count());
+  Field(o, "pubsubshard_channels", s.pubsub().shard_channel_count());
   Field(o, "latest_fork_usec", s.latest_fork_usec);
   Field(o, "total_forks", s.total_forks);
   Field(o, "unexpected_error_replies", st.unexpected_error_replies);

@@ -166,6 +166,7 @@ Entry* Keyspace::Lookup(int dbi, std::string_view key, bool touch, bool count_st
 
 Entry* Keyspace::LookupRead(int db, std::string_view key) { return Lookup(db, key, true, true, false); }
 Entry* Keyspace::LookupWrite(int db, std::string_view key) { return Lookup(db, key, true, false, true); }
+Entry* Keyspace::LookupWriteSource(int db, std::string_view key) { return Lookup(db, key, true, false, false); }
 Entry* Keyspace::LookupNoTouch(int db, std::string_view key) { return Lookup(db, key, false, false, false); }
 
 size_t Keyspace::ActiveExpireCycle(int64_t budget_us) {

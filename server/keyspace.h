@@ -150,7 +150,13 @@ class Keyspace {
   // Lookups applying lazy expiry; `for_write` skips hit/miss stats and
   // LRU updates as Redis's lookupKeyWrite does. nullptr when absent or expired.
   Entry* LookupRead(int db, std::string_view key);
+  // A found key is reported to listeners as possibly changing in place
+  // (WATCH counts it as modified if the command then changes the dataset).
   Entry* LookupWrite(int db, std::string_view key);
+  // For a key a write command only reads (the sources of SINTERSTORE,
+  // ZUNIONSTORE...: Redis looks them up for writing but never marks them
+  // modified): LookupWrite without that report.
+  Entry* LookupWriteSource(int db, std::string_view key);
   // Lookup without any side effect except deleting an expired key (EXISTS
   // style checks use LookupRead; TYPE/OBJECT use this to not touch LRU).
   Entry* LookupNoTouch(int db, std::string_view key);

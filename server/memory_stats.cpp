@@ -1,13 +1,26 @@
 #include "server/memory_stats.h"
 
-#include <jemalloc/jemalloc.h>
+#include <malloc.h>
 #include <unistd.h>
+#ifndef REPLIKV_NO_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
 
 #include <cstdio>
 
 namespace replikv {
 
 AllocatorStats ReadAllocatorStats() {
+#ifdef REPLIKV_NO_JEMALLOC
+  // Sanitizer builds use the sanitizer's allocator; glibc's figures are the
+  // best available there.
+  struct mallinfo2 mi = mallinfo2();
+  AllocatorStats s;
+  s.allocated = mi.uordblks + mi.hblkhd;
+  s.active = s.allocated;
+  s.resident = mi.arena + mi.hblkhd;
+  return s;
+#else
   // jemalloc's stats are snapshots refreshed by bumping the epoch.
   uint64_t epoch = 1;
   size_t sz = sizeof(epoch);
@@ -20,6 +33,7 @@ AllocatorStats ReadAllocatorStats() {
   sz = sizeof(size_t);
   mallctl("stats.resident", &s.resident, &sz, nullptr, 0);
   return s;
+#endif
 }
 
 size_t ReadRssBytes() {

@@ -90,7 +90,11 @@ class WatchedKeys : public KeyspaceListener {
     Client* client;
     bool expired_at_watch;  // logically expired when WATCHed
   };
-  using KeyMap = std::unordered_map<std::string, std::vector<Watcher>>;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  using KeyMap = std::unordered_map<std::string, std::vector<Watcher>, Hash, std::equal_to<>>;
 
   void Touch(Db& db, std::string_view key);
   void FlushPending(bool dataset_changed);

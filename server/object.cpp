@@ -1,5 +1,7 @@
 #include "server/object.h"
 
+#include "server/type_objects.h"
+
 #include <charconv>
 #include <cstdlib>
 #include <malloc.h>
@@ -165,7 +167,10 @@ const char* Entry::EncodingName() const {
   return "unknown";
 }
 
-const char* ObjectEncodingName(const Entry* e) { return e->EncodingName(); }
+const char* ObjectEncodingName(const Entry* e) {
+  if (e->encoding() == Encoding::kPtr) return TypeEncodingName(e->type(), e->object());
+  return e->EncodingName();
+}
 
 size_t Entry::AllocatedBytes() const {
   size_t n = malloc_usable_size(const_cast<Entry*>(this));

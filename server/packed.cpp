@@ -173,6 +173,14 @@ char* InsertPair(char* p, uint32_t off, std::string_view a, std::string_view b) 
   return p;
 }
 
+char* InsertStringScore(char* p, uint32_t off, std::string_view s, double score) {
+  size_t ns = StringSize(s.size()), nd = ScoreSize(score);
+  p = Splice(p, off, off, ns + nd, 0, 2);
+  EncodeString(p + off, s);
+  EncodeScore(p + off + ns, score);
+  return p;
+}
+
 char* Erase(char* p, uint32_t off, uint32_t end, uint32_t n) { return Splice(p, off, end, 0, n, 0); }
 
 char* ReplaceString(char* p, uint32_t off, uint32_t end, std::string_view s) {

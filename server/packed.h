@@ -88,6 +88,8 @@ char* InsertString(char* p, uint32_t off, std::string_view s);
 char* InsertScore(char* p, uint32_t off, double score);
 // Inserts two strings (a hash field and value) before `off`.
 char* InsertPair(char* p, uint32_t off, std::string_view a, std::string_view b);
+// Inserts a member and its score before `off`.
+char* InsertStringScore(char* p, uint32_t off, std::string_view s, double score);
 // Removes the `n` elements that occupy bytes [off, end).
 char* Erase(char* p, uint32_t off, uint32_t end, uint32_t n);
 // Replaces the one element at [off, end) by a string (or score) element.

@@ -3,10 +3,14 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
+#include "server/blocking.h"
 #include "server/client.h"
+#include "server/multi.h"
+#include "server/pubsub.h"
 
 namespace replikv {
 namespace {
@@ -37,6 +41,15 @@ Server::Server(ConfigRegistry& registry)
   stats_.start_time_ms = keyspace_.now_ms();
   lastsave_unix = stats_.start_time_ms / 1000;
   RegisterAllCommands(commands_);
+  watched_keys_ = std::make_unique<WatchedKeys>(keyspace_);
+  keyspace_.AddListener(watched_keys_.get());
+  pubsub_ = std::make_unique<PubSub>(*this);
+  blocked_clients_ = std::make_unique<BlockedClients>(*this);
+  keyspace_.AddListener(blocked_clients_.get());
+  // First hook of each iteration: clients whose wait ended run their
+  // pending input now, before the AOF write that follows, so their writes
+  // are durable before their replies leave like everyone else's.
+  before_reply_hooks.push_back([this] { blocked_clients_->BeforeSleep(); });
 }
 
 void Server::ApplyCommandRenames() {
@@ -97,7 +110,12 @@ void Server::OnConnection(uv_stream_t* listener, int status) {
     return;
   }
   ++s->stats_.total_connections_received;
-  if (s->clients_.size() >= static_cast<size_t>(s->config().maxclients)) {
+  const size_t max_clients = static_cast<size_t>(s->config().maxclients);
+  // Clients whose close is still in flight (removed at the next loop
+  // iteration) do not count; the O(n) count runs only at the limit.
+  if (s->clients_.size() >= max_clients &&
+      static_cast<size_t>(std::count_if(s->clients_.begin(), s->clients_.end(),
+                                        [](const auto& kv) { return !kv.second->closing(); })) >= max_clients) {
     // Redis answers and closes; the reply is written by the normal path.
     ++s->stats_.rejected_connections;
     Client* raw = c.get();
@@ -182,7 +200,9 @@ void Server::CloseTimedOutClients() {
   int64_t now = keyspace_.now_ms();
   std::vector<Client*> idle;
   for (auto& [id, c] : clients_) {
-    if (!c->closing() && now - c->last_interaction_ms > static_cast<int64_t>(config().timeout) * 1000) {
+    // Blocked and subscribed clients are exempt, as in Redis.
+    if (!c->closing() && !c->blocked() && !c->in_pubsub_mode() &&
+        now - c->last_interaction_ms > static_cast<int64_t>(config().timeout) * 1000) {
       idle.push_back(c.get());
     }
   }

@@ -29,6 +29,9 @@
 namespace replikv {
 
 class Client;
+class WatchedKeys;     // server/multi.h
+class PubSub;          // server/pubsub.h
+class BlockedClients;  // server/blocking.h
 
 // Whether "ip:port" is a loopback peer (protected mode, DEBUG local).
 bool IsLoopbackAddress(const std::string& addr);
@@ -83,6 +86,15 @@ class Server {
 
   // Executes one parsed command for `c` (lookup, checks, call, propagate).
   void ExecuteCommand(Client& c, ArgList argv);
+  // Runs `cmd` for `c` without any check (EXEC's queued commands): the
+  // handler, its statistics, the propagation of a write that changed the
+  // dataset, WATCH bookkeeping. Replies go to `reply`.
+  void Call(Client& c, Command& cmd, ArgList argv, ReplyBuffer& reply);
+
+  // Transactions' WATCHed keys, Pub/Sub channels, clients blocked on keys.
+  WatchedKeys& watched_keys() { return *watched_keys_; }
+  PubSub& pubsub() { return *pubsub_; }
+  BlockedClients& blocked_clients() { return *blocked_clients_; }
 
   // Clients.
   void AddClient(std::unique_ptr<Client> c);
@@ -165,6 +177,8 @@ class Server {
   void Cron();
   void FlushPendingWrites();
   void CloseTimedOutClients();
+  // Runs command_checks for `cmd` (dispatch.cpp); false if one refused.
+  bool PassesChecks(Client& c, Command& cmd);
 
   uv_loop_t loop_;
   ConfigRegistry& registry_;
@@ -178,6 +192,9 @@ class Server {
   uv_timer_t cron_;
   uv_signal_t sigterm_, sigint_;
   std::unordered_map<uint64_t, std::unique_ptr<Client>> clients_;
+  std::unique_ptr<WatchedKeys> watched_keys_;
+  std::unique_ptr<PubSub> pubsub_;
+  std::unique_ptr<BlockedClients> blocked_clients_;
   std::vector<Client*> pending_writes_;
   uint64_t next_client_id_ = 1;
   int active_child_pid_ = -1;

@@ -1,0 +1,134 @@
+// Blocking list commands: BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP, and LMPOP.
+//
+// A blocking command whose keys are all empty parks its client: the client
+// keeps reading but executes nothing until its wait ends (Client::blocked()).
+// A wait ends when
+//   - a key it waits on becomes a list (a push, LMOVE, RENAME, SWAPDB, a
+//     MULTI/EXEC that pushes...): after the command that caused it, the
+//     waiters of each ready key are served in arrival order while the list
+//     lasts (ServeReadyKeys);
+//   - its timeout passes: it gets a null array (*-1). Timeouts are checked
+//     before each poll, so they are as precise as the loop's wake-ups (the
+//     cron at `hz`), as in Redis;
+//   - it disconnects (Unblock, no reply).
+// Then the rest of its query buffer runs before the next poll.
+//
+// What propagates is the non-blocking form that actually ran, as Redis 7.0:
+// BLPOP/BRPOP -> LPOP/RPOP key; BLMOVE -> LMOVE src dst <ends> (the client's
+// own words when served at once, "left"/"right" when served later);
+// BRPOPLPUSH -> RPOPLPUSH src dst; BLMPOP/LMPOP -> LPOP/RPOP key <popped>.
+// Each served client is its own unit in the stream.
+//
+// Lists change only through the list family's key operations
+// (server/list_keys.h), so both families create, empty and delete lists the
+// same way. Readiness comes from the keyspace (KeyspaceListener: a key
+// added or replaced as a list). Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "server/command_table.h"
+#include "server/keyspace.h"
+
+namespace replikv {
+
+class Client;
+class Server;
+
+// What a waiting client will run when served (Client::block).
+struct BlockState {
+  enum class Op { kPop, kMove, kMultiPop };
+  Op op = Op::kPop;
+  bool from_left = true;   // pop end
+  bool to_left = true;     // kMove: push end
+  bool rpoplpush = false;  // kMove: propagate as RPOPLPUSH
+  int64_t count = 1;       // kMultiPop: at most this many
+  std::vector<std::string> keys;
+  std::string target;      // kMove: destination key
+  int64_t deadline_ms = 0; // absolute; 0 waits forever
+};
+
+class BlockedClients : public KeyspaceListener {
+ public:
+  explicit BlockedClients(Server& server);
+  BlockedClients(const BlockedClients&) = delete;
+  BlockedClients& operator=(const BlockedClients&) = delete;
+
+  // Parks `c` until one of st->keys (in c.db) becomes a list or the deadline
+  // passes.
+  void Block(Client& c, std::unique_ptr<BlockState> st);
+  // Ends `c`'s wait with no reply (disconnect, RESET). No-op if not blocked.
+  void Unblock(Client& c);
+  size_t blocked_count() const { return blocked_count_; }
+  // Waits with a deadline (INFO clients_in_timeout_table).
+  size_t timeout_count() const { return deadlines_.size(); }
+
+  // Serves the waiters of every key that became ready; called after each
+  // top-level command and before each poll. Bounded: every serve ends one
+  // wait.
+  void ServeReadyKeys();
+  bool has_ready_keys() const { return !ready_.empty(); }
+  // Before each poll: serves ready keys, times out expired waits, and runs
+  // the pending input of clients whose wait ended.
+  void BeforeSleep();
+
+  // The pops themselves, run for `c`, replied to `c` and propagated; the
+  // commands' immediate path and the serving of a wait share them. `e` is
+  // the (live) list at `key` in c.db.
+  // BLPOP's *2 key value (multi_reply false), or [B]LMPOP's *2 key *n ...
+  // with up to `count` elements.
+  void PopFrom(Client& c, Entry* e, std::string_view key, bool from_left, int64_t count, bool multi_reply);
+  // BLMOVE/BRPOPLPUSH: the moved element as a bulk, or WRONGTYPE when `dst`
+  // holds another type (then nothing moves). `from_word`/`to_word` are the
+  // ends as propagated.
+  void MoveFrom(Client& c, Entry* src, std::string_view key, std::string_view dst, bool from_left, bool to_left,
+                std::string_view from_word, std::string_view to_word, bool rpoplpush);
+
+  // KeyspaceListener.
+  void KeyChanged(Db& db, std::string_view key, const Entry* stored) override;
+  void KeyFoundForWrite(Db&, std::string_view) override {}
+  void BeforeClear(Db&) override {}
+  void BeforeSwap(Db&, Db&) override {}
+  void AfterSwap(Db& a, Db& b) override;
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  // key -> waiting clients in arrival order.
+  using KeyMap = std::unordered_map<std::string, std::vector<Client*>, Hash, std::equal_to<>>;
+
+  void SignalReady(int db, std::string_view key);
+  void ServeKey(int db, const std::string& key);
+  // Ends the wait of `c` as served; returns its state.
+  std::unique_ptr<BlockState> Detach(Client& c);
+  void Serve(Client& c, std::string_view key);
+  // Marks `c` to have its pending input run before the next poll.
+  void Resume(Client& c);
+
+  Server& server_;
+  std::vector<KeyMap> by_db_;
+  std::vector<std::pair<int, std::string>> ready_;
+  std::unordered_set<std::string> ready_set_;  // "<db>:<key>" of ready_
+  std::set<std::pair<int64_t, uint64_t>> deadlines_;  // (deadline ms, client id)
+  std::vector<uint64_t> resume_;  // client ids
+  size_t blocked_count_ = 0;
+};
+
+// Parses a blocking timeout in seconds as Redis 7.0 does (long double,
+// rounded up to whole milliseconds; "0" waits forever). Replies the error and
+// returns false when invalid. *deadline_ms is absolute, 0 for forever.
+bool ParseBlockTimeout(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
+
+void RegisterBlockingCommands(CommandTable& t);
+
+}  // namespace replikv
