@@ -197,8 +197,11 @@ Status LoadAofFiles(Server& server, const std::string& aof_dir, const AofManifes
     uint64_t commands_from = 0;
     if (files[i].type == AofFileType::kBase && StartsWithRdbMagic(path)) {
       RdbLoadResult r;
+      RdbLoadTuning tuning;
+      tuning.limits = EncoderOptionsFromConfig(server.config()).limits;
       Status st = LoadKeyspaceFromFile(server.keyspace(), path, !server.is_replica,
-                                       [&](uint64_t b, uint64_t) { if (progress) progress(stats->bytes + b); }, &r);
+                                       [&](uint64_t b, uint64_t) { if (progress) progress(stats->bytes + b); }, &r,
+                                       tuning);
       if (!st.ok()) return Status::Corruption("AOF base file " + files[i].name, st.message());
       spdlog::info("DB loaded from base file {}: {} keys", files[i].name, r.keys_loaded);
       if (r.bytes >= *size) {

@@ -1,6 +1,9 @@
 #include "persistence/aof_rewrite.h"
 
+#include <cmath>
+#include <cstdio>
 #include <string>
+#include <vector>
 
 #include "persistence/file.h"
 #include "persistence/rdb_keyspace.h"
@@ -8,13 +11,52 @@
 #include "server/memory_stats.h"
 #include "server/propagate.h"
 #include "server/server.h"
+#include "server/type_hash.h"
+#include "server/type_list.h"
+#include "server/type_set.h"
+#include "server/type_zset.h"
 #include "server/version.h"
 
 namespace replikv::persistence {
 namespace {
 
-// Appends the commands that recreate `e` (strings today; each type adds its
-// form here as it gains RDB support).
+// Redis writes at most this many elements per command in a rewrite
+// (AOF_REWRITE_ITEMS_PER_CMD).
+constexpr size_t kItemsPerCommand = 64;
+
+// Emits `head` (command name and key) followed by the items in batches.
+class BatchWriter {
+ public:
+  BatchWriter(std::string* out, std::string_view cmd, std::string_view key) : out_(out), cmd_(cmd), key_(key) {}
+  ~BatchWriter() { Emit(); }
+  void Add(std::string_view item) {
+    items_.emplace_back(item);
+    if (items_.size() >= kItemsPerCommand * per_item_) Emit();
+  }
+  void set_per_item(size_t n) { per_item_ = n; }
+
+ private:
+  void Emit() {
+    if (items_.empty()) return;
+    std::vector<std::string_view> argv = {cmd_, key_};
+    for (const std::string& i : items_) argv.push_back(i);
+    Propagator::EncodeCommand(argv, out_);
+    items_.clear();
+  }
+  std::string* out_;
+  std::string_view cmd_, key_;
+  std::vector<std::string> items_;
+  size_t per_item_ = 1;
+};
+
+std::string FormatScore(double d) {
+  char buf[64];
+  int n = std::isinf(d) ? std::snprintf(buf, sizeof(buf), "%s", d > 0 ? "inf" : "-inf")
+                        : std::snprintf(buf, sizeof(buf), "%.17g", d);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+// Appends the commands that recreate `e`, then its TTL.
 Status AppendEntryCommands(const Entry* e, std::string* out) {
   char scratch[24];
   switch (e->type()) {
@@ -23,8 +65,34 @@ Status AppendEntryCommands(const Entry* e, std::string* out) {
       Propagator::EncodeCommand(argv, out);
       break;
     }
-    default:
-      return Status::InvalidArgument("AOF rewrite without RDB preamble: value type not supported yet");
+    case ObjType::kList: {
+      BatchWriter w(out, "RPUSH", e->key());
+      static_cast<const List*>(e->object())->ForEach([&](std::string_view v) { w.Add(v); });
+      break;
+    }
+    case ObjType::kSet: {
+      BatchWriter w(out, "SADD", e->key());
+      SetValue(e->object()).ForEach([&](std::string_view m) { w.Add(m); });
+      break;
+    }
+    case ObjType::kHash: {
+      BatchWriter w(out, "HSET", e->key());
+      w.set_per_item(2);
+      HashValue(e->object()).ForEach([&](std::string_view f, std::string_view v) {
+        w.Add(f);
+        w.Add(v);
+      });
+      break;
+    }
+    case ObjType::kZset: {
+      BatchWriter w(out, "ZADD", e->key());
+      w.set_per_item(2);
+      ZsetValue(e->object()).ForEach([&](std::string_view m, double score) {
+        w.Add(FormatScore(score));
+        w.Add(m);
+      });
+      break;
+    }
   }
   if (e->has_expire()) {
     std::string when = std::to_string(e->expire_ms());

@@ -79,8 +79,9 @@ namespace {
 class KeyspaceLoader final : public RdbHandler {
  public:
   KeyspaceLoader(Keyspace& ks, bool drop_expired, const LoadProgress& progress, uint64_t total,
-                 int key_delay_us, RdbLoadResult* result)
+                 int key_delay_us, const RdbEncodingLimits& limits, RdbLoadResult* result)
       : ks_(ks),
+        limits_(limits),
         drop_expired_(drop_expired),
         progress_(progress),
         total_(total),
@@ -110,7 +111,7 @@ class KeyspaceLoader final : public RdbHandler {
     }
     Db& db = ks_.db(static_cast<int>(entry.db));
     if (db.Find(entry.key) != nullptr) return Status::Corruption("duplicate key", entry.key);
-    Result<Entry*> e = BuildEntry(entry.key, entry.value, entry.expire_ms != -1);
+    Result<Entry*> e = BuildEntry(entry.key, entry.value, limits_, entry.expire_ms != -1);
     if (!e.ok()) return e.status();
     (*e)->set_lru(ks_.LruClock());
     if (entry.expire_ms != -1) (*e)->set_expire_ms(entry.expire_ms);
@@ -140,6 +141,7 @@ class KeyspaceLoader final : public RdbHandler {
   }
 
   Keyspace& ks_;
+  RdbEncodingLimits limits_;
   bool drop_expired_;
   const LoadProgress& progress_;
   uint64_t total_;
@@ -156,7 +158,7 @@ Status LoadKeyspaceFromFile(Keyspace& ks, const std::string& path, bool drop_exp
   auto file = NewSequentialFile(path);
   if (!file.ok()) return file.status();
   ks.RefreshTime();
-  KeyspaceLoader loader(ks, drop_expired, progress, *size, tuning.key_delay_us, result);
+  KeyspaceLoader loader(ks, drop_expired, progress, *size, tuning.key_delay_us, tuning.limits, result);
   RdbDecoderOptions options;
   options.source_size = *size;
   if (tuning.progress_interval_bytes > 0) options.progress_interval_bytes = tuning.progress_interval_bytes;

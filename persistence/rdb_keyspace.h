@@ -64,6 +64,7 @@ using LoadProgress = std::function<void(uint64_t bytes, uint64_t total)>;
 struct RdbLoadTuning {
   int key_delay_us = 0;                        // slept after every key read
   uint64_t progress_interval_bytes = 2 << 20;  // how often `progress` runs
+  RdbEncodingLimits limits;                    // encodings values get at load
 };
 
 // Loads `path` into the keyspace, which must be empty. Keys already expired

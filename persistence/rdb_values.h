@@ -17,8 +17,9 @@ namespace replikv::persistence {
 // Writes one key (its value and TTL) with the encoder.
 Status WriteEntry(RdbEncoder& enc, const Entry* e);
 
-// Builds a keyspace entry from a decoded value; `expire_slot` reserves room
-// for a TTL. The caller owns the result.
-Result<Entry*> BuildEntry(std::string_view key, RdbValue& value, bool expire_slot);
+// Builds a keyspace entry from a decoded value, in the encoding Redis gives
+// such a value at load (the thresholds in `limits`); `expire_slot` reserves
+// room for a TTL. The caller owns the result.
+Result<Entry*> BuildEntry(std::string_view key, RdbValue& value, const RdbEncodingLimits& limits, bool expire_slot);
 
 }  // namespace replikv::persistence

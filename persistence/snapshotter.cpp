@@ -46,6 +46,7 @@ RdbLoadTuning Snapshotter::LoadTuning() const {
   const ServerConfig& c = server_.config();
   RdbLoadTuning t;
   t.key_delay_us = c.key_load_delay;
+  t.limits = EncoderOptionsFromConfig(c).limits;
   if (c.loading_process_events_interval_bytes > 0) {
     t.progress_interval_bytes = static_cast<uint64_t>(c.loading_process_events_interval_bytes);
   }

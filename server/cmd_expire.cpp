@@ -91,7 +91,8 @@ void TtlGeneric(CommandContext& ctx, bool ms, bool absolute) {
   if (e == nullptr) return ctx.reply.AddInt(-2);
   int64_t when = e->expire_ms();
   if (when == Entry::kNoExpire) return ctx.reply.AddInt(-1);
-  if (absolute) return ctx.reply.AddInt(ms ? when : (when + 500) / 1000);
+  // Rounded to the nearest second without overflowing near INT64_MAX.
+  if (absolute) return ctx.reply.AddInt(ms ? when : when / 1000 + (when % 1000 >= 500 ? 1 : 0));
   int64_t ttl = when - ks.now_ms();
   if (ttl < 0) ttl = 0;
   ctx.reply.AddInt(ms ? ttl : (ttl + 500) / 1000);

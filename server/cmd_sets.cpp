@@ -243,7 +243,9 @@ void SmoveCommand(CommandContext& ctx) {
 bool LookupSets(CommandContext& ctx, ArgList keys, bool write, std::vector<Entry*>* out) {
   Keyspace& ks = ctx.server.keyspace();
   for (std::string_view k : keys) {
-    Entry* e = write ? ks.LookupWrite(ctx.db_index(), k) : ks.LookupRead(ctx.db_index(), k);
+    // A STORE form reads its sources "for writing" (Redis's lookupKeyWrite)
+    // without modifying them: WATCH must not see them as changed.
+    Entry* e = write ? ks.LookupWriteSource(ctx.db_index(), k) : ks.LookupRead(ctx.db_index(), k);
     if (e != nullptr && e->type() != ObjType::kSet) {
       ReplyWrongType(ctx.reply);
       return false;

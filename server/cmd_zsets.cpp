@@ -348,12 +348,8 @@ void ZrangeGeneric(CommandContext& ctx, size_t key_index, RangeOutput out, Range
   } else if (!ParseLexRange(a[minidx], a[maxidx], &lex_range)) {
     return ctx.reply.AddError("min or max not valid string range item");
   }
-  Entry* e;
-  if (out.store) {
-    e = ctx.server.keyspace().LookupWrite(ctx.db_index(), a[key_index]);
-  } else {
-    e = ctx.server.keyspace().LookupRead(ctx.db_index(), a[key_index]);
-  }
+  // Redis reads the source with lookupKeyRead in every form, ZRANGESTORE too.
+  Entry* e = ctx.server.keyspace().LookupRead(ctx.db_index(), a[key_index]);
   if (e == nullptr) return EmitRange(ctx, out, nullptr, 0, 0, false, false, 0);
   if (e->type() != ObjType::kZset) return ReplyWrongType(ctx.reply);
   ZsetValue z(e);
