@@ -88,11 +88,16 @@ wait_rewrite() {
   return 1
 }
 
-# wait_pong PORT: until PING answers PONG (not -LOADING), at most 10 minutes.
+# wait_pong PORT PID: until PING answers PONG (not -LOADING), at most 10
+# minutes; fails at once if the server exited.
 wait_pong() {
   local i
   for i in $(seq 1 60000); do
     [[ $(redis-cli -p "$1" ping 2>/dev/null) == PONG ]] && return 0
+    if ! kill -0 "$2" 2>/dev/null; then
+      echo "bench: server pid $2 (port $1) exited during start-up" >&2
+      return 1
+    fi
     sleep 0.01
   done
   echo "bench: server on port $1 did not come up" >&2
@@ -146,7 +151,7 @@ for preamble in yes no; do
     port=$(bench_free_port)
     t0=$(now_ms)
     spawn_server "$name" "$bin" "$port" "${args[@]}"
-    wait_pong "$port"
+    wait_pong "$port" "${PID_OF[$name]}"
     LOAD_MS[$side]=$(( $(now_ms) - t0 ))
     loaded=$(redis-cli -p "${PORT_OF[$name]}" dbsize)
     if [[ $loaded != "$keys" ]]; then

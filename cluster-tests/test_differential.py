@@ -84,6 +84,7 @@ class TypeCommands:
             (4, self.t_zadd), (1, self.t_zincrby), (1, self.t_zrem),
             (3, self.t_zrange), (1, self.t_zread), (1, self.t_zremrange),
             (1, self.t_zpop), (1, self.t_zlex), (1, self.t_zrangestore),
+            (1, self.t_zsetop), (0.5, self.t_zrandmember),
             (1, self.t_typescan), (1, self.t_type_encoding),
         ]
 
@@ -382,6 +383,36 @@ class TypeCommands:
             return [b"ZRANGESTORE", dst, src, self.t_index(), self.t_index()]
         return [b"ZRANGESTORE", dst, src, self.t_score_bound(), self.t_score_bound(),
                 b"BYSCORE"] + self.t_limit()
+
+    def t_zsetop(self):
+        pool = ZSET_KEYS + ZLEX_KEYS + SET_KEYS[:2]
+        keys = [self.rnd.choice(pool) for _ in range(self.rnd.randint(1, 3))]
+        name = self.rnd.choice([b"ZUNION", b"ZINTER", b"ZDIFF", b"ZUNIONSTORE",
+                                b"ZINTERSTORE", b"ZDIFFSTORE", b"ZINTERCARD"])
+        numkeys = str(len(keys)).encode()
+        if self.rnd.random() < 0.05:
+            numkeys = self.rnd.choice([b"0", b"5", b"x"])
+        opts = []
+        if name != b"ZINTERCARD" and self.rnd.random() < 0.3:
+            opts += [b"WEIGHTS"] + [self.rnd.choice([b"1", b"2", b"0.5", b"-1", b"0",
+                                                    b"inf", b"x"]) for _ in keys]
+        if name != b"ZINTERCARD" and self.rnd.random() < 0.3:
+            opts += [b"AGGREGATE", self.rnd.choice([b"SUM", b"MIN", b"max", b"avg"])]
+        if not name.endswith(b"STORE") and self.rnd.random() < 0.3:
+            opts.append(b"WITHSCORES")
+        if name == b"ZINTERCARD" and self.rnd.random() < 0.4:
+            opts += [b"LIMIT", self.int_arg(-1, 3)]
+        if name.endswith(b"STORE"):
+            return [name, self.t_key(ZSET_KEYS), numkeys] + keys + opts
+        return [name, numkeys] + keys + opts
+
+    def t_zrandmember(self):
+        cmd = [b"ZRANDMEMBER", self.t_key(ZSET_KEYS)]
+        if self.rnd.random() < 0.7:
+            cmd.append(self.int_arg(-5, 1000))
+            if self.rnd.random() < 0.4:
+                cmd.append(self.rnd.choice([b"WITHSCORES", b"x"]))
+        return cmd
 
     # ---- all types
     def t_typescan(self):
@@ -830,7 +861,7 @@ def normalise_types(cmd, reply):
         return sorted(zip(reply[0::2], reply[1::2]))
     if name == b"SPOP" and isinstance(reply, list):
         return sorted(reply)
-    if name in (b"SRANDMEMBER", b"HRANDFIELD"):
+    if name in (b"SRANDMEMBER", b"HRANDFIELD", b"ZRANDMEMBER"):
         if not isinstance(reply, list):
             return "nil" if reply is None else "some"
         count = int(cmd[2])

@@ -443,3 +443,112 @@ def test_digest_matches_the_oracle(server, oracle_factory):
         assert a.command("DEBUG", "DIGEST-VALUE", *keys) == \
             b.command("DEBUG", "DIGEST-VALUE", *keys)
         assert a.command("DEBUG", "DIGEST") == b.command("DEBUG", "DIGEST")
+
+
+# ------------------------------------------------ ZUNION / ZINTER / ZDIFF
+
+
+def test_zunion_zinter_zdiff(raw):
+    raw.command("ZADD", "a", "1", "x", "2", "y", "3", "z")
+    raw.command("ZADD", "b", "10", "y", "20", "z", "30", "w")
+    raw.command("SADD", "s", "z", "w", "v")
+    assert raw.command("ZUNION", "2", "a", "b", "WITHSCORES") == \
+        [b"x", b"1", b"y", b"12", b"z", b"23", b"w", b"30"]
+    assert raw.command("ZINTER", "2", "a", "b", "WITHSCORES") == \
+        [b"y", b"12", b"z", b"23"]
+    assert raw.command("ZDIFF", "2", "a", "b", "WITHSCORES") == [b"x", b"1"]
+    assert raw.command("ZDIFF", "2", "b", "a") == [b"w"]
+    assert raw.command("ZINTER", "3", "a", "b", "s", "WITHSCORES") == [b"z", b"24"]
+    assert raw.command("ZUNION", "2", "a", "b", "WEIGHTS", "2", "0.5", "WITHSCORES") == \
+        [b"x", b"2", b"y", b"9", b"w", b"15", b"z", b"16"]
+    assert raw.command("ZUNION", "2", "a", "b", "AGGREGATE", "MIN", "WITHSCORES") == \
+        [b"x", b"1", b"y", b"2", b"z", b"3", b"w", b"30"]
+    assert raw.command("ZINTER", "2", "a", "b", "aggregate", "max") == [b"y", b"z"]
+    assert raw.command("ZUNION", "2", "a", "nokey") == [b"x", b"y", b"z"]
+    assert raw.command("ZINTER", "2", "a", "nokey") == []
+    assert raw.command("ZDIFF", "2", "a", "a") == []
+    assert raw.command("ZINTER", "2", "a", "a", "WITHSCORES") == \
+        [b"x", b"2", b"y", b"4", b"z", b"6"]
+    assert raw.command("ZINTERCARD", "2", "a", "b") == 2
+    assert raw.command("ZINTERCARD", "2", "a", "b", "LIMIT", "1") == 1
+    assert raw.command("ZINTERCARD", "1", "nokey") == 0
+
+
+def test_zsetop_infinities_and_errors(raw):
+    raw.command("ZADD", "p", "inf", "a", "1", "b")
+    raw.command("ZADD", "n", "-inf", "a", "2", "b")
+    assert raw.command("ZUNION", "2", "p", "n", "WITHSCORES") == [b"a", b"0", b"b", b"3"]
+    assert raw.command("ZUNION", "1", "p", "WEIGHTS", "0", "WITHSCORES") == \
+        [b"a", b"0", b"b", b"0"]
+    assert raw.command("ZUNION", "0", "p") == RespError(
+        "ERR at least 1 input key is needed for 'zunion' command")
+    assert raw.command("ZUNIONSTORE", "d", "0", "p") == RespError(
+        "ERR at least 1 input key is needed for 'zunionstore' command")
+    assert raw.command("ZINTERCARD", "0", "p") == RespError(
+        "ERR at least 1 input key is needed for 'zintercard' command")
+    assert raw.command("ZUNION", "x", "p") == NOT_INT
+    assert raw.command("ZUNION", "3", "p", "n") == SYNTAX
+    assert raw.command("ZUNION", "2", "p", "n", "WEIGHTS", "1") == SYNTAX
+    assert raw.command("ZUNION", "2", "p", "n", "WEIGHTS", "1", "x") == RespError(
+        "ERR weight value is not a float")
+    assert raw.command("ZUNION", "2", "p", "n", "AGGREGATE", "AVG") == SYNTAX
+    assert raw.command("ZDIFF", "2", "p", "n", "WEIGHTS", "1", "2") == SYNTAX
+    assert raw.command("ZUNIONSTORE", "d", "1", "p", "WITHSCORES") == SYNTAX
+    assert raw.command("ZINTERCARD", "1", "p", "LIMIT", "-1") == RespError(
+        "ERR LIMIT can't be negative")
+    assert raw.command("ZINTERCARD", "1", "p", "WITHSCORES") == SYNTAX
+    raw.command("SET", "str", "v")
+    # Every key is type-checked before the options are parsed.
+    assert raw.command("ZUNION", "2", "p", "str", "BAD") == WRONGTYPE
+    assert raw.command("ZINTERSTORE", "d", "1", "str") == WRONGTYPE
+
+
+def test_zsetop_store_forms(raw):
+    raw.command("ZADD", "a", "1", "x", "2", "y")
+    raw.command("ZADD", "b", "5", "y")
+    raw.command("SET", "d", "old")
+    raw.command("EXPIRE", "d", "100")
+    assert raw.command("ZUNIONSTORE", "d", "2", "a", "b") == 2
+    assert raw.command("ZRANGE", "d", "0", "-1", "WITHSCORES") == [b"x", b"1", b"y", b"7"]
+    assert raw.command("TTL", "d") == -1
+    assert encoding(raw, "d") == b"listpack"
+    assert raw.command("ZINTERSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "2") == 1
+    assert raw.command("ZRANGE", "d", "0", "-1", "WITHSCORES") == [b"y", b"12"]
+    assert raw.command("ZDIFFSTORE", "d", "2", "a", "b") == 1
+    assert raw.command("ZRANGE", "d", "0", "-1") == [b"x"]
+    assert raw.command("ZINTERSTORE", "d", "2", "a", "nokey") == 0
+    assert raw.command("EXISTS", "d") == 0
+    assert raw.command("ZUNIONSTORE", "a", "2", "a", "b") == 2
+    assert raw.command("ZSCORE", "a", "y") == b"7"
+    zadd_many(raw, "big", 200)
+    assert raw.command("ZUNIONSTORE", "d", "1", "big") == 200
+    assert encoding(raw, "d") == b"skiplist"
+    assert raw.command("ZINTERSTORE", "d", "2", "big", "a") == 0
+
+
+def test_zrandmember(raw):
+    assert raw.command("ZRANDMEMBER", "nokey") is None
+    assert raw.command("ZRANDMEMBER", "nokey", "3") == []
+    raw.command("ZADD", "z", "1", "a", "2", "b", "3", "c")
+    assert raw.command("ZRANDMEMBER", "z") in (b"a", b"b", b"c")
+    # The whole zset comes back highest first.
+    assert raw.command("ZRANDMEMBER", "z", "5", "WITHSCORES") == \
+        [b"c", b"3", b"b", b"2", b"a", b"1"]
+    got = raw.command("ZRANDMEMBER", "z", "2")
+    assert len(got) == 2 and len(set(got)) == 2
+    got = raw.command("ZRANDMEMBER", "z", "-7", "WITHSCORES")
+    assert len(got) == 14
+    assert all({b"a": b"1", b"b": b"2", b"c": b"3"}[m] == s for m, s in zip(got[0::2], got[1::2]))
+    assert raw.command("ZRANDMEMBER", "z", "0") == []
+    assert raw.command("ZRANDMEMBER", "z", "1", "x") == SYNTAX
+    assert raw.command("ZRANDMEMBER", "z", "x") == NOT_INT
+    assert raw.command("ZRANDMEMBER", "z", "4611686018427387904", "WITHSCORES") == RespError(
+        "ERR value is out of range")
+    zadd_many(raw, "big", 1000)
+    for n in ("10", "500", "1000", "-3000"):
+        got = raw.command("ZRANDMEMBER", "big", n)
+        assert len(got) == min(abs(int(n)), 1000 if int(n) > 0 else 3000)
+        if int(n) > 0:
+            assert len(set(got)) == len(got)
+    raw.command("SET", "str", "v")
+    assert raw.command("ZRANDMEMBER", "str") == WRONGTYPE

@@ -126,23 +126,16 @@ void ResetCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterConnectionCommands(CommandTable& t) {
-  auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h) {
-    Command c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.handler = h;
-    c.group = "connection";
-    t.Add(std::move(c));
-  };
-  add("ping", -1, kCmdFast | kCmdStale, PingCommand);
-  add("echo", 2, kCmdFast | kCmdStale | kCmdLoading, EchoCommand);
-  add("quit", -1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript, QuitCommand);
-  add("auth", -2, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript | kCmdSkipMonitor, AuthCommand);
-  add("hello", -1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript, HelloCommand);
-  add("select", 2, kCmdFast | kCmdStale | kCmdLoading, SelectCommand);
-  add("reset", 1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript, ResetCommand);
-  add("client", -2, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale, ClientCommand);
+  AddCommands(t, "connection", {
+    {"ping", -1, kCmdFast | kCmdStale, PingCommand},
+    {"echo", 2, kCmdFast | kCmdStale | kCmdLoading, EchoCommand},
+    {"quit", -1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript, QuitCommand},
+    {"auth", -2, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript | kCmdSkipMonitor, AuthCommand},
+    {"hello", -1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript, HelloCommand},
+    {"select", 2, kCmdFast | kCmdStale | kCmdLoading, SelectCommand},
+    {"reset", 1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript, ResetCommand},
+    {"client", -2, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale, ClientCommand}
+  });
   const uint32_t kC = kCmdNoscript | kCmdLoading | kCmdStale;
   t.AddSubcommands("client",
                    {{"help", 2, kC},

@@ -114,25 +114,17 @@ void PersistCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterExpireCommands(CommandTable& t) {
-  auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h) {
-    Command c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.handler = h;
-    c.first_key = c.last_key = c.key_step = 1;
-    c.group = "generic";
-    t.Add(std::move(c));
-  };
-  add("expire", -3, kCmdWrite | kCmdFast, ExpireCommand);
-  add("pexpire", -3, kCmdWrite | kCmdFast, PexpireCommand);
-  add("expireat", -3, kCmdWrite | kCmdFast, ExpireatCommand);
-  add("pexpireat", -3, kCmdWrite | kCmdFast, PexpireatCommand);
-  add("ttl", 2, kCmdReadonly | kCmdFast, TtlCommand);
-  add("pttl", 2, kCmdReadonly | kCmdFast, PttlCommand);
-  add("expiretime", 2, kCmdReadonly | kCmdFast, ExpiretimeCommand);
-  add("pexpiretime", 2, kCmdReadonly | kCmdFast, PexpiretimeCommand);
-  add("persist", 2, kCmdWrite | kCmdFast, PersistCommand);
+  AddCommands(t, "generic", {
+    {"expire", -3, kCmdWrite | kCmdFast, ExpireCommand, 1, 1, 1},
+    {"pexpire", -3, kCmdWrite | kCmdFast, PexpireCommand, 1, 1, 1},
+    {"expireat", -3, kCmdWrite | kCmdFast, ExpireatCommand, 1, 1, 1},
+    {"pexpireat", -3, kCmdWrite | kCmdFast, PexpireatCommand, 1, 1, 1},
+    {"ttl", 2, kCmdReadonly | kCmdFast, TtlCommand, 1, 1, 1},
+    {"pttl", 2, kCmdReadonly | kCmdFast, PttlCommand, 1, 1, 1},
+    {"expiretime", 2, kCmdReadonly | kCmdFast, ExpiretimeCommand, 1, 1, 1},
+    {"pexpiretime", 2, kCmdReadonly | kCmdFast, PexpiretimeCommand, 1, 1, 1},
+    {"persist", 2, kCmdWrite | kCmdFast, PersistCommand, 1, 1, 1}
+  });
 }
 
 }  // namespace replikv

@@ -345,35 +345,25 @@ void ObjectCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterKeyCommands(CommandTable& t) {
-  auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h, int first, int last, int step) {
-    Command c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.handler = h;
-    c.first_key = first;
-    c.last_key = last;
-    c.key_step = step;
-    c.group = "generic";
-    t.Add(std::move(c));
-  };
-  add("del", -2, kCmdWrite, DelGeneric, 1, -1, 1);
-  add("unlink", -2, kCmdWrite | kCmdFast, DelGeneric, 1, -1, 1);
-  add("exists", -2, kCmdReadonly | kCmdFast, ExistsCommand, 1, -1, 1);
-  add("touch", -2, kCmdReadonly | kCmdFast, TouchCommand, 1, -1, 1);
-  add("type", 2, kCmdReadonly | kCmdFast, TypeCommand, 1, 1, 1);
-  add("keys", 2, kCmdReadonly, KeysCommand, 0, 0, 0);
-  add("scan", -2, kCmdReadonly, ScanCommand, 0, 0, 0);
-  add("randomkey", 1, kCmdReadonly, RandomkeyCommand, 0, 0, 0);
-  add("dbsize", 1, kCmdReadonly | kCmdFast, DbsizeCommand, 0, 0, 0);
-  add("flushdb", -1, kCmdWrite, FlushdbCommand, 0, 0, 0);
-  add("flushall", -1, kCmdWrite, FlushallCommand, 0, 0, 0);
-  add("rename", 3, kCmdWrite, RenameCommand, 1, 2, 1);
-  add("renamenx", 3, kCmdWrite | kCmdFast, RenamenxCommand, 1, 2, 1);
-  add("move", 3, kCmdWrite | kCmdFast, MoveCommand, 1, 1, 1);
-  add("copy", -3, kCmdWrite | kCmdDenyOom, CopyCommand, 1, 2, 1);
-  add("swapdb", 3, kCmdWrite | kCmdFast, SwapdbCommand, 0, 0, 0);
-  add("object", -2, kCmdReadonly, ObjectCommand, 2, 2, 1);
+  AddCommands(t, "generic", {
+    {"del", -2, kCmdWrite, DelGeneric, 1, -1, 1},
+    {"unlink", -2, kCmdWrite | kCmdFast, DelGeneric, 1, -1, 1},
+    {"exists", -2, kCmdReadonly | kCmdFast, ExistsCommand, 1, -1, 1},
+    {"touch", -2, kCmdReadonly | kCmdFast, TouchCommand, 1, -1, 1},
+    {"type", 2, kCmdReadonly | kCmdFast, TypeCommand, 1, 1, 1},
+    {"keys", 2, kCmdReadonly, KeysCommand, 0, 0, 0},
+    {"scan", -2, kCmdReadonly, ScanCommand, 0, 0, 0},
+    {"randomkey", 1, kCmdReadonly, RandomkeyCommand, 0, 0, 0},
+    {"dbsize", 1, kCmdReadonly | kCmdFast, DbsizeCommand, 0, 0, 0},
+    {"flushdb", -1, kCmdWrite, FlushdbCommand, 0, 0, 0},
+    {"flushall", -1, kCmdWrite, FlushallCommand, 0, 0, 0},
+    {"rename", 3, kCmdWrite, RenameCommand, 1, 2, 1},
+    {"renamenx", 3, kCmdWrite | kCmdFast, RenamenxCommand, 1, 2, 1},
+    {"move", 3, kCmdWrite | kCmdFast, MoveCommand, 1, 1, 1},
+    {"copy", -3, kCmdWrite | kCmdDenyOom, CopyCommand, 1, 2, 1},
+    {"swapdb", 3, kCmdWrite | kCmdFast, SwapdbCommand, 0, 0, 0},
+    {"object", -2, kCmdReadonly, ObjectCommand, 2, 2, 1}
+  });
   t.AddSubcommands("object",
                    {{"help", 2, kCmdLoading | kCmdStale},
                     {"encoding", 3, kCmdReadonly},

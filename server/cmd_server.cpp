@@ -170,21 +170,14 @@ void CommandCommand(CommandContext& ctx) {
 }
 
 void RegisterServerCommands(CommandTable& t) {
-  auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h, const char* group) {
-    Command c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.handler = h;
-    c.group = group;
-    t.Add(std::move(c));
-  };
-  add("info", -1, kCmdLoading | kCmdStale, InfoCommand, "server");
-  add("lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, LastsaveCommand, "server");
-  add("time", 1, kCmdLoading | kCmdStale | kCmdFast, TimeCommand, "server");
-  add("shutdown", -1, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale | kCmdNoMulti, ShutdownCommand, "server");
-  add("command", -1, kCmdLoading | kCmdStale, CommandCommand, "server");
-  add("config", -2, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale, ConfigCommand, "server");
+  AddCommands(t, "server", {
+    {"info", -1, kCmdLoading | kCmdStale, InfoCommand},
+    {"lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, LastsaveCommand},
+    {"time", 1, kCmdLoading | kCmdStale | kCmdFast, TimeCommand},
+    {"shutdown", -1, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale | kCmdNoMulti, ShutdownCommand},
+    {"command", -1, kCmdLoading | kCmdStale, CommandCommand},
+    {"config", -2, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale, ConfigCommand}
+  });
   const uint32_t kS = kCmdLoading | kCmdStale;
   t.AddSubcommands("config",
                    {{"help", 2, kS},

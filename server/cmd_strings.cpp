@@ -488,42 +488,32 @@ void SetrangeCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterStringCommands(CommandTable& t) {
-  auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h, int first, int last, int step) {
-    Command c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.handler = h;
-    c.first_key = first;
-    c.last_key = last;
-    c.key_step = step;
-    c.group = "string";
-    t.Add(std::move(c));
-  };
   const uint32_t kW = kCmdWrite | kCmdDenyOom;
   const uint32_t kWF = kW | kCmdFast;
   const uint32_t kRF = kCmdReadonly | kCmdFast;
-  add("get", 2, kRF, GetCommand, 1, 1, 1);
-  add("set", -3, kW, SetCommand, 1, 1, 1);
-  add("setnx", 3, kWF, SetnxCommand, 1, 1, 1);
-  add("setex", 4, kW, SetexCommand, 1, 1, 1);
-  add("psetex", 4, kW, PsetexCommand, 1, 1, 1);
-  add("getset", 3, kWF, GetsetCommand, 1, 1, 1);
-  add("getdel", 2, kCmdWrite | kCmdFast, GetdelCommand, 1, 1, 1);
-  add("getex", -2, kCmdWrite | kCmdFast, GetexCommand, 1, 1, 1);
-  add("mget", -2, kRF, MgetCommand, 1, -1, 1);
-  add("mset", -3, kW, MsetCommand, 1, -1, 2);
-  add("msetnx", -3, kW, MsetnxCommand, 1, -1, 2);
-  add("incr", 2, kWF, IncrCommand, 1, 1, 1);
-  add("decr", 2, kWF, DecrCommand, 1, 1, 1);
-  add("incrby", 3, kWF, IncrbyCommand, 1, 1, 1);
-  add("decrby", 3, kWF, DecrbyCommand, 1, 1, 1);
-  add("incrbyfloat", 3, kWF, IncrbyfloatCommand, 1, 1, 1);
-  add("append", 3, kWF, AppendCommand, 1, 1, 1);
-  add("strlen", 2, kRF, StrlenCommand, 1, 1, 1);
-  add("getrange", 4, kCmdReadonly, GetrangeCommand, 1, 1, 1);
-  add("substr", 4, kCmdReadonly, GetrangeCommand, 1, 1, 1);
-  add("setrange", 4, kW, SetrangeCommand, 1, 1, 1);
+  AddCommands(t, "string", {
+    {"get", 2, kRF, GetCommand, 1, 1, 1},
+    {"set", -3, kW, SetCommand, 1, 1, 1},
+    {"setnx", 3, kWF, SetnxCommand, 1, 1, 1},
+    {"setex", 4, kW, SetexCommand, 1, 1, 1},
+    {"psetex", 4, kW, PsetexCommand, 1, 1, 1},
+    {"getset", 3, kWF, GetsetCommand, 1, 1, 1},
+    {"getdel", 2, kCmdWrite | kCmdFast, GetdelCommand, 1, 1, 1},
+    {"getex", -2, kCmdWrite | kCmdFast, GetexCommand, 1, 1, 1},
+    {"mget", -2, kRF, MgetCommand, 1, -1, 1},
+    {"mset", -3, kW, MsetCommand, 1, -1, 2},
+    {"msetnx", -3, kW, MsetnxCommand, 1, -1, 2},
+    {"incr", 2, kWF, IncrCommand, 1, 1, 1},
+    {"decr", 2, kWF, DecrCommand, 1, 1, 1},
+    {"incrby", 3, kWF, IncrbyCommand, 1, 1, 1},
+    {"decrby", 3, kWF, DecrbyCommand, 1, 1, 1},
+    {"incrbyfloat", 3, kWF, IncrbyfloatCommand, 1, 1, 1},
+    {"append", 3, kWF, AppendCommand, 1, 1, 1},
+    {"strlen", 2, kRF, StrlenCommand, 1, 1, 1},
+    {"getrange", 4, kCmdReadonly, GetrangeCommand, 1, 1, 1},
+    {"substr", 4, kCmdReadonly, GetrangeCommand, 1, 1, 1},
+    {"setrange", 4, kW, SetrangeCommand, 1, 1, 1}
+  });
 }
 
 }  // namespace replikv

@@ -1,7 +1,8 @@
 // Sorted set commands: ZADD ZINCRBY ZREM ZCARD ZSCORE ZMSCORE ZRANK ZREVRANK
 // ZCOUNT ZLEXCOUNT ZRANGE ZRANGESTORE ZREVRANGE ZRANGEBYSCORE
 // ZREVRANGEBYSCORE ZRANGEBYLEX ZREVRANGEBYLEX ZREMRANGEBYSCORE
-// ZREMRANGEBYRANK ZREMRANGEBYLEX ZPOPMIN ZPOPMAX ZSCAN.
+// ZREMRANGEBYRANK ZREMRANGEBYLEX ZPOPMIN ZPOPMAX ZSCAN (the set algebra and
+// ZRANDMEMBER are in cmd_zsetops.cpp).
 //
 // Replies, errors and encodings follow Redis 7.0 (t_zset.c's behaviour,
 // checked against redis-server): option parsing order, which error wins,
@@ -573,6 +574,7 @@ void RegisterZsetCommands(CommandTable& t) {
   add("zpopmin", -2, kCmdWrite | kCmdFast, ZpopminCommand);
   add("zpopmax", -2, kCmdWrite | kCmdFast, ZpopmaxCommand);
   add("zscan", -3, kCmdReadonly, ZscanCommand);
+  RegisterZsetOpCommands(t);
 }
 
 }  // namespace replikv

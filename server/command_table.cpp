@@ -69,6 +69,21 @@ Command* CommandTable::Find(std::string_view name) {
   return it == commands_.end() ? nullptr : &it->second;
 }
 
+void AddCommands(CommandTable& t, const char* group, std::initializer_list<CommandSpec> specs) {
+  for (const CommandSpec& s : specs) {
+    Command c;
+    c.name = s.name;
+    c.arity = s.arity;
+    c.flags = s.flags;
+    c.handler = s.handler;
+    c.first_key = s.first_key;
+    c.last_key = s.last_key;
+    c.key_step = s.key_step;
+    c.group = group;
+    t.Add(std::move(c));
+  }
+}
+
 void RegisterAllCommands(CommandTable& t) {
   RegisterStringCommands(t);
   RegisterKeyCommands(t);

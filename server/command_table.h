@@ -86,6 +86,17 @@ struct Command {
   Command* FindSubcommand(std::string_view name);
 };
 
+// One row of a command family's registration table.
+struct CommandSpec {
+  const char* name;
+  int arity;
+  uint32_t flags;
+  CommandHandler handler;
+  int first_key = 0;
+  int last_key = 0;
+  int key_step = 0;
+};
+
 // One subcommand for CommandTable::AddSubcommands.
 struct SubcommandSpec {
   const char* name;
@@ -115,6 +126,10 @@ class CommandTable {
  private:
   Map commands_;
 };
+
+// Adds each row to `t` in `group` (COMMAND DOCS's group, COMMAND INFO's
+// category).
+void AddCommands(CommandTable& t, const char* group, std::initializer_list<CommandSpec> specs);
 
 // Every family's commands (the server's table, and main's check of
 // rename-command names).

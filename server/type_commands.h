@@ -66,6 +66,10 @@ uint64_t RandomBits();
 // getRangeLongFromObjectOrReply does. False when replied with an error.
 bool ParseRangeCount(CommandContext& ctx, std::string_view s, int64_t* out);
 
+// ZUNION/ZINTER/ZDIFF (+STORE), ZINTERCARD, ZRANDMEMBER (cmd_zsetops.cpp);
+// registered by RegisterZsetCommands.
+void RegisterZsetOpCommands(CommandTable& t);
+
 // Redis's [start, end] index normalisation for LRANGE/ZRANGE-like
 // commands over `len` elements: negative counts from the end, clamped.
 // False when the range is empty.

@@ -145,7 +145,7 @@ bool CheckRdbPart(const std::string& path, const std::string& shown, uint64_t si
   std::printf("[offset 0] Checking RDB file %s\n", shown.c_str());
   auto file = NewSequentialFile(path);
   if (!file.ok()) {
-    std::printf("Cannot open file %s: %s, aborting...\n", shown.c_str(), file.status().message().c_str());
+    std::printf("Cannot open file %s, aborting...\n", file.status().message().c_str());
     return false;
   }
   KeyCounter counter;
@@ -176,7 +176,7 @@ FileReport CheckFile(const std::string& path, const std::string& shown, bool las
   FileReport rep;
   auto size = GetFileSize(path);
   if (!size.ok()) {
-    std::printf("Cannot open file %s: %s, aborting...\n", shown.c_str(), size.status().message().c_str());
+    std::printf("Cannot open file %s, aborting...\n", size.status().message().c_str());
     rep.verdict = Verdict::kRefused;
     return rep;
   }
@@ -267,7 +267,7 @@ int CheckManifest(const std::string& manifest_path, bool fix) {
   std::string text;
   Status st = ReadFileToString(manifest_path, &text);
   if (!st.ok()) {
-    std::printf("Cannot open file %s: %s, aborting...\n", manifest_path.c_str(), st.message().c_str());
+    std::printf("Cannot open file %s, aborting...\n", st.message().c_str());
     return kExitUsage;
   }
   auto m = AofManifest::Parse(text);
@@ -325,7 +325,7 @@ int main(int argc, char** argv) {
   }
   bool fix = false;
   std::string path;
-  if (argc == 2) {
+  if (argc == 2 && std::strcmp(argv[1], "--fix") != 0) {
     path = argv[1];
   } else if (argc == 3 && std::strcmp(argv[1], "--fix") == 0) {
     fix = true;
@@ -336,7 +336,7 @@ int main(int argc, char** argv) {
   }
   auto head = ReadPrefix(path, kSniffBytes);
   if (!head.ok()) {
-    std::printf("Cannot open file %s: %s, aborting...\n", path.c_str(), head.status().message().c_str());
+    std::printf("Cannot open file %s, aborting...\n", head.status().message().c_str());
     return kExitUsage;
   }
   return LooksLikeManifest(*head) ? CheckManifest(path, fix) : CheckSingle(path, fix);
