@@ -3,9 +3,11 @@
 #
 #   bench/rdb.sh [-k keys] [-r rounds] [-s seed]
 #
-# Loads the same data set into both servers (default 1M string keys of mixed
-# sizes: integers, embstr-sized, raw, a few large values, some compressible
-# and some not, 10% with a TTL, in db 0 and db 1), checks that DEBUG DIGEST
+# Loads the same data set into both servers (default 1M keys: 60% strings of
+# mixed sizes — integers, embstr-sized, raw, a few large values, some
+# compressible and some not — and 10% each lists, sets, hashes and sorted
+# sets, mostly small (compact encodings) and 1% big; 10% with a TTL; in db 0
+# and db 1), checks that DEBUG DIGEST
 # agrees, then, `rounds` times and alternating the servers:
 #   save_ms    SAVE, measured around the command
 #   bgsave_ms  BGSAVE until INFO rdb_bgsave_in_progress:0 (polled every 10 ms)
@@ -122,10 +124,26 @@ with open(path, "wb") as f:
         if i == keys * 9 // 10:
             buf.append(cmd(b"SELECT", b"1"))
         key = b"key:%d" % i
-        if rng.random() < 0.10:
-            buf.append(cmd(b"SET", key, value(i), b"EX", b"%d" % rng.randint(86400, 864000)))
-        else:
+        kind = rng.random()
+        if kind < 0.60:
             buf.append(cmd(b"SET", key, value(i)))
+        else:
+            # Aggregates: mostly small (compact encodings), 1% big.
+            n = rng.randint(200, 600) if rng.random() < 0.01 else rng.randint(2, 12)
+            elems = [rng.randbytes(rng.randint(3, 20)) if rng.random() < 0.7 else str(rng.randint(0, 10**6)).encode()
+                     for _ in range(n)]
+            if kind < 0.70:
+                buf.append(cmd(b"RPUSH", key, *elems))
+            elif kind < 0.80:
+                buf.append(cmd(b"SADD", key, *elems))
+            elif kind < 0.90:
+                pairs = [x for j, e in enumerate(elems) for x in (b"f%d" % j, e)]
+                buf.append(cmd(b"HSET", key, *pairs))
+            else:
+                pairs = [x for e in elems for x in (b"%d" % rng.randint(-1000, 1000), e)]
+                buf.append(cmd(b"ZADD", key, *pairs))
+        if rng.random() < 0.10:
+            buf.append(cmd(b"EXPIRE", key, b"%d" % rng.randint(86400, 864000)))
         if len(buf) >= 10000:
             f.write(b"".join(buf))
             buf = []
