@@ -10,6 +10,7 @@
 #include "server/glob.h"
 #include "server/reply_buffer.h"
 #include "server/server.h"
+#include "server/type_commands.h"
 #include "server/type_objects.h"
 
 namespace replikv {
@@ -81,17 +82,7 @@ bool ParseType(std::string_view s, ObjType* t) {
 void ScanCommand(CommandContext& ctx) {
   ArgList a = ctx.argv;
   uint64_t cursor = 0;
-  {
-    // Redis: an unsigned 64-bit decimal; anything else is "invalid cursor".
-    std::string_view s = a[1];
-    bool ok = !s.empty() && s.size() <= 20;
-    for (char ch : s) ok = ok && ch >= '0' && ch <= '9';
-    if (ok) {
-      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), cursor);
-      ok = ec == std::errc() && end == s.data() + s.size();
-    }
-    if (!ok) return ctx.reply.AddError("invalid cursor");
-  }
+  if (!ParseScanCursor(ctx, a[1], &cursor)) return;
   int64_t count = 10;
   std::string_view pattern;
   bool has_pattern = false, has_type = false;

@@ -96,6 +96,9 @@ class Entry {
     std::memcpy(&p, value_ptr(), sizeof(p));
     return p;
   }
+  // Stores a new object pointer (a type moved or converted its value).
+  // Precondition: encoding() == kPtr.
+  void set_object(void* object) { std::memcpy(value_ptr(), &object, sizeof(object)); }
 
   // Bytes held by this entry and its value (for MEMORY USAGE and stats).
   size_t AllocatedBytes() const;

@@ -23,17 +23,7 @@ void* Allocate(size_t n) {
 
 }  // namespace
 
-void SetEntryObject(Entry* e, void* object) {
-  // object.h: | header | expire | key bytes | value area |; the value area of
-  // a kPtr entry is the object pointer, stored unaligned.
-  std::string_view key = e->key();
-  char* value_area = const_cast<char*>(key.data()) + key.size();
-  std::memcpy(value_area, &object, sizeof(object));
-  if (e->object() != object) {
-    spdlog::critical("SetEntryObject: the Entry layout changed; object pointer not stored");
-    std::abort();
-  }
-}
+void SetEntryObject(Entry* e, void* object) { e->set_object(object); }
 
 SetItem* SetItem::New(std::string_view s) {
   auto* i = static_cast<SetItem*>(Allocate(sizeof(SetItem) + s.size()));
