@@ -83,7 +83,6 @@ bool Server::PassesChecks(Client& c, Command& cmd) {
 }
 
 void Server::ExecuteCommand(Client& c, ArgList argv) {
-  keyspace_.RefreshTime();
   Command* cmd = commands_.Find(argv[0]);
   if (cmd == nullptr) return Reject(*this, c, nullptr, UnknownCommandText(argv));
   const int argc = static_cast<int>(argv.size());
@@ -128,10 +127,14 @@ void Server::ExecuteCommand(Client& c, ArgList argv) {
 void Server::Call(Client& c, Command& cmd, ArgList argv, ReplyBuffer& reply) {
   const uint64_t dirty_before = dirty;
   const uint64_t errors_before = reply.errors();
-  const int64_t start_us = MonotonicUs();
+  // One clock read gives both the time the command sees (as Redis's cached
+  // mstime) and the start of its duration: two reads per command in all.
+  const int64_t start_us = WallClockUs();
+  keyspace_.SetNowMs(start_us / 1000);
   CommandContext ctx{*this, c, argv, reply};
   cmd.handler(ctx);
-  cmd.usec += static_cast<uint64_t>(MonotonicUs() - start_us);
+  const int64_t took_us = WallClockUs() - start_us;
+  cmd.usec += static_cast<uint64_t>(took_us > 0 ? took_us : 0);  // the wall clock may step back
   ++cmd.calls;
   if (reply.errors() != errors_before) ++cmd.failed_calls;
   const bool changed = dirty != dirty_before;

@@ -141,6 +141,7 @@ class Keyspace {
   // server.mstime, so one command sees one "now".
   int64_t now_ms() const { return now_ms_; }
   void RefreshTime();
+  void SetNowMs(int64_t ms) { now_ms_ = ms; }
   void SetTimeForTest(int64_t ms) { now_ms_ = ms; }
 
   // Replicas never expire keys themselves (the primary's DEL arrives in
@@ -197,8 +198,9 @@ class Keyspace {
   KeyspaceStats stats_;
 };
 
-// Milliseconds since the epoch, from the real clock.
+// Milliseconds / microseconds since the epoch, from the real clock.
 int64_t WallClockMs();
+int64_t WallClockUs();
 // Microseconds of a monotonic clock.
 int64_t MonotonicUs();
 
