@@ -1,9 +1,13 @@
 #include "server/memory_stats.h"
 
-#include <malloc.h>
 #include <unistd.h>
 #ifndef REPLIKV_NO_JEMALLOC
 #include <jemalloc/jemalloc.h>
+#else
+// Provided by the sanitizer runtime (libasan), which replaces malloc in
+// sanitizer builds; declared here since Debian's gcc ships no header for it.
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
+extern "C" size_t __sanitizer_get_heap_size();
 #endif
 
 #include <cstdio>
@@ -12,13 +16,12 @@ namespace replikv {
 
 AllocatorStats ReadAllocatorStats() {
 #ifdef REPLIKV_NO_JEMALLOC
-  // Sanitizer builds use the sanitizer's allocator; glibc's figures are the
-  // best available there.
-  struct mallinfo2 mi = mallinfo2();
+  // Sanitizer builds (the only ones without jemalloc) ask the sanitizer's
+  // allocator, which replaces malloc there.
   AllocatorStats s;
-  s.allocated = mi.uordblks + mi.hblkhd;
+  s.allocated = __sanitizer_get_current_allocated_bytes();
   s.active = s.allocated;
-  s.resident = mi.arena + mi.hblkhd;
+  s.resident = __sanitizer_get_heap_size();
   return s;
 #else
   // jemalloc's stats are snapshots refreshed by bumping the epoch.
