@@ -388,35 +388,26 @@ const char* SinceOf(std::string_view name) {
 }  // namespace
 
 void RegisterHashCommands(CommandTable& t) {
-  auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h) {
-    Command c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.handler = h;
-    c.first_key = c.last_key = c.key_step = 1;
-    c.group = "hash";
-    c.since = SinceOf(name);
-    t.Add(std::move(c));
-  };
   const uint32_t kWF = kCmdWrite | kCmdDenyOom | kCmdFast;
   const uint32_t kRF = kCmdReadonly | kCmdFast;
-  add("hset", -4, kWF, HsetCommand);
-  add("hmset", -4, kWF, HmsetCommand);
-  add("hsetnx", 4, kWF, HsetnxCommand);
-  add("hget", 3, kRF, HgetCommand);
-  add("hmget", -3, kRF, HmgetCommand);
-  add("hdel", -3, kCmdWrite | kCmdFast, HdelCommand);
-  add("hlen", 2, kRF, HlenCommand);
-  add("hstrlen", 3, kRF, HstrlenCommand);
-  add("hexists", 3, kRF, HexistsCommand);
-  add("hgetall", 2, kCmdReadonly, HgetallCommand);
-  add("hkeys", 2, kCmdReadonly, HkeysCommand);
-  add("hvals", 2, kCmdReadonly, HvalsCommand);
-  add("hincrby", 4, kWF, HincrbyCommand);
-  add("hincrbyfloat", 4, kWF, HincrbyfloatCommand);
-  add("hrandfield", -2, kCmdReadonly, HrandfieldCommand);
-  add("hscan", -3, kCmdReadonly, HscanCommand);
+  AddCommands(t, "hash", {
+      {"hset", -4, kWF, HsetCommand, 1, 1, 1, SinceOf("hset")},
+      {"hmset", -4, kWF, HmsetCommand, 1, 1, 1, SinceOf("hmset")},
+      {"hsetnx", 4, kWF, HsetnxCommand, 1, 1, 1, SinceOf("hsetnx")},
+      {"hget", 3, kRF, HgetCommand, 1, 1, 1, SinceOf("hget")},
+      {"hmget", -3, kRF, HmgetCommand, 1, 1, 1, SinceOf("hmget")},
+      {"hdel", -3, kCmdWrite | kCmdFast, HdelCommand, 1, 1, 1, SinceOf("hdel")},
+      {"hlen", 2, kRF, HlenCommand, 1, 1, 1, SinceOf("hlen")},
+      {"hstrlen", 3, kRF, HstrlenCommand, 1, 1, 1, SinceOf("hstrlen")},
+      {"hexists", 3, kRF, HexistsCommand, 1, 1, 1, SinceOf("hexists")},
+      {"hgetall", 2, kCmdReadonly, HgetallCommand, 1, 1, 1, SinceOf("hgetall")},
+      {"hkeys", 2, kCmdReadonly, HkeysCommand, 1, 1, 1, SinceOf("hkeys")},
+      {"hvals", 2, kCmdReadonly, HvalsCommand, 1, 1, 1, SinceOf("hvals")},
+      {"hincrby", 4, kWF, HincrbyCommand, 1, 1, 1, SinceOf("hincrby")},
+      {"hincrbyfloat", 4, kWF, HincrbyfloatCommand, 1, 1, 1, SinceOf("hincrbyfloat")},
+      {"hrandfield", -2, kCmdReadonly, HrandfieldCommand, 1, 1, 1, SinceOf("hrandfield")},
+      {"hscan", -3, kCmdReadonly, HscanCommand, 1, 1, 1, SinceOf("hscan")},
+  });
 }
 
 }  // namespace replikv

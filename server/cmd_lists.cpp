@@ -348,36 +348,25 @@ const char* SinceOf(std::string_view name) {
 }  // namespace
 
 void RegisterListCommands(CommandTable& t) {
-  auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h, int first = 1, int last = 1) {
-    Command c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.handler = h;
-    c.first_key = first;
-    c.last_key = last;
-    c.key_step = 1;
-    c.group = "list";
-    c.since = SinceOf(name);
-    t.Add(std::move(c));
-  };
   const uint32_t kWF = kCmdWrite | kCmdDenyOom | kCmdFast;
-  add("lpush", -3, kWF, LpushCommand);
-  add("rpush", -3, kWF, RpushCommand);
-  add("lpushx", -3, kWF, LpushxCommand);
-  add("rpushx", -3, kWF, RpushxCommand);
-  add("lpop", -2, kCmdWrite | kCmdFast, LpopCommand);
-  add("rpop", -2, kCmdWrite | kCmdFast, RpopCommand);
-  add("llen", 2, kCmdReadonly | kCmdFast, LlenCommand);
-  add("lrange", 4, kCmdReadonly, LrangeCommand);
-  add("lindex", 3, kCmdReadonly, LindexCommand);
-  add("lset", 4, kCmdWrite | kCmdDenyOom, LsetCommand);
-  add("lrem", 4, kCmdWrite, LremCommand);
-  add("ltrim", 4, kCmdWrite, LtrimCommand);
-  add("linsert", 5, kCmdWrite | kCmdDenyOom, LinsertCommand);
-  add("lpos", -3, kCmdReadonly, LposCommand);
-  add("lmove", 5, kCmdWrite | kCmdDenyOom, LmoveCommand, 1, 2);
-  add("rpoplpush", 3, kCmdWrite | kCmdDenyOom, RpoplpushCommand, 1, 2);
+  AddCommands(t, "list", {
+      {"lpush", -3, kWF, LpushCommand, 1, 1, 1, SinceOf("lpush")},
+      {"rpush", -3, kWF, RpushCommand, 1, 1, 1, SinceOf("rpush")},
+      {"lpushx", -3, kWF, LpushxCommand, 1, 1, 1, SinceOf("lpushx")},
+      {"rpushx", -3, kWF, RpushxCommand, 1, 1, 1, SinceOf("rpushx")},
+      {"lpop", -2, kCmdWrite | kCmdFast, LpopCommand, 1, 1, 1, SinceOf("lpop")},
+      {"rpop", -2, kCmdWrite | kCmdFast, RpopCommand, 1, 1, 1, SinceOf("rpop")},
+      {"llen", 2, kCmdReadonly | kCmdFast, LlenCommand, 1, 1, 1, SinceOf("llen")},
+      {"lrange", 4, kCmdReadonly, LrangeCommand, 1, 1, 1, SinceOf("lrange")},
+      {"lindex", 3, kCmdReadonly, LindexCommand, 1, 1, 1, SinceOf("lindex")},
+      {"lset", 4, kCmdWrite | kCmdDenyOom, LsetCommand, 1, 1, 1, SinceOf("lset")},
+      {"lrem", 4, kCmdWrite, LremCommand, 1, 1, 1, SinceOf("lrem")},
+      {"ltrim", 4, kCmdWrite, LtrimCommand, 1, 1, 1, SinceOf("ltrim")},
+      {"linsert", 5, kCmdWrite | kCmdDenyOom, LinsertCommand, 1, 1, 1, SinceOf("linsert")},
+      {"lpos", -3, kCmdReadonly, LposCommand, 1, 1, 1, SinceOf("lpos")},
+      {"lmove", 5, kCmdWrite | kCmdDenyOom, LmoveCommand, 1, 2, 1, SinceOf("lmove")},
+      {"rpoplpush", 3, kCmdWrite | kCmdDenyOom, RpoplpushCommand, 1, 2, 1, SinceOf("rpoplpush")},
+  });
 }
 
 }  // namespace replikv

@@ -447,38 +447,27 @@ const char* SinceOf(std::string_view name) {
 }  // namespace
 
 void RegisterSetCommands(CommandTable& t) {
-  auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h, int first, int last) {
-    Command c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.handler = h;
-    c.first_key = first;
-    c.last_key = last;
-    c.key_step = first == 0 ? 0 : 1;
-    c.group = "set";
-    c.since = SinceOf(name);
-    t.Add(std::move(c));
-  };
   const uint32_t kWF = kCmdWrite | kCmdDenyOom | kCmdFast;
   const uint32_t kRF = kCmdReadonly | kCmdFast;
-  add("sadd", -3, kWF, SaddCommand, 1, 1);
-  add("srem", -3, kCmdWrite | kCmdFast, SremCommand, 1, 1);
-  add("smembers", 2, kCmdReadonly, SmembersCommand, 1, 1);
-  add("sismember", 3, kRF, SismemberCommand, 1, 1);
-  add("smismember", -3, kRF, SmismemberCommand, 1, 1);
-  add("scard", 2, kRF, ScardCommand, 1, 1);
-  add("spop", -2, kCmdWrite | kCmdFast, SpopCommand, 1, 1);
-  add("srandmember", -2, kCmdReadonly, SrandmemberCommand, 1, 1);
-  add("smove", 4, kCmdWrite | kCmdFast, SmoveCommand, 1, 2);
-  add("sinter", -2, kCmdReadonly, SinterCommand, 1, -1);
-  add("sintercard", -3, kCmdReadonly, SintercardCommand, 0, 0);
-  add("sinterstore", -3, kCmdWrite | kCmdDenyOom, SinterstoreCommand, 1, -1);
-  add("sunion", -2, kCmdReadonly, SunionCommand, 1, -1);
-  add("sunionstore", -3, kCmdWrite | kCmdDenyOom, SunionstoreCommand, 1, -1);
-  add("sdiff", -2, kCmdReadonly, SdiffCommand, 1, -1);
-  add("sdiffstore", -3, kCmdWrite | kCmdDenyOom, SdiffstoreCommand, 1, -1);
-  add("sscan", -3, kCmdReadonly, SscanCommand, 1, 1);
+  AddCommands(t, "set", {
+      {"sadd", -3, kWF, SaddCommand, 1, 1, 1, SinceOf("sadd")},
+      {"srem", -3, kCmdWrite | kCmdFast, SremCommand, 1, 1, 1, SinceOf("srem")},
+      {"smembers", 2, kCmdReadonly, SmembersCommand, 1, 1, 1, SinceOf("smembers")},
+      {"sismember", 3, kRF, SismemberCommand, 1, 1, 1, SinceOf("sismember")},
+      {"smismember", -3, kRF, SmismemberCommand, 1, 1, 1, SinceOf("smismember")},
+      {"scard", 2, kRF, ScardCommand, 1, 1, 1, SinceOf("scard")},
+      {"spop", -2, kCmdWrite | kCmdFast, SpopCommand, 1, 1, 1, SinceOf("spop")},
+      {"srandmember", -2, kCmdReadonly, SrandmemberCommand, 1, 1, 1, SinceOf("srandmember")},
+      {"smove", 4, kCmdWrite | kCmdFast, SmoveCommand, 1, 2, 1, SinceOf("smove")},
+      {"sinter", -2, kCmdReadonly, SinterCommand, 1, -1, 1, SinceOf("sinter")},
+      {"sintercard", -3, kCmdReadonly, SintercardCommand, 0, 0, 0, SinceOf("sintercard")},
+      {"sinterstore", -3, kCmdWrite | kCmdDenyOom, SinterstoreCommand, 1, -1, 1, SinceOf("sinterstore")},
+      {"sunion", -2, kCmdReadonly, SunionCommand, 1, -1, 1, SinceOf("sunion")},
+      {"sunionstore", -3, kCmdWrite | kCmdDenyOom, SunionstoreCommand, 1, -1, 1, SinceOf("sunionstore")},
+      {"sdiff", -2, kCmdReadonly, SdiffCommand, 1, -1, 1, SinceOf("sdiff")},
+      {"sdiffstore", -3, kCmdWrite | kCmdDenyOom, SdiffstoreCommand, 1, -1, 1, SinceOf("sdiffstore")},
+      {"sscan", -3, kCmdReadonly, SscanCommand, 1, 1, 1, SinceOf("sscan")},
+  });
 }
 
 }  // namespace replikv

@@ -308,28 +308,17 @@ void ZrandmemberCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterZsetOpCommands(CommandTable& t) {
-  auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h, int first, const char* since) {
-    Command c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.handler = h;
-    c.first_key = first;
-    c.last_key = first;
-    c.key_step = first == 0 ? 0 : 1;
-    c.group = "sorted_set";
-    c.since = since;
-    t.Add(std::move(c));
-  };
   const uint32_t kWD = kCmdWrite | kCmdDenyOom;
-  add("zunionstore", -4, kWD, ZunionstoreCommand, 1, "2.0.0");
-  add("zinterstore", -4, kWD, ZinterstoreCommand, 1, "2.0.0");
-  add("zdiffstore", -4, kWD, ZdiffstoreCommand, 1, "6.2.0");
-  add("zunion", -3, kCmdReadonly, ZunionCommand, 0, "6.2.0");
-  add("zinter", -3, kCmdReadonly, ZinterCommand, 0, "6.2.0");
-  add("zdiff", -3, kCmdReadonly, ZdiffCommand, 0, "6.2.0");
-  add("zintercard", -3, kCmdReadonly, ZintercardCommand, 0, "7.0.0");
-  add("zrandmember", -2, kCmdReadonly, ZrandmemberCommand, 1, "6.2.0");
+  AddCommands(t, "sorted_set", {
+      {"zunionstore", -4, kWD, ZunionstoreCommand, 1, 1, 1, "2.0.0"},
+      {"zinterstore", -4, kWD, ZinterstoreCommand, 1, 1, 1, "2.0.0"},
+      {"zdiffstore", -4, kWD, ZdiffstoreCommand, 1, 1, 1, "6.2.0"},
+      {"zunion", -3, kCmdReadonly, ZunionCommand, 0, 0, 0, "6.2.0"},
+      {"zinter", -3, kCmdReadonly, ZinterCommand, 0, 0, 0, "6.2.0"},
+      {"zdiff", -3, kCmdReadonly, ZdiffCommand, 0, 0, 0, "6.2.0"},
+      {"zintercard", -3, kCmdReadonly, ZintercardCommand, 0, 0, 0, "7.0.0"},
+      {"zrandmember", -2, kCmdReadonly, ZrandmemberCommand, 1, 1, 1, "6.2.0"},
+  });
 }
 
 }  // namespace replikv

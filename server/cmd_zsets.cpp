@@ -536,44 +536,33 @@ const char* SinceOf(std::string_view name) {
 }  // namespace
 
 void RegisterZsetCommands(CommandTable& t) {
-  auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h, int first = 1, int last = 1) {
-    Command c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.handler = h;
-    c.first_key = first;
-    c.last_key = last;
-    c.key_step = 1;
-    c.group = "sorted_set";
-    c.since = SinceOf(name);
-    t.Add(std::move(c));
-  };
   const uint32_t kWF = kCmdWrite | kCmdDenyOom | kCmdFast;
   const uint32_t kRF = kCmdReadonly | kCmdFast;
-  add("zadd", -4, kWF, ZaddCommand);
-  add("zincrby", 4, kWF, ZincrbyCommand);
-  add("zrem", -3, kCmdWrite | kCmdFast, ZremCommand);
-  add("zcard", 2, kRF, ZcardCommand);
-  add("zscore", 3, kRF, ZscoreCommand);
-  add("zmscore", -3, kRF, ZmscoreCommand);
-  add("zrank", 3, kRF, ZrankCommand);
-  add("zrevrank", 3, kRF, ZrevrankCommand);
-  add("zcount", 4, kRF, ZcountCommand);
-  add("zlexcount", 4, kRF, ZlexcountCommand);
-  add("zrange", -4, kCmdReadonly, ZrangeCommand);
-  add("zrangestore", -5, kCmdWrite | kCmdDenyOom, ZrangestoreCommand, 1, 2);
-  add("zrevrange", -4, kCmdReadonly, ZrevrangeCommand);
-  add("zrangebyscore", -4, kCmdReadonly, ZrangebyscoreCommand);
-  add("zrevrangebyscore", -4, kCmdReadonly, ZrevrangebyscoreCommand);
-  add("zrangebylex", -4, kCmdReadonly, ZrangebylexCommand);
-  add("zrevrangebylex", -4, kCmdReadonly, ZrevrangebylexCommand);
-  add("zremrangebyscore", 4, kCmdWrite, ZremrangebyscoreCommand);
-  add("zremrangebyrank", 4, kCmdWrite, ZremrangebyrankCommand);
-  add("zremrangebylex", 4, kCmdWrite, ZremrangebylexCommand);
-  add("zpopmin", -2, kCmdWrite | kCmdFast, ZpopminCommand);
-  add("zpopmax", -2, kCmdWrite | kCmdFast, ZpopmaxCommand);
-  add("zscan", -3, kCmdReadonly, ZscanCommand);
+  AddCommands(t, "sorted_set", {
+      {"zadd", -4, kWF, ZaddCommand, 1, 1, 1, SinceOf("zadd")},
+      {"zincrby", 4, kWF, ZincrbyCommand, 1, 1, 1, SinceOf("zincrby")},
+      {"zrem", -3, kCmdWrite | kCmdFast, ZremCommand, 1, 1, 1, SinceOf("zrem")},
+      {"zcard", 2, kRF, ZcardCommand, 1, 1, 1, SinceOf("zcard")},
+      {"zscore", 3, kRF, ZscoreCommand, 1, 1, 1, SinceOf("zscore")},
+      {"zmscore", -3, kRF, ZmscoreCommand, 1, 1, 1, SinceOf("zmscore")},
+      {"zrank", 3, kRF, ZrankCommand, 1, 1, 1, SinceOf("zrank")},
+      {"zrevrank", 3, kRF, ZrevrankCommand, 1, 1, 1, SinceOf("zrevrank")},
+      {"zcount", 4, kRF, ZcountCommand, 1, 1, 1, SinceOf("zcount")},
+      {"zlexcount", 4, kRF, ZlexcountCommand, 1, 1, 1, SinceOf("zlexcount")},
+      {"zrange", -4, kCmdReadonly, ZrangeCommand, 1, 1, 1, SinceOf("zrange")},
+      {"zrangestore", -5, kCmdWrite | kCmdDenyOom, ZrangestoreCommand, 1, 2, 1, SinceOf("zrangestore")},
+      {"zrevrange", -4, kCmdReadonly, ZrevrangeCommand, 1, 1, 1, SinceOf("zrevrange")},
+      {"zrangebyscore", -4, kCmdReadonly, ZrangebyscoreCommand, 1, 1, 1, SinceOf("zrangebyscore")},
+      {"zrevrangebyscore", -4, kCmdReadonly, ZrevrangebyscoreCommand, 1, 1, 1, SinceOf("zrevrangebyscore")},
+      {"zrangebylex", -4, kCmdReadonly, ZrangebylexCommand, 1, 1, 1, SinceOf("zrangebylex")},
+      {"zrevrangebylex", -4, kCmdReadonly, ZrevrangebylexCommand, 1, 1, 1, SinceOf("zrevrangebylex")},
+      {"zremrangebyscore", 4, kCmdWrite, ZremrangebyscoreCommand, 1, 1, 1, SinceOf("zremrangebyscore")},
+      {"zremrangebyrank", 4, kCmdWrite, ZremrangebyrankCommand, 1, 1, 1, SinceOf("zremrangebyrank")},
+      {"zremrangebylex", 4, kCmdWrite, ZremrangebylexCommand, 1, 1, 1, SinceOf("zremrangebylex")},
+      {"zpopmin", -2, kCmdWrite | kCmdFast, ZpopminCommand, 1, 1, 1, SinceOf("zpopmin")},
+      {"zpopmax", -2, kCmdWrite | kCmdFast, ZpopmaxCommand, 1, 1, 1, SinceOf("zpopmax")},
+      {"zscan", -3, kCmdReadonly, ZscanCommand, 1, 1, 1, SinceOf("zscan")},
+  });
   RegisterZsetOpCommands(t);
 }
 

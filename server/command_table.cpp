@@ -79,6 +79,7 @@ void AddCommands(CommandTable& t, const char* group, std::initializer_list<Comma
     c.first_key = s.first_key;
     c.last_key = s.last_key;
     c.key_step = s.key_step;
+    c.since = s.since;
     c.group = group;
     t.Add(std::move(c));
   }

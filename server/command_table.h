@@ -95,6 +95,7 @@ struct CommandSpec {
   int first_key = 0;
   int last_key = 0;
   int key_step = 0;
+  const char* since = "1.0.0";
 };
 
 // One subcommand for CommandTable::AddSubcommands.
