@@ -507,9 +507,8 @@ void AppendOnlyFile::Install() {
   server_.stop_hooks.push_back([this] { CloseIncr(); });
   server_.info_persistence_extra.push_back([this](std::string* out) { AppendInfo(out); });
   server_.command_checks.push_back([this](Client& c, const Command& cmd) {
-    if (last_write_ok_ || state_ == State::kOff || !(cmd.flags & kCmdWrite)) return true;
-    c.reply().AddError(std::string("-MISCONF Errors writing to the AOF file: ") + std::strerror(last_write_errno_));
-    return false;
+    if (last_write_ok_ || state_ == State::kOff || !(cmd.flags & kCmdWrite)) return std::string();
+    return std::string("-MISCONF Errors writing to the AOF file: ") + std::strerror(last_write_errno_);
   });
   server_.config_registry()
       .SetApplyHook({"appendonly"},

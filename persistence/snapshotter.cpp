@@ -371,15 +371,14 @@ void Snapshotter::Install() {
     // while save points and stop-writes-on-bgsave-error are set.
     const ServerConfig& cfg = server_.config();
     if (last_bgsave_ok_ || !cfg.stop_writes_on_bgsave_error || cfg.save_points.empty() || server_.is_replica) {
-      return true;
+      return std::string();
     }
-    if (!(cmd.flags & kCmdWrite) && cmd.name != "ping") return true;
-    c.reply().AddError(
+    if (!(cmd.flags & kCmdWrite) && cmd.name != "ping") return std::string();
+    return std::string(
         "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands "
         "that may modify the data set are disabled, because this instance is configured to report errors during "
         "writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for "
         "details about the RDB error.");
-    return false;
   });
 }
 

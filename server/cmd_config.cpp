@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/client.h"
+#include "server/evict.h"
 #include "server/reply_buffer.h"
 #include "server/server.h"
 
@@ -39,6 +40,7 @@ void ResetStats(Server& s) {
   s.error_stats() = ErrorStats();
   s.commands().ResetStats();
   s.latest_fork_usec = 0;
+  s.evictor().ResetStats();
   for (auto& hook : s.reset_stat_hooks) hook();
 }
 

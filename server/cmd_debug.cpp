@@ -38,7 +38,6 @@ void Populate(CommandContext& ctx) {
     // copies "value:N" into its start (truncated if longer).
     if (size > 0) value.resize(static_cast<size_t>(size), '\0');
     Entry* e = Entry::NewString(key, value, false);
-    e->set_lru(ks.LruClock());
     db.Add(e);
   }
   ctx.reply.AddOk();
@@ -66,12 +65,13 @@ void DebugObject(CommandContext& ctx) {
   Entry* e = ctx.db().Find(ctx.argv[2]);
   if (e == nullptr) return ctx.reply.AddError("no such key");
   size_t len = SerializedStringLength(e);
-  int64_t idle = static_cast<int64_t>(ctx.server.keyspace().LruClock()) - static_cast<int64_t>(e->lru());
+  // Redis prints the LRU clock here whatever the policy.
+  const uint64_t idle = access_clock::IdleSeconds(e);
   char buf[256];
   std::snprintf(buf, sizeof(buf),
                 "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%lld",
                 static_cast<void*>(e), ObjectEncodingName(e), len, e->lru() & 0xFFFFFF,
-                static_cast<long long>(idle < 0 ? 0 : idle));
+                static_cast<long long>(idle));
   ctx.reply.AddSimple(buf);
 }
 

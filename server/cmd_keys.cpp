@@ -321,15 +321,14 @@ void ObjectCommand(CommandContext& ctx) {
           "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between "
           "policies at runtime LRU and LFU data will take some time to adjust.");
     }
-    int64_t idle = static_cast<int64_t>(ctx.server.keyspace().LruClock()) - static_cast<int64_t>(e->lru());
-    ctx.reply.AddInt(idle < 0 ? 0 : idle);
+    ctx.reply.AddInt(static_cast<int64_t>(access_clock::IdleSeconds(e)));
   } else {
     if (!lfu) {
       return ctx.reply.AddError(
           "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching "
           "between policies at runtime LRU and LFU data will take some time to adjust.");
     }
-    ctx.reply.AddInt(0);
+    ctx.reply.AddInt(access_clock::Frequency(e));
   }
 }
 

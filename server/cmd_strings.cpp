@@ -43,7 +43,6 @@ Entry* StoreString(CommandContext& ctx, std::string_view key, std::string_view v
   Entry* old = db.Find(key);
   bool ttl = keep_ttl && old != nullptr && old->has_expire();
   Entry* e = Entry::NewString(key, value, ttl, allow_int);
-  e->set_lru(ctx.server.keyspace().LruClock());
   if (ttl) e->set_expire_ms(old->expire_ms());
   if (old != nullptr) {
     db.Overwrite(old, e);
@@ -57,7 +56,6 @@ Entry* StoreInt(CommandContext& ctx, std::string_view key, int64_t value, Entry*
   Db& db = ctx.db();
   bool ttl = old != nullptr && old->has_expire();
   Entry* e = Entry::NewInt(key, value, ttl);
-  e->set_lru(ctx.server.keyspace().LruClock());
   if (ttl) e->set_expire_ms(old->expire_ms());
   if (old != nullptr) {
     db.Overwrite(old, e);

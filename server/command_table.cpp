@@ -99,6 +99,7 @@ void RegisterAllCommands(CommandTable& t) {
   RegisterMultiCommands(t);
   RegisterPubSubCommands(t);
   RegisterBlockingCommands(t);
+  RegisterMemoryCommands(t);
 }
 
 void CommandTable::Rename(std::string_view from, std::string_view to) {

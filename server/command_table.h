@@ -152,6 +152,7 @@ void RegisterPubSubCommands(CommandTable& t);
 // After the list family: it reuses LPOP/RPOP/LMOVE and adds LMPOP only if
 // the list family did not.
 void RegisterBlockingCommands(CommandTable& t);
+void RegisterMemoryCommands(CommandTable& t);
 
 // Subcommand dispatchers that live in their own files.
 void ClientCommand(CommandContext& ctx);

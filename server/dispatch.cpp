@@ -8,6 +8,7 @@
 
 #include "server/blocking.h"
 #include "server/client.h"
+#include "server/evict.h"
 #include "server/multi.h"
 #include "server/server.h"
 
@@ -57,8 +58,8 @@ void Reject(Server& s, Client& c, Command* cmd, std::string_view error) {
 
 bool Server::PassesChecks(Client& c, Command& cmd) {
   const bool is_exec = cmd.handler == ExecCommand && c.in_multi();
-  // The checks (MISCONF, OOM, READONLY...) judge an EXEC by what it would
-  // run, as Redis does: a transaction with writes is a write.
+  // The checks (MISCONF, READONLY...) judge an EXEC by what it would run, as
+  // Redis does: a transaction with writes is a write.
   const uint32_t queued = is_exec ? c.multi->queued_flags & (kCmdWrite | kCmdDenyOom) : 0;
   std::optional<Command> exec_view;
   if (queued != 0) {
@@ -70,16 +71,27 @@ bool Server::PassesChecks(Client& c, Command& cmd) {
   }
   const Command& judged = exec_view ? *exec_view : cmd;
   for (auto& check : command_checks) {
-    if (!check(c, judged)) {
-      // The check replied its own error; a refused EXEC still ends the
-      // transaction (Redis would word it as EXECABORT).
-      ++cmd.rejected_calls;
-      FlagTransaction(c);
-      if (is_exec) DiscardTransaction(*this, c);
+    std::string error = check(c, judged);
+    if (!error.empty()) {
+      Reject(*this, c, &cmd, error);
       return false;
     }
   }
   return true;
+}
+
+// Redis's processCommand maxmemory step: evict first; then, if memory is
+// still over the limit, refuse what may grow it. Inside MULTI everything
+// but EXEC/DISCARD/QUIT/RESET is refused, since queuing itself takes memory.
+bool Server::PassesMemoryCheck(Client& c, Command& cmd) {
+  const bool out_of_memory = evictor_->PerformEvictions() == Evictor::Result::kFail;
+  if (!out_of_memory) return true;
+  const bool is_exec = cmd.handler == ExecCommand;
+  bool reject = (cmd.flags & kCmdDenyOom) || (is_exec && c.in_multi() && (c.multi->queued_flags & kCmdDenyOom));
+  if (c.in_multi() && !is_exec && cmd.name != "discard" && cmd.name != "quit" && cmd.name != "reset") reject = true;
+  if (!reject) return true;
+  Reject(*this, c, &cmd, "-OOM command not allowed when used memory > 'maxmemory'.");
+  return false;
 }
 
 void Server::ExecuteCommand(Client& c, ArgList argv) {
@@ -103,6 +115,7 @@ void Server::ExecuteCommand(Client& c, ArgList argv) {
   if (!c.authenticated && !(cmd->flags & kCmdNoAuth)) {
     return Reject(*this, c, cmd, "-NOAUTH Authentication required.");
   }
+  if (config().maxmemory != 0 && !PassesMemoryCheck(c, *cmd)) return;
   if (!command_checks.empty() && !PassesChecks(c, *cmd)) return;
   if (c.in_pubsub_mode() && c.resp == 2 && !(cmd->flags & kCmdPubSubContext)) {
     return Reject(*this, c, cmd,

@@ -12,6 +12,8 @@
 
 #include "server/blocking.h"
 #include "server/client.h"
+#include "server/evict.h"
+#include "server/memory_report.h"
 #include "server/memory_stats.h"
 #include "server/pubsub.h"
 #include "server/reply_buffer.h"
@@ -92,19 +94,21 @@ void ClientsSection(Server& s, std::string* o) {
 }
 
 void MemorySection(Server& s, std::string* o) {
-  AllocatorStats a = ReadAllocatorStats();
-  size_t rss = ReadRssBytes();
-  s.NoteMemoryPeak(a.allocated);
-  uint64_t peak = s.memory_peak();
-  Field(o, "used_memory", a.allocated);
-  Field(o, "used_memory_human", Human(a.allocated));
-  Field(o, "used_memory_rss", rss);
-  Field(o, "used_memory_rss_human", Human(rss));
-  Field(o, "used_memory_peak", peak);
-  Field(o, "used_memory_peak_human", Human(peak));
-  FieldF(o, "used_memory_peak_perc", peak ? 100.0 * static_cast<double>(a.allocated) / static_cast<double>(peak) : 0,
-         "%.2f%%");
-  Field(o, "used_memory_startup", s.memory_startup());
+  MemoryReport m = BuildMemoryReport(s);
+  const AllocatorStats& a = m.allocator;
+  auto ratio = [](size_t x, size_t y) { return y ? static_cast<double>(x) / static_cast<double>(y) : 0.0; };
+  auto diff = [](size_t x, size_t y) { return static_cast<int64_t>(x) - static_cast<int64_t>(y); };
+  Field(o, "used_memory", m.used);
+  Field(o, "used_memory_human", Human(m.used));
+  Field(o, "used_memory_rss", m.rss);
+  Field(o, "used_memory_rss_human", Human(m.rss));
+  Field(o, "used_memory_peak", m.peak);
+  Field(o, "used_memory_peak_human", Human(m.peak));
+  FieldF(o, "used_memory_peak_perc", m.peak_percentage(), "%.2f%%");
+  Field(o, "used_memory_overhead", m.overhead);
+  Field(o, "used_memory_startup", m.startup);
+  Field(o, "used_memory_dataset", m.dataset);
+  FieldF(o, "used_memory_dataset_perc", m.dataset_percentage(), "%.2f%%");
   Field(o, "allocator_allocated", a.allocated);
   Field(o, "allocator_active", a.active);
   Field(o, "allocator_resident", a.resident);
@@ -116,16 +120,19 @@ void MemorySection(Server& s, std::string* o) {
   std::string_view name[] = {"maxmemory-policy"};
   auto policy = s.config_registry().Get(name);
   Field(o, "maxmemory_policy", policy.empty() ? std::string("noeviction") : policy[0].second);
-  FieldF(o, "allocator_frag_ratio", a.allocated ? static_cast<double>(a.active) / static_cast<double>(a.allocated) : 0);
-  FieldF(o, "mem_fragmentation_ratio", a.allocated ? static_cast<double>(rss) / static_cast<double>(a.allocated) : 0);
-  Field(o, "mem_fragmentation_bytes", static_cast<int64_t>(rss) - static_cast<int64_t>(a.allocated));
-  Field(o, "mem_not_counted_for_evict", 0);
-  Field(o, "mem_replication_backlog", 0);
-  Field(o, "mem_clients_slaves", 0);
-  size_t clients_mem = 0;
-  for (auto& [id, c] : s.clients()) clients_mem += c->query_buffer_capacity() + c->output_bytes();
-  Field(o, "mem_clients_normal", clients_mem);
-  Field(o, "mem_aof_buffer", 0);
+  FieldF(o, "allocator_frag_ratio", ratio(a.active, a.allocated));
+  Field(o, "allocator_frag_bytes", diff(a.active, a.allocated));
+  FieldF(o, "allocator_rss_ratio", ratio(a.resident, a.active));
+  Field(o, "allocator_rss_bytes", diff(a.resident, a.active));
+  FieldF(o, "rss_overhead_ratio", ratio(m.rss, a.resident));
+  Field(o, "rss_overhead_bytes", diff(m.rss, a.resident));
+  FieldF(o, "mem_fragmentation_ratio", ratio(m.rss, m.used));
+  Field(o, "mem_fragmentation_bytes", diff(m.rss, m.used));
+  Field(o, "mem_not_counted_for_evict", m.replication_backlog + m.clients_replicas + m.aof_buffer);
+  Field(o, "mem_replication_backlog", m.replication_backlog);
+  Field(o, "mem_clients_slaves", m.clients_replicas);
+  Field(o, "mem_clients_normal", m.clients_normal);
+  Field(o, "mem_aof_buffer", m.aof_buffer);
   Field(o, "mem_allocator", std::string("jemalloc"));
   Field(o, "active_defrag_running", 0);
   Field(o, "lazyfree_pending_objects", 0);
@@ -183,8 +190,11 @@ void StatsSection(Server& s, std::string* o) {
   Field(o, "expired_keys", ks.expired_keys);
   FieldF(o, "expired_stale_perc", 0);
   Field(o, "expired_time_cap_reached_count", ks.expired_time_cap_reached_count);
-  Field(o, "evicted_keys", st.evicted_keys);
+  const Evictor& ev = s.evictor();
+  Field(o, "evicted_keys", ev.stats().evicted_keys);
   Field(o, "evicted_clients", 0);
+  Field(o, "total_eviction_exceeded_time", (ev.stats().total_exceeded_us / 1000) + ev.CurrentExceededMs());
+  Field(o, "current_eviction_exceeded_time", ev.CurrentExceededMs());
   Field(o, "keyspace_hits", ks.keyspace_hits);
   Field(o, "keyspace_misses", ks.keyspace_misses);
   Field(o, "pubsub_channels", s.pubsub().channel_count());

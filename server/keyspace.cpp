@@ -45,6 +45,9 @@ void Db::Add(Entry* e) {
 }
 
 void Db::Overwrite(Entry* old_entry, Entry* e) {
+  // Redis 7.0 (dbSetValue): under LFU a new value inherits the key's access
+  // counter; under LRU it is as fresh as its creation.
+  if (access_clock::lfu()) e->set_lru(old_entry->lru());
   if (old_entry->has_expire()) expires_.Erase(old_entry->key());
   keys_.Replace(old_entry, e);
   if (e->has_expire()) expires_.Insert(e);
@@ -135,7 +138,7 @@ Keyspace::Keyspace(int databases, Propagator* propagator) : propagator_(propagat
   RefreshTime();
 }
 
-void Keyspace::RefreshTime() { now_ms_ = WallClockMs(); }
+void Keyspace::RefreshTime() { SetNowMs(WallClockMs()); }
 
 bool Keyspace::ExpireIfNeeded(Db& db, Entry* e) {
   if (!IsExpired(e)) return false;
@@ -162,7 +165,7 @@ Entry* Keyspace::Lookup(int dbi, std::string_view key, bool touch, bool count_st
       ++stats_.keyspace_misses;
     }
   }
-  if (e != nullptr && touch) e->set_lru(LruClock());
+  if (e != nullptr && touch && access_clock_updates_) access_clock::Touch(e);
   if (e != nullptr && for_write && db.has_interest()) {
     for (KeyspaceListener* l : listeners_) l->KeyFoundForWrite(db, key);
   }
@@ -225,8 +228,9 @@ size_t Keyspace::ActiveExpireCycle(int64_t budget_us) {
   return total;
 }
 
-void Keyspace::SetResizeAllowed(bool allowed) {
-  for (auto& db : dbs_) db->SetResizeAllowed(allowed);
+void Keyspace::SetChildActive(bool active) {
+  for (auto& db : dbs_) db->SetResizeAllowed(!active);
+  access_clock_updates_ = !active;
 }
 
 }  // namespace replikv

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/access_clock.h"
 #include "server/hash_table.h"
 #include "server/object.h"
 
@@ -141,8 +142,11 @@ class Keyspace {
   // server.mstime, so one command sees one "now".
   int64_t now_ms() const { return now_ms_; }
   void RefreshTime();
-  void SetNowMs(int64_t ms) { now_ms_ = ms; }
-  void SetTimeForTest(int64_t ms) { now_ms_ = ms; }
+  void SetNowMs(int64_t ms) {
+    now_ms_ = ms;
+    access_clock::SetNowMs(ms);
+  }
+  void SetTimeForTest(int64_t ms) { SetNowMs(ms); }
 
   // Replicas never expire keys themselves (the primary's DEL arrives in
   // the stream); they only hide logically expired keys from reads.
@@ -179,7 +183,9 @@ class Keyspace {
   size_t ActiveExpireCycle(int64_t budget_us);
   bool active_expire_enabled = true;
 
-  void SetResizeAllowed(bool allowed);
+  // While a fork()ed child exists, tables hold off resizing and lookups
+  // leave access clocks alone (as Redis): both would copy pages.
+  void SetChildActive(bool active);
   KeyspaceStats& stats() { return stats_; }
   // Adds an observer of every db (see KeyspaceListener). Not owned; it must
   // outlive its registration.
@@ -195,6 +201,7 @@ class Keyspace {
   int64_t now_ms_ = 0;
   bool is_replica_ = false;
   bool expiry_paused_ = false;
+  bool access_clock_updates_ = true;
   KeyspaceStats stats_;
 };
 

@@ -13,6 +13,42 @@ extern "C" size_t __sanitizer_get_heap_size();
 #include <cstdio>
 
 namespace replikv {
+namespace {
+
+#ifndef REPLIKV_NO_JEMALLOC
+// jemalloc's running byte counters of the loop thread, and their difference
+// when the allocator total was last read.
+const uint64_t* g_thread_allocated = nullptr;
+const uint64_t* g_thread_deallocated = nullptr;
+uint64_t g_thread_net_at_refresh = 0;
+size_t g_allocated_at_refresh = 0;
+
+void BindThreadCounters() {
+  if (g_thread_allocated != nullptr) return;
+  uint64_t* p = nullptr;
+  size_t sz = sizeof(p);
+  if (mallctl("thread.allocatedp", &p, &sz, nullptr, 0) == 0) g_thread_allocated = p;
+  sz = sizeof(p);
+  if (mallctl("thread.deallocatedp", &p, &sz, nullptr, 0) == 0) g_thread_deallocated = p;
+}
+
+uint64_t ThreadNet() {
+  if (g_thread_allocated == nullptr || g_thread_deallocated == nullptr) return 0;
+  return *g_thread_allocated - *g_thread_deallocated;
+}
+#endif
+
+}  // namespace
+
+size_t UsedMemory() {
+#ifdef REPLIKV_NO_JEMALLOC
+  return __sanitizer_get_current_allocated_bytes();
+#else
+  if (g_thread_allocated == nullptr) ReadAllocatorStats();
+  // Unsigned wrap-around makes a net decrease come out right.
+  return g_allocated_at_refresh + static_cast<size_t>(ThreadNet() - g_thread_net_at_refresh);
+#endif
+}
 
 AllocatorStats ReadAllocatorStats() {
 #ifdef REPLIKV_NO_JEMALLOC
@@ -35,6 +71,9 @@ AllocatorStats ReadAllocatorStats() {
   mallctl("stats.active", &s.active, &sz, nullptr, 0);
   sz = sizeof(size_t);
   mallctl("stats.resident", &s.resident, &sz, nullptr, 0);
+  BindThreadCounters();
+  g_thread_net_at_refresh = ThreadNet();
+  g_allocated_at_refresh = s.allocated;
   return s;
 #endif
 }

@@ -13,8 +13,16 @@ struct AllocatorStats {
   size_t resident = 0;   // bytes in resident allocator pages
 };
 
-// Refreshes and reads jemalloc's counters.
+// Refreshes and reads jemalloc's counters (a few microseconds: INFO, cron).
 AllocatorStats ReadAllocatorStats();
+
+// used_memory cheaply enough to ask before every command (the maxmemory
+// check): the allocator total at the last ReadAllocatorStats() plus what the
+// calling thread allocated minus what it freed since then, from jemalloc's
+// per-thread counters. Allocations by other threads show up at the next
+// refresh (the cron refreshes 10 times a second). Call from the loop thread,
+// the thread that did the refresh.
+size_t UsedMemory();
 // Resident set size from /proc/self/statm.
 size_t ReadRssBytes();
 size_t TotalSystemMemory();

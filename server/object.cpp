@@ -1,5 +1,7 @@
 #include "server/object.h"
 
+#include "server/access_clock.h"
+
 #include "server/type_objects.h"
 
 #include <charconv>
@@ -45,7 +47,7 @@ Entry* Entry::Allocate(std::string_view key, size_t value_area, bool expire_slot
   e->enc_ = 0;
   e->flags_ = expire_slot ? kHasExpireSlot : 0;
   e->pad_ = 0;
-  e->lru_ = 0;
+  e->lru_ = access_clock::Initial();
   e->key_len_ = static_cast<uint32_t>(key.size());
   e->val_len_ = 0;
   if (expire_slot) e->set_expire_ms(kNoExpire);

@@ -9,6 +9,8 @@
 
 #include "server/blocking.h"
 #include "server/client.h"
+#include "server/evict.h"
+#include "server/memory_stats.h"
 #include "server/multi.h"
 #include "server/pubsub.h"
 
@@ -46,6 +48,8 @@ Server::Server(ConfigRegistry& registry)
   pubsub_ = std::make_unique<PubSub>(*this);
   blocked_clients_ = std::make_unique<BlockedClients>(*this);
   keyspace_.AddListener(blocked_clients_.get());
+  evictor_ = std::make_unique<Evictor>(*this);
+  evictor_->Install();
   // First hook of each iteration: clients whose wait ended run their
   // pending input now, before the AOF write that follows, so their writes
   // are durable before their replies leave like everyone else's.
@@ -192,7 +196,7 @@ void Server::OnBeforePoll(uv_prepare_t* h) {
 
 void Server::set_active_child_pid(int pid) {
   active_child_pid_ = pid;
-  keyspace_.SetResizeAllowed(pid == -1);
+  keyspace_.SetChildActive(pid != -1);
 }
 
 void Server::CloseTimedOutClients() {
@@ -215,6 +219,9 @@ void Server::CloseTimedOutClients() {
 void Server::Cron() {
   keyspace_.RefreshTime();
   ++cron_loops_;
+  // A full allocator read 10 times a second keeps the cheap per-command
+  // figure (UsedMemory) honest about other threads, and the peak current.
+  NoteMemoryPeak(ReadAllocatorStats().allocated);
   if (loading) return;  // the dataset is half there; nothing to maintain yet
   // A quarter of each tick at most goes to active expiry, as Redis's slow
   // cycle (25% of CPU at active-expire-effort 1).
@@ -295,6 +302,7 @@ int Server::Run() {
   // uv_loop_close).
   for (auto& [id, c] : clients_) c->Close();
   for (auto& hook : stop_hooks) hook();
+  evictor_->Stop();
   for (auto& l : listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l.get()), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&before_poll_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);

@@ -32,6 +32,7 @@ class Client;
 class WatchedKeys;     // server/multi.h
 class PubSub;          // server/pubsub.h
 class BlockedClients;  // server/blocking.h
+class Evictor;         // server/evict.h
 
 // Whether "ip:port" is a loopback peer (protected mode, DEBUG local).
 bool IsLoopbackAddress(const std::string& addr);
@@ -46,7 +47,6 @@ struct ServerStats {
   uint64_t unexpected_error_replies = 0;
   uint64_t client_qbuf_limit_disconnections = 0;
   uint64_t client_outbuf_limit_disconnections = 0;
-  uint64_t evicted_keys = 0;
   // Ops-per-second samples, as Redis's instantaneous_ops_per_sec.
   uint64_t ops_sample_last_count = 0;
   int64_t ops_sample_last_ms = 0;
@@ -95,6 +95,8 @@ class Server {
   WatchedKeys& watched_keys() { return *watched_keys_; }
   PubSub& pubsub() { return *pubsub_; }
   BlockedClients& blocked_clients() { return *blocked_clients_; }
+  // maxmemory: eviction before commands.
+  Evictor& evictor() { return *evictor_; }
 
   // Clients.
   void AddClient(std::unique_ptr<Client> c);
@@ -125,9 +127,11 @@ class Server {
   // Hooks for later layers (AOF, replication): called in order.
   // Before replies are written each loop iteration (the AOF write/fsync).
   std::vector<std::function<void()>> before_reply_hooks;
-  // Checks before a command runs (MISCONF, OOM, READONLY...): a check that
-  // refuses writes the error reply itself and returns false.
-  std::vector<std::function<bool(Client&, const Command&)>> command_checks;
+  // Checks before a command runs (MISCONF, READONLY...): a check that
+  // refuses returns its error (ReplyBuffer::AddError's form), else "". The
+  // dispatcher replies it as Redis's rejectCommand does (an EXEC answers
+  // -EXECABORT with it).
+  std::vector<std::function<std::string(Client&, const Command&)>> command_checks;
   // After FLUSHALL (Redis saves an RDB there when save points are set).
   std::vector<std::function<void()>> flushall_hooks;
   // INFO sections supplied by later layers ("persistence", "replication"):
@@ -179,6 +183,8 @@ class Server {
   void CloseTimedOutClients();
   // Runs command_checks for `cmd` (dispatch.cpp); false if one refused.
   bool PassesChecks(Client& c, Command& cmd);
+  // Evicts for maxmemory; false (after replying -OOM) if `cmd` is refused.
+  bool PassesMemoryCheck(Client& c, Command& cmd);
 
   uv_loop_t loop_;
   ConfigRegistry& registry_;
@@ -195,6 +201,7 @@ class Server {
   std::unique_ptr<WatchedKeys> watched_keys_;
   std::unique_ptr<PubSub> pubsub_;
   std::unique_ptr<BlockedClients> blocked_clients_;
+  std::unique_ptr<Evictor> evictor_;
   std::vector<Client*> pending_writes_;
   uint64_t next_client_id_ = 1;
   int active_child_pid_ = -1;

@@ -37,7 +37,6 @@ Entry* LookupTypedWrite(CommandContext& ctx, std::string_view key, ObjType type,
 
 Entry* AddObjectKey(CommandContext& ctx, std::string_view key, ObjType type, void* object) {
   Entry* e = Entry::NewObject(key, type, object, false);
-  e->set_lru(ctx.server.keyspace().LruClock());
   ctx.db().Add(e);
   return e;
 }
@@ -45,7 +44,6 @@ Entry* AddObjectKey(CommandContext& ctx, std::string_view key, ObjType type, voi
 void StoreObjectKey(CommandContext& ctx, std::string_view key, ObjType type, void* object) {
   Db& db = ctx.db();
   Entry* e = Entry::NewObject(key, type, object, false);
-  e->set_lru(ctx.server.keyspace().LruClock());
   Entry* old = db.Find(key);
   if (old != nullptr) {
     db.Overwrite(old, e);

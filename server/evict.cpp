@@ -1,0 +1,265 @@
+#include "server/evict.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "server/access_clock.h"
+#include "server/keyspace.h"
+#include "server/memory_stats.h"
+#include "server/server.h"
+
+namespace replikv {
+namespace {
+
+// Redis's EVPOOL_SIZE.
+constexpr size_t kPoolSize = 16;
+// The time budget is checked every this many evictions.
+constexpr uint64_t kKeysPerTimeCheck = 16;
+
+bool IsVolatile(MaxmemoryPolicy p) {
+  return p == MaxmemoryPolicy::kVolatileLru || p == MaxmemoryPolicy::kVolatileLfu ||
+         p == MaxmemoryPolicy::kVolatileRandom || p == MaxmemoryPolicy::kVolatileTtl;
+}
+bool IsLfu(MaxmemoryPolicy p) { return p == MaxmemoryPolicy::kAllkeysLfu || p == MaxmemoryPolicy::kVolatileLfu; }
+bool IsRandom(MaxmemoryPolicy p) {
+  return p == MaxmemoryPolicy::kAllkeysRandom || p == MaxmemoryPolicy::kVolatileRandom;
+}
+
+}  // namespace
+
+Evictor::Evictor(Server& server) : server_(server) { pool_.reserve(kPoolSize + 1); }
+
+Evictor::~Evictor() = default;
+
+void Evictor::Install() {
+  ApplySettings();
+  ConfigRegistry& registry = server_.config_registry();
+  registry
+      .SetApplyHook({"maxmemory-policy", "lfu-log-factor", "lfu-decay-time"},
+                    [this](const ServerConfig&) {
+                      ApplySettings();
+                      return Status::OK();
+                    })
+      .IgnoreError();
+  registry
+      .SetApplyHook({"maxmemory"},
+                    [this](const ServerConfig& cfg) {
+                      if (cfg.maxmemory == 0) return Status::OK();
+                      size_t used = UsedMemory();
+                      if (cfg.maxmemory < used) {
+                        spdlog::warn(
+                            "WARNING: the new maxmemory value set via CONFIG SET ({}) is smaller than the current "
+                            "memory usage ({}). This will result in key eviction and/or the inability to accept new "
+                            "write commands depending on the maxmemory-policy.",
+                            cfg.maxmemory, used);
+                      }
+                      StartBackgroundEviction();
+                      return Status::OK();
+                    })
+      .IgnoreError();
+  const uint64_t maxmemory = server_.config().maxmemory;
+  if (maxmemory != 0 && maxmemory < 1024 * 1024) {
+    spdlog::warn(
+        "WARNING: You specified a maxmemory value that is less than 1MB (current value is {} bytes). Are you sure "
+        "this is what you really want?",
+        maxmemory);
+  }
+}
+
+void Evictor::Stop() {
+  if (idle_initialized_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&idle_), nullptr);
+    idle_initialized_ = false;
+    idle_active_ = false;
+  }
+}
+
+void Evictor::ApplySettings() {
+  const ServerConfig& cfg = server_.config();
+  access_clock::Configure({IsLfu(cfg.maxmemory_policy), cfg.lfu_log_factor, cfg.lfu_decay_time});
+  pool_.clear();  // scores of the old policy mean nothing under the new one
+}
+
+uint64_t Evictor::TimeLimitUs(int tenacity) {
+  if (tenacity <= 10) return 50ull * static_cast<uint64_t>(std::max(tenacity, 0));
+  if (tenacity < 100) return static_cast<uint64_t>(500.0 * std::pow(1.15, tenacity - 10.0));
+  return std::numeric_limits<uint64_t>::max();
+}
+
+void Evictor::ResetStats() {
+  stats_.evicted_keys = 0;
+  stats_.total_exceeded_us = 0;
+}
+
+uint64_t Evictor::CurrentExceededMs() const {
+  if (stats_.exceeded_since_us == 0) return 0;
+  int64_t d = MonotonicUs() - stats_.exceeded_since_us;
+  return d > 0 ? static_cast<uint64_t>(d) / 1000 : 0;
+}
+
+Evictor::Result Evictor::PerformEvictions() {
+  const ServerConfig& cfg = server_.config();
+  if (cfg.maxmemory == 0 || (server_.is_replica && cfg.replica_ignore_maxmemory) || server_.loading) {
+    return Result::kOk;
+  }
+  size_t used = UsedMemory();
+  if (used <= cfg.maxmemory) {
+    if (stats_.exceeded_since_us != 0) {
+      stats_.total_exceeded_us += static_cast<uint64_t>(MonotonicUs() - stats_.exceeded_since_us);
+      stats_.exceeded_since_us = 0;
+    }
+    return Result::kOk;
+  }
+  Result result = Result::kFail;
+  if (cfg.maxmemory_policy != MaxmemoryPolicy::kNoEviction) {
+    const size_t to_free = used - cfg.maxmemory;
+    const uint64_t limit_us = TimeLimitUs(cfg.maxmemory_eviction_tenacity);
+    const int64_t start = MonotonicUs();
+    size_t freed = 0;
+    uint64_t evicted = 0;
+    int db_index = 0;
+    std::string key;
+    result = Result::kOk;
+    while (freed < to_free) {
+      if (!PickVictim(&db_index, &key)) {
+        result = Result::kFail;
+        break;
+      }
+      size_t before = UsedMemory();
+      Evict(server_.keyspace().db(db_index), key);
+      size_t after = UsedMemory();
+      if (before > after) freed += before - after;
+      ++evicted;
+      if (evicted % kKeysPerTimeCheck == 0 && freed < to_free &&
+          static_cast<uint64_t>(MonotonicUs() - start) > limit_us) {
+        // Out of time: let the command run and go on between iterations.
+        StartBackgroundEviction();
+        result = Result::kRunning;
+        break;
+      }
+    }
+  }
+  if (result == Result::kOk) {
+    if (stats_.exceeded_since_us != 0) {
+      stats_.total_exceeded_us += static_cast<uint64_t>(MonotonicUs() - stats_.exceeded_since_us);
+      stats_.exceeded_since_us = 0;
+    }
+  } else if (stats_.exceeded_since_us == 0) {
+    stats_.exceeded_since_us = MonotonicUs();
+  }
+  return result;
+}
+
+bool Evictor::PickVictim(int* db_out, std::string* key_out) {
+  const ServerConfig& cfg = server_.config();
+  Keyspace& ks = server_.keyspace();
+  const bool volatile_only = IsVolatile(cfg.maxmemory_policy);
+  const int dbs = ks.databases();
+  if (IsRandom(cfg.maxmemory_policy)) {
+    // Round robin over the dbs so that each gets its share.
+    for (int i = 0; i < dbs; ++i) {
+      next_random_db_ = (next_random_db_ + 1) % dbs;
+      Db& db = ks.db(next_random_db_);
+      KeyTable& table = volatile_only ? db.expires() : db.keys();
+      if (table.size() == 0) continue;
+      random_state_ = random_state_ * 6364136223846793005ull + 1442695040888963407ull;
+      Entry* e = table.RandomEntry(random_state_);
+      if (e == nullptr) continue;
+      *db_out = next_random_db_;
+      *key_out = std::string(e->key());
+      return true;
+    }
+    return false;
+  }
+  const bool ttl_policy = cfg.maxmemory_policy == MaxmemoryPolicy::kVolatileTtl;
+  // Bounded: each round either finds a live candidate or empties the pool
+  // of stale ones; a round with no keys at all ends the search.
+  for (int round = 0; round < 64; ++round) {
+    size_t keys = 0;
+    for (int i = 0; i < dbs; ++i) {
+      Db& db = ks.db(i);
+      KeyTable& table = volatile_only ? db.expires() : db.keys();
+      if (table.size() == 0) continue;
+      keys += table.size();
+      PopulatePool(db, volatile_only, ttl_policy);
+    }
+    if (keys == 0) return false;
+    while (!pool_.empty()) {
+      Candidate best = std::move(pool_.back());
+      pool_.pop_back();
+      Db& db = ks.db(best.db);
+      // The key may have been deleted or lost its TTL since it was sampled.
+      Entry* e = volatile_only ? db.expires().Find(best.key) : db.Find(best.key);
+      if (e == nullptr) continue;
+      *db_out = best.db;
+      *key_out = std::move(best.key);
+      return true;
+    }
+  }
+  return false;
+}
+
+void Evictor::PopulatePool(Db& db, bool volatile_only, bool ttl_policy) {
+  KeyTable& table = volatile_only ? db.expires() : db.keys();
+  const int samples = std::max(server_.config().maxmemory_samples, 1);
+  for (int i = 0; i < samples; ++i) {
+    random_state_ = random_state_ * 6364136223846793005ull + 1442695040888963407ull;
+    Entry* e = table.RandomEntry(random_state_);
+    if (e == nullptr) return;
+    // volatile-ttl: the sooner a key expires, the better a victim it is.
+    uint64_t score = ttl_policy ? std::numeric_limits<uint64_t>::max() - static_cast<uint64_t>(e->expire_ms())
+                                : access_clock::EvictionScore(e);
+    OfferCandidate(score, db.id(), e->key());
+  }
+}
+
+void Evictor::OfferCandidate(uint64_t score, int db, std::string_view key) {
+  // Already pooled (sampled again): keep one copy with the newer score.
+  for (size_t i = 0; i < pool_.size(); ++i) {
+    if (pool_[i].db == db && pool_[i].key == key) {
+      pool_.erase(pool_.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+  }
+  if (pool_.size() == kPoolSize && score <= pool_.front().score) return;  // worse than all we hold
+  auto pos = std::upper_bound(pool_.begin(), pool_.end(), score,
+                              [](uint64_t s, const Candidate& c) { return s < c.score; });
+  pool_.insert(pos, Candidate{score, db, std::string(key)});
+  if (pool_.size() > kPoolSize) pool_.erase(pool_.begin());
+}
+
+void Evictor::Evict(Db& db, const std::string& key) {
+  db.Delete(key);
+  ++stats_.evicted_keys;
+  // Each eviction is its own change in the AOF and the replication stream.
+  Propagator& p = server_.propagator();
+  p.Add(db.id(), {"DEL", key});
+  p.EndCall();
+}
+
+void Evictor::StartBackgroundEviction() {
+  if (!idle_initialized_) {
+    uv_idle_init(server_.loop(), &idle_);
+    idle_.data = this;
+    idle_initialized_ = true;
+  }
+  if (!idle_active_) {
+    uv_idle_start(&idle_, &Evictor::OnIdle);
+    idle_active_ = true;
+  }
+}
+
+void Evictor::OnIdle(uv_idle_t* handle) {
+  auto* self = static_cast<Evictor*>(handle->data);
+  self->server_.keyspace().RefreshTime();
+  // Another bounded slice; stop once under the limit or out of victims.
+  if (self->PerformEvictions() != Result::kRunning) {
+    uv_idle_stop(handle);
+    self->idle_active_ = false;
+  }
+}
+
+}  // namespace replikv
