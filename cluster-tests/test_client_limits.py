@@ -51,6 +51,7 @@ def test_output_buffer_limit_drops_a_client_that_never_reads(server_factory):
     try:
         assert setup.command("SET", "big", "x" * 100000) == "OK"
         greedy_id = greedy.command("CLIENT", "ID")
+        used_before = int(info_fields(bystander.command("INFO", "memory"))["used_memory"])
         greedy.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         # 40 MB of replies that the client never reads: the kernel buffers
         # fill, then the server's reply buffer passes 1 MB.
@@ -59,6 +60,10 @@ def test_output_buffer_limit_drops_a_client_that_never_reads(server_factory):
                  "the greedy client to be disconnected")
         assert "scheduled to be closed ASAP for overcoming of output buffer limits" in srv.log_text()
         assert bystander.command("GET", "big") == b"x" * 100000
+        # The dropped client's buffers are freed: memory returns to where it
+        # was (give or take a few pages of allocator caching).
+        wait_for(lambda: int(info_fields(bystander.command("INFO", "memory"))["used_memory"])
+                 <= used_before + 256 * 1024, 10, "used_memory to return to its level before")
         fields = info_fields(bystander.command("INFO", "stats"))
         # Redis 7.0 has no counter for this (7.2 added it); replikv has it.
         if "client_output_buffer_limit_disconnections" in fields:

@@ -62,7 +62,10 @@ void Server::ApplyCommandRenames() {
 
 Server::~Server() {
   // Handles are closed by Run() before it returns; a Server that never ran
-  // has only its loop to close.
+  // has only its loop and the handles made before running (an eviction
+  // started by CONFIG SET maxmemory) to close.
+  evictor_->Stop();
+  uv_run(&loop_, UV_RUN_NOWAIT);
   uv_loop_close(&loop_);
 }
 
