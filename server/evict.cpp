@@ -234,9 +234,11 @@ void Evictor::OfferCandidate(uint64_t score, int db, std::string_view key) {
 void Evictor::Evict(Db& db, const std::string& key) {
   db.Delete(key);
   ++stats_.evicted_keys;
-  // Each eviction is its own change in the AOF and the replication stream.
+  // Each eviction is its own change in the AOF and the replication stream;
+  // Redis names it UNLINK when lazyfree-lazy-eviction is set (replikv frees
+  // at once either way).
   Propagator& p = server_.propagator();
-  p.Add(db.id(), {"DEL", key});
+  p.Add(db.id(), {server_.config().lazyfree_lazy_eviction ? "UNLINK" : "DEL", key});
   p.EndCall();
 }
 
