@@ -140,6 +140,11 @@ def test_kill9_of_the_child_sets_err_and_misconf_until_a_save_succeeds(server_fa
         assert c.command("DEL", "k") == MISCONF
         assert c.command("PING") == MISCONF
         assert c.command("GET", "k") == b"v"  # reads still work
+        # In a transaction the write is refused as it is queued, and EXEC
+        # then aborts.
+        assert c.command("MULTI") == "OK"
+        assert c.command("SET", "k3", "v") == MISCONF
+        assert c.command("EXEC") == RespError("EXECABORT Transaction discarded because of previous errors.")
         assert c.command("DBSIZE") == SLOW_KEYS + 1
         assert c.command("CONFIG", "SET", "rdb-key-save-delay", 0) == "OK"
         assert c.command("BGSAVE") == "Background saving started"

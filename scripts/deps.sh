@@ -7,6 +7,9 @@ REPLIKV_BUILD_DEPS=(g++ cmake ninja-build pkg-config libuv1-dev liblzf-dev libpr
   libspdlog-dev libgtest-dev libjemalloc-dev)
 REPLIKV_TEST_DEPS=(redis-server redis-tools python3 python3-pytest python3-redis
   python3-pytest-xdist python3-pytest-timeout)
+# The fuzz pass of test.sh (scripts/fuzz.sh): clang with libFuzzer and the
+# sanitizer runtimes.
+REPLIKV_FUZZ_DEPS=(clang libclang-rt-14-dev)
 
 replikv_install_missing() {
   local missing=()

@@ -2,20 +2,40 @@
 # Installs what is missing, builds once, runs every test with ctest (unit tests
 # and the process-level tests in cluster-tests/, in parallel), then builds a
 # second tree with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
-# unit tests and the [replikv] half of the process tests there. Exits non-zero
-# on any failure. REPLIKV_SKIP_SANITIZERS=1 skips the second pass (local use).
+# unit tests and the [replikv] half of the process tests there, then runs every
+# libFuzzer target for a short bounded time (scripts/fuzz.sh, clang, build-fuzz/).
+# Exits non-zero on any failure. REPLIKV_SKIP_SANITIZERS=1 skips the second
+# pass and REPLIKV_SKIP_FUZZ=1 the third (local use); REPLIKV_FUZZ_SECONDS sets
+# the time per fuzz target (default 20).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/scripts/deps.sh"
 replikv_install_missing "${REPLIKV_BUILD_DEPS[@]}" "${REPLIKV_TEST_DEPS[@]}"
+if [[ "${REPLIKV_SKIP_FUZZ:-0}" != 1 ]]; then
+  replikv_install_missing "${REPLIKV_FUZZ_DEPS[@]}"
+fi
 
 build="${REPLIKV_BUILD_DIR:-$root/build}"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j "$(nproc)"
 (cd "$build" && ctest --output-on-failure -j "$(nproc)" --timeout 1500)
 
+# The fuzz pass runs last; a function so that skipping the sanitizer pass
+# does not skip it.
+fuzz_pass() {
+  if [[ "${REPLIKV_SKIP_FUZZ:-0}" == 1 ]]; then
+    echo "test.sh: fuzz pass SKIPPED (REPLIKV_SKIP_FUZZ=1)"
+    return 0
+  fi
+  # ~20 s per target (5 targets) plus the clang build: under 5 minutes on
+  # 2 cores. Any crash, leak, timeout or OOM fails the run.
+  echo "test.sh: fuzz pass (libFuzzer, ASan + UBSan) in ${REPLIKV_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+  env -u ASAN_OPTIONS -u UBSAN_OPTIONS "$root/scripts/fuzz.sh" "${REPLIKV_FUZZ_SECONDS:-20}"
+}
+
 if [[ "${REPLIKV_SKIP_SANITIZERS:-0}" == 1 ]]; then
   echo "test.sh: sanitizer pass skipped (REPLIKV_SKIP_SANITIZERS=1)"
+  fuzz_pass
   exit 0
 fi
 asan="${REPLIKV_ASAN_BUILD_DIR:-$root/build-asan}"
@@ -27,3 +47,4 @@ cmake --build "$asan" -j "$(nproc)"
 export ASAN_OPTIONS=detect_leaks=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 (cd "$asan" && ctest --output-on-failure -j "$(nproc)" --timeout 1500)
+fuzz_pass
