@@ -204,31 +204,41 @@ bool Evictor::PickVictim(int* db_out, std::string* key_out) {
 
 void Evictor::PopulatePool(Db& db, bool volatile_only, bool ttl_policy) {
   KeyTable& table = volatile_only ? db.expires() : db.keys();
-  const int samples = std::max(server_.config().maxmemory_samples, 1);
-  for (int i = 0; i < samples; ++i) {
-    random_state_ = random_state_ * 6364136223846793005ull + 1442695040888963407ull;
-    Entry* e = table.RandomEntry(random_state_);
-    if (e == nullptr) return;
+  const size_t samples = static_cast<size_t>(std::max(server_.config().maxmemory_samples, 1));
+  if (samples_.size() < samples) samples_.resize(samples);
+  random_state_ = random_state_ * 6364136223846793005ull + 1442695040888963407ull;
+  const size_t n = table.SampleEntries(random_state_, samples_.data(), samples);
+  // Each score reads its entry: start every load before the first use.
+  for (size_t i = 0; i < n; ++i) __builtin_prefetch(samples_[i]);
+  for (size_t i = 0; i < n; ++i) {
+    const Entry* e = samples_[i];
     // volatile-ttl: the sooner a key expires, the better a victim it is.
     uint64_t score = ttl_policy ? std::numeric_limits<uint64_t>::max() - static_cast<uint64_t>(e->expire_ms())
                                 : access_clock::EvictionScore(e);
-    OfferCandidate(score, db.id(), e->key());
+    OfferCandidate(score, db.id(), e);
   }
 }
 
-void Evictor::OfferCandidate(uint64_t score, int db, std::string_view key) {
-  // Already pooled (sampled again): keep one copy with the newer score.
-  for (size_t i = 0; i < pool_.size(); ++i) {
-    if (pool_[i].db == db && pool_[i].key == key) {
-      pool_.erase(pool_.begin() + static_cast<std::ptrdiff_t>(i));
-      break;
-    }
+void Evictor::OfferCandidate(uint64_t score, int db, const Entry* e) {
+  // Sampled again: keep the copy we hold. Entries are compared by address,
+  // which is never dereferenced here (it may be stale): a false match only
+  // skips one candidate.
+  for (const Candidate& c : pool_) {
+    if (c.entry == e && c.db == db) return;
   }
-  if (pool_.size() == kPoolSize && score <= pool_.front().score) return;  // worse than all we hold
+  Candidate c;
+  if (pool_.size() == kPoolSize) {
+    if (score <= pool_.front().score) return;  // worse than all we hold
+    c = std::move(pool_.front());  // reuse its key buffer
+    pool_.erase(pool_.begin());
+  }
+  c.score = score;
+  c.db = db;
+  c.entry = e;
+  c.key.assign(e->key());
   auto pos = std::upper_bound(pool_.begin(), pool_.end(), score,
-                              [](uint64_t s, const Candidate& c) { return s < c.score; });
-  pool_.insert(pos, Candidate{score, db, std::string(key)});
-  if (pool_.size() > kPoolSize) pool_.erase(pool_.begin());
+                              [](uint64_t s, const Candidate& x) { return s < x.score; });
+  pool_.insert(pos, std::move(c));
 }
 
 void Evictor::Evict(Db& db, const std::string& key) {

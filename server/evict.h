@@ -70,6 +70,7 @@ class Evictor {
   struct Candidate {
     uint64_t score = 0;  // larger evicts first
     int db = 0;
+    const Entry* entry = nullptr;  // identity only: may be stale
     std::string key;
   };
 
@@ -77,7 +78,7 @@ class Evictor {
   // One victim by the configured policy; false if none is left.
   bool PickVictim(int* db, std::string* key);
   void PopulatePool(Db& db, bool volatile_only, bool ttl_policy);
-  void OfferCandidate(uint64_t score, int db, std::string_view key);
+  void OfferCandidate(uint64_t score, int db, const Entry* e);
   void Evict(Db& db, const std::string& key);
   void StartBackgroundEviction();
   static void OnIdle(uv_idle_t* handle);
@@ -85,6 +86,7 @@ class Evictor {
   Server& server_;
   EvictionStats stats_;
   std::vector<Candidate> pool_;  // ascending score; the best is last
+  std::vector<Entry*> samples_;
   uint64_t random_state_ = 0x2545F4914F6CDD1Dull;
   int next_random_db_ = 0;
   uv_idle_t idle_;

@@ -264,7 +264,12 @@ void RawTable::MaybeGrow(size_t new_size) {
   }
   bool over = resize_allowed_ ? OverFill(new_size, main_.count)
                               : FarOverFill(new_size, main_.count);
-  if (over) StartResize(std::max(BucketsFor(new_size), main_.count * 2));
+  if (!over) return;
+  // Double (more only if the table is far over): BucketsFor's 40% would
+  // quadruple a table that just crossed 80% by a single entry.
+  size_t target = main_.count * 2;
+  for (int i = 0; i < 62 && OverFill(new_size, target); ++i) target <<= 1;
+  StartResize(target);
 }
 
 void RawTable::StartResize(size_t buckets) {
@@ -389,6 +394,25 @@ void* RawTable::RandomEntry(uint64_t random_bits) const {
     if (n != 0) return NthInChain(head, SplitMix64(&state) % n);
   }
   return nullptr;
+}
+
+size_t RawTable::SampleEntries(uint64_t random_bits, void** out, size_t n) const {
+  if (size_ == 0 || n == 0) return 0;
+  size_t live_main = main_.count - rehash_index_;
+  size_t total = live_main + rehash_.count;
+  uint64_t state = random_bits;
+  size_t k = SplitMix64(&state) % total;
+  size_t got = 0;
+  const size_t max_steps = std::min(total, n * 10);
+  for (size_t step = 0; step < max_steps && got < n; ++step, k = (k + 1) % total) {
+    const Bucket* head = k < live_main ? &main_.buckets[rehash_index_ + k] : &rehash_.buckets[k - live_main];
+    for (const Bucket* b = head; b != nullptr && got < n; b = IsChained(b) ? ChildOf(b) : nullptr) {
+      for (unsigned present = b->meta & kPresenceMask; present != 0 && got < n; present &= present - 1) {
+        out[got++] = b->slots[std::countr_zero(present)];
+      }
+    }
+  }
+  return got;
 }
 
 void RawTable::ForEach(EntryVisitor visit) const {

@@ -155,6 +155,7 @@ class RawTable {
 
   uint64_t Scan(uint64_t cursor, EntryVisitor visit) const;
   void* RandomEntry(uint64_t random_bits) const;
+  size_t SampleEntries(uint64_t random_bits, void** out, size_t n) const;
   void ForEach(EntryVisitor visit) const;
   void Clear(EntryVisitor free_entry);
 
@@ -291,6 +292,15 @@ class HashTable {
   // RANDOMKEY and eviction sampling. The caller supplies the randomness.
   Entry* RandomEntry(uint64_t random_bits) const {
     return static_cast<Entry*>(raw_.RandomEntry(random_bits));
+  }
+
+  // Up to n entries from consecutive chains starting at a random one (as
+  // Redis's dictGetSomeKeys): cheaper than n RandomEntry calls since the
+  // buckets are adjacent in memory, and random enough for eviction
+  // sampling. Stores them in out[] and returns how many; fewer than n only
+  // when the walk (bounded at 10 chains per wanted entry) finds fewer.
+  size_t SampleEntries(uint64_t random_bits, Entry** out, size_t n) const {
+    return raw_.SampleEntries(random_bits, reinterpret_cast<void**>(out), n);
   }
 
   // Calls fn(Entry*) once for every entry. fn must not modify the table.
