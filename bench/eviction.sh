@@ -2,8 +2,8 @@
 # Writes under a memory limit, replikv and redis-server side by side: SET of
 # 100-byte values over a key space far bigger than maxmemory holds, so most
 # writes evict. Prints throughput, evicted keys, how close used_memory stays
-# to the limit, and how many of a set of recently read keys survived
-# (allkeys-lru should keep them).
+# to the limit, and how many of 1000 keys read every 100 ms during the run
+# survived (allkeys-lru and allkeys-lfu should keep them).
 #   bench/eviction.sh [-m maxmemory_mb] [-n requests] [-p policy] [-r rounds]
 source "$(dirname "$0")/lib.sh"
 
@@ -28,9 +28,19 @@ run_one() {
   for i in $(seq 0 999); do echo "SET hot:$i xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; done | redis-cli -p "$port" >/dev/null
   sleep 1.1
   local out rps
-  (sleep 1; for i in $(seq 0 999); do echo "GET hot:$i"; done | redis-cli -p "$port" >/dev/null) &
+  # The hot keys are read every 100 ms while the writes run (bounded: the
+  # loop ends when the flag file goes, or after 10 minutes).
+  local flag="$BENCH_TMP/$name/running" gets
+  gets=$(for i in $(seq 0 999); do echo "GET hot:$i"; done)
+  touch "$flag"
+  (for _ in $(seq 1 6000); do
+     [[ -e $flag ]] || break
+     echo "$gets" | redis-cli -p "$port" >/dev/null
+     sleep 0.1
+   done) &
   local reader=$!
   out=$(redis-benchmark -p "$port" -t set -P 16 -c 50 -n "$requests" -r 100000000 -d 100 -q 2>/dev/null | tr '\r' '\n' | grep "requests per second" | tail -1)
+  rm -f "$flag"
   wait "$reader"
   rps=$(echo "$out" | awk '{print $2}')
   local evicted used survivors
