@@ -13,6 +13,7 @@ the server we started before it is signalled.
 import os
 import re
 import signal
+import subprocess
 import time
 
 import pytest
@@ -117,6 +118,35 @@ def test_kill9_of_the_server_mid_bgsave_leaves_the_previous_file(server_factory)
         assert c.command("DEBUG", "DIGEST") == digest
         assert c.command("EXISTS", "after-save") == 0
         assert c.command("DBSIZE") == SLOW_KEYS
+
+
+def test_restart_on_the_same_port_while_the_orphaned_child_still_saves(server_factory):
+    # A supervisor restarts a crashed server on its port at once; the
+    # orphaned BGSAVE child must not hold the listening socket (Redis closes
+    # it in its children).
+    srv = server_factory()
+    with srv.raw() as c:
+        assert c.command("DEBUG", "POPULATE", SLOW_KEYS) == "OK"
+        child = start_slow_bgsave(srv, c)
+    port = srv.port
+    srv.proc.kill()
+    assert srv.wait_exit(10) is not None
+    try:
+        assert parent_of(child) is not None, "the child should still be saving"
+        log0 = srv.log_size()
+        out = open(srv.stdout_file, "ab")
+        try:
+            srv.proc = subprocess.Popen(srv.command_line(port), cwd=str(srv.dir), stdout=out,
+                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        finally:
+            out.close()
+        srv.port = port
+        wait_for(lambda: srv.answers_ping(timeout_s=0.5) or srv.proc.poll() is not None, 30,
+                 "the restarted server to answer or exit")
+        assert srv.proc.poll() is None, srv.log_text(log0)
+        assert "already in use" not in srv.log_text(log0)
+    finally:
+        kill_child(child)
 
 
 def test_kill9_of_the_child_sets_err_and_misconf_until_a_save_succeeds(server_factory):

@@ -64,6 +64,7 @@ Result<pid_t> ChildProcess::Fork(ChildKind kind, Job job, OnDone on_done) {
   if (pid == 0) {
     // The child: no loop, no other threads; blocking I/O, then _exit.
     close(fds[0]);
+    server_.CloseListenersInForkedChild();
     SetLogRole(LogRole::kChild);
     RefreshLogPid();
     signal(SIGTERM, SIG_DFL);

@@ -69,6 +69,13 @@ Server::~Server() {
   uv_loop_close(&loop_);
 }
 
+void Server::CloseListenersInForkedChild() {
+  for (auto& l : listeners_) {
+    uv_os_fd_t fd;
+    if (uv_fileno(reinterpret_cast<uv_handle_t*>(l.get()), &fd) == 0) close(fd);
+  }
+}
+
 Status Server::Listen() {
   for (std::string addr : config().bind) {
     // A leading '-' marks an address that may be unavailable (Redis 7).

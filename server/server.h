@@ -152,6 +152,11 @@ class Server {
   // aborts a SHUTDOWN command (not a SIGTERM with NOSAVE).
   std::vector<std::function<Status(bool save, bool nosave)>> shutdown_hooks;
 
+  // In a fork()ed child: closes the listening sockets' descriptors, so a
+  // server restarted while the child still runs can bind its port (Redis's
+  // closeChildUnusedResourceAfterFork). The child never touches the loop.
+  void CloseListenersInForkedChild();
+
   // Starts an orderly shutdown: hooks run, then the loop stops. `save` and
   // `nosave` are SHUTDOWN's options. Returns the hook's error, if any.
   Status PrepareShutdown(bool save, bool nosave);
