@@ -72,6 +72,16 @@ def fill_until_evicted(c, prefix, evictions):
     raise AssertionError(f"{prefix}: fewer than {evictions} evictions")
 
 
+def dbsize_and_evicted(c):
+    """DBSIZE and evicted_keys read together: every command may evict (used
+    memory moves with client buffers), but not inside a transaction."""
+    p = c.pipeline(transaction=True)
+    p.dbsize()
+    p.info("stats")
+    dbsize, stats = p.execute()
+    return dbsize, int(stats["evicted_keys"])
+
+
 def present(c, prefix, count):
     p = c.pipeline(transaction=False)
     for i in range(count):
@@ -149,13 +159,7 @@ def test_allkeys_lru_keeps_recently_used_keys(server_factory):
         p.get(f"hot:{i}")
     p.execute()
     new = fill(c, "new", int(4 * 1024 * 1024 / per_key))
-    # Every command may evict (used memory moves with client buffers), so
-    # the count and the size are read in one transaction.
-    p = c.pipeline(transaction=True)
-    p.dbsize()
-    p.info("stats")
-    dbsize, stats = p.execute()
-    evicted = int(stats["evicted_keys"])
+    dbsize, evicted = dbsize_and_evicted(c)
     assert evicted > 0
     assert present(c, "hot", hot) >= hot * 0.99
     assert present(c, "old", old) <= old - evicted * 0.9
@@ -211,11 +215,7 @@ def test_allkeys_random_holds_the_limit(server_factory):
     srv, c, limit = limited_server(server_factory, "allkeys-random", 6)
     written = fill(c, "k", 150000)
     assert written == 150000
-    p = c.pipeline(transaction=True)
-    p.dbsize()
-    p.info("stats")
-    dbsize, stats = p.execute()
-    evicted = int(stats["evicted_keys"])
+    dbsize, evicted = dbsize_and_evicted(c)
     assert evicted > 0
     assert dbsize == written - evicted
     assert used_memory(c) <= limit * 1.05
