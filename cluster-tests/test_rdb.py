@@ -414,6 +414,50 @@ FORMATS = [("yes", "yes"), ("yes", "no"), ("no", "yes"), ("no", "no")]
 FORMAT_IDS = [f"compression-{a}-checksum-{b}" for a, b in FORMATS]
 
 
+def test_lru_idle_times_survive_a_restart(server_factory, oracle_factory):
+    # Under an LRU policy Redis saves each key's idle time (IDLE opcode) and
+    # restores it on load; the file stays readable by redis-check-rdb and
+    # has the size Redis's own file has for the same data.
+    srv = server_factory(extra_args=["--maxmemory-policy", "allkeys-lru"])
+    with srv.raw() as c:
+        for i in range(20):
+            assert c.command("SET", f"k{i}", "v" * 20) == "OK"
+        time.sleep(3.1)
+        for i in range(10):
+            assert c.command("GET", f"k{i}") == b"v" * 20
+        assert c.command("SAVE") == "OK"
+    size = (srv.dir / "dump.rdb").stat().st_size
+    checked = run_checker("redis", srv.dir / "dump.rdb")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    restart(srv)
+    with srv.raw() as c:
+        assert all(c.command("OBJECT", "IDLETIME", f"k{i}") <= 1 for i in range(10))
+        assert all(c.command("OBJECT", "IDLETIME", f"k{i}") >= 3 for i in range(10, 20))
+    oracle = oracle_factory(extra_args=["--maxmemory-policy", "allkeys-lru"])
+    with oracle.raw() as c:
+        for i in range(20):
+            assert c.command("SET", f"k{i}", "v" * 20) == "OK"
+        assert c.command("SAVE") == "OK"
+    # Idle times under 64 s take one byte either way.
+    assert (oracle.dir / "dump.rdb").stat().st_size == size
+
+
+def test_lfu_counters_survive_a_restart(server_factory):
+    srv = server_factory(extra_args=["--maxmemory-policy", "allkeys-lfu"])
+    with srv.raw() as c:
+        assert c.command("SET", "hot", "value") == "OK"
+        assert c.command("SET", "cold", "value") == "OK"
+        for _ in range(200):
+            c.command("GET", "hot")
+        hot = c.command("OBJECT", "FREQ", "hot")
+        assert hot > 5
+        assert c.command("SAVE") == "OK"
+    restart(srv)
+    with srv.raw() as c:
+        assert c.command("OBJECT", "FREQ", "hot") == hot
+        assert c.command("OBJECT", "FREQ", "cold") == 5
+
+
 @pytest.mark.parametrize("compression,checksum", FORMATS, ids=FORMAT_IDS)
 def test_file_saved_here_loads_into_the_oracle(
         server_factory, oracle_factory, compression, checksum):

@@ -34,7 +34,11 @@ std::string BuildIntset(std::span<const int64_t> values) {
   return out;
 }
 
-Status ParseIntset(std::string_view is, std::vector<std::string>* out) {
+namespace {
+
+// Validates the whole intset and calls emit(value) for each, ascending.
+template <typename Emit>
+Status WalkIntset(std::string_view is, Emit&& emit) {
   const auto* p = reinterpret_cast<const unsigned char*>(is.data());
   if (is.size() < kHeaderSize) {
     return Status::Corruption("intset byte 0: shorter than its 8-byte header");
@@ -65,9 +69,19 @@ Status ParseIntset(std::string_view is, std::vector<std::string>* out) {
                                 ": values not strictly ascending");
     }
     prev = v;
-    out->push_back(std::to_string(v));
+    emit(v);
   }
   return Status::OK();
+}
+
+}  // namespace
+
+Status ParseIntset(std::string_view is, std::vector<std::string>* out) {
+  return WalkIntset(is, [out](int64_t v) { out->push_back(std::to_string(v)); });
+}
+
+Status ParseIntset(std::string_view is, RdbElementArena* out) {
+  return WalkIntset(is, [out](int64_t v) { out->AddInt(v); });
 }
 
 }  // namespace replikv::persistence

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "persistence/rdb_value.h"
 #include "server/status.h"
 
 namespace replikv::persistence {
@@ -24,5 +25,7 @@ std::string BuildIntset(std::span<const int64_t> sorted_values);
 // strictly ascending; appends them to *out as decimal text. Corruption
 // messages give the byte offset within `is`.
 Status ParseIntset(std::string_view is, std::vector<std::string>* out);
+// The same checks, appending to an arena. `is` must not point into `out`.
+Status ParseIntset(std::string_view is, RdbElementArena* out);
 
 }  // namespace replikv::persistence

@@ -146,7 +146,12 @@ size_t ListpackEntrySize(std::string_view element) {
   return len + BacklenSize(len);
 }
 
-Status ParseListpack(std::string_view lp, std::vector<std::string>* out, size_t max_entries) {
+namespace {
+
+// Validates the whole listpack and calls emit(string, is_int, int_value) for
+// each element in order.
+template <typename Emit>
+Status WalkListpack(std::string_view lp, size_t max_entries, Emit&& emit) {
   const auto* p = reinterpret_cast<const unsigned char*>(lp.data());
   const size_t size = lp.size();
   if (size < kHeaderSize + 1) {
@@ -233,11 +238,7 @@ Status ParseListpack(std::string_view lp, std::vector<std::string>* out, size_t 
     if (++count > max_entries) {
       return Status::Corruption(At(pos, "more than " + std::to_string(max_entries) + " entries"));
     }
-    if (is_int) {
-      out->push_back(std::to_string(iv));
-    } else {
-      out->emplace_back(lp.substr(pos + hdr, data_len));
-    }
+    emit(is_int ? std::string_view() : lp.substr(pos + hdr, data_len), is_int, iv);
     pos += entry_len + back;
   }
   if (header_count != kUnknownCount && header_count != count) {
@@ -245,6 +246,28 @@ Status ParseListpack(std::string_view lp, std::vector<std::string>* out, size_t 
                                         " but " + std::to_string(count) + " entries"));
   }
   return Status::OK();
+}
+
+}  // namespace
+
+Status ParseListpack(std::string_view lp, std::vector<std::string>* out, size_t max_entries) {
+  return WalkListpack(lp, max_entries, [out](std::string_view s, bool is_int, int64_t iv) {
+    if (is_int) {
+      out->push_back(std::to_string(iv));
+    } else {
+      out->emplace_back(s);
+    }
+  });
+}
+
+Status ParseListpack(std::string_view lp, RdbElementArena* out, size_t max_entries) {
+  return WalkListpack(lp, max_entries, [out](std::string_view s, bool is_int, int64_t iv) {
+    if (is_int) {
+      out->AddInt(iv);
+    } else {
+      out->AddString(s);
+    }
+  });
 }
 
 }  // namespace replikv::persistence

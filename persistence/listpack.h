@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "persistence/rdb_value.h"
 #include "server/status.h"
 
 namespace replikv::persistence {
@@ -66,5 +67,8 @@ bool IsCanonicalInt64(std::string_view s, int64_t* value);
 // are accepted.
 Status ParseListpack(std::string_view lp, std::vector<std::string>* out,
                      size_t max_entries = SIZE_MAX);
+// The same checks, appending the elements to an arena (no allocation per
+// element). `lp` must not point into `out`.
+Status ParseListpack(std::string_view lp, RdbElementArena* out, size_t max_entries = SIZE_MAX);
 
 }  // namespace replikv::persistence

@@ -1,6 +1,9 @@
 #include "persistence/rdb_decoder.h"
 
+#include <algorithm>
+
 #include <cstring>
+#include <random>
 
 #include "persistence/file.h"
 #include "persistence/rdb_format.h"
@@ -27,7 +30,8 @@ Status RdbHandler::OnEnd(const RdbLoadStats&) { return Status::OK(); }
 RdbDecoder::RdbDecoder(SequentialFile* source, RdbHandler* handler, RdbDecoderOptions options)
     : handler_(handler),
       options_(options),
-      in_(std::make_unique<RdbInput>(source, options.source_size, options.max_string_bytes)) {}
+      in_(std::make_unique<RdbInput>(source, options.source_size, options.max_string_bytes)),
+      hash_seed_(std::random_device{}()) {}
 
 RdbDecoder::~RdbDecoder() = default;
 
@@ -94,11 +98,14 @@ Status RdbDecoder::Run() {
       case kRdbOpFreq: {
         uint8_t lfu;
         RDB_TRY(in_->ReadByte(&lfu, "the LFU counter"));
+        lfu_freq_ = lfu;
         break;
       }
       case kRdbOpIdle: {
         uint64_t idle;
         RDB_TRY(in_->ReadLength(&idle, "the LRU idle time"));
+        // Any idle time past a century means "very old"; keep it in range.
+        lru_idle_ = static_cast<int64_t>(std::min<uint64_t>(idle, uint64_t{1} << 40));
         break;
       }
       case kRdbOpEof:
@@ -156,6 +163,8 @@ Status RdbDecoder::Run() {
       default:
         RDB_TRY(ReadEntry(type, expire_ms));
         expire_ms = -1;
+        lru_idle_ = -1;
+        lfu_freq_ = -1;
         key_prefix = false;
         RDB_TRY(MaybeReportProgress());
         continue;
@@ -174,6 +183,8 @@ Status RdbDecoder::ReadEntry(uint8_t type, int64_t expire_ms) {
   }
   entry_.db = current_db_;
   entry_.expire_ms = expire_ms;
+  entry_.lru_idle = lru_idle_;
+  entry_.lfu_freq = lfu_freq_;
   RDB_TRY(in_->ReadString(&entry_.key, "a key"));
   Status s = ReadValue(type, &entry_.value);
   if (!s.ok()) {

@@ -40,6 +40,10 @@ struct RdbEntry {
   std::string key;
   RdbValue value;
   int64_t expire_ms = -1;  // absolute unix ms, -1 if none
+  // The key's access data, saved by Redis under an LRU (IDLE: seconds idle)
+  // or LFU (FREQ: the counter) maxmemory policy; -1 if absent.
+  int64_t lru_idle = -1;
+  int lfu_freq = -1;
 };
 
 struct RdbLoadStats {
@@ -86,6 +90,9 @@ struct RdbDecoderOptions {
   // No single string (value, element, compact blob) may exceed this.
   uint64_t max_string_bytes = uint64_t{1} << 32;
   bool check_duplicates = true;
+  // Deliver collections as RdbValue::views/scores (valid until OnKey
+  // returns) instead of elems/pairs/zset: no std::string per element.
+  bool element_views = false;
   uint64_t progress_interval_bytes = 2 << 20;
 };
 
@@ -119,7 +126,10 @@ class RdbDecoder {
   Status ReadQuicklist(uint8_t type, RdbValue* v);
   Status ReadCompact(uint8_t type, RdbValue* v);
   Status ReadTextDouble(double* score);
-  Status CheckUnique(const RdbValue& v, uint64_t offset);
+  // Reads one RDB string onto the end of arena_.
+  Status ReadElement(std::string_view what);
+  Status CheckUnique(RdbValue::Type type, uint64_t offset);
+  void Materialize(RdbValue* v);
 
   RdbHandler* handler_;
   RdbDecoderOptions options_;
@@ -128,8 +138,18 @@ class RdbDecoder {
   RdbLoadStats stats_;
   uint64_t current_db_ = 0;
   uint64_t entry_offset_ = 0;  // of the current key's type byte
+  int64_t lru_idle_ = -1;      // IDLE/FREQ prefixes of the next key
+  int lfu_freq_ = -1;
   uint64_t last_progress_ = 0;
-  std::vector<std::string> scratch_elems_;
+  // The current collection's elements, back to back (see RdbElementArena).
+  RdbElementArena arena_;
+  // A compact zset's arena interleaves members with score texts.
+  bool compact_zset_ = false;
+  std::string blob_;  // the current compact encoding or quicklist node
+  // CheckUnique's reused table (element indices) and per-element hashes.
+  std::vector<size_t> unique_slots_;
+  std::vector<uint64_t> unique_hashes_;
+  uint64_t hash_seed_;
 };
 
 // Decodes an RDB held in memory.

@@ -173,15 +173,15 @@ Status RdbEncoder::WriteAux(std::string_view key, int64_t value) {
   return WriteAux(key, std::to_string(value));
 }
 
-Status RdbEncoder::WriteAuxFields(const RdbAuxFields& aux) {
+Status RdbEncoder::WriteAuxFields(const RdbAuxFields& aux, const RdbReplInfo* repl) {
   RDB_TRY(WriteAux("redis-ver", aux.redis_ver));
   RDB_TRY(WriteAux("redis-bits", int64_t{64}));
   RDB_TRY(WriteAux("ctime", aux.ctime));
   RDB_TRY(WriteAux("used-mem", aux.used_mem));
-  if (!aux.repl_id.empty()) {
-    RDB_TRY(WriteAux("repl-stream-db", aux.repl_stream_db));
-    RDB_TRY(WriteAux("repl-id", aux.repl_id));
-    RDB_TRY(WriteAux("repl-offset", aux.repl_offset));
+  if (repl != nullptr) {
+    RDB_TRY(WriteAux("repl-stream-db", repl->repl_stream_db));
+    RDB_TRY(WriteAux("repl-id", repl->repl_id));
+    RDB_TRY(WriteAux("repl-offset", repl->repl_offset));
   }
   return WriteAux("aof-base", int64_t{aux.aof_base ? 1 : 0});
 }
@@ -210,7 +210,18 @@ Status RdbEncoder::WriteExpireMs(int64_t expire_ms) {
 }
 
 Status RdbEncoder::Prologue(int64_t expire_ms) {
-  if (expire_ms >= 0) return WriteExpireMs(expire_ms);
+  if (expire_ms >= 0) RDB_TRY(WriteExpireMs(expire_ms));
+  switch (options_.key_access) {
+    case RdbKeyAccess::kNone: break;
+    case RdbKeyAccess::kIdle:
+      RDB_TRY(WriteType(kRdbOpIdle));
+      RDB_TRY(WriteLength(next_idle_));
+      break;
+    case RdbKeyAccess::kFreq:
+      RDB_TRY(WriteType(kRdbOpFreq));
+      RDB_TRY(WriteRaw(&next_freq_, 1));
+      break;
+  }
   return Status::OK();
 }
 
@@ -372,6 +383,7 @@ Status RdbEncoder::WriteZsetEntry(std::string_view key,
 }
 
 Status RdbEncoder::WriteEntry(std::string_view key, const RdbValue& value, int64_t expire_ms) {
+  if (value.viewed && value.type != RdbValue::Type::kString) return WriteViewedEntry(key, value, expire_ms);
   switch (value.type) {
     case RdbValue::Type::kString: return WriteStringEntry(key, value.str, expire_ms);
     case RdbValue::Type::kList:
@@ -391,6 +403,30 @@ Status RdbEncoder::WriteEntry(std::string_view key, const RdbValue& value, int64
     }
   }
   return Status::InvalidArgument("rdb encoder", "unknown value type");
+}
+
+// A value decoded with element views (RdbValue::views/scores).
+Status RdbEncoder::WriteViewedEntry(std::string_view key, const RdbValue& value, int64_t expire_ms) {
+  const auto& v = value.views;
+  switch (value.type) {
+    case RdbValue::Type::kList: return WriteListEntry(key, v, expire_ms);
+    case RdbValue::Type::kSet: return WriteSetEntry(key, v, expire_ms);
+    case RdbValue::Type::kHash: {
+      std::vector<std::pair<std::string_view, std::string_view>> pairs;
+      pairs.reserve(v.size() / 2);
+      for (size_t i = 0; i + 1 < v.size(); i += 2) pairs.emplace_back(v[i], v[i + 1]);
+      return WriteHashEntry(key, pairs, expire_ms);
+    }
+    case RdbValue::Type::kZset: {
+      if (value.scores.size() != v.size()) return Status::InvalidArgument("rdb encoder", "zset scores missing");
+      std::vector<std::pair<std::string_view, double>> members;
+      members.reserve(v.size());
+      for (size_t i = 0; i < v.size(); ++i) members.emplace_back(v[i], value.scores[i]);
+      return WriteZsetEntry(key, members, expire_ms);
+    }
+    case RdbValue::Type::kString: break;
+  }
+  return WriteStringEntry(key, value.str, expire_ms);
 }
 
 Status RdbEncoder::WriteEof() {

@@ -75,10 +75,26 @@ struct RdbEncodingLimits {
   size_t list_packed_threshold = size_t{1} << 30;
 };
 
+// What Redis 7.0 saves before each key besides its expire time: the idle
+// seconds under an LRU maxmemory policy, the LFU counter under an LFU one.
+enum class RdbKeyAccess { kNone, kIdle, kFreq };
+
 struct RdbEncoderOptions {
   bool compression = true;  // rdbcompression
   bool checksum = true;     // rdbchecksum: false writes a zero footer
   RdbEncodingLimits limits;
+  RdbKeyAccess key_access = RdbKeyAccess::kNone;
+};
+
+// Replication state saved with a snapshot (Redis 7.0's rdbSaveInfo), so a
+// restarted replica, or a primary's replicas, can PSYNC from where the
+// snapshot stands. Redis 7.0 has one only when the server is a replica or a
+// primary with a replication backlog; a standalone server passes none, and
+// then the file holds no repl-* fields at all.
+struct RdbReplInfo {
+  int64_t repl_stream_db = 0;  // the db the replication stream last selected
+  std::string repl_id;         // master_replid (40 hex characters)
+  int64_t repl_offset = 0;     // master_repl_offset at the snapshot
 };
 
 // The aux fields Redis 7.0 writes at the start of every RDB.
@@ -87,15 +103,18 @@ struct RdbAuxFields {
   int64_t ctime = 0;     // unix seconds
   int64_t used_mem = 0;  // bytes
   bool aof_base = false;  // true when the RDB is an AOF base/preamble
-  // Written (repl-stream-db, repl-id, repl-offset) only if repl_id is set,
-  // so a restarted replica can PSYNC from where the snapshot stands.
-  std::string repl_id;
-  int64_t repl_stream_db = 0;
-  int64_t repl_offset = 0;
+  // The repl-* fields travel as an RdbReplInfo (WriteAuxFields,
+  // WriteKeyspace), given only when there is replication state.
 };
 
 class RdbEncoder {
  public:
+  // The access data of the next key written (see RdbKeyAccess); written by
+  // that key's prologue when the options ask for it.
+  void SetNextKeyAccess(uint64_t idle_seconds, uint8_t freq) {
+    next_idle_ = idle_seconds;
+    next_freq_ = freq;
+  }
   RdbEncoder(RdbSink* sink, RdbEncoderOptions options);
   RdbEncoder(const RdbEncoder&) = delete;
   RdbEncoder& operator=(const RdbEncoder&) = delete;
@@ -109,8 +128,10 @@ class RdbEncoder {
   Status WriteAux(std::string_view key, std::string_view value);
   Status WriteAux(std::string_view key, int64_t value);
   // redis-ver, redis-bits, ctime, used-mem, [repl-stream-db, repl-id,
-  // repl-offset], aof-base: Redis 7.0's set and order.
-  Status WriteAuxFields(const RdbAuxFields& aux);
+  // repl-offset], aof-base: Redis 7.0's set and order. The bracketed three
+  // are written only when `repl` is given (Redis writes them only with an
+  // rdbSaveInfo, i.e. with replication state); nullptr writes none.
+  Status WriteAuxFields(const RdbAuxFields& aux, const RdbReplInfo* repl = nullptr);
   // FUNCTION2: one function library's source code.
   Status WriteFunction(std::string_view library_code);
   Status WriteSelectDb(uint64_t db);
@@ -131,6 +152,7 @@ class RdbEncoder {
   Status WriteZsetEntry(std::string_view key,
                         std::span<const std::pair<std::string_view, double>> members,
                         int64_t expire_ms = -1);
+  // Any RdbValue, owned or viewed (RdbValue::viewed).
   Status WriteEntry(std::string_view key, const RdbValue& value, int64_t expire_ms = -1);
 
   // EOF opcode and the CRC64 footer (zero when checksums are off), then
@@ -153,6 +175,9 @@ class RdbEncoder {
 
  private:
   Status WriteListValue(std::span<const std::string_view> elems);
+  Status WriteViewedEntry(std::string_view key, const RdbValue& value, int64_t expire_ms);
+  uint64_t next_idle_ = 0;
+  uint8_t next_freq_ = 0;
   Status Prologue(int64_t expire_ms);
 
   RdbSink* sink_;

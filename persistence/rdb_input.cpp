@@ -1,6 +1,7 @@
 #include "persistence/rdb_input.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 #include "persistence/crc64.h"
@@ -159,6 +160,12 @@ Status RdbInput::ReadCount(uint64_t* count, uint64_t min_item_bytes, std::string
 
 Status RdbInput::ReadBytes(std::string* out, uint64_t n, std::string_view what,
                           uint64_t item_offset) {
+  out->clear();
+  return AppendBytes(out, n, what, item_offset);
+}
+
+Status RdbInput::AppendBytes(std::string* out, uint64_t n, std::string_view what,
+                            uint64_t item_offset) {
   const uint64_t start = item_offset == kUnknownSize ? offset() : item_offset;
   uint64_t rest = remaining();
   if (n > max_string_bytes_ || (rest != kUnknownSize && n > rest)) {
@@ -166,15 +173,22 @@ Status RdbInput::ReadBytes(std::string* out, uint64_t n, std::string_view what,
                               (n > max_string_bytes_ ? "the string size limit"
                                                      : "the " + std::to_string(rest) + " bytes left"));
   }
-  out->clear();
+  const size_t base = out->size();
   if (rest != kUnknownSize) {
-    out->resize(n);
-    return Read(out->data(), n, what);
+    // Bounded by the source size, checked above. Bytes already in this
+    // chunk are appended directly, the common case for small strings.
+    if (len_ - pos_ >= n) {
+      out->append(chunk_ + pos_, n);
+      pos_ += n;
+      return Status::OK();
+    }
+    out->resize(base + n);
+    return Read(out->data() + base, n, what);
   }
   // Unknown source size: grow with the bytes that arrive.
-  out->reserve(std::min<uint64_t>(n, kMaxBlindReserve));
-  while (out->size() < n) {
-    size_t step = std::min<uint64_t>(n - out->size(), kChunkSize);
+  out->reserve(base + std::min<uint64_t>(n, kMaxBlindReserve));
+  while (out->size() - base < n) {
+    size_t step = std::min<uint64_t>(n - (out->size() - base), kChunkSize);
     size_t old = out->size();
     out->resize(old + step);
     Status s = Read(out->data() + old, step, what);
@@ -184,12 +198,17 @@ Status RdbInput::ReadBytes(std::string* out, uint64_t n, std::string_view what,
 }
 
 Status RdbInput::ReadString(std::string* out, std::string_view what) {
+  out->clear();
+  return AppendString(out, what);
+}
+
+Status RdbInput::AppendString(std::string* out, std::string_view what) {
   const uint64_t start = offset();
   uint64_t len;
   bool encoded;
   Status s = ReadLength(&len, &encoded, what);
   if (!s.ok()) return s;
-  if (!encoded) return ReadBytes(out, len, what, start);
+  if (!encoded) return AppendBytes(out, len, what, start);
   switch (len) {
     case kRdbEncInt8:
     case kRdbEncInt16:
@@ -199,7 +218,11 @@ Status RdbInput::ReadString(std::string* out, std::string_view what) {
       s = ReadLe(&u, width, what);
       if (!s.ok()) return s;
       uint64_t sign = uint64_t{1} << (8 * width - 1);
-      *out = std::to_string(static_cast<int64_t>(u ^ sign) - static_cast<int64_t>(sign));
+      char buf[24];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof(buf),
+                                     static_cast<int64_t>(u ^ sign) - static_cast<int64_t>(sign));
+      (void)ec;  // 24 bytes hold any int64
+      out->append(buf, static_cast<size_t>(end - buf));
       return Status::OK();
     }
     case kRdbEncLzf: {
@@ -215,8 +238,12 @@ Status RdbInput::ReadString(std::string* out, std::string_view what) {
       }
       s = ReadBytes(&lzf_scratch_, clen, what, start);
       if (!s.ok()) return s;
-      s = LzfDecompress(lzf_scratch_, raw_len, out);
+      // The common case (a whole value) decompresses in place; appending
+      // goes through a scratch buffer.
+      std::string* dst = out->empty() ? out : &lzf_out_;
+      s = LzfDecompress(lzf_scratch_, raw_len, dst);
       if (!s.ok()) return Corrupt(start, s.message() + " in " + std::string(what));
+      if (dst != out) out->append(*dst);
       return Status::OK();
     }
     default:

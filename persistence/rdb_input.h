@@ -47,11 +47,17 @@ class RdbInput {
   Status ReadCount(uint64_t* count, uint64_t min_item_bytes, std::string_view what);
   // A string in any RDB string form; integers come back as decimal text.
   Status ReadString(std::string* out, std::string_view what);
+  // ReadString, appending to *out instead of replacing it (the decoder
+  // packs a collection's elements back to back this way).
+  Status AppendString(std::string* out, std::string_view what);
   // Exactly n raw bytes, checked against the bounds above. Errors name
   // `item_offset` (where the string's length prefix began), or the current
   // offset if it is kUnknownSize.
   Status ReadBytes(std::string* out, uint64_t n, std::string_view what,
                    uint64_t item_offset = kUnknownSize);
+  // ReadBytes, appending.
+  Status AppendBytes(std::string* out, uint64_t n, std::string_view what,
+                     uint64_t item_offset = kUnknownSize);
 
   // CRC64 of every byte consumed so far.
   uint64_t Crc() const;
@@ -78,6 +84,7 @@ class RdbInput {
   uint64_t chunk_offset_ = 0;
   uint64_t crc_ = 0;  // of every chunk before the current one
   std::string lzf_scratch_;
+  std::string lzf_out_;  // AppendString's decompressed LZF string
 };
 
 // The 9-character name packed in a module id (above its 10-bit encoding

@@ -1,5 +1,7 @@
 #include "persistence/rdb_keyspace.h"
 
+#include "server/access_clock.h"
+
 #include <unistd.h>
 
 #include <charconv>
@@ -25,6 +27,13 @@ RdbEncoderOptions EncoderOptionsFromConfig(const ServerConfig& c) {
   o.limits.zset_max_listpack_entries = static_cast<size_t>(c.zset_max_listpack_entries);
   o.limits.zset_max_listpack_value = static_cast<size_t>(c.zset_max_listpack_value);
   o.limits.list_max_listpack_size = c.list_max_listpack_size;
+  switch (c.maxmemory_policy) {
+    case MaxmemoryPolicy::kVolatileLru:
+    case MaxmemoryPolicy::kAllkeysLru: o.key_access = RdbKeyAccess::kIdle; break;
+    case MaxmemoryPolicy::kVolatileLfu:
+    case MaxmemoryPolicy::kAllkeysLfu: o.key_access = RdbKeyAccess::kFreq; break;
+    default: break;
+  }
   return o;
 }
 
@@ -41,10 +50,10 @@ void KeyDelay(int us) {
 }
 
 Status WriteKeyspace(Keyspace& ks, RdbSink* sink, const RdbEncoderOptions& options, const RdbAuxFields& aux,
-                     uint64_t* keys_written, int key_delay_us) {
+                     uint64_t* keys_written, int key_delay_us, const RdbReplInfo* repl) {
   RdbEncoder enc(sink, options);
   Status st = enc.WriteHeader();
-  if (st.ok()) st = enc.WriteAuxFields(aux);
+  if (st.ok()) st = enc.WriteAuxFields(aux, repl);
   uint64_t keys = 0;
   for (int i = 0; st.ok() && i < ks.databases(); ++i) {
     Db& db = ks.db(i);
@@ -65,11 +74,11 @@ Status WriteKeyspace(Keyspace& ks, RdbSink* sink, const RdbEncoderOptions& optio
 }
 
 Status SaveKeyspaceToFile(Keyspace& ks, const std::string& path, const RdbEncoderOptions& options,
-                          const RdbAuxFields& aux, int key_delay_us) {
+                          const RdbAuxFields& aux, int key_delay_us, const RdbReplInfo* repl) {
   auto writer = AtomicFileWriter::Create(path, "rdb");
   if (!writer.ok()) return writer.status();
   FileSink sink((*writer)->file());
-  Status st = WriteKeyspace(ks, &sink, options, aux, nullptr, key_delay_us);
+  Status st = WriteKeyspace(ks, &sink, options, aux, nullptr, key_delay_us, repl);
   if (!st.ok()) return st;
   return (*writer)->Commit();
 }
@@ -113,7 +122,7 @@ class KeyspaceLoader final : public RdbHandler {
     if (db.Find(entry.key) != nullptr) return Status::Corruption("duplicate key", entry.key);
     Result<Entry*> e = BuildEntry(entry.key, entry.value, limits_, entry.expire_ms != -1);
     if (!e.ok()) return e.status();
-    (*e)->set_lru(ks_.LruClock());
+    access_clock::Restore(*e, entry.lru_idle, entry.lfu_freq);
     if (entry.expire_ms != -1) (*e)->set_expire_ms(entry.expire_ms);
     db.Add(*e);
     ++result_->keys_loaded;
@@ -161,6 +170,9 @@ Status LoadKeyspaceFromFile(Keyspace& ks, const std::string& path, bool drop_exp
   KeyspaceLoader loader(ks, drop_expired, progress, *size, tuning.key_delay_us, tuning.limits, result);
   RdbDecoderOptions options;
   options.source_size = *size;
+  // The loader copies every element into its own packed forms: views save
+  // a std::string per element.
+  options.element_views = true;
   if (tuning.progress_interval_bytes > 0) options.progress_interval_bytes = tuning.progress_interval_bytes;
   RdbDecoder decoder(file->get(), &loader, options);
   return decoder.Run();

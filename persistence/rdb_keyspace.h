@@ -34,14 +34,17 @@ void KeyDelay(int us);
 // Writes the whole dataset, header to footer, to `sink`. Keys that are
 // already logically expired are still written (Redis does; the loader
 // drops them). `keys_written` counts keys, for progress figures.
-// `key_delay_us` (rdb-key-save-delay) is slept after every key.
+// `key_delay_us` (rdb-key-save-delay) is slept after every key. The
+// repl-stream-db / repl-id / repl-offset aux fields are written only when
+// `repl` is given (a replica, or a primary with a backlog, as Redis 7.0);
+// a standalone server passes nullptr and its file matches Redis's in size.
 Status WriteKeyspace(Keyspace& ks, RdbSink* sink, const RdbEncoderOptions& options, const RdbAuxFields& aux,
-                     uint64_t* keys_written, int key_delay_us = 0);
+                     uint64_t* keys_written, int key_delay_us = 0, const RdbReplInfo* repl = nullptr);
 
 // Saves to `path` atomically: temp-<pid>.rdb in the same directory, fsync,
 // rename over `path`, fsync the directory. On failure `path` is untouched.
 Status SaveKeyspaceToFile(Keyspace& ks, const std::string& path, const RdbEncoderOptions& options,
-                          const RdbAuxFields& aux, int key_delay_us = 0);
+                          const RdbAuxFields& aux, int key_delay_us = 0, const RdbReplInfo* repl = nullptr);
 
 struct RdbLoadResult {
   uint64_t keys_loaded = 0;

@@ -2,19 +2,31 @@
 // codec does not depend on the server's keyspace types.
 #pragma once
 
+#include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace replikv::persistence {
 
-// One key's value. Only the member matching `type` is used:
+// One key's value. Only the members matching `type` (and `viewed`) are used:
 //   kString: str            kList: elems (head to tail)   kSet: elems
 //   kHash: pairs (field, value)                           kZset: zset (member, score)
 // Strings stored integer-encoded in a file come back as their decimal text.
 // Collections decoded from a file have unique members/fields (duplicates are
 // Corruption); the order of set, hash and zset members is unspecified.
+//
+// A decoder run with RdbDecoderOptions::element_views fills `views` (and
+// `scores`) instead of elems/pairs/zset, and sets `viewed`: views are the
+// list or set elements, the hash fields and values alternating (field,
+// value, field, value...), or the zset members with scores[i] the score of
+// views[i]. They point into storage the decoder owns and are valid only
+// until the handler's OnKey returns. This saves one std::string per element
+// when the consumer copies the bytes into its own form anyway (the keyspace
+// loader).
 struct RdbValue {
   enum class Type : uint8_t { kString, kList, kSet, kHash, kZset };
 
@@ -23,6 +35,9 @@ struct RdbValue {
   std::vector<std::string> elems;
   std::vector<std::pair<std::string, std::string>> pairs;
   std::vector<std::pair<std::string, double>> zset;
+  bool viewed = false;
+  std::vector<std::string_view> views;
+  std::vector<double> scores;
   // The RDB object type the decoder read this from (rdb_format.h RdbType),
   // for diagnostics and tests. The encoder ignores it and picks its own.
   uint8_t rdb_type = 0;
@@ -32,12 +47,40 @@ struct RdbValue {
     switch (type) {
       case Type::kString: return 1;
       case Type::kList:
-      case Type::kSet: return elems.size();
-      case Type::kHash: return pairs.size();
-      case Type::kZset: return zset.size();
+      case Type::kSet: return viewed ? views.size() : elems.size();
+      case Type::kHash: return viewed ? views.size() / 2 : pairs.size();
+      case Type::kZset: return viewed ? views.size() : zset.size();
     }
     return 0;
   }
+};
+
+// Decoded elements stored back to back in one buffer, so a value of n
+// elements costs no per-element allocation: the compact-encoding parsers and
+// the decoder append here, and views are made once the value is complete
+// (appending may move the bytes, so spans are offsets until then). Reused
+// from value to value; Clear() keeps the capacity.
+struct RdbElementArena {
+  std::string bytes;
+  std::vector<std::pair<size_t, size_t>> spans;  // (offset in bytes, length)
+
+  void Clear() {
+    bytes.clear();
+    spans.clear();
+  }
+  void AddString(std::string_view s) {
+    spans.emplace_back(bytes.size(), s.size());
+    bytes.append(s);
+  }
+  // Appends the decimal text of `v`.
+  void AddInt(int64_t v) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+    (void)ec;  // 24 bytes always hold an int64
+    AddString(std::string_view(buf, static_cast<size_t>(end - buf)));
+  }
+  size_t size() const { return spans.size(); }
+  std::string_view View(size_t i) const { return std::string_view(bytes).substr(spans[i].first, spans[i].second); }
 };
 
 }  // namespace replikv::persistence

@@ -1,5 +1,7 @@
 #include "persistence/rdb_values.h"
 
+#include "server/access_clock.h"
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,10 +23,41 @@ PackLimits ZsetLimits(const RdbEncodingLimits& l) {
   return PackLimits{l.zset_max_listpack_entries, l.zset_max_listpack_value};
 }
 
+// A collection delivered as views (RdbDecoderOptions::element_views): the
+// bytes go straight from the decoder's buffer into the packed forms.
+Result<Entry*> BuildFromViews(std::string_view key, const RdbValue& value, const RdbEncodingLimits& limits,
+                              bool expire_slot) {
+  switch (value.type) {
+    case RdbValue::Type::kList: {
+      auto* list = new List(limits.list_max_listpack_size);
+      for (std::string_view v : value.views) list->Push(List::kTail, v);
+      return Entry::NewObject(key, ObjType::kList, list, expire_slot);
+    }
+    case RdbValue::Type::kSet:
+      return Entry::NewObject(key, ObjType::kSet, SetValue::Build(value.views, limits.set_max_intset_entries),
+                              expire_slot);
+    case RdbValue::Type::kHash:
+      if (value.views.size() % 2 != 0) return Status::InvalidArgument("RDB loader: odd hash element count");
+      return Entry::NewObject(key, ObjType::kHash, HashValue::BuildFlat(value.views, HashLimits(limits)),
+                              expire_slot);
+    case RdbValue::Type::kZset:
+      if (value.views.size() != value.scores.size()) {
+        return Status::InvalidArgument("RDB loader: zset members and scores differ in number");
+      }
+      return Entry::NewObject(key, ObjType::kZset, ZsetValue::Build(value.views, value.scores, ZsetLimits(limits)),
+                              expire_slot);
+    case RdbValue::Type::kString: break;
+  }
+  return Status::InvalidArgument("RDB loader: unknown value type");
+}
+
 }  // namespace
 
 Status WriteEntry(RdbEncoder& enc, const Entry* e) {
   const int64_t expire = e->expire_ms();
+  if (enc.options().key_access != RdbKeyAccess::kNone) {
+    enc.SetNextKeyAccess(access_clock::IdleSeconds(e), access_clock::Frequency(e));
+  }
   switch (e->type()) {
     case ObjType::kString: {
       char scratch[24];
@@ -66,6 +99,7 @@ Status WriteEntry(RdbEncoder& enc, const Entry* e) {
 }
 
 Result<Entry*> BuildEntry(std::string_view key, RdbValue& value, const RdbEncodingLimits& limits, bool expire_slot) {
+  if (value.type != RdbValue::Type::kString && value.viewed) return BuildFromViews(key, value, limits, expire_slot);
   switch (value.type) {
     case RdbValue::Type::kString:
       return Entry::NewString(key, value.str, expire_slot);

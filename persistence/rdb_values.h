@@ -19,7 +19,8 @@ Status WriteEntry(RdbEncoder& enc, const Entry* e);
 
 // Builds a keyspace entry from a decoded value, in the encoding Redis gives
 // such a value at load (the thresholds in `limits`); `expire_slot` reserves
-// room for a TTL. The caller owns the result.
+// room for a TTL. Works from owned elements or from views (RdbValue::viewed;
+// the views must still be valid). The caller owns the result.
 Result<Entry*> BuildEntry(std::string_view key, RdbValue& value, const RdbEncodingLimits& limits, bool expire_slot);
 
 }  // namespace replikv::persistence

@@ -58,9 +58,6 @@ RdbAuxFields Snapshotter::AuxFields() const {
   aux.redis_ver = kRedisCompatVersion;
   aux.ctime = WallClockMs() / 1000;
   aux.used_mem = static_cast<int64_t>(ReadAllocatorStats().allocated);
-  aux.repl_id = server_.run_id();
-  aux.repl_offset = 0;
-  aux.repl_stream_db = 0;
   return aux;
 }
 

@@ -27,9 +27,10 @@ int64_t SignExtend(uint64_t u, int bytes) {
   return static_cast<int64_t>(u ^ sign) - static_cast<int64_t>(sign);
 }
 
-}  // namespace
-
-Status ParseZiplist(std::string_view zl, std::vector<std::string>* out, size_t max_entries) {
+// Validates the whole ziplist and calls emit(string, is_int, int_value) for
+// each entry in order.
+template <typename Emit>
+Status WalkZiplist(std::string_view zl, size_t max_entries, Emit&& emit) {
   const auto* p = reinterpret_cast<const unsigned char*>(zl.data());
   const size_t size = zl.size();
   auto bad = [](size_t off, std::string_view what) {
@@ -106,11 +107,7 @@ Status ParseZiplist(std::string_view zl, std::vector<std::string>* out, size_t m
       return bad(pos, "entry of " + std::to_string(data_len) + " bytes runs past the end");
     }
     if (++count > max_entries) return bad(start, "too many entries");
-    if (is_int) {
-      out->push_back(std::to_string(iv));
-    } else {
-      out->emplace_back(zl.substr(pos + hdr, data_len));
-    }
+    emit(is_int ? std::string_view() : zl.substr(pos + hdr, data_len), is_int, iv);
     pos += hdr + data_len;
     prev_len = pos - start;
     last_entry = start;
@@ -126,7 +123,9 @@ Status ParseZiplist(std::string_view zl, std::vector<std::string>* out, size_t m
   return Status::OK();
 }
 
-Status ParseZipmap(std::string_view zm, std::vector<std::string>* out, size_t max_entries) {
+// Validates the whole zipmap and calls emit(key), emit(value) for each pair.
+template <typename Emit>
+Status WalkZipmap(std::string_view zm, size_t max_entries, Emit&& emit) {
   const auto* p = reinterpret_cast<const unsigned char*>(zm.data());
   const size_t size = zm.size();
   auto bad = [](size_t off, std::string_view what) {
@@ -165,8 +164,8 @@ Status ParseZipmap(std::string_view zm, std::vector<std::string>* out, size_t ma
     uint64_t free = p[pos++];
     if (vlen > end - pos || free > end - pos - vlen) return bad(vstart, "value runs past the end");
     if (++pairs > max_entries) return bad(start, "too many entries");
-    out->emplace_back(key);
-    out->emplace_back(zm.substr(pos, vlen));
+    emit(key);
+    emit(zm.substr(pos, vlen));
     pos += vlen + free;
   }
   if (header_count < 254 && header_count != pairs) {
@@ -174,6 +173,36 @@ Status ParseZipmap(std::string_view zm, std::vector<std::string>* out, size_t ma
                       " pairs");
   }
   return Status::OK();
+}
+
+}  // namespace
+
+Status ParseZiplist(std::string_view zl, std::vector<std::string>* out, size_t max_entries) {
+  return WalkZiplist(zl, max_entries, [out](std::string_view s, bool is_int, int64_t iv) {
+    if (is_int) {
+      out->push_back(std::to_string(iv));
+    } else {
+      out->emplace_back(s);
+    }
+  });
+}
+
+Status ParseZiplist(std::string_view zl, RdbElementArena* out, size_t max_entries) {
+  return WalkZiplist(zl, max_entries, [out](std::string_view s, bool is_int, int64_t iv) {
+    if (is_int) {
+      out->AddInt(iv);
+    } else {
+      out->AddString(s);
+    }
+  });
+}
+
+Status ParseZipmap(std::string_view zm, std::vector<std::string>* out, size_t max_entries) {
+  return WalkZipmap(zm, max_entries, [out](std::string_view s) { out->emplace_back(s); });
+}
+
+Status ParseZipmap(std::string_view zm, RdbElementArena* out, size_t max_entries) {
+  return WalkZipmap(zm, max_entries, [out](std::string_view s) { out->AddString(s); });
 }
 
 }  // namespace replikv::persistence

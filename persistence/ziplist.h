@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "persistence/rdb_value.h"
 #include "server/status.h"
 
 namespace replikv::persistence {
@@ -34,9 +35,12 @@ namespace replikv::persistence {
 // `zl`. At most `max_entries` entries are accepted.
 Status ParseZiplist(std::string_view zl, std::vector<std::string>* out,
                     size_t max_entries = SIZE_MAX);
+// The same checks, appending to an arena. `zl` must not point into `out`.
+Status ParseZiplist(std::string_view zl, RdbElementArena* out, size_t max_entries = SIZE_MAX);
 
 // Checks a whole zipmap and appends key, value, key, value ... to *out.
 Status ParseZipmap(std::string_view zm, std::vector<std::string>* out,
                    size_t max_entries = SIZE_MAX);
+Status ParseZipmap(std::string_view zm, RdbElementArena* out, size_t max_entries = SIZE_MAX);
 
 }  // namespace replikv::persistence

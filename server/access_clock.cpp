@@ -63,6 +63,16 @@ void Touch(Entry* e) {
   e->set_lru((NowMinutes16() << 8) | counter);
 }
 
+void Restore(Entry* e, int64_t idle_seconds, int freq) {
+  if (g_settings.lfu) {
+    if (freq >= 0) e->set_lru((NowMinutes16() << 8) | static_cast<uint32_t>(freq & 0xFF));
+    return;
+  }
+  if (idle_seconds < 0) return;
+  uint32_t now = NowSeconds();
+  e->set_lru(static_cast<uint64_t>(idle_seconds) < now ? now - static_cast<uint32_t>(idle_seconds) : 0);
+}
+
 uint64_t IdleSeconds(const Entry* e) {
   uint32_t now = NowSeconds();
   return now >= e->lru() ? now - e->lru() : 0;

@@ -45,6 +45,11 @@ uint32_t Initial();
 // Records an access (Redis's lookupKey: LRU stamp or LFU increment).
 void Touch(Entry* e);
 
+// Sets the clock from what a snapshot saved (Redis's objectSetLRUOrLFU):
+// under LFU the saved counter (`freq` >= 0), else the saved idle time
+// (`idle_seconds` >= 0); -1 leaves the creation stamp.
+void Restore(Entry* e, int64_t idle_seconds, int freq);
+
 // LRU: seconds since the last access.
 uint64_t IdleSeconds(const Entry* e);
 // LFU: the counter after the decay owed since its last decrement (what

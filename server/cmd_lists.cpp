@@ -7,6 +7,7 @@
 // commands are deterministic.
 #include <climits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/client.h"
@@ -122,7 +123,17 @@ void LrangeCommand(CommandContext& ctx) {
   auto n = static_cast<size_t>(end - start + 1);
   ctx.reply.AddArrayLen(n);
   List::Iterator it = l->At(static_cast<size_t>(start));
-  for (size_t i = 0; i < n; ++i, it.Next()) ctx.reply.AddBulk(it.value());
+  // In batches: the list walks each node in one tight loop and the reply
+  // buffer writes a batch through one cursor (LRANGE 0 99 of short values
+  // is ~900 bytes of reply; per-element overhead is most of the work).
+  constexpr size_t kBatch = 64;
+  std::string_view batch[kBatch];
+  while (n > 0) {  // each round takes at least one element: n <= elements left
+    size_t got = l->Read(&it, batch, n < kBatch ? n : kBatch);
+    if (got == 0) break;
+    ctx.reply.AddBulks(batch, got);
+    n -= got;
+  }
 }
 
 // A list index (negative from the tail) as a position; false if out of range.

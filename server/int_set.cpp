@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -55,6 +56,19 @@ char* New() {
   char* p = static_cast<char*>(std::malloc(kHeaderSize));
   if (p == nullptr) OutOfMemory(kHeaderSize);
   SetHeader(p, 2, 0);
+  return p;
+}
+
+char* FromSorted(const int64_t* values, size_t n) {
+  uint32_t width = 2;
+  // Ascending: the widest value is the first or the last.
+  if (n > 0) width = std::max(WidthFor(values[0]), WidthFor(values[n - 1]));
+  const size_t bytes = kHeaderSize + n * width;
+  if (n > UINT32_MAX) OutOfMemory(bytes);
+  char* p = static_cast<char*>(std::malloc(bytes));
+  if (p == nullptr) OutOfMemory(bytes);
+  SetHeader(p, width, static_cast<uint32_t>(n));
+  for (size_t i = 0; i < n; ++i) Put(p, width, static_cast<uint32_t>(i), values[i]);
   return p;
 }
 

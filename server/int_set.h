@@ -19,6 +19,9 @@ namespace replikv::intset {
 inline constexpr uint32_t kHeaderSize = 8;
 
 char* New();
+// An intset holding `n` values that are strictly ascending (the caller
+// sorts and deduplicates), in one allocation of the narrowest width.
+char* FromSorted(const int64_t* values, size_t n);
 char* Clone(const char* p);
 void Free(char* p);
 

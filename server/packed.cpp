@@ -197,4 +197,49 @@ char* ReplaceScore(char* p, uint32_t off, uint32_t end, double score) {
 
 size_t AllocatedBytes(const char* p) { return malloc_usable_size(const_cast<char*>(p)); }
 
+Builder::Builder(size_t bytes) : cap_(bytes), used_(kHeaderSize) {
+  if (bytes < kHeaderSize || bytes > UINT32_MAX) OutOfMemory(bytes);
+  p_ = static_cast<char*>(std::malloc(bytes));
+  if (p_ == nullptr) OutOfMemory(bytes);
+}
+
+Builder::~Builder() { std::free(p_); }
+
+void Builder::AddString(std::string_view s) {
+  const size_t n = StringSize(s.size());
+  if (n > cap_ - used_) {
+    std::fprintf(stderr, "replikv: packed::Builder: element past the stated size\n");
+    std::abort();
+  }
+  EncodeString(p_ + used_, s);
+  used_ += n;
+  ++count_;
+}
+
+void Builder::AddScore(double score) {
+  const size_t n = ScoreSize(score);
+  if (n > cap_ - used_) {
+    std::fprintf(stderr, "replikv: packed::Builder: element past the stated size\n");
+    std::abort();
+  }
+  EncodeScore(p_ + used_, score);
+  used_ += n;
+  ++count_;
+}
+
+char* Builder::Finish() {
+  char* p = p_;
+  SetHeader(p, static_cast<uint32_t>(used_), count_);
+  if (used_ < cap_) {
+    // Fewer bytes than stated: keep the buffer exact, as every other
+    // mutation does.
+    char* q = static_cast<char*>(std::realloc(p, used_));
+    if (q != nullptr) p = q;
+  }
+  p_ = nullptr;
+  cap_ = used_ = 0;
+  count_ = 0;
+  return p;
+}
+
 }  // namespace replikv::packed

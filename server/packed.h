@@ -99,4 +99,28 @@ char* ReplaceScore(char* p, uint32_t off, uint32_t end, double score);
 // Bytes of heap the buffer holds (for memory accounting).
 size_t AllocatedBytes(const char* p);
 
+// Makes a buffer whose final size is known in one allocation, instead of a
+// reallocation per element (bulk loading, e.g. from an RDB file). The
+// caller sums kHeaderSize and the StringSize()/ScoreSize() of every element,
+// then adds exactly those elements in order. Adding past the stated size is
+// a caller bug and aborts.
+class Builder {
+ public:
+  explicit Builder(size_t bytes);
+  ~Builder();
+  Builder(const Builder&) = delete;
+  Builder& operator=(const Builder&) = delete;
+
+  void AddString(std::string_view s);
+  void AddScore(double score);
+  // The finished buffer (owned by the caller); the builder is then empty.
+  char* Finish();
+
+ private:
+  char* p_;
+  size_t cap_;
+  size_t used_;
+  uint32_t count_ = 0;
+};
+
 }  // namespace replikv::packed

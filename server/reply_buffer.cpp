@@ -8,42 +8,62 @@
 
 namespace replikv {
 
-ReplyBuffer::ReplyBuffer() : first_(new char[kFirstBlock]) {}
+ReplyBuffer::ReplyBuffer() : first_(new char[kFirstBlock]) { Clear(); }
 
-char* ReplyBuffer::Reserve(size_t n) {
-  if (blocks_.empty() && first_len_ + n <= kFirstBlock) return first_.get() + first_len_;
-  if (!blocks_.empty()) {
-    Block& b = blocks_.back();
-    if (b.len + n <= b.cap) return b.data.get() + b.len;
-  }
+char* ReplyBuffer::ReserveSlow(size_t n) {
+  // The room left in the old tail is abandoned: n bytes must be contiguous.
   Block b;
   b.cap = n > kBlock ? n : kBlock;
   b.data.reset(new char[b.cap]);
   blocks_.push_back(std::move(b));
-  return blocks_.back().data.get();
+  Block& tail = blocks_.back();
+  tail_ = tail.data.get();
+  tail_end_ = tail_ + tail.cap;
+  tail_len_ = &tail.len;
+  return tail_;
 }
 
-void ReplyBuffer::Append(std::string_view bytes) {
-  // Fill the tail block first, then spill: a big reply never needs one
-  // contiguous copy of itself except in its own block.
-  while (!bytes.empty()) {
-    size_t room;
-    char* dst;
-    if (blocks_.empty() && first_len_ < kFirstBlock) {
-      room = kFirstBlock - first_len_;
-      dst = first_.get() + first_len_;
-    } else if (!blocks_.empty() && blocks_.back().len < blocks_.back().cap) {
-      room = blocks_.back().cap - blocks_.back().len;
-      dst = blocks_.back().data.get() + blocks_.back().len;
-    } else {
-      dst = Reserve(bytes.size());
-      room = bytes.size();
-    }
-    size_t n = bytes.size() < room ? bytes.size() : room;
-    std::memcpy(dst, bytes.data(), n);
-    Commit(n);
-    bytes.remove_prefix(n);
+void ReplyBuffer::AppendSlow(std::string_view bytes) {
+  // Fill the tail block first, then spill into one new block: a big reply
+  // never needs a contiguous copy of itself except in its own block.
+  size_t room = static_cast<size_t>(tail_end_ - tail_);
+  if (room > 0) {
+    std::memcpy(tail_, bytes.data(), room);
+    Commit(room);
+    bytes.remove_prefix(room);
   }
+  char* dst = ReserveSlow(bytes.size());
+  std::memcpy(dst, bytes.data(), bytes.size());
+  Commit(bytes.size());
+}
+
+char* ReplyBuffer::WriteDecimal(char* p, uint64_t v) {
+  // Two digits per step from a table, written back to front once the width
+  // is known: lengths and counts are formatted once per reply element.
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  size_t width = 1;
+  for (uint64_t t = v; t >= 10 && width < 20; t /= 10) ++width;  // at most 19 steps
+  char* end = p + width;
+  char* q = end;
+  while (v >= 100) {  // each step drops two digits
+    size_t i = static_cast<size_t>(v % 100) * 2;
+    v /= 100;
+    q -= 2;
+    q[0] = kPairs[i];
+    q[1] = kPairs[i + 1];
+  }
+  if (v >= 10) {
+    size_t i = static_cast<size_t>(v) * 2;
+    q -= 2;
+    q[0] = kPairs[i];
+    q[1] = kPairs[i + 1];
+  } else {
+    *--q = static_cast<char>('0' + v);
+  }
+  return end;
 }
 
 void ReplyBuffer::AddSimple(std::string_view s) {
@@ -74,50 +94,61 @@ void ReplyBuffer::AddError(std::string_view msg) {
 }
 
 void ReplyBuffer::AddInt(int64_t v) {
-  if (v == 0) return Append(":0\r\n");
-  if (v == 1) return Append(":1\r\n");
+  // ':' + sign + up to 19 digits + CRLF.
   char* p = Reserve(24);
-  p[0] = ':';
-  auto [end, ec] = std::to_chars(p + 1, p + 22, v);
-  (void)ec;
-  end[0] = '\r';
-  end[1] = '\n';
-  Commit(static_cast<size_t>(end + 2 - p));
+  char* q = p;
+  *q++ = ':';
+  uint64_t mag = static_cast<uint64_t>(v);
+  if (v < 0) {
+    *q++ = '-';
+    mag = 0 - mag;  // well defined for INT64_MIN too
+  }
+  q = WriteDecimal(q, mag);
+  q[0] = '\r';
+  q[1] = '\n';
+  Commit(static_cast<size_t>(q + 2 - p));
 }
 
 void ReplyBuffer::AddArrayLen(size_t n) {
   char* p = Reserve(24);
   p[0] = '*';
-  auto [end, ec] = std::to_chars(p + 1, p + 22, n);
-  (void)ec;
-  end[0] = '\r';
-  end[1] = '\n';
-  Commit(static_cast<size_t>(end + 2 - p));
+  char* q = WriteDecimal(p + 1, n);
+  q[0] = '\r';
+  q[1] = '\n';
+  Commit(static_cast<size_t>(q + 2 - p));
 }
 
-void ReplyBuffer::AddBulk(std::string_view s) {
-  if (s.size() <= 4096) {
-    char* p = Reserve(s.size() + 32);
-    char* q = p;
-    *q++ = '$';
-    q = std::to_chars(q, q + 21, s.size()).ptr;
-    *q++ = '\r';
-    *q++ = '\n';
-    std::memcpy(q, s.data(), s.size());
-    q += s.size();
-    *q++ = '\r';
-    *q++ = '\n';
-    Commit(static_cast<size_t>(q - p));
-    return;
-  }
-  char head[32];
-  head[0] = '$';
-  char* q = std::to_chars(head + 1, head + 22, s.size()).ptr;
-  *q++ = '\r';
-  *q++ = '\n';
+void ReplyBuffer::AddBigBulk(std::string_view s) {
+  char head[kBulkOverhead];
+  char* q = WriteBulkHeader(head, s.size());
   Append({head, static_cast<size_t>(q - head)});
   Append(s);
   Append("\r\n");
+}
+
+void ReplyBuffer::AddBulks(const std::string_view* items, size_t n) {
+  // Locals, not members: stores through p may alias any char, so members
+  // would be reloaded for every element.
+  char* p = tail_;
+  char* end = tail_end_;
+  for (size_t i = 0; i < n; ++i) {
+    std::string_view s = items[i];
+    if (s.size() > kSmallBulk || s.size() + kBulkOverhead > static_cast<size_t>(end - p)) {
+      // Big element or block full: settle the cursor, take the general path.
+      Commit(static_cast<size_t>(p - tail_));
+      AddBulk(s);
+      p = tail_;
+      end = tail_end_;
+      continue;
+    }
+    p = WriteBulkHeader(p, s.size());
+    CopyPayload(p, s);
+    p += s.size();
+    p[0] = '\r';
+    p[1] = '\n';
+    p += 2;
+  }
+  Commit(static_cast<size_t>(p - tail_));
 }
 
 void ReplyBuffer::AddBulkInt(int64_t v) {
@@ -180,6 +211,9 @@ void ReplyBuffer::Clear() {
   blocks_.clear();
   block_sent_ = 0;
   size_ = 0;
+  tail_ = first_.get();
+  tail_end_ = tail_ + kFirstBlock;
+  tail_len_ = &first_len_;
 }
 
 }  // namespace replikv

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <string>
@@ -29,20 +30,47 @@ class ReplyBuffer {
  public:
   static constexpr size_t kFirstBlock = 16 * 1024;
   static constexpr size_t kBlock = 64 * 1024;
+  // Bulk payloads up to this size are copied in one reservation with their
+  // header; larger ones are appended piecewise.
+  static constexpr size_t kSmallBulk = 4096;
 
   ReplyBuffer();
   ReplyBuffer(const ReplyBuffer&) = delete;
   ReplyBuffer& operator=(const ReplyBuffer&) = delete;
 
   // Raw bytes, already RESP-encoded.
-  void Append(std::string_view bytes);
+  void Append(std::string_view bytes) {
+    if (bytes.size() <= static_cast<size_t>(tail_end_ - tail_)) {
+      std::memcpy(tail_, bytes.data(), bytes.size());
+      Commit(bytes.size());
+      return;
+    }
+    AppendSlow(bytes);
+  }
   void AddOk() { Append("+OK\r\n"); }
   void AddSimple(std::string_view s);          // +s
   // "-ERR msg"; a text that brings its own code starts with '-'
   // ("-WRONGTYPE Operation against...").
   void AddError(std::string_view msg);
   void AddInt(int64_t v);                     // :v
-  void AddBulk(std::string_view s);           // $len s
+  // $len s. Inline: LRANGE and friends add one per element, and the common
+  // short bulk is one bounds check, a header of a few bytes and a memcpy.
+  void AddBulk(std::string_view s) {
+    if (s.size() <= kSmallBulk) {
+      char* p = Reserve(s.size() + kBulkOverhead);
+      char* q = WriteBulkHeader(p, s.size());
+      CopyPayload(q, s);
+      q += s.size();
+      q[0] = '\r';
+      q[1] = '\n';
+      Commit(static_cast<size_t>(q + 2 - p));
+      return;
+    }
+    AddBigBulk(s);
+  }
+  // n bulks in a row (LRANGE's elements): the same bytes as n AddBulk
+  // calls, written through a local cursor that is committed once.
+  void AddBulks(const std::string_view* items, size_t n);
   void AddNullBulk() { Append("$-1\r\n"); }
   void AddNullArray() { Append("*-1\r\n"); }
   void AddArrayLen(size_t n);                 // *n
@@ -65,9 +93,67 @@ class ReplyBuffer {
   void Clear();
 
  private:
-  char* Reserve(size_t n);  // room for n contiguous bytes at the tail
-  void Commit(size_t n) { tail_len() += n; size_ += n; }
-  size_t& tail_len() { return blocks_.empty() ? first_len_ : blocks_.back().len; }
+  // '$' + up to 20 digits + CRLF before the payload, CRLF after it.
+  static constexpr size_t kBulkOverhead = 1 + 20 + 2 + 2;
+
+  // Room for n contiguous bytes at the tail; the pointer stays valid until
+  // the next Commit.
+  char* Reserve(size_t n) {
+    if (n <= static_cast<size_t>(tail_end_ - tail_)) return tail_;
+    return ReserveSlow(n);
+  }
+  char* ReserveSlow(size_t n);  // starts a new block of at least n bytes
+  void Commit(size_t n) {
+    tail_ += n;
+    *tail_len_ += n;
+    size_ += n;
+  }
+  void AppendSlow(std::string_view bytes);
+  void AddBigBulk(std::string_view s);
+  // Writes "$<len>\r\n" at p; returns the end. Room: kBulkOverhead - 2.
+  static char* WriteBulkHeader(char* p, size_t len) {
+    *p++ = '$';
+    if (len < 10) {
+      *p++ = static_cast<char>('0' + len);
+    } else if (len < 100) {
+      p[0] = static_cast<char>('0' + len / 10);
+      p[1] = static_cast<char>('0' + len % 10);
+      p += 2;
+    } else {
+      p = WriteDecimal(p, len);
+    }
+    p[0] = '\r';
+    p[1] = '\n';
+    return p + 2;
+  }
+  static char* WriteDecimal(char* p, uint64_t v);  // up to 20 digits
+  // memcpy of a payload, with the short cases (most list, set and hash
+  // elements) as a few overlapping moves instead of a library call. Reads
+  // only s's bytes; dst has room for s.size().
+  static void CopyPayload(char* dst, std::string_view s) {
+    const char* src = s.data();
+    size_t n = s.size();
+    if (n > 16) {
+      std::memcpy(dst, src, n);
+    } else if (n >= 8) {
+      uint64_t a, b;
+      std::memcpy(&a, src, 8);
+      std::memcpy(&b, src + n - 8, 8);
+      std::memcpy(dst, &a, 8);
+      std::memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4) {
+      uint32_t a, b;
+      std::memcpy(&a, src, 4);
+      std::memcpy(&b, src + n - 4, 4);
+      std::memcpy(dst, &a, 4);
+      std::memcpy(dst + n - 4, &b, 4);
+    } else if (n > 0) {
+      // 1..3 bytes: first, middle and last (they overlap when n < 3).
+      dst[0] = src[0];
+      dst[n / 2] = src[n / 2];
+      dst[n - 1] = src[n - 1];
+    }
+  }
 
   struct Block {
     std::unique_ptr<char[]> data;
@@ -77,8 +163,15 @@ class ReplyBuffer {
   std::unique_ptr<char[]> first_;
   size_t first_len_ = 0;
   size_t first_sent_ = 0;  // consumed prefix of first_
+  // Blocks hold their place in the deque: push_back and pop_front leave
+  // references to the other elements valid, so tail_len_ may point into it.
   std::deque<Block> blocks_;
   size_t block_sent_ = 0;  // consumed prefix of blocks_.front() once first_ is drained
+  // The write position: [tail_, tail_end_) is the free room of the last
+  // block (first_ while blocks_ is empty), *tail_len_ that block's length.
+  char* tail_ = nullptr;
+  char* tail_end_ = nullptr;
+  size_t* tail_len_ = nullptr;
   size_t size_ = 0;
   uint64_t errors_ = 0;
   ErrorStats* error_stats_ = nullptr;

@@ -48,6 +48,23 @@ void* HashValue::Build(std::span<const std::pair<std::string, std::string>> pair
   return TaggedPtr(table, kTable).raw();
 }
 
+void* HashValue::BuildFlat(std::span<const std::string_view> fv, const PackLimits& limits) {
+  bool small = fv.size() / 2 <= limits.max_entries;
+  size_t bytes = packed::kHeaderSize;
+  for (size_t i = 0; small && i < fv.size(); ++i) {
+    small = fv[i].size() <= limits.max_value;
+    bytes += packed::StringSize(fv[i].size());
+  }
+  if (small && bytes <= packed::kMaxBytes) {
+    packed::Builder b(bytes);
+    for (std::string_view s : fv) b.AddString(s);
+    return TaggedPtr(b.Finish(), kPacked).raw();
+  }
+  auto* table = new HashItemTable();
+  for (size_t i = 0; i + 1 < fv.size(); i += 2) table->Insert(HashItem::New(fv[i], fv[i + 1]));
+  return TaggedPtr(table, kTable).raw();
+}
+
 void HashValue::Store(TaggedPtr p) {
   obj_ = p;
   if (entry_ != nullptr) SetEntryObject(entry_, p.raw());

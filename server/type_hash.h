@@ -42,6 +42,9 @@ class HashValue {
   // A hash holding `pairs`, whose fields must be distinct, in the encoding
   // Redis gives such a hash when it loads one. Linear time.
   static void* Build(std::span<const std::pair<std::string, std::string>> pairs, const PackLimits& limits);
+  // The same from field, value, field, value... views (bulk loading; an
+  // even count): one allocation for a packed hash.
+  static void* BuildFlat(std::span<const std::string_view> fields_and_values, const PackLimits& limits);
 
   explicit HashValue(Entry* e) : entry_(e), obj_(TaggedPtr::FromRaw(e->object())) {}
   explicit HashValue(void* object) : obj_(TaggedPtr::FromRaw(object)) {}

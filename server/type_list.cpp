@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -114,9 +115,12 @@ List* List::Clone() const {
 }
 
 size_t List::NodeByteLimit() const {
-  if (fill_ >= 0) return kSafetyLimit;
+  // The limit is for the whole allocation, header included (Redis counts
+  // its listpack header inside the 8 KB too): a full node is exactly one
+  // 8 KB allocation, not 8 KB + 32 B rounded up to 10 KB by the allocator.
+  if (fill_ >= 0) return kSafetyLimit - sizeof(ListNode);
   int i = -fill_ - 1;
-  return kByteLimits[i < 5 ? i : 4];
+  return kByteLimits[i < 5 ? i : 4] - sizeof(ListNode);
 }
 
 bool List::CanAdd(const ListNode* n, size_t entry_size) const {
@@ -124,6 +128,15 @@ bool List::CanAdd(const ListNode* n, size_t entry_size) const {
   if (n->count == 0) return true;
   if (n->used() + entry_size > NodeByteLimit()) return false;
   return fill_ < 0 || n->count < static_cast<uint32_t>(fill_ == 0 ? 1 : fill_);
+}
+
+// The data capacity of node `n` allocated for `requested` bytes of data:
+// all of what the allocator really gave (its size classes round up).
+static uint32_t UsableCap(ListNode* n, size_t requested) {
+  size_t usable = malloc_usable_size(n);
+  size_t cap = usable > sizeof(ListNode) ? usable - sizeof(ListNode) : requested;
+  if (cap < requested) cap = requested;
+  return static_cast<uint32_t>(cap < UINT32_MAX ? cap : UINT32_MAX);
 }
 
 ListNode* List::NewNode(size_t cap, ListNode* prev, ListNode* next) {
@@ -134,7 +147,7 @@ ListNode* List::NewNode(size_t cap, ListNode* prev, ListNode* next) {
   n->next = next;
   n->count = 0;
   n->begin = n->end = 0;
-  n->cap = static_cast<uint32_t>(cap);
+  n->cap = UsableCap(n, cap);
   if (prev != nullptr) {
     prev->next = n;
   } else {
@@ -153,7 +166,7 @@ ListNode* List::Regrow(ListNode* n, size_t cap, uint32_t begin) {
   auto* m = static_cast<ListNode*>(std::malloc(sizeof(ListNode) + cap));
   if (m == nullptr) OutOfMemory(sizeof(ListNode) + cap);
   *m = *n;
-  m->cap = static_cast<uint32_t>(cap);
+  m->cap = UsableCap(m, cap);
   m->begin = begin;
   m->end = begin + n->used();
   std::memcpy(m->data() + begin, n->data() + n->begin, n->used());
@@ -176,9 +189,13 @@ ListNode* List::OpenGap(ListNode* n, uint32_t* pos, size_t size) {
   bool front_room = n->begin >= size;
   bool back_room = n->cap - n->end >= size;
   if (!front_room && !back_room) {
-    // Double (at least), leaving the new room on the side being written:
-    // pushes at the head keep all slack in front, pushes at the tail behind.
-    size_t cap = n->cap * 2;
+    // Grow by an eighth (at least 64 bytes; the allocator then rounds up to
+    // its next size class, about a quarter apart, and UsableCap takes all
+    // of it), leaving the new room on the side being written: pushes at the
+    // head keep all slack in front, pushes at the tail behind. Not double:
+    // a list's last node is usually partly full, and its slack is memory
+    // held per key.
+    size_t cap = n->cap + std::max<size_t>(n->cap / 8, 64);
     if (cap < n->used() + size) cap = n->used() + size;
     if (cap < kMinNodeCap) cap = kMinNodeCap;
     size_t limit = NodeByteLimit();
@@ -257,10 +274,21 @@ void List::Push(End where, std::string_view value) {
   if (!CanAdd(n, size)) {
     size_t cap = size < kMinNodeCap ? kMinNodeCap : size;
     n = where == kHead ? NewNode(cap, nullptr, head_) : NewNode(cap, tail_, nullptr);
-    n->begin = n->end = where == kHead ? static_cast<uint32_t>(cap) : 0;
+    n->begin = n->end = where == kHead ? n->cap : 0;
   }
-  uint32_t pos = where == kHead ? n->begin : n->end;
-  n = OpenGap(n, &pos, size);
+  uint32_t pos;
+  // Room at the end being pushed is the common case (nodes keep slack on
+  // both sides): take it without going through OpenGap's shifting.
+  if (where == kHead && n->begin >= size) {
+    n->begin -= static_cast<uint32_t>(size);
+    pos = n->begin;
+  } else if (where == kTail && n->cap - n->end >= size) {
+    pos = n->end;
+    n->end += static_cast<uint32_t>(size);
+  } else {
+    pos = where == kHead ? n->begin : n->end;
+    n = OpenGap(n, &pos, size);
+  }
   WriteEntry(n->data() + pos, value);
   ++n->count;
   ++count_;
@@ -312,6 +340,24 @@ void List::Iterator::Prev() {
   }
   node_ = node_->prev;
   if (node_ != nullptr) off_ = StartBefore(node_->data(), node_->end);
+}
+
+size_t List::Read(Iterator* it, std::string_view* out, size_t max) const {
+  size_t n = 0;
+  ListNode* node = it->node_;
+  uint32_t off = it->off_;
+  while (n < max && node != nullptr) {  // each round fills out[] or finishes a node
+    const char* data = node->data();
+    const uint32_t end = node->end;
+    while (n < max && off < end) out[n++] = ReadEntry(data, off, &off);
+    if (off >= end) {
+      node = node->next;
+      if (node != nullptr) off = node->begin;
+    }
+  }
+  it->node_ = node;
+  it->off_ = off;
+  return n;
 }
 
 List::Iterator List::Head() const {

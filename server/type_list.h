@@ -67,6 +67,11 @@ class List {
     ListNode* node_ = nullptr;
     uint32_t off_ = 0;  // start of the element in the node's data
   };
+  // Up to `max` elements from `*it` towards the tail into out[], moving *it
+  // past them (invalid at the end of the list); returns how many. One call
+  // walks a node's elements in a tight loop, for LRANGE-style reads. The
+  // views are valid until the list changes.
+  size_t Read(Iterator* it, std::string_view* out, size_t max) const;
   // At `index` (0-based from the head; precondition index < size()).
   Iterator At(size_t index) const;
   Iterator Head() const;

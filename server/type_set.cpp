@@ -2,7 +2,9 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <charconv>
+#include <vector>
 
 #include "server/command_table.h"
 
@@ -79,6 +81,43 @@ void* SetValue::Build(std::span<const std::string> members, uint64_t max_intset_
   }
   auto* table = new SetTable();
   for (const std::string& m : members) table->Insert(SetItem::New(m));
+  return TaggedPtr(table, kTable).raw();
+}
+
+void* SetValue::Build(std::span<const std::string_view> members, uint64_t max_intset_entries) {
+  if (members.size() <= IntsetCap(max_intset_entries)) {
+    // Small sets (the common case) sort on the stack.
+    constexpr size_t kStackValues = 128;
+    int64_t stack_values[kStackValues];
+    std::vector<int64_t> heap_values;
+    int64_t* values = stack_values;
+    if (members.size() > kStackValues) {
+      heap_values.resize(members.size());
+      values = heap_values.data();
+    }
+    bool ints = true;
+    for (size_t i = 0; ints && i < members.size(); ++i) ints = ParseInt64(members[i], &values[i]);
+    if (ints) {
+      std::sort(values, values + members.size());
+      // Distinct canonical texts are distinct numbers; unique() only guards
+      // a caller that broke the precondition.
+      size_t n = static_cast<size_t>(std::unique(values, values + members.size()) - values);
+      return TaggedPtr(intset::FromSorted(values, n), kIntset).raw();
+    }
+  }
+  bool small = members.size() <= kPackedMaxEntries;
+  size_t bytes = packed::kHeaderSize;
+  for (size_t i = 0; small && i < members.size(); ++i) {
+    small = members[i].size() <= kPackedMaxValue;
+    bytes += packed::StringSize(members[i].size());
+  }
+  if (small) {
+    packed::Builder b(bytes);
+    for (std::string_view m : members) b.AddString(m);
+    return TaggedPtr(b.Finish(), kPacked).raw();
+  }
+  auto* table = new SetTable();
+  for (std::string_view m : members) table->Insert(SetItem::New(m));
   return TaggedPtr(table, kTable).raw();
 }
 

@@ -50,6 +50,9 @@ class SetValue {
   // A set of the distinct `members`, encoded as Redis would load it (an
   // intset if all are integers and few enough).
   static void* Build(std::span<const std::string> members, uint64_t max_intset_entries);
+  // The same from views (bulk loading): one allocation for an intset or a
+  // packed set, none per member.
+  static void* Build(std::span<const std::string_view> members, uint64_t max_intset_entries);
 
   explicit SetValue(Entry* e) : entry_(e), obj_(TaggedPtr::FromRaw(e->object())) {}
   explicit SetValue(void* object) : obj_(TaggedPtr::FromRaw(object)) {}

@@ -67,6 +67,42 @@ void* ZsetValue::Build(std::span<const std::pair<std::string, double>> elements,
   return TaggedPtr(z, kSkiplist).raw();
 }
 
+void* ZsetValue::Build(std::span<const std::string_view> members, std::span<const double> scores,
+                       const PackLimits& limits) {
+  const size_t n = std::min(members.size(), scores.size());
+  bool small = n <= limits.max_entries;
+  size_t bytes = packed::kHeaderSize;
+  for (size_t i = 0; small && i < n; ++i) {
+    small = members[i].size() <= limits.max_value;
+    bytes += packed::StringSize(members[i].size()) + packed::ScoreSize(scores[i]);
+  }
+  if (small && bytes <= packed::kMaxBytes) {
+    auto less = [&](size_t a, size_t b) { return PairLess(scores[a], members[a], scores[b], members[b]); };
+    bool sorted = true;
+    for (size_t i = 1; sorted && i < n; ++i) sorted = !less(i, i - 1);
+    packed::Builder b(bytes);
+    if (sorted) {
+      // Files written by Redis (and replikv) hold compact zsets in order.
+      for (size_t i = 0; i < n; ++i) {
+        b.AddString(members[i]);
+        b.AddScore(scores[i]);
+      }
+    } else {
+      std::vector<size_t> order(n);
+      for (size_t i = 0; i < n; ++i) order[i] = i;
+      std::sort(order.begin(), order.end(), less);
+      for (size_t i : order) {
+        b.AddString(members[i]);
+        b.AddScore(scores[i]);
+      }
+    }
+    return TaggedPtr(b.Finish(), kPacked).raw();
+  }
+  auto* z = new ZsetSkiplist();
+  for (size_t i = 0; i < n; ++i) z->index.Insert(z->list.Insert(scores[i], members[i]));
+  return TaggedPtr(z, kSkiplist).raw();
+}
+
 void ZsetValue::Store(TaggedPtr p) {
   obj_ = p;
   if (entry_ != nullptr) SetEntryObject(entry_, p.raw());

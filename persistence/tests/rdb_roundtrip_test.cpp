@@ -209,16 +209,35 @@ TEST_F(RdbRoundTripTest, HeaderAndAuxFields) {
   EXPECT_EQ(h.aux.count("repl-id"), 0u);
 }
 
+TEST_F(RdbRoundTripTest, NoReplicationInfoMeansNoReplAuxFieldsAsStandaloneRedis) {
+  // Redis 7.0 without replication state (no replica, no backlog) writes no
+  // repl-* fields.
+  std::string out;
+  StringSink sink(&out);
+  RdbEncoder enc(&sink, {});
+  RdbAuxFields aux;
+  ASSERT_TRUE(enc.WriteHeader().ok());
+  ASSERT_TRUE(enc.WriteAuxFields(aux).ok());
+  ASSERT_TRUE(enc.WriteEof().ok());
+  CollectingHandler h;
+  ASSERT_TRUE(DecodeRdb(out, &h).ok());
+  EXPECT_EQ(h.aux.count("repl-id"), 0u);
+  EXPECT_EQ(h.aux.count("repl-offset"), 0u);
+  EXPECT_EQ(h.aux.count("repl-stream-db"), 0u);
+  EXPECT_EQ(h.aux.size(), 5u);  // redis-ver, redis-bits, ctime, used-mem, aof-base
+}
+
 TEST_F(RdbRoundTripTest, ReplicationAuxFields) {
   std::string out;
   StringSink sink(&out);
   RdbEncoder enc(&sink, {});
   RdbAuxFields aux;
-  aux.repl_id = std::string(40, 'a');
-  aux.repl_stream_db = 3;
-  aux.repl_offset = 9876543210;
+  RdbReplInfo repl;
+  repl.repl_id = std::string(40, 'a');
+  repl.repl_stream_db = 3;
+  repl.repl_offset = 9876543210;
   ASSERT_TRUE(enc.WriteHeader().ok());
-  ASSERT_TRUE(enc.WriteAuxFields(aux).ok());
+  ASSERT_TRUE(enc.WriteAuxFields(aux, &repl).ok());
   ASSERT_TRUE(enc.WriteEof().ok());
   CollectingHandler h;
   ASSERT_TRUE(DecodeRdb(out, &h).ok());

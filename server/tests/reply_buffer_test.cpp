@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <climits>
+#include <cstdint>
+#include <random>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace replikv {
 namespace {
@@ -59,6 +64,129 @@ TEST(ReplyBuffer, BigRepliesSpillIntoBlocksAndConsumeInOrder) {
   EXPECT_TRUE(r.empty());
   r.AddOk();
   EXPECT_EQ(All(r), "+OK\r\n");
+}
+
+TEST(ReplyBuffer, IntegersAtEveryDigitBoundary) {
+  ReplyBuffer r;
+  std::string expected;
+  std::vector<int64_t> values = {0, 1, -1, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+  int64_t p10 = 1;
+  for (int i = 0; i < 19; ++i) {  // 10^0 .. 10^18 and their neighbours
+    for (int64_t v : {p10 - 1, p10, p10 + 1}) {
+      values.push_back(v);
+      values.push_back(-v);
+    }
+    if (i < 18) p10 *= 10;
+  }
+  for (int64_t v : values) {
+    r.AddInt(v);
+    expected += ":" + std::to_string(v) + "\r\n";
+    r.AddBulkInt(v);
+    std::string digits = std::to_string(v);
+    expected += "$" + std::to_string(digits.size()) + "\r\n" + digits + "\r\n";
+    if (v >= 0) {
+      r.AddArrayLen(static_cast<size_t>(v));
+      expected += "*" + std::to_string(v) + "\r\n";
+    }
+  }
+  r.AddArrayLen(SIZE_MAX);
+  expected += "*" + std::to_string(SIZE_MAX) + "\r\n";
+  EXPECT_EQ(All(r), expected);
+  EXPECT_EQ(r.size(), expected.size());
+}
+
+TEST(ReplyBuffer, BulkHeadersAroundTheSmallBulkLimit) {
+  for (size_t len : {size_t{0}, size_t{9}, size_t{10}, size_t{99}, size_t{100}, size_t{999}, size_t{1000},
+                     ReplyBuffer::kSmallBulk - 1, ReplyBuffer::kSmallBulk, ReplyBuffer::kSmallBulk + 1,
+                     ReplyBuffer::kFirstBlock, ReplyBuffer::kBlock + 3}) {
+    ReplyBuffer r;
+    std::string v(len, 'v');
+    r.AddBulk(v);
+    EXPECT_EQ(All(r), "$" + std::to_string(len) + "\r\n" + v + "\r\n") << len;
+  }
+}
+
+// Many small replies cross the first block's end and later blocks' ends at
+// every alignment; whatever is appended and consumed in between, the bytes
+// come out in order.
+TEST(ReplyBuffer, SmallRepliesAcrossBlockEndsMatchAModel) {
+  std::mt19937 rng(7);
+  ReplyBuffer r;
+  std::string model;
+  size_t consumed = 0;
+  for (int round = 0; round < 60000; ++round) {
+    switch (rng() % 6) {
+      case 0: {
+        std::string v(rng() % 200, static_cast<char>('a' + round % 26));
+        r.AddBulk(v);
+        model += "$" + std::to_string(v.size()) + "\r\n" + v + "\r\n";
+        break;
+      }
+      case 1: {
+        auto v = static_cast<int64_t>(rng()) - (int64_t{1} << 31);
+        r.AddInt(v);
+        model += ":" + std::to_string(v) + "\r\n";
+        break;
+      }
+      case 2: {
+        size_t n = rng() % 100000;
+        r.AddArrayLen(n);
+        model += "*" + std::to_string(n) + "\r\n";
+        break;
+      }
+      case 3: {
+        std::string raw(rng() % 3000, 'r');
+        r.Append(raw);
+        model += raw;
+        break;
+      }
+      case 4:
+        r.AddOk();
+        model += "+OK\r\n";
+        break;
+      default: {
+        size_t n = r.size() == 0 ? 0 : rng() % (r.size() + 1);
+        r.Consume(n);
+        consumed += n;
+        break;
+      }
+    }
+    ASSERT_EQ(r.size(), model.size() - consumed);
+    if (round % 997 == 0) {
+      ASSERT_EQ(All(r), model.substr(consumed)) << round;
+    }
+  }
+  EXPECT_EQ(All(r), model.substr(consumed));
+}
+
+TEST(ReplyBuffer, AddBulksWritesTheSameBytesAsAddBulk) {
+  std::mt19937 rng(11);
+  std::vector<std::string> values;
+  for (size_t len = 0; len <= 40; ++len) values.emplace_back(len, static_cast<char>('a' + len % 26));
+  for (int i = 0; i < 3000; ++i) {
+    size_t len = rng() % 10 == 0 ? rng() % 20000 : rng() % 64;  // some past kSmallBulk
+    std::string v(len, 'x');
+    for (size_t k = 0; k < len; ++k) v[k] = static_cast<char>('0' + (k * 7 + i) % 75);
+    values.push_back(std::move(v));
+  }
+  std::vector<std::string_view> views(values.begin(), values.end());
+  ReplyBuffer batched, single;
+  // Start at an odd offset so batches cross block ends at many alignments.
+  batched.AddSimple("x");
+  single.AddSimple("x");
+  size_t pos = 0;
+  while (pos < views.size()) {  // each round adds at least one
+    size_t n = 1 + rng() % 70;
+    if (n > views.size() - pos) n = views.size() - pos;
+    batched.AddBulks(views.data() + pos, n);
+    for (size_t k = 0; k < n; ++k) single.AddBulk(views[pos + k]);
+    pos += n;
+  }
+  batched.AddBulks(views.data(), 0);
+  std::string a = All(batched), b = All(single);
+  EXPECT_EQ(a.size(), b.size());
+  EXPECT_TRUE(a == b);
+  EXPECT_EQ(batched.size(), b.size());
 }
 
 }  // namespace
