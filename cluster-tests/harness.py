@@ -139,9 +139,9 @@ class ServerProcess:
     fresh port. The dir is kept after stop so logs can be read.
     """
 
-    def __init__(self, kind, workdir, extra_args=(), config_file=None):
+    def __init__(self, kind, workdir, extra_args=(), config_file=None, binary=None):
         self.kind = kind
-        self.binary = binary_for(kind)
+        self.binary = binary or binary_for(kind)
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.extra_args = list(extra_args)
@@ -171,11 +171,12 @@ class ServerProcess:
         ]
         return args + self.extra_args
 
-    def spawn(self):
-        """Starts the process on a fresh port without waiting for it to be
-        ready (for tests that watch start-up itself: loading, a refused
-        file). No retry on a lost port race; use start() when that matters."""
-        port = pick_free_port()
+    def spawn(self, port=None):
+        """Starts the process on `port` (default: a fresh one) without
+        waiting for it to be ready (for tests that watch start-up itself:
+        loading, a refused file, a restart on the same port). No retry on a
+        lost port race; use start() when that matters."""
+        port = port or pick_free_port()
         out = open(self.stdout_file, "ab")
         try:
             self.proc = subprocess.Popen(

@@ -13,7 +13,6 @@ the server we started before it is signalled.
 import os
 import re
 import signal
-import subprocess
 import time
 
 import pytest
@@ -134,13 +133,7 @@ def test_restart_on_the_same_port_while_the_orphaned_child_still_saves(server_fa
     try:
         assert parent_of(child) is not None, "the child should still be saving"
         log0 = srv.log_size()
-        out = open(srv.stdout_file, "ab")
-        try:
-            srv.proc = subprocess.Popen(srv.command_line(port), cwd=str(srv.dir), stdout=out,
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        finally:
-            out.close()
-        srv.port = port
+        srv.spawn(port)
         wait_for(lambda: srv.answers_ping(timeout_s=0.5) or srv.proc.poll() is not None, 30,
                  "the restarted server to answer or exit")
         assert srv.proc.poll() is None, srv.log_text(log0)

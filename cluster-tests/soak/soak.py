@@ -17,7 +17,6 @@ import os
 import random
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -60,27 +59,12 @@ class SoakServer(harness.ServerProcess):
 
     def __init__(self, binary, workdir, extra_args, same_port=True):
         kind = "redis" if "redis" in os.path.basename(binary) else "replikv"
-        orig = harness.binary_for
-        harness.binary_for = lambda _kind: binary
-        try:
-            super().__init__(kind, workdir, extra_args)
-        finally:
-            harness.binary_for = orig
+        super().__init__(kind, workdir, extra_args, binary=binary)
         self.same_port = same_port
         self.fixed_port = None
 
-    def spawn(self):
-        port = self.fixed_port or harness.pick_free_port()
-        out = open(self.stdout_file, "ab")
-        try:
-            self.proc = subprocess.Popen(
-                self.command_line(port), cwd=str(self.dir),
-                stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL)
-        finally:
-            out.close()
-        self.port = port
-        return self
+    def spawn(self, port=None):
+        return super().spawn(port or self.fixed_port)
 
     def start(self, ready_timeout_s=harness.READY_TIMEOUT_S):
         """The first start is harness's (retried on a lost port race); a
