@@ -221,25 +221,14 @@ void UnwatchCommand(CommandContext& ctx) {
 }
 
 void RegisterMultiCommands(CommandTable& t) {
-  auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h, int first, int last) {
-    Command c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.handler = h;
-    c.first_key = first;
-    c.last_key = last;
-    c.key_step = first != 0 ? 1 : 0;
-    c.group = "transactions";
-    c.since = first != 0 || name[0] == 'u' ? "2.2.0" : "1.2.0";
-    t.Add(std::move(c));
-  };
   const uint32_t kBase = kCmdNoscript | kCmdLoading | kCmdStale;
-  add("multi", 1, kBase | kCmdFast | kCmdAllowBusy | kCmdRunsInMulti, MultiCommand, 0, 0);
-  add("exec", 1, kBase | kCmdSkipSlowlog | kCmdRunsInMulti, ExecCommand, 0, 0);
-  add("discard", 1, kBase | kCmdFast | kCmdAllowBusy | kCmdRunsInMulti, DiscardCommand, 0, 0);
-  add("watch", -2, kBase | kCmdFast | kCmdAllowBusy | kCmdRunsInMulti, WatchCommand, 1, -1);
-  add("unwatch", 1, kBase | kCmdFast | kCmdAllowBusy, UnwatchCommand, 0, 0);
+  AddCommands(t, "transactions", {
+    {"multi", 1, kBase | kCmdFast | kCmdAllowBusy | kCmdRunsInMulti, MultiCommand, 0, 0, 0, "1.2.0"},
+    {"exec", 1, kBase | kCmdSkipSlowlog | kCmdRunsInMulti, ExecCommand, 0, 0, 0, "1.2.0"},
+    {"discard", 1, kBase | kCmdFast | kCmdAllowBusy | kCmdRunsInMulti, DiscardCommand, 0, 0, 0, "1.2.0"},
+    {"watch", -2, kBase | kCmdFast | kCmdAllowBusy | kCmdRunsInMulti, WatchCommand, 1, -1, 1, "2.2.0"},
+    {"unwatch", 1, kBase | kCmdFast | kCmdAllowBusy, UnwatchCommand, 0, 0, 0, "2.2.0"}
+  });
   // QUIT and RESET also act at once inside MULTI (Redis's processCommand).
   for (const char* name : {"quit", "reset"}) {
     if (Command* c = t.Find(name)) c->flags |= kCmdRunsInMulti;

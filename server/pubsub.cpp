@@ -348,29 +348,19 @@ void PubsubCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterPubSubCommands(CommandTable& t) {
-  auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h, int first, int last) {
-    Command c;
-    c.name = name;
-    c.arity = arity;
-    c.flags = flags;
-    c.handler = h;
-    c.first_key = first;
-    c.last_key = last;
-    c.key_step = first != 0 ? 1 : 0;
-    c.group = "pubsub";
-    c.since = "2.0.0";
-    t.Add(std::move(c));
-  };
   const uint32_t kSub = kCmdPubsub | kCmdNoscript | kCmdLoading | kCmdStale | kCmdPubSubContext;
-  add("subscribe", -2, kSub, SubscribeCommand, 0, 0);
-  add("unsubscribe", -1, kSub, UnsubscribeCommand, 0, 0);
-  add("psubscribe", -2, kSub, PsubscribeCommand, 0, 0);
-  add("punsubscribe", -1, kSub, PunsubscribeCommand, 0, 0);
-  add("ssubscribe", -2, kSub, SsubscribeCommand, 1, -1);
-  add("sunsubscribe", -1, kSub, SunsubscribeCommand, 1, -1);
-  add("publish", 3, kCmdPubsub | kCmdLoading | kCmdStale | kCmdFast, PublishCommand, 0, 0);
-  add("spublish", 3, kCmdPubsub | kCmdLoading | kCmdStale | kCmdFast, SpublishCommand, 1, 1);
-  add("pubsub", -2, 0, PubsubCommand, 0, 0);
+  const uint32_t kPub = kCmdPubsub | kCmdLoading | kCmdStale | kCmdFast;
+  AddCommands(t, "pubsub", {
+    {"subscribe", -2, kSub, SubscribeCommand, 0, 0, 0, "2.0.0"},
+    {"unsubscribe", -1, kSub, UnsubscribeCommand, 0, 0, 0, "2.0.0"},
+    {"psubscribe", -2, kSub, PsubscribeCommand, 0, 0, 0, "2.0.0"},
+    {"punsubscribe", -1, kSub, PunsubscribeCommand, 0, 0, 0, "2.0.0"},
+    {"ssubscribe", -2, kSub, SsubscribeCommand, 1, -1, 1, "2.0.0"},
+    {"sunsubscribe", -1, kSub, SunsubscribeCommand, 1, -1, 1, "2.0.0"},
+    {"publish", 3, kPub, PublishCommand, 0, 0, 0, "2.0.0"},
+    {"spublish", 3, kPub, SpublishCommand, 1, 1, 1, "2.0.0"},
+    {"pubsub", -2, 0, PubsubCommand, 0, 0, 0, "2.0.0"}
+  });
   const uint32_t kQ = kCmdPubsub | kCmdLoading | kCmdStale;
   t.AddSubcommands("pubsub",
                    {{"channels", -2, kQ},
