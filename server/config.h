@@ -249,6 +249,9 @@ struct ServerConfig {
   int64_t client_query_buffer_limit = 1024 * 1024 * 1024;
   int64_t proto_max_bulk_len = 512 * 1024 * 1024;
   int hz = 10;  // stored clamped to 1..500, as Redis does
+  // replikv's own: microseconds the loop keeps polling after work before it
+  // sleeps (server/busy_poll.h says why); 0 turns it off.
+  int busy_poll = 20;
   bool dynamic_hz = true;
   bool activedefrag = false;
   int64_t active_defrag_ignore_bytes = 100 << 20;

@@ -1,6 +1,6 @@
 // The table of directives: every name Redis 7.0's CONFIG GET * shows (plus
-// its hidden test knobs), with Redis 7.0's aliases, bounds and mutability.
-// Defaults are the member initializers of ServerConfig. Bounds were checked
+// its hidden test knobs, and replikv's own busy-poll), with Redis 7.0's
+// aliases, bounds and mutability. Defaults are the member initializers of ServerConfig. Bounds were checked
 // against redis-server 7.0.15 ("argument must be between X and Y inclusive").
 #include "server/config_table.h"
 
@@ -308,6 +308,9 @@ std::vector<ConfigDef> BuildTable() {
           CheckClusterAnnounceHostname),
       En("cluster-preferred-endpoint-type", "", N, Enum<&C::cluster_preferred_endpoint_type>(),
          kEndpointType),
+
+      // replikv's own, not in Redis 7.0 (README: "Differences from Redis").
+      Int("busy-poll", "", 0, &C::busy_poll, 0, 1000),
 
       // Hidden test knobs.
       Int("rdb-key-save-delay", "", H, &C::rdb_key_save_delay, INT_MIN, kIntMax),

@@ -201,7 +201,11 @@ void Server::OnBeforePoll(uv_prepare_t* h) {
   // The AOF goes to disk before any reply of this iteration leaves, so an
   // acknowledged write under appendfsync always is durable (group commit).
   for (auto& hook : s->before_reply_hooks) hook();
+  bool did_work = !s->pending_writes_.empty() ||
+                  s->stats_.total_commands_processed != s->commands_at_last_poll_;
+  s->commands_at_last_poll_ = s->stats_.total_commands_processed;
   s->FlushPendingWrites();
+  s->busy_poll_.BeforePoll(did_work, static_cast<uint64_t>(s->config().busy_poll));
 }
 
 void Server::set_active_child_pid(int pid) {
@@ -293,6 +297,7 @@ void Server::Start() {
   uv_prepare_init(&loop_, &before_poll_);
   before_poll_.data = this;
   uv_prepare_start(&before_poll_, &Server::OnBeforePoll);
+  busy_poll_.Init(&loop_);
   uv_timer_init(&loop_, &cron_);
   cron_.data = this;
   uint64_t period = 1000 / static_cast<uint64_t>(config().hz > 0 ? config().hz : 10);
@@ -315,6 +320,7 @@ int Server::Run() {
   evictor_->Stop();
   for (auto& l : listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l.get()), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&before_poll_), nullptr);
+  busy_poll_.Close();
   uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);

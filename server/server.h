@@ -3,7 +3,8 @@
 // One loop thread owns every key, client and counter (DESIGN.md). The loop
 // has: TCP listeners, one client per connection, a cron timer at `hz`, a
 // prepare hook that runs before each poll (write the AOF, then client
-// replies), and signal handlers for SIGTERM/SIGINT.
+// replies, then decide whether to busy-poll), and signal handlers for
+// SIGTERM/SIGINT.
 //
 // Persistence and replication attach later through hooks (before-reply
 // hooks, cron hooks) and through the propagation funnel, so this file
@@ -19,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/busy_poll.h"
 #include "server/command_table.h"
 #include "server/config.h"
 #include "server/keyspace.h"
@@ -200,6 +202,8 @@ class Server {
   ErrorStats error_stats_;
   std::vector<std::unique_ptr<uv_tcp_t>> listeners_;
   uv_prepare_t before_poll_;
+  BusyPoll busy_poll_;
+  uint64_t commands_at_last_poll_ = 0;
   uv_timer_t cron_;
   uv_signal_t sigterm_, sigint_;
   std::unordered_map<uint64_t, std::unique_ptr<Client>> clients_;
