@@ -27,8 +27,7 @@ void ConfigHelp(ReplyBuffer& r) {
       "    Rewrite the configuration file.",
       "HELP",
       "    Prints this help."};
-  r.AddArrayLen(std::size(kHelp));
-  for (const char* line : kHelp) r.AddSimple(line);
+  ReplyHelp(r, kHelp);
 }
 
 void ResetStats(Server& s) {

@@ -97,8 +97,7 @@ void DebugHelp(ReplyBuffer& r) {
       "    Stop the server for <seconds>. Decimals allowed.",
       "HELP",
       "    Prints this help."};
-  r.AddArrayLen(std::size(kHelp));
-  for (const char* line : kHelp) r.AddSimple(line);
+  ReplyHelp(r, kHelp);
 }
 
 }  // namespace

@@ -293,8 +293,7 @@ void ObjectCommand(CommandContext& ctx) {
         "    <key>.",
         "HELP",
         "    Print this help."};
-    ctx.reply.AddArrayLen(std::size(kHelp));
-    for (const char* line : kHelp) ctx.reply.AddSimple(line);
+    ReplyHelp(ctx.reply, kHelp);
     return;
   }
   bool known = EqualsIgnoreCase(sub, "encoding") || EqualsIgnoreCase(sub, "freq") ||

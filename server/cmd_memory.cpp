@@ -30,8 +30,7 @@ void MemoryHelp(ReplyBuffer& r) {
       "    sampled up to <count> times (default: 5, 0 means sample all).",
       "HELP",
       "    Prints this help."};
-  r.AddArrayLen(std::size(kHelp));
-  for (const char* line : kHelp) r.AddSimple(line);
+  ReplyHelp(r, kHelp);
 }
 
 // The bytes a key holds: its entry (header, TTL, key, inline value), any

@@ -147,6 +147,11 @@ void ReplyWrongArity(ReplyBuffer& r, std::string_view name) {
 
 void ReplySyntaxError(ReplyBuffer& r) { r.AddError("syntax error"); }
 
+void ReplyHelp(ReplyBuffer& r, std::span<const char* const> lines) {
+  r.AddArrayLen(lines.size());
+  for (const char* line : lines) r.AddSimple(line);
+}
+
 void ReplyWrongType(ReplyBuffer& r) {
   r.AddError("-WRONGTYPE Operation against a key holding the wrong kind of value");
 }

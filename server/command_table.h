@@ -171,6 +171,8 @@ std::string GenerateInfo(Server& s, const std::vector<std::string>& sections);
 // Redis 7.0: "ERR wrong number of arguments for 'get' command".
 void ReplyWrongArity(ReplyBuffer& r, std::string_view name);
 void ReplySyntaxError(ReplyBuffer& r);   // ERR syntax error
+// A <COMMAND> HELP reply: an array of status lines, as Redis's addReplyHelp.
+void ReplyHelp(ReplyBuffer& r, std::span<const char* const> lines);
 void ReplyWrongType(ReplyBuffer& r);     // WRONGTYPE Operation against a key ...
 void ReplyNotInteger(ReplyBuffer& r);    // ERR value is not an integer or out of range
 // Parses a base-10 int64 exactly as Redis's string2ll (no spaces, no '+').

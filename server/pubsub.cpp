@@ -306,8 +306,7 @@ void PubsubHelp(ReplyBuffer& r) {
       "    Return the number of subscribers for the specified shard level channel(s)",
       "HELP",
       "    Prints this help."};
-  r.AddArrayLen(std::size(kHelp));
-  for (const char* line : kHelp) r.AddSimple(line);
+  ReplyHelp(r, kHelp);
 }
 
 void ReplyChannels(CommandContext& ctx, PubSub::Kind kind) {
