@@ -317,6 +317,20 @@ def test_incrbyfloat_errors(raw):
     assert raw.command("INCR", "f") == NOT_INT
 
 
+def test_float_operands_are_limited_to_5119_characters(raw):
+    # Redis's string2ld reads into a 5 KiB buffer: 5119 characters parse,
+    # 5120 do not, for an argument and for a stored value alike.
+    fits, too_long = "0" * 5118 + "1", "0" * 5119 + "1"
+    assert raw.command("INCRBYFLOAT", "f", fits) == b"1"
+    assert raw.command("HINCRBYFLOAT", "h", "x", fits) == b"1"
+    assert raw.command("INCRBYFLOAT", "f", too_long) == NOT_FLOAT
+    assert raw.command("HINCRBYFLOAT", "h", "x", too_long) == NOT_FLOAT
+    assert raw.command("SET", "g", too_long) == "OK"
+    assert raw.command("INCRBYFLOAT", "g", "1") == NOT_FLOAT
+    assert raw.command("HSET", "h", "y", too_long) == 1
+    assert raw.command("HINCRBYFLOAT", "h", "y", "1") == RespError("ERR hash value is not a float")
+
+
 def test_incrbyfloat_keeps_the_ttl(raw):
     assert raw.command("SETEX", "f", "100", "1.5") == "OK"
     assert raw.command("INCRBYFLOAT", "f", "1") == b"2.5"

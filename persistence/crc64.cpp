@@ -3,6 +3,8 @@
 #include <array>
 #include <cstring>
 
+#include "persistence/little_endian.h"
+
 namespace replikv::persistence {
 namespace {
 
@@ -34,18 +36,12 @@ constexpr Tables MakeTables() {
 
 constexpr Tables kTables = MakeTables();
 
-uint64_t LoadLe64(const unsigned char* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
 }  // namespace
 
 uint64_t Crc64(uint64_t crc, const void* data, size_t n) {
   const auto* p = static_cast<const unsigned char*>(data);
   while (n >= 8) {
-    crc ^= LoadLe64(p);
+    crc ^= GetLe(p, 8);
     crc = kTables[7][crc & 0xff] ^ kTables[6][(crc >> 8) & 0xff] ^
           kTables[5][(crc >> 16) & 0xff] ^ kTables[4][(crc >> 24) & 0xff] ^
           kTables[3][(crc >> 32) & 0xff] ^ kTables[2][(crc >> 40) & 0xff] ^

@@ -1,19 +1,11 @@
 #include "persistence/intset.h"
 
+#include "persistence/little_endian.h"
+
 namespace replikv::persistence {
 namespace {
 
 constexpr size_t kHeaderSize = 8;
-
-void PutLe(std::string* buf, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) buf->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-uint64_t GetLe(const unsigned char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
 
 }  // namespace
 
@@ -28,9 +20,9 @@ std::string BuildIntset(std::span<const int64_t> values) {
   }
   std::string out;
   out.reserve(kHeaderSize + values.size() * width);
-  PutLe(&out, width, 4);
-  PutLe(&out, values.size(), 4);
-  for (int64_t v : values) PutLe(&out, static_cast<uint64_t>(v), width);
+  AppendLe(&out, width, 4);
+  AppendLe(&out, values.size(), 4);
+  for (int64_t v : values) AppendLe(&out, static_cast<uint64_t>(v), width);
   return out;
 }
 

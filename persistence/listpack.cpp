@@ -3,22 +3,14 @@
 #include <charconv>
 #include <cstring>
 
+#include "persistence/little_endian.h"
+
 namespace replikv::persistence {
 namespace {
 
 constexpr size_t kHeaderSize = 6;
 constexpr uint8_t kEnd = 0xFF;
 constexpr uint16_t kUnknownCount = 0xFFFF;
-
-void PutLe(std::string* buf, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) buf->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-uint64_t GetLe(const unsigned char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
 
 // Bytes the backlen of an entry of `len` bytes takes. The thresholds are
 // Redis's (note 16383 itself takes three bytes); a reader computes where the
@@ -88,10 +80,10 @@ void ListpackBuilder::AppendInt(int64_t v) {
       buf_.push_back(static_cast<char>(0xC0 | ((uv >> 8) & 0x1F)));
       buf_.push_back(static_cast<char>(uv & 0xFF));
       break;
-    case 3: buf_.push_back(static_cast<char>(0xF1)); PutLe(&buf_, uv, 2); break;
-    case 4: buf_.push_back(static_cast<char>(0xF2)); PutLe(&buf_, uv, 3); break;
-    case 5: buf_.push_back(static_cast<char>(0xF3)); PutLe(&buf_, uv, 4); break;
-    default: buf_.push_back(static_cast<char>(0xF4)); PutLe(&buf_, uv, 8); break;
+    case 3: buf_.push_back(static_cast<char>(0xF1)); AppendLe(&buf_, uv, 2); break;
+    case 4: buf_.push_back(static_cast<char>(0xF2)); AppendLe(&buf_, uv, 3); break;
+    case 5: buf_.push_back(static_cast<char>(0xF3)); AppendLe(&buf_, uv, 4); break;
+    default: buf_.push_back(static_cast<char>(0xF4)); AppendLe(&buf_, uv, 8); break;
   }
   AppendBacklen(buf_.size() - start);
   ++count_;
@@ -107,7 +99,7 @@ void ListpackBuilder::AppendString(std::string_view s) {
     buf_.push_back(static_cast<char>(n & 0xFF));
   } else {
     buf_.push_back(static_cast<char>(0xF0));
-    PutLe(&buf_, n, 4);
+    AppendLe(&buf_, n, 4);
   }
   buf_.append(s);
   AppendBacklen(buf_.size() - start);
@@ -130,8 +122,8 @@ void ListpackBuilder::AppendBacklen(size_t len) {
 std::string ListpackBuilder::Finish() {
   buf_.push_back(static_cast<char>(kEnd));
   std::string header;
-  PutLe(&header, buf_.size(), 4);
-  PutLe(&header, count_ < kUnknownCount ? count_ : kUnknownCount, 2);
+  AppendLe(&header, buf_.size(), 4);
+  AppendLe(&header, count_ < kUnknownCount ? count_ : kUnknownCount, 2);
   std::memcpy(buf_.data(), header.data(), kHeaderSize);
   std::string out = std::move(buf_);
   buf_.assign(kHeaderSize, '\0');

@@ -9,12 +9,6 @@
 #include "persistence/rdb_format.h"
 #include "persistence/rdb_input.h"
 
-#define RDB_TRY(expr)                      \
-  do {                                     \
-    Status rdb_try_s = (expr);             \
-    if (!rdb_try_s.ok()) return rdb_try_s; \
-  } while (0)
-
 namespace replikv::persistence {
 Status RdbHandler::OnAux(std::string_view, std::string_view) { return Status::OK(); }
 Status RdbHandler::OnSelectDb(uint64_t) { return Status::OK(); }
@@ -41,7 +35,7 @@ std::string_view RdbDecoder::Unconsumed() const { return in_->Unconsumed(); }
 // | "REDIS" | 4 ASCII digits |
 Status RdbDecoder::ReadHeader() {
   char header[9];
-  RDB_TRY(in_->Read(header, sizeof(header), "the 9-byte RDB header"));
+  RETURN_IF_ERROR(in_->Read(header, sizeof(header), "the 9-byte RDB header"));
   if (std::memcmp(header, kRdbMagic.data(), kRdbMagic.size()) != 0) {
     return RdbInput::Corrupt(0, "wrong signature, expected \"REDIS\": not an RDB file");
   }
@@ -62,7 +56,7 @@ Status RdbDecoder::ReadHeader() {
 }
 
 Status RdbDecoder::Run() {
-  RDB_TRY(ReadHeader());
+  RETURN_IF_ERROR(ReadHeader());
   int64_t expire_ms = -1;
   // A LRU/LFU/expire prefix seen, so the next item must be a key.
   bool key_prefix = false;
@@ -72,7 +66,7 @@ Status RdbDecoder::Run() {
   for (;;) {
     const uint64_t item_offset = in_->offset();
     uint8_t type;
-    RDB_TRY(in_->ReadByte(&type, "an opcode or key type"));
+    RETURN_IF_ERROR(in_->ReadByte(&type, "an opcode or key type"));
     if (key_prefix && type >= kRdbOpFunction2 && type != kRdbOpIdle && type != kRdbOpFreq &&
         type != kRdbOpExpireTimeMs && type != kRdbOpExpireTime) {
       return RdbInput::Corrupt(item_offset, "expected the key that the expire/LRU/LFU at offset " +
@@ -82,7 +76,7 @@ Status RdbDecoder::Run() {
     switch (type) {
       case kRdbOpExpireTimeMs: {
         uint64_t ms;
-        RDB_TRY(in_->ReadLe(&ms, 8, "an 8-byte expire time"));
+        RETURN_IF_ERROR(in_->ReadLe(&ms, 8, "an 8-byte expire time"));
         expire_ms = static_cast<int64_t>(ms);
         // Real files never hold negative times; keep -1 meaning "none".
         if (expire_ms < 0) expire_ms = 0;
@@ -90,51 +84,51 @@ Status RdbDecoder::Run() {
       }
       case kRdbOpExpireTime: {
         uint64_t s;
-        RDB_TRY(in_->ReadLe(&s, 4, "a 4-byte expire time"));
+        RETURN_IF_ERROR(in_->ReadLe(&s, 4, "a 4-byte expire time"));
         expire_ms = static_cast<int64_t>(static_cast<int32_t>(s)) * 1000;
         if (expire_ms < 0) expire_ms = 0;
         break;
       }
       case kRdbOpFreq: {
         uint8_t lfu;
-        RDB_TRY(in_->ReadByte(&lfu, "the LFU counter"));
+        RETURN_IF_ERROR(in_->ReadByte(&lfu, "the LFU counter"));
         lfu_freq_ = lfu;
         break;
       }
       case kRdbOpIdle: {
         uint64_t idle;
-        RDB_TRY(in_->ReadLength(&idle, "the LRU idle time"));
+        RETURN_IF_ERROR(in_->ReadLength(&idle, "the LRU idle time"));
         // Any idle time past a century means "very old"; keep it in range.
         lru_idle_ = static_cast<int64_t>(std::min<uint64_t>(idle, uint64_t{1} << 40));
         break;
       }
       case kRdbOpEof:
-        RDB_TRY(ReadFooter());
+        RETURN_IF_ERROR(ReadFooter());
         return handler_->OnEnd(stats_);
       case kRdbOpSelectDb: {
-        RDB_TRY(in_->ReadLength(&current_db_, "the SELECTDB number"));
-        RDB_TRY(handler_->OnSelectDb(current_db_));
+        RETURN_IF_ERROR(in_->ReadLength(&current_db_, "the SELECTDB number"));
+        RETURN_IF_ERROR(handler_->OnSelectDb(current_db_));
         continue;
       }
       case kRdbOpResizeDb: {
         uint64_t db_size, expires_size;
-        RDB_TRY(in_->ReadLength(&db_size, "the RESIZEDB key count"));
-        RDB_TRY(in_->ReadLength(&expires_size, "the RESIZEDB expire count"));
-        RDB_TRY(handler_->OnResizeDb(db_size, expires_size));
+        RETURN_IF_ERROR(in_->ReadLength(&db_size, "the RESIZEDB key count"));
+        RETURN_IF_ERROR(in_->ReadLength(&expires_size, "the RESIZEDB expire count"));
+        RETURN_IF_ERROR(handler_->OnResizeDb(db_size, expires_size));
         continue;
       }
       case kRdbOpAux: {
         std::string key, value;
-        RDB_TRY(in_->ReadString(&key, "an AUX field name"));
-        RDB_TRY(in_->ReadString(&value, "an AUX field value"));
-        RDB_TRY(handler_->OnAux(key, value));
+        RETURN_IF_ERROR(in_->ReadString(&key, "an AUX field name"));
+        RETURN_IF_ERROR(in_->ReadString(&value, "an AUX field value"));
+        RETURN_IF_ERROR(handler_->OnAux(key, value));
         continue;
       }
       case kRdbOpFunction2: {
         std::string code;
-        RDB_TRY(in_->ReadString(&code, "a function library"));
+        RETURN_IF_ERROR(in_->ReadString(&code, "a function library"));
         ++stats_.functions;
-        RDB_TRY(handler_->OnFunction(code));
+        RETURN_IF_ERROR(handler_->OnFunction(code));
         continue;
       }
       case kRdbOpSlotInfo: {
@@ -142,9 +136,9 @@ Status RdbDecoder::Run() {
           return RdbInput::Corrupt(item_offset, "unknown opcode or object type 244");
         }
         uint64_t slot, slot_size, expires_size;
-        RDB_TRY(in_->ReadLength(&slot, "the SLOT_INFO slot"));
-        RDB_TRY(in_->ReadLength(&slot_size, "the SLOT_INFO key count"));
-        RDB_TRY(in_->ReadLength(&expires_size, "the SLOT_INFO expire count"));
+        RETURN_IF_ERROR(in_->ReadLength(&slot, "the SLOT_INFO slot"));
+        RETURN_IF_ERROR(in_->ReadLength(&slot_size, "the SLOT_INFO key count"));
+        RETURN_IF_ERROR(in_->ReadLength(&expires_size, "the SLOT_INFO expire count"));
         continue;
       }
       case kRdbOpFunctionPreGa:
@@ -154,19 +148,19 @@ Status RdbDecoder::Run() {
             "pre-GA function format (opcode 246, Redis 7.0 release candidates) is not supported");
       case kRdbOpModuleAux: {
         uint64_t id = 0;
-        RDB_TRY(in_->ReadLength(&id, "the module id"));
+        RETURN_IF_ERROR(in_->ReadLength(&id, "the module id"));
         return Status::InvalidArgument(
             "rdb offset " + std::to_string(item_offset),
             "module aux data of module '" + RdbModuleName(id) + "' cannot be loaded: "
             "modules are not supported");
       }
       default:
-        RDB_TRY(ReadEntry(type, expire_ms));
+        RETURN_IF_ERROR(ReadEntry(type, expire_ms));
         expire_ms = -1;
         lru_idle_ = -1;
         lfu_freq_ = -1;
         key_prefix = false;
-        RDB_TRY(MaybeReportProgress());
+        RETURN_IF_ERROR(MaybeReportProgress());
         continue;
     }
     if (!key_prefix) prefix_offset = item_offset;
@@ -185,7 +179,7 @@ Status RdbDecoder::ReadEntry(uint8_t type, int64_t expire_ms) {
   entry_.expire_ms = expire_ms;
   entry_.lru_idle = lru_idle_;
   entry_.lfu_freq = lfu_freq_;
-  RDB_TRY(in_->ReadString(&entry_.key, "a key"));
+  RETURN_IF_ERROR(in_->ReadString(&entry_.key, "a key"));
   Status s = ReadValue(type, &entry_.value);
   if (!s.ok()) {
     // Name the key: operators look it up in the source dataset.
@@ -217,7 +211,7 @@ Status RdbDecoder::ReadFooter() {
   stats_.computed_checksum = in_->Crc();
   if (stats_.version >= kRdbFirstChecksumVersion) {
     const uint64_t at = in_->offset();
-    RDB_TRY(in_->ReadLe(&stats_.stored_checksum, 8, "the 8-byte CRC64 footer"));
+    RETURN_IF_ERROR(in_->ReadLe(&stats_.stored_checksum, 8, "the 8-byte CRC64 footer"));
     if (stats_.stored_checksum == 0) {
       handler_->OnNote("RDB file was saved with checksum disabled: no check performed.");
     } else if (options_.verify_checksum) {

@@ -8,16 +8,11 @@
 
 #include "persistence/crc64.h"
 #include "persistence/file.h"
+#include "persistence/little_endian.h"
 #include "persistence/intset.h"
 #include "persistence/listpack.h"
 #include "persistence/lzf_string.h"
 #include "persistence/rdb_format.h"
-
-#define RDB_TRY(expr)              \
-  do {                             \
-    Status rdb_try_s = (expr);     \
-    if (!rdb_try_s.ok()) return rdb_try_s; \
-  } while (0)
 
 namespace replikv::persistence {
 namespace {
@@ -34,10 +29,6 @@ constexpr size_t kNodeSafetyLimit = 8192;
 // whatever its real encoding; matching the estimate gives the same nodes.
 constexpr size_t kNodeEntryEstimate = 8;
 constexpr size_t kListpackOverhead = 7;  // header + end byte
-
-void PutLe(char* out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-}
 
 // Whether a quicklist node of `count` entries may take one more, given the
 // estimate `new_bytes` of its size after it, per list-max-listpack-size
@@ -84,7 +75,7 @@ Status RdbEncoder::Flush() {
 Status RdbEncoder::WriteRaw(const void* data, size_t n) {
   if (!error_.ok()) return error_;
   bytes_written_ += n;
-  if (buf_.size() + n > kBufferSize) RDB_TRY(Flush());
+  if (buf_.size() + n > kBufferSize) RETURN_IF_ERROR(Flush());
   if (n >= kBufferSize) {
     // Big strings go straight through rather than via the buffer.
     crc_ = Crc64(crc_, data, n);
@@ -144,13 +135,13 @@ Status RdbEncoder::WriteString(std::string_view s) {
     std::string packed;
     if (LzfCompress(s, s.size() - kRdbLzfMinSaving, &packed)) {
       uint8_t enc = (kRdbLenEncoded << 6) | kRdbEncLzf;
-      RDB_TRY(WriteRaw(&enc, 1));
-      RDB_TRY(WriteLength(packed.size()));
-      RDB_TRY(WriteLength(s.size()));
+      RETURN_IF_ERROR(WriteRaw(&enc, 1));
+      RETURN_IF_ERROR(WriteLength(packed.size()));
+      RETURN_IF_ERROR(WriteLength(s.size()));
       return WriteRaw(packed.data(), packed.size());
     }
   }
-  RDB_TRY(WriteLength(s.size()));
+  RETURN_IF_ERROR(WriteLength(s.size()));
   return WriteRaw(s.data(), s.size());
 }
 
@@ -164,8 +155,8 @@ Status RdbEncoder::WriteBinaryDouble(double v) {
 }
 
 Status RdbEncoder::WriteAux(std::string_view key, std::string_view value) {
-  RDB_TRY(WriteType(kRdbOpAux));
-  RDB_TRY(WriteString(key));
+  RETURN_IF_ERROR(WriteType(kRdbOpAux));
+  RETURN_IF_ERROR(WriteString(key));
   return WriteString(value);
 }
 
@@ -174,52 +165,52 @@ Status RdbEncoder::WriteAux(std::string_view key, int64_t value) {
 }
 
 Status RdbEncoder::WriteAuxFields(const RdbAuxFields& aux, const RdbReplInfo* repl) {
-  RDB_TRY(WriteAux("redis-ver", aux.redis_ver));
-  RDB_TRY(WriteAux("redis-bits", int64_t{64}));
-  RDB_TRY(WriteAux("ctime", aux.ctime));
-  RDB_TRY(WriteAux("used-mem", aux.used_mem));
+  RETURN_IF_ERROR(WriteAux("redis-ver", aux.redis_ver));
+  RETURN_IF_ERROR(WriteAux("redis-bits", int64_t{64}));
+  RETURN_IF_ERROR(WriteAux("ctime", aux.ctime));
+  RETURN_IF_ERROR(WriteAux("used-mem", aux.used_mem));
   if (repl != nullptr) {
-    RDB_TRY(WriteAux("repl-stream-db", repl->repl_stream_db));
-    RDB_TRY(WriteAux("repl-id", repl->repl_id));
-    RDB_TRY(WriteAux("repl-offset", repl->repl_offset));
+    RETURN_IF_ERROR(WriteAux("repl-stream-db", repl->repl_stream_db));
+    RETURN_IF_ERROR(WriteAux("repl-id", repl->repl_id));
+    RETURN_IF_ERROR(WriteAux("repl-offset", repl->repl_offset));
   }
   return WriteAux("aof-base", int64_t{aux.aof_base ? 1 : 0});
 }
 
 Status RdbEncoder::WriteFunction(std::string_view library_code) {
-  RDB_TRY(WriteType(kRdbOpFunction2));
+  RETURN_IF_ERROR(WriteType(kRdbOpFunction2));
   return WriteString(library_code);
 }
 
 Status RdbEncoder::WriteSelectDb(uint64_t db) {
-  RDB_TRY(WriteType(kRdbOpSelectDb));
+  RETURN_IF_ERROR(WriteType(kRdbOpSelectDb));
   return WriteLength(db);
 }
 
 Status RdbEncoder::WriteResizeDb(uint64_t db_size, uint64_t expires_size) {
-  RDB_TRY(WriteType(kRdbOpResizeDb));
-  RDB_TRY(WriteLength(db_size));
+  RETURN_IF_ERROR(WriteType(kRdbOpResizeDb));
+  RETURN_IF_ERROR(WriteLength(db_size));
   return WriteLength(expires_size);
 }
 
 Status RdbEncoder::WriteExpireMs(int64_t expire_ms) {
-  RDB_TRY(WriteType(kRdbOpExpireTimeMs));
+  RETURN_IF_ERROR(WriteType(kRdbOpExpireTimeMs));
   char b[8];
   PutLe(b, static_cast<uint64_t>(expire_ms), 8);
   return WriteRaw(b, 8);
 }
 
 Status RdbEncoder::Prologue(int64_t expire_ms) {
-  if (expire_ms >= 0) RDB_TRY(WriteExpireMs(expire_ms));
+  if (expire_ms >= 0) RETURN_IF_ERROR(WriteExpireMs(expire_ms));
   switch (options_.key_access) {
     case RdbKeyAccess::kNone: break;
     case RdbKeyAccess::kIdle:
-      RDB_TRY(WriteType(kRdbOpIdle));
-      RDB_TRY(WriteLength(next_idle_));
+      RETURN_IF_ERROR(WriteType(kRdbOpIdle));
+      RETURN_IF_ERROR(WriteLength(next_idle_));
       break;
     case RdbKeyAccess::kFreq:
-      RDB_TRY(WriteType(kRdbOpFreq));
-      RDB_TRY(WriteRaw(&next_freq_, 1));
+      RETURN_IF_ERROR(WriteType(kRdbOpFreq));
+      RETURN_IF_ERROR(WriteRaw(&next_freq_, 1));
       break;
   }
   return Status::OK();
@@ -227,17 +218,17 @@ Status RdbEncoder::Prologue(int64_t expire_ms) {
 
 Status RdbEncoder::WriteStringEntry(std::string_view key, std::string_view value,
                                     int64_t expire_ms) {
-  RDB_TRY(Prologue(expire_ms));
-  RDB_TRY(WriteType(kRdbTypeString));
-  RDB_TRY(WriteString(key));
+  RETURN_IF_ERROR(Prologue(expire_ms));
+  RETURN_IF_ERROR(WriteType(kRdbTypeString));
+  RETURN_IF_ERROR(WriteString(key));
   return WriteString(value);
 }
 
 Status RdbEncoder::WriteListEntry(std::string_view key, std::span<const std::string_view> elems,
                                   int64_t expire_ms) {
-  RDB_TRY(Prologue(expire_ms));
-  RDB_TRY(WriteType(kRdbTypeListQuicklist2));
-  RDB_TRY(WriteString(key));
+  RETURN_IF_ERROR(Prologue(expire_ms));
+  RETURN_IF_ERROR(WriteType(kRdbTypeListQuicklist2));
+  RETURN_IF_ERROR(WriteString(key));
   return WriteListValue(elems);
 }
 
@@ -268,17 +259,17 @@ Status RdbEncoder::WriteListValue(std::span<const std::string_view> elems) {
       node_bytes = kListpackOverhead + entry;
     }
   }
-  RDB_TRY(WriteLength(nodes.size()));
+  RETURN_IF_ERROR(WriteLength(nodes.size()));
   ListpackBuilder lp;
   for (const Node& node : nodes) {
     if (node.plain) {
-      RDB_TRY(WriteLength(kQuicklistNodePlain));
-      RDB_TRY(WriteString(elems[node.begin]));
+      RETURN_IF_ERROR(WriteLength(kQuicklistNodePlain));
+      RETURN_IF_ERROR(WriteString(elems[node.begin]));
       continue;
     }
     for (size_t i = node.begin; i < node.end; ++i) lp.Append(elems[i]);
-    RDB_TRY(WriteLength(kQuicklistNodePacked));
-    RDB_TRY(WriteString(lp.Finish()));
+    RETURN_IF_ERROR(WriteLength(kQuicklistNodePacked));
+    RETURN_IF_ERROR(WriteString(lp.Finish()));
   }
   return Status::OK();
 }
@@ -299,16 +290,16 @@ Status RdbEncoder::WriteSetEntry(std::string_view key, std::span<const std::stri
     if (std::adjacent_find(ints.begin(), ints.end()) != ints.end()) {
       return Status::InvalidArgument("rdb encoder", "duplicate set member");
     }
-    RDB_TRY(Prologue(expire_ms));
-    RDB_TRY(WriteType(kRdbTypeSetIntset));
-    RDB_TRY(WriteString(key));
+    RETURN_IF_ERROR(Prologue(expire_ms));
+    RETURN_IF_ERROR(WriteType(kRdbTypeSetIntset));
+    RETURN_IF_ERROR(WriteString(key));
     return WriteString(BuildIntset(ints));
   }
-  RDB_TRY(Prologue(expire_ms));
-  RDB_TRY(WriteType(kRdbTypeSet));
-  RDB_TRY(WriteString(key));
-  RDB_TRY(WriteLength(members.size()));
-  for (std::string_view m : members) RDB_TRY(WriteString(m));
+  RETURN_IF_ERROR(Prologue(expire_ms));
+  RETURN_IF_ERROR(WriteType(kRdbTypeSet));
+  RETURN_IF_ERROR(WriteString(key));
+  RETURN_IF_ERROR(WriteLength(members.size()));
+  for (std::string_view m : members) RETURN_IF_ERROR(WriteString(m));
   return Status::OK();
 }
 
@@ -324,9 +315,9 @@ Status RdbEncoder::WriteHashEntry(
     lp_bytes += ListpackEntrySize(f) + ListpackEntrySize(v);
     compact = compact && lp_bytes < kListpackSafetySize;
   }
-  RDB_TRY(Prologue(expire_ms));
-  RDB_TRY(WriteType(compact ? kRdbTypeHashListpack : kRdbTypeHash));
-  RDB_TRY(WriteString(key));
+  RETURN_IF_ERROR(Prologue(expire_ms));
+  RETURN_IF_ERROR(WriteType(compact ? kRdbTypeHashListpack : kRdbTypeHash));
+  RETURN_IF_ERROR(WriteString(key));
   if (compact) {
     ListpackBuilder lp;
     for (const auto& [f, v] : pairs) {
@@ -335,10 +326,10 @@ Status RdbEncoder::WriteHashEntry(
     }
     return WriteString(lp.Finish());
   }
-  RDB_TRY(WriteLength(pairs.size()));
+  RETURN_IF_ERROR(WriteLength(pairs.size()));
   for (const auto& [f, v] : pairs) {
-    RDB_TRY(WriteString(f));
-    RDB_TRY(WriteString(v));
+    RETURN_IF_ERROR(WriteString(f));
+    RETURN_IF_ERROR(WriteString(v));
   }
   return Status::OK();
 }
@@ -355,14 +346,14 @@ Status RdbEncoder::WriteZsetEntry(std::string_view key,
     lp_bytes += ListpackEntrySize(m) + 26;
     compact = compact && m.size() <= lim.zset_max_listpack_value && lp_bytes < kListpackSafetySize;
   }
-  RDB_TRY(Prologue(expire_ms));
-  RDB_TRY(WriteType(compact ? kRdbTypeZsetListpack : kRdbTypeZset2));
-  RDB_TRY(WriteString(key));
+  RETURN_IF_ERROR(Prologue(expire_ms));
+  RETURN_IF_ERROR(WriteType(compact ? kRdbTypeZsetListpack : kRdbTypeZset2));
+  RETURN_IF_ERROR(WriteString(key));
   if (!compact) {
-    RDB_TRY(WriteLength(members.size()));
+    RETURN_IF_ERROR(WriteLength(members.size()));
     for (const auto& [m, score] : members) {
-      RDB_TRY(WriteString(m));
-      RDB_TRY(WriteBinaryDouble(score));
+      RETURN_IF_ERROR(WriteString(m));
+      RETURN_IF_ERROR(WriteBinaryDouble(score));
     }
     return Status::OK();
   }
@@ -430,11 +421,11 @@ Status RdbEncoder::WriteViewedEntry(std::string_view key, const RdbValue& value,
 }
 
 Status RdbEncoder::WriteEof() {
-  RDB_TRY(WriteType(kRdbOpEof));
-  RDB_TRY(Flush());  // the CRC now covers every byte, 0xFF included
+  RETURN_IF_ERROR(WriteType(kRdbOpEof));
+  RETURN_IF_ERROR(Flush());  // the CRC now covers every byte, 0xFF included
   char footer[8];
   PutLe(footer, options_.checksum ? crc_ : 0, 8);
-  RDB_TRY(WriteRaw(footer, 8));
+  RETURN_IF_ERROR(WriteRaw(footer, 8));
   return Flush();
 }
 

@@ -13,12 +13,6 @@
 #include "persistence/rdb_input.h"
 #include "persistence/ziplist.h"
 
-#define RDB_TRY(expr)                      \
-  do {                                     \
-    Status rdb_try_s = (expr);             \
-    if (!rdb_try_s.ok()) return rdb_try_s; \
-  } while (0)
-
 namespace replikv::persistence {
 namespace {
 
@@ -124,7 +118,7 @@ Status RdbDecoder::ReadValue(uint8_t type, RdbValue* v) {
     case kRdbTypeModule2: {
       const uint64_t at = in_->offset();
       uint64_t id = 0;
-      RDB_TRY(in_->ReadLength(&id, "the module type id"));
+      RETURN_IF_ERROR(in_->ReadLength(&id, "the module type id"));
       return Status::InvalidArgument("rdb offset " + std::to_string(at),
                                      "value of module type '" + RdbModuleName(id) +
                                          "' (RDB type " +
@@ -144,7 +138,7 @@ Status RdbDecoder::ReadValue(uint8_t type, RdbValue* v) {
 
 Status RdbDecoder::ReadElement(std::string_view what) {
   const size_t at = arena_.bytes.size();
-  RDB_TRY(in_->AppendString(&arena_.bytes, what));
+  RETURN_IF_ERROR(in_->AppendString(&arena_.bytes, what));
   arena_.spans.emplace_back(at, arena_.bytes.size() - at);
   return Status::OK();
 }
@@ -190,9 +184,9 @@ Status RdbDecoder::ReadPlainList(uint8_t type, RdbValue* v) {
   const uint64_t at = in_->offset();
   v->type = type == kRdbTypeList ? RdbValue::Type::kList : RdbValue::Type::kSet;
   uint64_t n;
-  RDB_TRY(in_->ReadCount(&n, 1, "element count"));
+  RETURN_IF_ERROR(in_->ReadCount(&n, 1, "element count"));
   arena_.spans.reserve(std::min(n, kMaxReserve));
-  for (uint64_t i = 0; i < n; ++i) RDB_TRY(ReadElement("a collection element"));
+  for (uint64_t i = 0; i < n; ++i) RETURN_IF_ERROR(ReadElement("a collection element"));
   return type == kRdbTypeSet ? CheckUnique(v->type, at) : Status::OK();
 }
 
@@ -201,11 +195,11 @@ Status RdbDecoder::ReadPlainHash(RdbValue* v) {
   const uint64_t at = in_->offset();
   v->type = RdbValue::Type::kHash;
   uint64_t n;
-  RDB_TRY(in_->ReadCount(&n, 2, "hash field count"));
+  RETURN_IF_ERROR(in_->ReadCount(&n, 2, "hash field count"));
   arena_.spans.reserve(2 * std::min(n, kMaxReserve));
   for (uint64_t i = 0; i < n; ++i) {
-    RDB_TRY(ReadElement("a hash field"));
-    RDB_TRY(ReadElement("a hash value"));
+    RETURN_IF_ERROR(ReadElement("a hash field"));
+    RETURN_IF_ERROR(ReadElement("a hash value"));
   }
   return CheckUnique(v->type, at);
 }
@@ -217,19 +211,19 @@ Status RdbDecoder::ReadPlainZset(uint8_t type, RdbValue* v) {
   v->type = RdbValue::Type::kZset;
   compact_zset_ = false;
   uint64_t n;
-  RDB_TRY(in_->ReadCount(&n, type == kRdbTypeZset2 ? 9 : 2, "zset member count"));
+  RETURN_IF_ERROR(in_->ReadCount(&n, type == kRdbTypeZset2 ? 9 : 2, "zset member count"));
   arena_.spans.reserve(std::min(n, kMaxReserve));
   v->scores.reserve(std::min(n, kMaxReserve));
   for (uint64_t i = 0; i < n; ++i) {
-    RDB_TRY(ReadElement("a zset member"));
+    RETURN_IF_ERROR(ReadElement("a zset member"));
     const uint64_t score_at = in_->offset();
     double score;
     if (type == kRdbTypeZset2) {
       uint64_t bits;
-      RDB_TRY(in_->ReadLe(&bits, 8, "an 8-byte zset score"));
+      RETURN_IF_ERROR(in_->ReadLe(&bits, 8, "an 8-byte zset score"));
       std::memcpy(&score, &bits, sizeof(score));
     } else {
-      RDB_TRY(ReadTextDouble(&score));
+      RETURN_IF_ERROR(ReadTextDouble(&score));
     }
     if (std::isnan(score)) return RdbInput::Corrupt(score_at, "zset score is NaN");
     v->scores.push_back(score);
@@ -241,7 +235,7 @@ Status RdbDecoder::ReadPlainZset(uint8_t type, RdbValue* v) {
 Status RdbDecoder::ReadTextDouble(double* score) {
   const uint64_t at = in_->offset();
   uint8_t n;
-  RDB_TRY(in_->ReadByte(&n, "a text zset score"));
+  RETURN_IF_ERROR(in_->ReadByte(&n, "a text zset score"));
   if (n == kRdbDoubleNan) {
     *score = NAN;
     return Status::OK();
@@ -251,7 +245,7 @@ Status RdbDecoder::ReadTextDouble(double* score) {
     return Status::OK();
   }
   char text[256];
-  RDB_TRY(in_->Read(text, n, "a text zset score"));
+  RETURN_IF_ERROR(in_->Read(text, n, "a text zset score"));
   if (!ParseScore(std::string_view(text, n), score)) return RdbInput::Corrupt(at, "zset score is not a number");
   return Status::OK();
 }
@@ -263,23 +257,23 @@ Status RdbDecoder::ReadQuicklist(uint8_t type, RdbValue* v) {
   v->type = RdbValue::Type::kList;
   const bool v2 = type == kRdbTypeListQuicklist2;
   uint64_t nodes;
-  RDB_TRY(in_->ReadCount(&nodes, v2 ? 2 : 1, "quicklist node count"));
+  RETURN_IF_ERROR(in_->ReadCount(&nodes, v2 ? 2 : 1, "quicklist node count"));
   for (uint64_t i = 0; i < nodes; ++i) {
     uint64_t container = kQuicklistNodePacked;
     if (v2) {
       const uint64_t at = in_->offset();
-      RDB_TRY(in_->ReadLength(&container, "a quicklist node container"));
+      RETURN_IF_ERROR(in_->ReadLength(&container, "a quicklist node container"));
       if (container != kQuicklistNodePlain && container != kQuicklistNodePacked) {
         return RdbInput::Corrupt(at, "quicklist node container " + std::to_string(container) +
                                          ", expected 1 (plain) or 2 (packed)");
       }
     }
     if (container == kQuicklistNodePlain) {
-      RDB_TRY(ReadElement("a quicklist node"));
+      RETURN_IF_ERROR(ReadElement("a quicklist node"));
       continue;
     }
     const uint64_t at = in_->offset();
-    RDB_TRY(in_->ReadString(&blob_, "a quicklist node"));
+    RETURN_IF_ERROR(in_->ReadString(&blob_, "a quicklist node"));
     // Empty nodes are skipped, as Redis does; an all-empty list is an empty
     // key.
     Status s = v2 ? ParseListpack(blob_, &arena_) : ParseZiplist(blob_, &arena_);
@@ -291,7 +285,7 @@ Status RdbDecoder::ReadQuicklist(uint8_t type, RdbValue* v) {
 // Types whose value is one string holding a compact encoding.
 Status RdbDecoder::ReadCompact(uint8_t type, RdbValue* v) {
   const uint64_t at = in_->offset();
-  RDB_TRY(in_->ReadString(&blob_, "an encoded value"));
+  RETURN_IF_ERROR(in_->ReadString(&blob_, "an encoded value"));
   Status s;
   switch (type) {
     case kRdbTypeHashZipmap: s = ParseZipmap(blob_, &arena_); break;

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "persistence/little_endian.h"
+
 namespace replikv::persistence {
 namespace {
 
@@ -10,12 +12,6 @@ constexpr uint8_t kZlEnd = 0xFF;
 constexpr uint8_t kZlBigPrevlen = 0xFE;
 constexpr uint8_t kZmBigLen = 0xFE;
 constexpr uint8_t kZmEnd = 0xFF;
-
-uint64_t GetLe(const unsigned char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
 
 std::string At(std::string_view kind, size_t off, std::string_view what) {
   return std::string(kind) + " byte " + std::to_string(off) + ": " + std::string(what);

@@ -173,35 +173,6 @@ void HincrbyCommand(CommandContext& ctx) {
   ctx.reply.AddInt(value);
 }
 
-// Redis's string2ld: the whole string, under 5 KiB, no leading space, not NaN,
-// no overflow.
-bool ParseLongDouble(std::string_view s, long double* out) {
-  if (s.empty() || s.size() >= 5 * 1024 || std::isspace(static_cast<unsigned char>(s[0]))) return false;
-  std::string buf(s);
-  char* end = nullptr;
-  errno = 0;
-  long double v = std::strtold(buf.c_str(), &end);
-  if (end != buf.c_str() + buf.size() || std::isnan(v)) return false;
-  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) return false;
-  *out = v;
-  return true;
-}
-
-// Redis's LD_STR_HUMAN form: %.17Lf, trailing zeros (and dot) dropped, "-0"
-// printed as "0".
-std::string FormatLongDouble(long double v) {
-  char buf[5 * 1024];
-  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
-  if (n <= 0 || static_cast<size_t>(n) >= sizeof(buf)) return "";
-  std::string s(buf, static_cast<size_t>(n));
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
-  }
-  if (s == "-0") s = "0";
-  return s;
-}
-
 void HincrbyfloatCommand(CommandContext& ctx) {
   long double by;
   if (!ParseLongDouble(ctx.argv[3], &by)) return ctx.reply.AddError("value is not a valid float");

@@ -357,35 +357,6 @@ void DecrbyCommand(CommandContext& ctx) {
   IncrDecr(ctx, -by);
 }
 
-// Redis parses INCRBYFLOAT operands as long double (string2ld): the whole
-// string, no spaces, no NaN.
-bool ParseLongDouble(std::string_view s, long double* out) {
-  if (s.empty() || s.size() > 5 * 1024 || std::isspace(static_cast<unsigned char>(s[0]))) return false;
-  std::string buf(s);
-  char* end = nullptr;
-  errno = 0;
-  long double v = std::strtold(buf.c_str(), &end);
-  if (end != buf.c_str() + buf.size() || std::isnan(v)) return false;
-  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) return false;
-  *out = v;
-  return true;
-}
-
-// Redis's human-friendly long double form: %.17Lf with trailing zeros (and
-// a trailing dot) removed.
-std::string FormatLongDouble(long double v) {
-  char buf[5 * 1024 + 64];
-  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
-  if (n <= 0 || static_cast<size_t>(n) >= sizeof(buf)) return "0";
-  std::string s(buf, static_cast<size_t>(n));
-  if (s.find('.') != std::string::npos) {
-    while (!s.empty() && s.back() == '0') s.pop_back();
-    if (!s.empty() && s.back() == '.') s.pop_back();
-  }
-  if (s == "-0") s = "0";
-  return s;
-}
-
 void IncrbyfloatCommand(CommandContext& ctx) {
   bool wrongtype;
   Entry* e = LookupStringWrite(ctx, ctx.argv[1], &wrongtype);

@@ -180,6 +180,12 @@ bool ParseInt64(std::string_view s, int64_t* out);
 // Parses a double as Redis's string2ld/strtod does for commands (no spaces,
 // no nan).
 bool ParseDouble(std::string_view s, double* out);
+// INCRBYFLOAT / HINCRBYFLOAT operands, as Redis's string2ld: the whole
+// string, shorter than 5 KiB, no leading space, not NaN, no overflow.
+bool ParseLongDouble(std::string_view s, long double* out);
+// Redis's human form of a long double (LD_STR_HUMAN): %.17Lf without
+// trailing zeros (or a trailing dot), "-0" printed as "0".
+std::string FormatLongDouble(long double v);
 // Case-insensitive equality with an ASCII literal.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 

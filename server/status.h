@@ -11,6 +11,13 @@
 #include <utility>
 #include <variant>
 
+// Returns the Status of `expr` from the enclosing function when it is not OK.
+#define RETURN_IF_ERROR(expr)                                  \
+  do {                                                         \
+    ::replikv::Status return_if_error_s = (expr);              \
+    if (!return_if_error_s.ok()) return return_if_error_s;     \
+  } while (0)
+
 namespace replikv {
 
 class [[nodiscard]] Status {
