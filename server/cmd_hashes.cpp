@@ -92,23 +92,7 @@ void HmgetCommand(CommandContext& ctx) {
 }
 
 void HdelCommand(CommandContext& ctx) {
-  bool wrongtype;
-  Entry* e = LookupTypedWrite(ctx, ctx.argv[1], ObjType::kHash, &wrongtype);
-  if (wrongtype) return;
-  if (e == nullptr) return ctx.reply.AddInt(0);
-  HashValue h(e);
-  int64_t deleted = 0;
-  for (size_t i = 2; i < ctx.argv.size(); ++i) {
-    if (h.Delete(ctx.argv[i])) {
-      ++deleted;
-      if (h.size() == 0) {
-        DeleteKey(ctx, ctx.argv[1]);
-        break;
-      }
-    }
-  }
-  ctx.AddDirty(static_cast<uint64_t>(deleted));
-  ctx.reply.AddInt(deleted);
+  RemoveMembers<HashValue>(ctx, ObjType::kHash, &HashValue::Delete);
 }
 
 void HlenCommand(CommandContext& ctx) {

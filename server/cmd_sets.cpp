@@ -46,23 +46,7 @@ void SaddCommand(CommandContext& ctx) {
 }
 
 void SremCommand(CommandContext& ctx) {
-  bool wrongtype;
-  Entry* e = LookupTypedWrite(ctx, ctx.argv[1], ObjType::kSet, &wrongtype);
-  if (wrongtype) return;
-  if (e == nullptr) return ctx.reply.AddInt(0);
-  SetValue s(e);
-  int64_t removed = 0;
-  for (size_t i = 2; i < ctx.argv.size(); ++i) {
-    if (s.Remove(ctx.argv[i])) {
-      ++removed;
-      if (s.size() == 0) {
-        DeleteKey(ctx, ctx.argv[1]);
-        break;
-      }
-    }
-  }
-  ctx.AddDirty(static_cast<uint64_t>(removed));
-  ctx.reply.AddInt(removed);
+  RemoveMembers<SetValue>(ctx, ObjType::kSet, &SetValue::Remove);
 }
 
 void SismemberCommand(CommandContext& ctx) {

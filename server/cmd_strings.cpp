@@ -37,12 +37,9 @@ Entry* LookupStringWrite(CommandContext& ctx, std::string_view key, bool* wrongt
 
 // Stores `value` at `key` (replacing any value); keeps the TTL only when
 // `keep_ttl`. Returns the stored entry.
-Entry* StoreString(CommandContext& ctx, std::string_view key, std::string_view value, bool keep_ttl,
-                   bool allow_int = true) {
-  Db& db = ctx.db();
-  Entry* old = db.Find(key);
-  bool ttl = keep_ttl && old != nullptr && old->has_expire();
-  Entry* e = Entry::NewString(key, value, ttl, allow_int);
+// `e` takes the place of `old` (nullptr: the key is new), with old's TTL
+// when `ttl` (e was created with room for one).
+Entry* Install(Db& db, Entry* old, Entry* e, bool ttl) {
   if (ttl) e->set_expire_ms(old->expire_ms());
   if (old != nullptr) {
     db.Overwrite(old, e);
@@ -52,17 +49,16 @@ Entry* StoreString(CommandContext& ctx, std::string_view key, std::string_view v
   return e;
 }
 
+Entry* StoreString(CommandContext& ctx, std::string_view key, std::string_view value, bool keep_ttl,
+                   bool allow_int = true) {
+  Entry* old = ctx.db().Find(key);
+  bool ttl = keep_ttl && old != nullptr && old->has_expire();
+  return Install(ctx.db(), old, Entry::NewString(key, value, ttl, allow_int), ttl);
+}
+
 Entry* StoreInt(CommandContext& ctx, std::string_view key, int64_t value, Entry* old) {
-  Db& db = ctx.db();
   bool ttl = old != nullptr && old->has_expire();
-  Entry* e = Entry::NewInt(key, value, ttl);
-  if (ttl) e->set_expire_ms(old->expire_ms());
-  if (old != nullptr) {
-    db.Overwrite(old, e);
-  } else {
-    db.Add(e);
-  }
-  return e;
+  return Install(ctx.db(), old, Entry::NewInt(key, value, ttl), ttl);
 }
 
 void ReplyValue(ReplyBuffer& r, const Entry* e) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,29 @@ Entry* AddObjectKey(CommandContext& ctx, std::string_view key, ObjType type, voi
 void StoreObjectKey(CommandContext& ctx, std::string_view key, ObjType type, void* object);
 // Deletes the key (the caller saw its aggregate become empty).
 void DeleteKey(CommandContext& ctx, std::string_view key);
+
+// HDEL, SREM, ZREM: `remove` (a member function of Value: bool(string_view))
+// for each of argv[2..] on the `type` key argv[1]; the key goes once it is
+// empty. Replies the number removed (0 for a missing key).
+template <typename Value, typename Remove>
+void RemoveMembers(CommandContext& ctx, ObjType type, Remove remove) {
+  bool wrongtype;
+  Entry* e = LookupTypedWrite(ctx, ctx.argv[1], type, &wrongtype);
+  if (wrongtype) return;
+  if (e == nullptr) return ctx.reply.AddInt(0);
+  Value value(e);
+  int64_t removed = 0;
+  for (size_t i = 2; i < ctx.argv.size(); ++i) {
+    if (!std::invoke(remove, value, ctx.argv[i])) continue;
+    ++removed;
+    if (value.size() == 0) {
+      DeleteKey(ctx, ctx.argv[1]);
+      break;
+    }
+  }
+  ctx.AddDirty(static_cast<uint64_t>(removed));
+  ctx.reply.AddInt(removed);
+}
 
 PackLimits HashLimits(const ServerConfig& c);
 PackLimits ZsetLimits(const ServerConfig& c);
