@@ -128,9 +128,12 @@ def check_aof_binary(target):
     return found
 
 
-def run_check_aof(target, path, fix=False, answer=None):
+def run_check_aof(target, path, fix=False, answer=None, truncate_to=None):
     """Runs the target's checker; returns (exit code, stdout+stderr)."""
-    args = [check_aof_binary(target)] + (["--fix"] if fix else []) + [str(path)]
+    args = [check_aof_binary(target)] + (["--fix"] if fix else [])
+    if truncate_to is not None:
+        args += ["--truncate-to-timestamp", str(truncate_to)]
+    args += [str(path)]
     p = subprocess.run(args, input=(answer or "").encode(), capture_output=True,
                        timeout=60)
     return p.returncode, (p.stdout + p.stderr).decode("utf-8", "replace")
@@ -627,6 +630,88 @@ def test_timestamp_annotations_written_by_real_server_load_here(
     assert rc == 0, out
     srv = server_factory(extra_args=aof_args("everysec", "yes", "--dir", str(other)))
     assert digest(srv) == expected
+
+
+def annotations(data):
+    """The seconds of the "#TS:" lines of an AOF, in file order."""
+    return [int(line[4:]) for line in data.split(b"\r\n") if line.startswith(b"#TS:")]
+
+
+def test_timestamp_annotations_are_written_once_per_second(server_factory):
+    srv = server_factory(extra_args=aof_args("always", "no", "--aof-timestamp-enabled", "yes"))
+    start = int(time.time())
+    with srv.raw() as c:
+        assert c.command("SET", "a", "1") == "OK"
+        assert c.command("SET", "b", "2") == "OK"
+        # Into the next second: the next write carries a new annotation.
+        time.sleep(1.05 - (time.time() % 1.0))
+        assert c.command("SET", "c", "3") == "OK"
+    incr = (aof_dir(srv) / "appendonly.aof.1.incr.aof").read_bytes()
+    # The base written at start-up carried the time, so a first write in
+    # the same second has no annotation of its own (as in Redis); the write
+    # in the next second has one, before its command.
+    stamps = annotations(incr)
+    assert 1 <= len(stamps) <= 3, incr
+    assert incr.split(b"\r\n").index(b"#TS:%d" % stamps[-1]) < incr.split(b"\r\n").index(b"c"), incr
+    assert stamps == sorted(set(stamps)), stamps
+    assert start - 1 <= stamps[0] and stamps[-1] <= int(time.time()) + 1, (start, stamps)
+    # A rewrite without an RDB preamble starts its base with the time; a
+    # write in a later second annotates the new incr file.
+    bgrewriteaof(srv)
+    time.sleep(1.05 - (time.time() % 1.0))
+    with srv.raw() as c:
+        assert c.command("SET", "d", "4") == "OK"
+    base = sorted(aof_dir(srv).glob("*.base.aof"))[-1].read_bytes()
+    assert base.startswith(b"#TS:"), base[:40]
+    incr2 = sorted(aof_dir(srv).glob("*.incr.aof"))[-1].read_bytes()
+    assert incr2.startswith(b"#TS:"), incr2[:40]
+
+
+def test_check_aof_truncate_to_timestamp(tmp_path, target):
+    ping, set_a, set_b = (encode_command("PING"), encode_command("SET", "a", "1"),
+                          encode_command("SET", "b", "2"))
+    body = ping + b"#TS:100\r\n" + set_a + b"#TS:200\r\n" + set_b
+    f = tmp_path / "t.aof"
+    f.write_bytes(body)
+    rc, out = run_check_aof(target, f, truncate_to=300)
+    assert rc == 0, out
+    assert f"Truncate nothing in AOF {f} to timestamp 300" in out
+    assert f"AOF {f} is valid" in out
+    assert f.read_bytes() == body
+    rc, out = run_check_aof(target, f, truncate_to=150)
+    assert rc == 0, out
+    assert f"Successfully truncated AOF {f} to timestamp 150" in out
+    assert f.read_bytes() == ping + b"#TS:100\r\n" + set_a
+    rc, out = run_check_aof(target, f, truncate_to=50)
+    assert rc == 0, out
+    assert f.read_bytes() == ping
+    g = tmp_path / "late.aof"
+    g.write_bytes(b"#TS:100\r\n" + set_a)
+    rc, out = run_check_aof(target, g, truncate_to=50)
+    assert rc == 1, out
+    assert f"AOF {g} has nothing before timestamp 50, aborting..." in out
+    assert g.read_bytes() == b"#TS:100\r\n" + set_a
+    rc, out = run_check_aof(target, g, truncate_to="soon")
+    assert rc == 1, out
+    assert "Invalid timestamp, aborting..." in out
+
+
+def test_check_aof_truncate_to_timestamp_cuts_the_last_incr_file(server_factory, target, tmp_path):
+    srv = server_factory(extra_args=aof_args("always", "yes", "--aof-timestamp-enabled", "yes"))
+    with srv.raw() as c:
+        assert c.command("SET", "before", "1") == "OK"
+        time.sleep(1.05 - (time.time() % 1.0))
+        assert c.command("SET", "after", "2") == "OK"
+    srv.stop()
+    d = copy_aof_dir(srv.dir, tmp_path)
+    incr = d / "appendonly.aof.1.incr.aof"
+    stamps = annotations(incr.read_bytes())
+    assert len(stamps) >= 2, incr.read_bytes()
+    rc, out = run_check_aof(target, d / MANIFEST, truncate_to=stamps[-2])
+    assert rc == 0, out
+    assert f"Successfully truncated AOF appendonly.aof.1.incr.aof to timestamp {stamps[-2]}" in out
+    assert "All AOF files and manifest are valid" in out
+    assert b"after" not in incr.read_bytes() and b"before" in incr.read_bytes()
 
 
 # --------------------------------------------------- damage at start-up

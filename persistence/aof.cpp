@@ -65,9 +65,26 @@ Status AppendOnlyFile::OpenIncr(const std::string& name) {
   struct stat sb;
   incr_size_ = fstat(fd, &sb) == 0 ? static_cast<uint64_t>(sb.st_size) : 0;
   fsynced_size_ = incr_size_;
-  // A new stream: the first command must SELECT its db again.
+  // A new stream: the first command must SELECT its db again. (The time
+  // annotation is not repeated within the second, as in Redis.)
   server_.propagator().ResetSelectedDb(this);
   return Status::OK();
+}
+
+void AppendOnlyFile::Feed(std::string_view resp) {
+  // While waiting for the first rewrite to fork (a BGSAVE runs), writes are
+  // not kept: the rewrite's snapshot will hold them (Redis does the same).
+  if (state_ == State::kWaitRewrite && fd_ == -1) return;
+  if (server_.config().aof_timestamp_enabled) {
+    // The time is the loop's cached clock: one call's SELECT, MULTI and
+    // commands share it, so its annotation comes before all of them.
+    int64_t now_s = server_.keyspace().now_ms() / 1000;
+    if (now_s > last_annotated_s_) {
+      buf_ += AofTimestampAnnotation(now_s);
+      last_annotated_s_ = now_s;
+    }
+  }
+  buf_.append(resp);
 }
 
 void AppendOnlyFile::CloseIncr() {
@@ -191,7 +208,9 @@ Status AppendOnlyFile::LoadAtStartup() {
     manifest_ = AofManifest();
     std::string base = AofManifest::BaseName(cfg.appendfilename, 1, cfg.aof_use_rdb_preamble);
     spdlog::info("Creating AOF base file {} on server start", base);
-    Status st = WriteBaseFile(server_, PathOf(base), cfg.aof_use_rdb_preamble);
+    std::optional<int64_t> annotate;
+    if (cfg.aof_timestamp_enabled && !cfg.aof_use_rdb_preamble) annotate = last_annotated_s_ = WallClockMs() / 1000;
+    Status st = WriteBaseFile(server_, PathOf(base), cfg.aof_use_rdb_preamble, annotate);
     if (!st.ok()) return st;
     manifest_.base = AofFileInfo{base, 1, AofFileType::kBase};
     manifest_.base_seq = 1;
@@ -269,7 +288,9 @@ Status AppendOnlyFile::StartRewrite() {
       ChildKind::kAof,
       [server, dir, preamble]() {
         std::string temp = dir + "/temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof";
-        Status st = WriteBaseFile(*server, temp, preamble);
+        std::optional<int64_t> annotate;
+        if (server->config().aof_timestamp_enabled && !preamble) annotate = WallClockMs() / 1000;
+        Status st = WriteBaseFile(*server, temp, preamble, annotate);
         if (!st.ok()) {
           spdlog::warn("Error rewriting the append only file: {}", st.message());
           unlink(temp.c_str());

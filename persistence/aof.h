@@ -51,10 +51,7 @@ class AppendOnlyFile final : public PropagationSink {
 
   // While waiting for the first rewrite to fork (a BGSAVE runs), writes are
   // not kept: the rewrite's snapshot will hold them (Redis does the same).
-  void Feed(std::string_view resp) override {
-    if (state_ == State::kWaitRewrite && fd_ == -1) return;
-    buf_.append(resp);
-  }
+  void Feed(std::string_view resp) override;
 
   // BGREWRITEAOF. Fails when a rewrite runs; schedules when another child runs.
   Status StartRewrite();
@@ -92,6 +89,7 @@ class AppendOnlyFile final : public PropagationSink {
   uint64_t current_size_ = 0;     // aof_current_size: every file of the AOF
   uint64_t base_size_ = 0;        // aof_base_size
   uint64_t incr_size_ = 0;        // bytes in the current incr file
+  int64_t last_annotated_s_ = 0;  // second of the last #TS annotation written
   uint64_t fsynced_size_ = 0;     // incr bytes known to be fsynced (or handed to the fsync thread)
   int64_t last_fsync_ms_ = 0;
   int64_t postponed_since_ms_ = 0;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -22,6 +23,15 @@ namespace replikv::persistence {
 namespace {
 
 constexpr size_t kReadChunk = 1 << 20;
+
+// "#TS:<digits>\r\n" -> the seconds.
+bool ParseTimestampAnnotation(std::string_view line, int64_t* ts) {
+  constexpr std::string_view kPrefix = "#TS:";
+  if (!line.starts_with(kPrefix) || !line.ends_with("\r\n")) return false;
+  std::string_view digits = line.substr(kPrefix.size(), line.size() - kPrefix.size() - 2);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *ts);
+  return ec == std::errc() && end == digits.data() + digits.size();
+}
 
 // The unparsed tail of a file plus what is read next. Unlike std::string,
 // making room does not zero the bytes read() is about to overwrite: a 1 MB
@@ -66,7 +76,8 @@ class ReadBuffer {
 // `strict` adds the checks redis-check-aof makes and redis-server's loader
 // does not: CRLF after every bulk, MULTI/EXEC properly paired.
 template <typename Fn>
-Status WalkCommands(const std::string& path, uint64_t start_offset, bool strict, AofScan* scan, Fn&& on_command) {
+Status WalkCommands(const std::string& path, uint64_t start_offset, bool strict, std::optional<int64_t> cut_after_ts,
+                    AofScan* scan, Fn&& on_command) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IOError("open " + path, std::strerror(errno));
   std::unique_ptr<int, void (*)(int*)> closer(&fd, [](int* f) { close(*f); });
@@ -93,6 +104,14 @@ Status WalkCommands(const std::string& path, uint64_t start_offset, bool strict,
       // inline command.
       size_t nl = buf.Find('\n', pos);
       if (nl != std::string::npos) {
+        int64_t ts;
+        if (cut_after_ts && !in_multi &&
+            ParseTimestampAnnotation(std::string_view(buf.data() + pos, nl + 1 - pos), &ts) && ts > *cut_after_ts) {
+          scan->found_cut = true;
+          scan->cut_offset = buf_offset + pos;
+          scan->file_bytes = scan->cut_offset;
+          return Status::OK();
+        }
         pos = nl + 1;
         if (!in_multi) scan->valid_bytes = buf_offset + pos;
         continue;
@@ -195,9 +214,11 @@ bool StartsWithRdbMagic(const std::string& path) {
 
 }  // namespace
 
-Result<AofScan> ScanAofCommands(const std::string& path, uint64_t start_offset) {
+std::string AofTimestampAnnotation(int64_t unix_s) { return "#TS:" + std::to_string(unix_s) + "\r\n"; }
+
+Result<AofScan> ScanAofCommands(const std::string& path, uint64_t start_offset, std::optional<int64_t> cut_after_ts) {
   AofScan scan;
-  Status st = WalkCommands(path, start_offset, /*strict=*/true, &scan,
+  Status st = WalkCommands(path, start_offset, /*strict=*/true, cut_after_ts, &scan,
                            [](const std::vector<std::string_view>&) { return Status::OK(); });
   if (!st.ok()) return st;
   return scan;
@@ -252,7 +273,8 @@ Status LoadAofFiles(Server& server, const std::string& aof_dir, const AofManifes
       commands_from = r.bytes;
     }
     AofScan scan;
-    Status st = WalkCommands(path, commands_from, /*strict=*/false, &scan, [&](const std::vector<std::string_view>& argv) {
+    Status st = WalkCommands(path, commands_from, /*strict=*/false, std::nullopt, &scan,
+                             [&](const std::vector<std::string_view>& argv) {
       // Redis stops here rather than drop a write it cannot replay (an AOF
       // from a server with commands this one lacks). Error replies of
       // known commands are ignored, as Redis ignores them.

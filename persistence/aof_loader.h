@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "persistence/aof_manifest.h"
@@ -47,6 +48,11 @@ Status LoadAofFiles(Server& server, const std::string& aof_dir, const AofManifes
 // refuses to load too) and, beyond what the loader checks (as
 // redis-check-aof does beyond redis-server), a bulk not followed by CRLF, a
 // MULTI inside a MULTI, an EXEC without MULTI.
+// The annotation aof-timestamp-enabled writes before the commands of a new
+// second: "#TS:<unix seconds>\r\n" (the loader skips it; redis-check-aof
+// --truncate-to-timestamp cuts the file at the first one past a time).
+std::string AofTimestampAnnotation(int64_t unix_s);
+
 struct AofScan {
   uint64_t valid_bytes = 0;     // through the last complete command (or before an open MULTI)
   uint64_t file_bytes = 0;      // set when the scan reached the end of the file
@@ -54,7 +60,12 @@ struct AofScan {
   bool truncated = false;       // the tail is an incomplete command or an open MULTI
   bool open_multi = false;      // the tail is a MULTI without its EXEC
   std::string error;            // non-empty: damage at `valid_bytes`
+  // With a `cut_after_ts`: the offset of the first "#TS:" annotation later
+  // than it; the scan stops there (what follows is to be cut, not checked).
+  bool found_cut = false;
+  uint64_t cut_offset = 0;
 };
-Result<AofScan> ScanAofCommands(const std::string& path, uint64_t start_offset = 0);
+Result<AofScan> ScanAofCommands(const std::string& path, uint64_t start_offset = 0,
+                                std::optional<int64_t> cut_after_ts = std::nullopt);
 
 }  // namespace replikv::persistence

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "persistence/aof_loader.h"
 #include "persistence/file.h"
 #include "persistence/rdb_keyspace.h"
 #include "server/keyspace.h"
@@ -127,7 +128,7 @@ Status WriteCommands(Keyspace& ks, WritableFile* file, int key_delay_us) {
 
 }  // namespace
 
-Status WriteBaseFile(Server& server, const std::string& path, bool rdb_preamble) {
+Status WriteBaseFile(Server& server, const std::string& path, bool rdb_preamble, std::optional<int64_t> annotate_s) {
   auto file = NewWritableFile(path);
   if (!file.ok()) return file.status();
   Status st;
@@ -143,7 +144,8 @@ Status WriteBaseFile(Server& server, const std::string& path, bool rdb_preamble)
     st = WriteKeyspace(server.keyspace(), &sink, EncoderOptionsFromConfig(server.config()), aux, nullptr,
                        server.config().rdb_key_save_delay);
   } else {
-    st = WriteCommands(server.keyspace(), file->get(), server.config().rdb_key_save_delay);
+    if (annotate_s) st = (*file)->Append(AofTimestampAnnotation(*annotate_s));
+    if (st.ok()) st = WriteCommands(server.keyspace(), file->get(), server.config().rdb_key_save_delay);
   }
   if (st.ok()) st = (*file)->Flush();
   if (st.ok()) st = (*file)->Sync();

@@ -4,6 +4,7 @@
 // rewrite child, or at start-up for a fresh AOF.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "server/status.h"
@@ -14,7 +15,10 @@ class Server;
 
 namespace replikv::persistence {
 
-// Writes and fsyncs `path` (replaced if it exists).
-Status WriteBaseFile(Server& server, const std::string& path, bool rdb_preamble);
+// Writes and fsyncs `path` (replaced if it exists). A base of commands
+// starts with the annotation "#TS:<annotate_s>" when given
+// (aof-timestamp-enabled); an RDB base has no place for one.
+Status WriteBaseFile(Server& server, const std::string& path, bool rdb_preamble,
+                     std::optional<int64_t> annotate_s = std::nullopt);
 
 }  // namespace replikv::persistence

@@ -1,4 +1,4 @@
-// replikv-check-aof [--fix] <file.manifest|file.aof>: checks an append-only
+// replikv-check-aof [--fix|--truncate-to-timestamp T] <file.manifest|file.aof>: checks an append-only
 // file without loading it into a server, in the shape of Redis 7.0's
 // redis-check-aof:
 //
@@ -19,12 +19,21 @@
 // cut removed, so damage anywhere else is refused, as Redis does. Damage
 // inside an RDB (base or preamble) cannot be fixed by truncation either.
 //
+// --truncate-to-timestamp T cuts the last file at its first "#TS:" annotation
+// later than T (aof-timestamp-enabled writes them), without asking, to undo
+// what was written after T. A file whose commands all come after T ("has
+// nothing before timestamp") and a later annotation in any file but the last
+// are refused. Redis prints no "AOF analyzed" line in this mode and calls a
+// file with a torn tail valid; here damage before the cut is still reported.
+//
 // Exit status: 0 when every file is whole (or was fixed), 1 on damage or a
 // refused fix, 2 on usage errors or when the named file cannot be read.
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <optional>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -64,6 +73,11 @@ class KeyCounter final : public RdbHandler {
 };
 
 enum class Verdict { kValid, kEmpty, kDamaged, kFixed, kRefused };
+
+struct Options {
+  bool fix = false;
+  std::optional<int64_t> truncate_to;  // --truncate-to-timestamp
+};
 
 // What one file check found.
 struct FileReport {
@@ -170,9 +184,30 @@ bool CheckRdbPart(const std::string& path, const std::string& shown, uint64_t si
   return true;
 }
 
+// --truncate-to-timestamp on one file whose scan found a later annotation.
+Verdict CutAtTimestamp(const std::string& path, const std::string& shown, uint64_t commands_from, bool last,
+                       const AofScan& scan, int64_t ts) {
+  if (scan.cut_offset == commands_from) {
+    std::printf("AOF %s has nothing before timestamp %lld, aborting...\n", path.c_str(), static_cast<long long>(ts));
+    return Verdict::kRefused;
+  }
+  if (!last) {
+    std::printf("Failed to truncate AOF %s to timestamp %lld because it is not the last file\n", shown.c_str(),
+                static_cast<long long>(ts));
+    return Verdict::kRefused;
+  }
+  if (truncate(path.c_str(), static_cast<off_t>(scan.cut_offset)) != 0) {
+    std::printf("Failed to truncate AOF %s: %s\n", shown.c_str(), std::strerror(errno));
+    return Verdict::kRefused;
+  }
+  std::printf("Successfully truncated AOF %s to timestamp %lld\n", shown.c_str(), static_cast<long long>(ts));
+  return Verdict::kFixed;
+}
+
 // Checks one file. `shown` is the name printed, `last` whether it is the
-// last file of the AOF (the only one --fix may cut).
-FileReport CheckFile(const std::string& path, const std::string& shown, bool last, bool fix) {
+// last file of the AOF (the only one --fix or --truncate-to-timestamp may cut).
+FileReport CheckFile(const std::string& path, const std::string& shown, bool last, const Options& opt) {
+  const bool fix = opt.fix;
   FileReport rep;
   auto size = GetFileSize(path);
   if (!size.ok()) {
@@ -195,7 +230,7 @@ FileReport CheckFile(const std::string& path, const std::string& shown, bool las
   }
   AofScan scan;
   if (commands_from < rep.size) {
-    auto r = ScanAofCommands(path, commands_from);
+    auto r = ScanAofCommands(path, commands_from, opt.truncate_to);
     if (!r.ok()) {
       std::printf("Failed to read from AOF %s, aborting... (%s)\n", shown.c_str(), r.status().message().c_str());
       rep.verdict = Verdict::kRefused;
@@ -206,7 +241,16 @@ FileReport CheckFile(const std::string& path, const std::string& shown, bool las
     scan.valid_bytes = scan.file_bytes = rep.size;
   }
   rep.ok_up_to = scan.valid_bytes;
+  if (scan.found_cut) {
+    rep.verdict = CutAtTimestamp(path, shown, commands_from, last, scan, *opt.truncate_to);
+    return rep;
+  }
   const bool damaged = !scan.error.empty() || scan.truncated;
+  if (opt.truncate_to && !damaged) {
+    std::printf("Truncate nothing in AOF %s to timestamp %lld\n", shown.c_str(),
+                static_cast<long long>(*opt.truncate_to));
+    return rep;
+  }
   if (damaged) {
     std::string what = !scan.error.empty() ? scan.error
                        : scan.open_multi   ? "Reached EOF before reading EXEC for MULTI"
@@ -249,9 +293,9 @@ FileReport CheckFile(const std::string& path, const std::string& shown, bool las
   return rep;
 }
 
-int CheckSingle(const std::string& path, bool fix) {
+int CheckSingle(const std::string& path, const Options& opt) {
   std::printf("Start checking Old-Style AOF\n");
-  FileReport rep = CheckFile(path, path, /*last=*/true, fix);
+  FileReport rep = CheckFile(path, path, /*last=*/true, opt);
   switch (rep.verdict) {
     case Verdict::kValid: std::printf("AOF %s is valid\n", path.c_str()); return kExitOk;
     case Verdict::kEmpty: std::printf("AOF %s is empty\n", path.c_str()); return kExitOk;
@@ -262,7 +306,7 @@ int CheckSingle(const std::string& path, bool fix) {
   return kExitDamaged;
 }
 
-int CheckManifest(const std::string& manifest_path, bool fix) {
+int CheckManifest(const std::string& manifest_path, const Options& opt) {
   std::printf("Start checking Multi Part AOF\n");
   std::string text;
   Status st = ReadFileToString(manifest_path, &text);
@@ -291,7 +335,7 @@ int CheckManifest(const std::string& manifest_path, bool fix) {
       std::printf("Start to check INCR files.\n");
       incr_header = true;
     }
-    FileReport rep = CheckFile(path, info.name, i + 1 == files.size(), fix);
+    FileReport rep = CheckFile(path, info.name, i + 1 == files.size(), opt);
     switch (rep.verdict) {
       case Verdict::kValid: std::printf("%s AOF %s is valid\n", kind, info.name.c_str()); break;
       case Verdict::kEmpty: std::printf("%s AOF %s is empty\n", kind, info.name.c_str()); break;
@@ -306,9 +350,11 @@ int CheckManifest(const std::string& manifest_path, bool fix) {
 
 void Usage(const char* argv0) {
   std::fprintf(stderr,
-               "Usage: %s [--fix] <file.manifest|file.aof>\n"
+               "Usage: %s [--fix|--truncate-to-timestamp T] <file.manifest|file.aof>\n"
                "  Checks an append-only file: a Redis 7 manifest and every file it names, or one AOF file.\n"
-               "  --fix  truncate the last file to its last whole command (asks for confirmation)\n",
+               "  --fix  truncate the last file to its last whole command (asks for confirmation)\n"
+               "  --truncate-to-timestamp T  cut the last file before its first #TS annotation after T\n"
+               "                             (unix seconds; written with aof-timestamp-enabled yes)\n",
                argv0);
 }
 
@@ -323,13 +369,23 @@ int main(int argc, char** argv) {
     Usage(argv[0]);
     return kExitOk;
   }
-  bool fix = false;
+  Options opt;
   std::string path;
   if (argc == 2 && std::strcmp(argv[1], "--fix") != 0) {
     path = argv[1];
   } else if (argc == 3 && std::strcmp(argv[1], "--fix") == 0) {
-    fix = true;
+    opt.fix = true;
     path = argv[2];
+  } else if (argc == 4 && std::strcmp(argv[1], "--truncate-to-timestamp") == 0) {
+    int64_t ts;
+    std::string_view text = argv[2];
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ts);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+      std::printf("Invalid timestamp, aborting...\n");
+      return kExitDamaged;
+    }
+    opt.truncate_to = ts;
+    path = argv[3];
   } else {
     Usage(argv[0]);
     return kExitUsage;
@@ -339,5 +395,5 @@ int main(int argc, char** argv) {
     std::printf("Cannot open file %s, aborting...\n", head.status().message().c_str());
     return kExitUsage;
   }
-  return LooksLikeManifest(*head) ? CheckManifest(path, fix) : CheckSingle(path, fix);
+  return LooksLikeManifest(*head) ? CheckManifest(path, opt) : CheckSingle(path, opt);
 }
