@@ -485,4 +485,15 @@ std::vector<std::string_view> ConfigRegistry::NotActedOn() {
   return out;
 }
 
+std::vector<std::string> ConfigRegistry::ChangedButNotActedOn() const {
+  const ConfigRegistry defaults;
+  std::vector<std::string> out;
+  for (const ConfigDef& def : Table()) {
+    if (!(def.flags & config_internal::kNotActedOn)) continue;
+    std::string_view name[] = {def.name};
+    if (Get(name) != defaults.Get(name)) out.emplace_back(def.name);
+  }
+  return out;
+}
+
 }  // namespace replikv

@@ -98,6 +98,9 @@ int main(int argc, char** argv) {
   spdlog::info(registry.config_file().empty() ? "Configuration loaded (no config file, using defaults and "
                                                 "command-line options)"
                                               : "Configuration loaded");
+  for (const std::string& name : registry.ChangedButNotActedOn()) {
+    spdlog::warn("Directive '{}' is accepted for compatibility but replikv does not act on it yet", name);
+  }
 
   Server server(registry);
   server.config_file = registry.config_file();

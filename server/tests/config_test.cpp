@@ -455,6 +455,15 @@ TEST_F(ConfigTest, DashReadsStdinAfterTheFile) {
 
 // ---- CONFIG GET ---------------------------------------------------------------
 
+TEST(ConfigNotActedOn, OnlyDirectivesChangedFromTheirDefaultAreReported) {
+  ConfigRegistry r;
+  EXPECT_TRUE(r.ChangedButNotActedOn().empty());
+  std::string_view set[] = {"slowlog-max-len", "5", "maxmemory", "1mb"};
+  ASSERT_TRUE(r.Set(set, true).ok());
+  // maxmemory is acted on: only the slow log setting is reported.
+  EXPECT_EQ(r.ChangedButNotActedOn(), std::vector<std::string>{"slowlog-max-len"});
+}
+
 TEST(ConfigGet, GlobIsCaseInsensitiveAndListsAliases) {
   ConfigRegistry r;
   std::string_view all[] = {"*"};
