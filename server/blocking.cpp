@@ -10,6 +10,8 @@
 #include "server/list_keys.h"
 #include "server/multi.h"
 #include "server/server.h"
+#include "server/type_commands.h"
+#include "server/type_zset.h"
 
 namespace replikv {
 namespace {
@@ -19,6 +21,9 @@ namespace {
 constexpr int kMaxServeRounds = 1 << 20;
 // Rounds of input resumption per poll; the rest waits for the next one.
 constexpr int kMaxResumeRounds = 64;
+
+// Types a wait can be for (BlockState::waits_for()).
+bool Awaitable(ObjType t) { return t == ObjType::kList || t == ObjType::kZset; }
 
 }  // namespace
 
@@ -101,6 +106,30 @@ void BlockedClients::Unblock(Client& c) {
   if (c.blocked()) Detach(c);
 }
 
+void BlockedClients::ReplyTimedOut(Client& c) {
+  // Redis 7.0 answers every timed-out list or sorted set wait with a null
+  // array, BLMOVE included.
+  c.reply().AddNullArray();
+}
+
+bool BlockedClients::UnblockClient(uint64_t id, bool as_error) {
+  Client* c = server_.FindClient(id);
+  if (c == nullptr || c->closing() || !c->blocked()) return false;
+  Detach(*c);
+  if (as_error) {
+    c->reply().AddError("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  } else {
+    ReplyTimedOut(*c);
+  }
+  // Redis 7.0 counts a wait ended by CLIENT UNBLOCK, either way, as a
+  // failed call of the blocking command (INFO commandstats).
+  Command* cmd = c->last_command != nullptr ? server_.commands().Find(c->last_command->name) : nullptr;
+  if (cmd != nullptr) ++cmd->failed_calls;
+  server_.QueuePendingWrite(c);
+  Resume(*c);
+  return true;
+}
+
 void BlockedClients::SignalReady(int db, std::string_view key) {
   std::string id = std::to_string(db);
   id += ':';
@@ -109,7 +138,7 @@ void BlockedClients::SignalReady(int db, std::string_view key) {
 }
 
 void BlockedClients::KeyChanged(Db& db, std::string_view key, const Entry* stored) {
-  if (stored == nullptr || stored->type() != ObjType::kList) return;
+  if (stored == nullptr || !Awaitable(stored->type())) return;
   const KeyMap& map = by_db_[static_cast<size_t>(db.id())];
   if (map.find(key) != map.end()) SignalReady(db.id(), key);
 }
@@ -120,7 +149,7 @@ void BlockedClients::AfterSwap(Db& a, Db& b) {
   for (Db* db : {&a, &b}) {
     for (const auto& [key, waiters] : by_db_[static_cast<size_t>(db->id())]) {
       Entry* e = db->Find(key);
-      if (e != nullptr && e->type() == ObjType::kList) SignalReady(db->id(), key);
+      if (e != nullptr && Awaitable(e->type())) SignalReady(db->id(), key);
     }
   }
 }
@@ -142,8 +171,18 @@ void BlockedClients::ServeKey(int db, const std::string& key) {
     auto it = map.find(key);
     if (it == map.end()) return;
     Entry* e = ks.db(db).Find(key);
-    if (e == nullptr || e->type() != ObjType::kList || ks.IsExpired(e)) return;
-    Serve(*it->second.front(), key);
+    if (e == nullptr || ks.IsExpired(e)) return;
+    // The first waiter for this type; waiters for the other type keep
+    // their place, as Redis 7.0 skips them.
+    Client* next = nullptr;
+    for (Client* w : it->second) {
+      if (w->block->waits_for() == e->type()) {
+        next = w;
+        break;
+      }
+    }
+    if (next == nullptr) return;
+    Serve(*next, key);
   }
 }
 
@@ -170,6 +209,37 @@ void BlockedClients::PopFrom(Client& c, Entry* e, std::string_view key, bool fro
     }
     std::string popped = std::to_string(n);
     std::string_view form[] = {verb, key, popped};
+    server_.propagator().Add(c.db, form);
+  }
+}
+
+void BlockedClients::ZPopFrom(Client& c, Entry* e, std::string_view key, bool from_min, int64_t count,
+                              bool multi_reply) {
+  CommandContext ctx{server_, c, ArgList(), c.reply()};
+  ZsetValue z(e);
+  const uint64_t n = multi_reply ? std::min<uint64_t>(static_cast<uint64_t>(count), z.size()) : 1;
+  // Ranks [first, last] go, replied from the popped end inwards.
+  const uint64_t first = from_min ? 0 : z.size() - n, last = from_min ? n - 1 : z.size() - 1;
+  ReplyBuffer& r = c.reply();
+  r.AddArrayLen(multi_reply ? 2 : 3);
+  r.AddBulk(key);
+  if (multi_reply) r.AddArrayLen(n);
+  z.ForRange(from_min ? first : last, from_min ? last : first, !from_min, [&](std::string_view m, double s) {
+    if (multi_reply) r.AddArrayLen(2);
+    r.AddBulk(m);
+    r.AddDouble(s);
+  });
+  z.DeleteRange(first, last);
+  if (z.size() == 0) DeleteKey(ctx, key);
+  ctx.AddDirty(n);
+  std::string_view verb = from_min ? "ZPOPMIN" : "ZPOPMAX";
+  if (multi_reply) {
+    // Redis 7.0 propagates the count actually popped.
+    std::string popped = std::to_string(n);
+    std::string_view form[] = {verb, key, popped};
+    server_.propagator().Add(c.db, form);
+  } else {
+    std::string_view form[] = {verb, key};
     server_.propagator().Add(c.db, form);
   }
 }
@@ -208,6 +278,12 @@ void BlockedClients::Serve(Client& c, std::string_view key) {
       MoveFrom(c, e, key, st->target, st->from_left, st->to_left, st->from_left ? "left" : "right",
                st->to_left ? "left" : "right", st->rpoplpush);
       break;
+    case BlockState::Op::kZPop:
+      ZPopFrom(c, e, key, st->from_left, 1, false);
+      break;
+    case BlockState::Op::kZMultiPop:
+      ZPopFrom(c, e, key, st->from_left, st->count, true);
+      break;
   }
   server_.watched_keys().EndCommand(server_.dirty != dirty_before);
   // Each served client is its own unit in the replication stream.
@@ -231,9 +307,7 @@ void BlockedClients::BeforeSleep() {
         continue;
       }
       Detach(*c);
-      // Redis 7.0 answers every timed-out list wait with a null array,
-      // BLMOVE included.
-      c->reply().AddNullArray();
+      ReplyTimedOut(*c);
       server_.QueuePendingWrite(c);
       Resume(*c);
     }
@@ -325,6 +399,40 @@ void BrpoplpushCommand(CommandContext& ctx) {
   BlockingMove(ctx, false, true, "RIGHT", "LEFT", ctx.argv[3], true);
 }
 
+// [B]LMPOP: argv[first] is numkeys; BLMPOP's timeout is argv[1].
+void MultiPopGeneric(CommandContext& ctx, size_t first, bool blocking) {
+  MultiPopArgs args;
+  if (!ParseMultiPopArgs(ctx, first, "left", "right", &args)) return;
+  // Redis 7.0 reads the timeout after the other arguments.
+  int64_t deadline = 0;
+  if (blocking && !ParseBlockTimeout(ctx, ctx.argv[1], &deadline)) return;
+  ctx.propagation_handled = true;
+  Keyspace& ks = ctx.server.keyspace();
+  ArgList a = ctx.argv;
+  for (size_t i = args.keys_begin; i < args.keys_end; ++i) {
+    Entry* e = ks.LookupWrite(ctx.db_index(), a[i]);
+    if (e == nullptr) continue;
+    if (e->type() != ObjType::kList) return ReplyWrongType(ctx.reply);
+    return ctx.server.blocked_clients().PopFrom(ctx.client, e, a[i], args.first_end, args.count, true);
+  }
+  if (!blocking || ctx.client.deny_blocking) return ctx.reply.AddNullArray();
+  auto st = std::make_unique<BlockState>();
+  st->op = BlockState::Op::kMultiPop;
+  st->from_left = args.first_end;
+  st->count = args.count;
+  st->deadline_ms = deadline;
+  for (size_t i = args.keys_begin; i < args.keys_end; ++i) st->keys.emplace_back(a[i]);
+  ctx.server.blocked_clients().Block(ctx.client, std::move(st));
+}
+
+// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
+void BlmpopCommand(CommandContext& ctx) { MultiPopGeneric(ctx, 2, true); }
+
+// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
+void LmpopCommand(CommandContext& ctx) {
+  MultiPopGeneric(ctx, 1, false);
+}
+
 // Redis's getRangeLongFromObjectOrReply(1, LONG_MAX) with its message.
 bool ParsePositive(CommandContext& ctx, std::string_view s, const char* message, int64_t* out) {
   if (!ParseInt64(s, out) || *out < 1) {
@@ -334,55 +442,41 @@ bool ParsePositive(CommandContext& ctx, std::string_view s, const char* message,
   return true;
 }
 
-// [B]LMPOP: argv[first] is numkeys.
-void MultiPopGeneric(CommandContext& ctx, size_t first, bool blocking, int64_t deadline) {
+}  // namespace
+
+bool ParseMultiPopArgs(CommandContext& ctx, size_t first, std::string_view first_word, std::string_view second_word,
+                       MultiPopArgs* out) {
   ArgList a = ctx.argv;
   int64_t numkeys;
-  if (!ParsePositive(ctx, a[first], "numkeys should be greater than 0", &numkeys)) return;
-  if (static_cast<uint64_t>(numkeys) >= a.size() - first - 1) return ReplySyntaxError(ctx.reply);
-  const size_t where = first + 1 + static_cast<size_t>(numkeys);
-  bool left;
-  if (!ParseEnd(ctx, a[where], &left)) return;
-  int64_t count = -1;
-  for (size_t i = where + 1; i < a.size(); ++i) {
+  if (!ParsePositive(ctx, a[first], "numkeys should be greater than 0", &numkeys)) return false;
+  // The end word must follow the keys.
+  if (static_cast<uint64_t>(numkeys) >= a.size() - first - 1) {
+    ReplySyntaxError(ctx.reply);
+    return false;
+  }
+  out->keys_begin = first + 1;
+  out->keys_end = first + 1 + static_cast<size_t>(numkeys);
+  const std::string_view end = a[out->keys_end];
+  if (EqualsIgnoreCase(end, first_word)) {
+    out->first_end = true;
+  } else if (EqualsIgnoreCase(end, second_word)) {
+    out->first_end = false;
+  } else {
+    ReplySyntaxError(ctx.reply);
+    return false;
+  }
+  int64_t count = -1;  // no COUNT yet
+  for (size_t i = out->keys_end + 1; i < a.size(); ++i) {
     if (count == -1 && EqualsIgnoreCase(a[i], "count") && i + 1 < a.size()) {
-      if (!ParsePositive(ctx, a[++i], "count should be greater than 0", &count)) return;
+      if (!ParsePositive(ctx, a[++i], "count should be greater than 0", &count)) return false;
     } else {
-      return ReplySyntaxError(ctx.reply);
+      ReplySyntaxError(ctx.reply);
+      return false;
     }
   }
-  if (count == -1) count = 1;
-  ctx.propagation_handled = true;
-  Keyspace& ks = ctx.server.keyspace();
-  for (size_t i = first + 1; i < where; ++i) {
-    Entry* e = ks.LookupWrite(ctx.db_index(), a[i]);
-    if (e == nullptr) continue;
-    if (e->type() != ObjType::kList) return ReplyWrongType(ctx.reply);
-    return ctx.server.blocked_clients().PopFrom(ctx.client, e, a[i], left, count, true);
-  }
-  if (!blocking || ctx.client.deny_blocking) return ctx.reply.AddNullArray();
-  auto st = std::make_unique<BlockState>();
-  st->op = BlockState::Op::kMultiPop;
-  st->from_left = left;
-  st->count = count;
-  st->deadline_ms = deadline;
-  for (size_t i = first + 1; i < where; ++i) st->keys.emplace_back(a[i]);
-  ctx.server.blocked_clients().Block(ctx.client, std::move(st));
+  out->count = count == -1 ? 1 : count;
+  return true;
 }
-
-// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
-void BlmpopCommand(CommandContext& ctx) {
-  int64_t deadline;
-  if (!ParseBlockTimeout(ctx, ctx.argv[1], &deadline)) return;
-  MultiPopGeneric(ctx, 2, true, deadline);
-}
-
-// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
-void LmpopCommand(CommandContext& ctx) {
-  MultiPopGeneric(ctx, 1, false, 0);
-}
-
-}  // namespace
 
 void RegisterBlockingCommands(CommandTable& t) {
   auto add = [&](const char* name, int arity, uint32_t flags, CommandHandler h, int first, int last,

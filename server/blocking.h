@@ -1,28 +1,34 @@
-// Blocking list commands: BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP, and LMPOP.
+// Blocking pops: BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP (and LMPOP) on lists,
+// BZPOPMIN BZPOPMAX BZMPOP (commands in cmd_zpop.cpp) on sorted sets, and
+// CLIENT UNBLOCK.
 //
 // A blocking command whose keys are all empty parks its client: the client
 // keeps reading but executes nothing until its wait ends (Client::blocked()).
-// A wait ends when
-//   - a key it waits on becomes a list (a push, LMOVE, RENAME, SWAPDB, a
-//     MULTI/EXEC that pushes...): after the command that caused it, the
-//     waiters of each ready key are served in arrival order while the list
-//     lasts (ServeReadyKeys);
+// Each wait is for one type: a list wait (the B*L* commands) or a sorted set
+// wait (BZ*). A wait ends when
+//   - a key it waits on becomes a value of that type (a push or ZADD,
+//     LMOVE, ZUNIONSTORE, RENAME, SWAPDB, a MULTI/EXEC that adds...): after
+//     the command that caused it, the waiters of each ready key for the
+//     key's type are served in arrival order while the value lasts; waiters
+//     for the other type stay, as in Redis 7.0 (ServeReadyKeys);
 //   - its timeout passes: it gets a null array (*-1). Timeouts are checked
 //     before each poll, so they are as precise as the loop's wake-ups (the
 //     cron at `hz`), as in Redis;
+//   - CLIENT UNBLOCK ends it with the timeout reply or -UNBLOCKED;
 //   - it disconnects (Unblock, no reply).
 // Then the rest of its query buffer runs before the next poll.
 //
 // What propagates is the non-blocking form that actually ran, as Redis 7.0:
 // BLPOP/BRPOP -> LPOP/RPOP key; BLMOVE -> LMOVE src dst <ends> (the client's
 // own words when served at once, "left"/"right" when served later);
-// BRPOPLPUSH -> RPOPLPUSH src dst; BLMPOP/LMPOP -> LPOP/RPOP key <popped>.
-// Each served client is its own unit in the stream.
+// BRPOPLPUSH -> RPOPLPUSH src dst; BLMPOP/LMPOP -> LPOP/RPOP key <popped>;
+// BZPOPMIN/BZPOPMAX -> ZPOPMIN/ZPOPMAX key; BZMPOP/ZMPOP -> ZPOPMIN/ZPOPMAX
+// key <popped>. Each served client is its own unit in the stream.
 //
 // Lists change only through the list family's key operations
 // (server/list_keys.h), so both families create, empty and delete lists the
 // same way. Readiness comes from the keyspace (KeyspaceListener: a key
-// added or replaced as a list). Loop thread only.
+// added or replaced as a list or a sorted set). Loop thread only.
 #pragma once
 
 #include <cstdint>
@@ -45,15 +51,20 @@ class Server;
 
 // What a waiting client will run when served (Client::block).
 struct BlockState {
-  enum class Op { kPop, kMove, kMultiPop };
+  // kPop..kMultiPop wait for a list; kZPop (BZPOPMIN/BZPOPMAX) and
+  // kZMultiPop (BZMPOP) for a sorted set.
+  enum class Op { kPop, kMove, kMultiPop, kZPop, kZMultiPop };
   Op op = Op::kPop;
-  bool from_left = true;   // pop end
+  bool from_left = true;   // pop end: LEFT for a list, MIN for a sorted set
   bool to_left = true;     // kMove: push end
   bool rpoplpush = false;  // kMove: propagate as RPOPLPUSH
-  int64_t count = 1;       // kMultiPop: at most this many
+  int64_t count = 1;       // kMultiPop, kZMultiPop: at most this many
   std::vector<std::string> keys;
   std::string target;      // kMove: destination key
   int64_t deadline_ms = 0; // absolute; 0 waits forever
+
+  // The type whose arrival at one of `keys` serves this wait.
+  ObjType waits_for() const { return op == Op::kZPop || op == Op::kZMultiPop ? ObjType::kZset : ObjType::kList; }
 };
 
 class BlockedClients : public KeyspaceListener {
@@ -62,11 +73,16 @@ class BlockedClients : public KeyspaceListener {
   BlockedClients(const BlockedClients&) = delete;
   BlockedClients& operator=(const BlockedClients&) = delete;
 
-  // Parks `c` until one of st->keys (in c.db) becomes a list or the deadline
-  // passes.
+  // Parks `c` until one of st->keys (in c.db) holds st->waits_for() or the
+  // deadline passes.
   void Block(Client& c, std::unique_ptr<BlockState> st);
   // Ends `c`'s wait with no reply (disconnect, RESET). No-op if not blocked.
   void Unblock(Client& c);
+  // CLIENT UNBLOCK: ends the wait of client `id` with the timeout reply, or
+  // with "-UNBLOCKED client unblocked via CLIENT UNBLOCK" when `as_error`;
+  // its pending input runs before the next poll. False (nothing done) when
+  // no such client is blocked.
+  bool UnblockClient(uint64_t id, bool as_error);
   size_t blocked_count() const { return blocked_count_; }
   // Waits with a deadline (INFO clients_in_timeout_table).
   size_t timeout_count() const { return deadlines_.size(); }
@@ -91,6 +107,11 @@ class BlockedClients : public KeyspaceListener {
   // ends as propagated.
   void MoveFrom(Client& c, Entry* src, std::string_view key, std::string_view dst, bool from_left, bool to_left,
                 std::string_view from_word, std::string_view to_word, bool rpoplpush);
+  // [B]ZPOPMIN/MAX from the (live) sorted set `e` at `key`: BZPOPMIN's *3
+  // key member score (multi_reply false, one element), or [B]ZMPOP's *2 key
+  // *n of *2 member score, up to `count` elements, lowest first (from_min)
+  // or highest first. Deletes the key when emptied.
+  void ZPopFrom(Client& c, Entry* e, std::string_view key, bool from_min, int64_t count, bool multi_reply);
 
   // KeyspaceListener.
   void KeyChanged(Db& db, std::string_view key, const Entry* stored) override;
@@ -109,6 +130,8 @@ class BlockedClients : public KeyspaceListener {
 
   void SignalReady(int db, std::string_view key);
   void ServeKey(int db, const std::string& key);
+  // Sends `c` its wait's timeout reply (CLIENT UNBLOCK TIMEOUT included).
+  void ReplyTimedOut(Client& c);
   // Ends the wait of `c` as served; returns its state.
   std::unique_ptr<BlockState> Detach(Client& c);
   void Serve(Client& c, std::string_view key);
@@ -129,6 +152,24 @@ class BlockedClients : public KeyspaceListener {
 // returns false when invalid. *deadline_ms is absolute, 0 for forever.
 bool ParseBlockTimeout(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
 
+// The arguments of [B]LMPOP and [B]ZMPOP from argv[first] on:
+//   numkeys key [key ...] <end> [COUNT count]
+// where <end> is `first_word` or `second_word` (any case: LEFT|RIGHT,
+// MIN|MAX). Errors in Redis 7.0's order and words; false when one was
+// replied.
+struct MultiPopArgs {
+  size_t keys_begin = 0, keys_end = 0;  // the keys are argv[keys_begin, keys_end)
+  bool first_end = true;                // <end> was first_word
+  int64_t count = 1;
+};
+bool ParseMultiPopArgs(CommandContext& ctx, size_t first, std::string_view first_word, std::string_view second_word,
+                       MultiPopArgs* out);
+
+// The list family's blocking commands, LMPOP, and the CLIENT UNBLOCK
+// subcommand (run by ClientCommand, cmd_client.cpp).
 void RegisterBlockingCommands(CommandTable& t);
+// ZMPOP BZPOPMIN BZPOPMAX BZMPOP (cmd_zpop.cpp); registered by
+// RegisterZsetCommands.
+void RegisterZpopCommands(CommandTable& t);
 
 }  // namespace replikv

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "server/blocking.h"
+#include "server/client_pause.h"
 #include "server/multi.h"
 #include "server/pubsub.h"
 #include "server/server.h"
@@ -103,6 +104,7 @@ int Client::fd() const {
 
 void Client::Start() {
   started_ = true;
+  pausable = true;
   uv_read_start(reinterpret_cast<uv_stream_t*>(&handle_), &Client::OnAlloc, &Client::OnRead);
 }
 
@@ -135,7 +137,7 @@ void Client::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
 
 void Client::ProcessInput() {
   const ServerConfig& cfg = server_.config();
-  while (!closing_ && !close_after_reply_ && !blocked() && query_.size() > 0) {
+  while (!closing_ && !close_after_reply_ && !blocked() && !paused_ && query_.size() > 0) {
     parser_.set_auth_required(!authenticated && !cfg.requirepass.empty());
     if (parser_.limits().max_bulk_len != static_cast<size_t>(cfg.proto_max_bulk_len)) {
       RespLimits limits = parser_.limits();
@@ -148,8 +150,11 @@ void Client::ProcessInput() {
       break;
     }
     if (st == RespParser::State::kError) {
-      // Redis replies the protocol error and closes the connection after it.
+      // Redis replies the protocol error and closes the connection after it
+      // (under CLIENT REPLY OFF|SKIP the error is counted but not sent).
+      const uint64_t mark = reply_.appended();
       reply_.AddError(parser_.error());
+      if (replies_suppressed()) reply_.DropAfter(mark);
       spdlog::debug("Protocol error ({}) from client: id={} addr={}", parser_.error(), id_, addr);
       CloseAfterReply();
       break;
@@ -257,7 +262,7 @@ std::string Client::ListFlags() const {
   std::string flags;
   if (in_pubsub_mode_) flags += 'P';
   if (in_multi_) flags += 'x';
-  if (blocked()) flags += 'b';
+  if (blocked() || paused_) flags += 'b';
   if (multi != nullptr && multi->dirty_cas) flags += 'd';
   if (close_after_reply_) flags += 'c';
   if (flags.empty()) flags += 'N';
@@ -266,10 +271,79 @@ std::string Client::ListFlags() const {
 
 void Client::ResumeInput() {
   if (closing_ || blocked()) return;
+  // The command that waited has completed: its reply was added by whoever
+  // ended the wait.
+  if (reply_flags_ != 0) EndCommandReplies();
   ProcessInput();
 }
 
+void Client::Park(std::span<const std::string_view> argv) {
+  parked_argv_.assign(argv.begin(), argv.end());
+  paused_ = true;
+  server_.client_pause().Park(*this);
+}
+
+size_t Client::parked_argv_bytes() const {
+  size_t n = 0;
+  for (const std::string& a : parked_argv_) n += a.size();
+  return n;
+}
+
+void Client::ResumeParked() {
+  if (closing_ || !paused_) return;
+  paused_ = false;
+  std::vector<std::string> args = std::move(parked_argv_);
+  parked_argv_.clear();
+  std::vector<std::string_view> argv(args.begin(), args.end());
+  // All the checks again, as Redis re-processes a postponed command: the
+  // pause may still hold it (a write under WRITE after ALL ended).
+  server_.ExecuteCommand(*this, argv);
+  if (!CheckOutputLimits()) return;
+  ProcessInput();  // the rest of the pipeline; queues the reply
+}
+
+void Client::SetReplyOn() {
+  if (replies_suppressed()) reply_.DropAfter(reply_mark_);
+  reply_flags_ = 0;
+}
+
+void Client::SetReplyOff() {
+  if (!replies_suppressed()) reply_mark_ = reply_.appended();
+  reply_flags_ |= kReplyOff;
+}
+
+void Client::SetReplySkip() {
+  // Redis 7.0: SKIP under OFF changes nothing.
+  if (!(reply_flags_ & kReplyOff)) reply_flags_ |= kReplySkipNext;
+}
+
+void Client::EndCommandReplies() {
+  if (replies_suppressed()) reply_.DropAfter(reply_mark_);
+  // A parked or blocked command has not completed: its SKIP still holds
+  // for the reply it will get (Redis resets a blocked client only when it
+  // is unblocked).
+  if (paused_ || blocked()) return;
+  reply_flags_ &= static_cast<uint8_t>(~kReplySkip);
+  if (reply_flags_ & kReplySkipNext) {
+    reply_flags_ = static_cast<uint8_t>((reply_flags_ & ~kReplySkipNext) | kReplySkip);
+  }
+  // What comes before the next command (Pub/Sub messages) is kept.
+  reply_mark_ = reply_.appended();
+}
+
 void Client::ReleaseSessionState() {
+  if (paused_) {
+    server_.client_pause().Forget(*this);
+    paused_ = false;
+    parked_argv_.clear();
+  }
+  // RESET ends OFF and a pending SKIP but not the SKIP of the RESET itself
+  // (Redis 7.0's clearClientConnectionState).
+  if (reply_flags_ != 0) {
+    const bool suppressed = replies_suppressed();
+    reply_flags_ &= static_cast<uint8_t>(~(kReplyOff | kReplySkipNext));
+    if (suppressed && !replies_suppressed()) reply_.DropAfter(reply_mark_);
+  }
   if (blocked()) server_.blocked_clients().Unblock(*this);
   if (multi != nullptr) DiscardTransaction(server_, *this);
   if (pubsub != nullptr) server_.pubsub().UnsubscribeAll(*this);

@@ -9,6 +9,16 @@
 //
 // Lifecycle: accepted -> reading/executing -> (close_after_reply: flush then
 // close) -> closing (uv_close in flight) -> deleted in the close callback.
+// While CLIENT PAUSE holds one of its commands (server/client_pause.h) the
+// client is parked: it keeps reading but executes nothing until the pause
+// lets the parked command run again.
+//
+// CLIENT REPLY OFF|SKIP (Redis 7.0's CLIENT_REPLY_OFF / _SKIP / _SKIP_NEXT)
+// is applied after the fact: replies are written as usual, and the bytes
+// added since the suppression mark are dropped when the command completes
+// (Server::ExecuteCommand calls EndCommandReplies), so the reply writers pay
+// nothing and a command pays one branch. Pub/Sub pushes are exempt, as in
+// Redis 7.0: their writer wraps them in BeginPush()/EndPush().
 // Loop thread only.
 #pragma once
 
@@ -16,8 +26,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/config.h"
 #include "server/reply_buffer.h"
@@ -73,13 +85,55 @@ class Client {
   // element, marked by a WATCH or sent a message.
   void Close();
   // RESET and disconnect: discards MULTI, unwatches, leaves every channel
-  // and pattern without notifications, stops waiting on keys.
+  // and pattern without notifications, stops waiting on keys, leaves the
+  // CLIENT PAUSE queue, ends CLIENT REPLY OFF (and a SKIP still to come).
   void ReleaseSessionState();
-  // Parses and runs what is left in the query buffer (after the client was
-  // unblocked); no-op while closing or still blocked.
+  // After the client was unblocked: completes the command that waited (its
+  // CLIENT REPLY SKIP ends) and parses and runs what is left in the query
+  // buffer; no-op while closing or still blocked.
   void ResumeInput();
   // Replies already queued are written, then the connection closes.
   void CloseAfterReply() { close_after_reply_ = true; }
+
+  // CLIENT PAUSE (server/client_pause.h). Park() keeps a copy of the command
+  // that must wait; ResumeParked() runs it again through every check (it
+  // may be parked again), then the rest of the query buffer.
+  void Park(std::span<const std::string_view> argv);
+  void ResumeParked();
+  bool paused() const { return paused_; }
+  // Bytes of the parked command's arguments (CLIENT LIST argv-mem).
+  size_t parked_argv_bytes() const;
+  // Whether CLIENT PAUSE may hold this client's commands. Start() sets it
+  // for network connections; internal clients (the AOF loader) are never
+  // paused. Redis 7.0 never pauses replicas: the replication layer must
+  // clear it when a connection becomes a replica. The primary's link on a
+  // replica stays pausable, as in Redis 7.0 (a paused replica stops
+  // applying the stream and its offset stops growing).
+  bool pausable = false;
+
+  // CLIENT REPLY. ON clears OFF and SKIP (and drops nothing already kept),
+  // OFF suppresses every reply, errors included, until ON; SKIP suppresses
+  // the next command's reply, and is ignored under OFF.
+  void SetReplyOn();
+  void SetReplyOff();
+  void SetReplySkip();
+  bool replies_suppressed() const { return (reply_flags_ & (kReplyOff | kReplySkip)) != 0; }
+  // At the start of each command: nothing it adds is dropped yet.
+  void MarkCommandStart() { reply_mark_ = reply_.appended(); }
+  // After each command, if any reply flag is set (the caller checks
+  // reply_mode_set(): the one branch per command). Drops the suppressed
+  // output; once the command has completed (not parked, not blocked) moves
+  // SKIP on, as Redis's resetClient().
+  bool reply_mode_set() const { return reply_flags_ != 0; }
+  void EndCommandReplies();
+  // Around a Pub/Sub push (subscribe acks, messages): it reaches the client
+  // even under OFF or SKIP, as in Redis 7.0.
+  void BeginPush() {
+    if (replies_suppressed()) reply_.DropAfter(reply_mark_);
+  }
+  void EndPush() {
+    if (replies_suppressed()) reply_mark_ = reply_.appended();
+  }
 
   uint64_t id() const { return id_; }
   ReplyBuffer& reply() { return reply_; }
@@ -121,8 +175,8 @@ class Client {
   bool deny_blocking = false;
 
   // CLIENT LIST flags= for this connection's state: P (pub/sub), x (in
-  // MULTI), b (blocked), d (a WATCHed key changed), c (close after reply);
-  // N when none.
+  // MULTI), b (blocked, or parked by CLIENT PAUSE, as Redis 7.0 shows it),
+  // d (a WATCHed key changed), c (close after reply); N when none.
   std::string ListFlags() const;
 
   int fd() const;
@@ -152,6 +206,13 @@ class Client {
   bool started_ = false;
   bool in_multi_ = false;
   bool in_pubsub_mode_ = false;
+  bool paused_ = false;
+  std::vector<std::string> parked_argv_;
+  // CLIENT REPLY flags, and the appended() position after which output is
+  // suppressed while OFF or SKIP is on.
+  static constexpr uint8_t kReplyOff = 1, kReplySkip = 2, kReplySkipNext = 4;
+  uint8_t reply_flags_ = 0;
+  uint64_t reply_mark_ = 0;
 };
 
 }  // namespace replikv

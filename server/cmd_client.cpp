@@ -1,9 +1,11 @@
-// CLIENT ID|SETNAME|GETNAME|LIST|INFO|KILL|NO-EVICT|REPLY|HELP.
+// CLIENT ID|SETNAME|GETNAME|LIST|INFO|KILL|NO-EVICT|REPLY|PAUSE|UNPAUSE|HELP.
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "server/blocking.h"
 #include "server/client.h"
+#include "server/client_pause.h"
 #include "server/multi.h"
 #include "server/pubsub.h"
 #include "server/reply_buffer.h"
@@ -13,7 +15,9 @@ namespace replikv {
 namespace {
 
 // One CLIENT LIST line in Redis 7.0's field order.
-std::string ClientInfoLine(Server& server, const Client& c) {
+// `argv_bytes`: the arguments the client holds (Redis's argv-mem): the
+// caller's current command, or a parked command's.
+std::string ClientInfoLine(Server& server, const Client& c, size_t argv_bytes) {
   int64_t now = server.keyspace().now_ms();
   std::string cmd = c.last_command ? c.last_command->full_name : "NULL";
   std::string line;
@@ -33,13 +37,21 @@ std::string ClientInfoLine(Server& server, const Client& c) {
   line += " multi=" + std::to_string(c.in_multi() ? static_cast<int64_t>(c.multi->queued.size()) : -1);
   line += " qbuf=" + std::to_string(c.query_buffer_size());
   line += " qbuf-free=" + std::to_string(c.query_buffer_capacity() - c.query_buffer_size());
-  line += " argv-mem=0 multi-mem=" + std::to_string(c.multi != nullptr ? c.multi->queued_bytes : 0);
+  line += " argv-mem=" + std::to_string(argv_bytes);
+  line += " multi-mem=" + std::to_string(c.multi != nullptr ? c.multi->queued_bytes : 0);
   line += " rbs=" + std::to_string(ReplyBuffer::kFirstBlock) + " rbp=0";
   line += " obl=0 oll=0 omem=" + std::to_string(c.output_bytes());
   line += " tot-mem=" + std::to_string(c.query_buffer_capacity() + ReplyBuffer::kFirstBlock + c.output_bytes());
   line += " events=r cmd=" + cmd;
   line += " user=default redir=-1 resp=" + std::to_string(c.resp);
   return line;
+}
+
+size_t ArgvBytes(const CommandContext& ctx, const Client& c) {
+  if (&c != &ctx.client) return c.parked_argv_bytes();
+  size_t n = 0;
+  for (std::string_view a : ctx.argv) n += a.size();
+  return n;
 }
 
 void ClientHelp(ReplyBuffer& r) {
@@ -73,10 +85,16 @@ void ClientHelp(ReplyBuffer& r) {
       "      Return clients of specified type.",
       "    * ID <client-id> [<client-id> ...]",
       "      Return clients with the given ids.",
+      "UNPAUSE",
+      "    Stop the current client pause, resuming traffic.",
+      "PAUSE <timeout> [WRITE|ALL]",
+      "    Suspend all, or just write, clients for <timeout> milliseconds.",
       "REPLY (ON|OFF|SKIP)",
       "    Control the replies sent to the current connection.",
       "SETNAME <name>",
       "    Assign the name <name> to the current connection.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client.",
       "NO-EVICT (ON|OFF)",
       "    Protect current client connection from eviction.",
       "HELP",
@@ -129,10 +147,34 @@ void ClientList(CommandContext& ctx) {
   std::sort(sorted.begin(), sorted.end(), [](const Client* x, const Client* y) { return x->id() < y->id(); });
   std::string out;
   for (const Client* c : sorted) {
-    out += ClientInfoLine(ctx.server, *c);
+    out += ClientInfoLine(ctx.server, *c, ArgvBytes(ctx, *c));
     out += '\n';
   }
   ctx.reply.AddBulk(out);
+}
+
+// CLIENT PAUSE timeout [WRITE|ALL]. Redis 7.0 checks the mode before the
+// timeout, and adds the timeout to the clock unchecked: a sum past the
+// int64 range wraps to the past and pauses nothing.
+void ClientPauseCommand(CommandContext& ctx) {
+  PauseType type = PauseType::kAll;
+  if (ctx.argv.size() == 4) {
+    if (EqualsIgnoreCase(ctx.argv[3], "write")) {
+      type = PauseType::kWrite;
+    } else if (!EqualsIgnoreCase(ctx.argv[3], "all")) {
+      return ctx.reply.AddError("CLIENT PAUSE mode must be WRITE or ALL");
+    }
+  }
+  int64_t timeout_ms;
+  if (!ParseInt64(ctx.argv[2], &timeout_ms)) return ctx.reply.AddError("timeout is not an integer or out of range");
+  if (timeout_ms < 0) return ctx.reply.AddError("timeout is negative");
+  const int64_t now = ctx.server.keyspace().now_ms();
+  // 0 stays 0 (an end in the past), as Redis's getTimeoutFromObjectOrReply.
+  const int64_t end = timeout_ms == 0 ? 0
+                                      : static_cast<int64_t>(static_cast<uint64_t>(timeout_ms) +
+                                                             static_cast<uint64_t>(now));
+  ctx.server.client_pause().Pause(PausePurpose::kClientCommand, type, end, now);
+  ctx.reply.AddOk();
 }
 
 void ClientKill(CommandContext& ctx) {
@@ -224,7 +266,7 @@ void ClientCommand(CommandContext& ctx) {
     return ctx.reply.AddOk();
   }
   if (EqualsIgnoreCase(sub, "info") && argc == 2) {
-    return ctx.reply.AddBulk(ClientInfoLine(ctx.server, ctx.client) + "\n");
+    return ctx.reply.AddBulk(ClientInfoLine(ctx.server, ctx.client, ArgvBytes(ctx, ctx.client)) + "\n");
   }
   if (EqualsIgnoreCase(sub, "list")) return ClientList(ctx);
   if (EqualsIgnoreCase(sub, "kill") && argc >= 3) return ClientKill(ctx);
@@ -235,9 +277,43 @@ void ClientCommand(CommandContext& ctx) {
     return ctx.reply.AddOk();
   }
   if (EqualsIgnoreCase(sub, "reply") && argc == 3) {
-    // Only ON is supported; OFF/SKIP would need reply suppression (not yet).
-    if (EqualsIgnoreCase(ctx.argv[2], "on")) return ctx.reply.AddOk();
+    // ON answers +OK (even when it ends a SKIP); OFF and SKIP answer nothing.
+    if (EqualsIgnoreCase(ctx.argv[2], "on")) {
+      ctx.client.SetReplyOn();
+      return ctx.reply.AddOk();
+    }
+    if (EqualsIgnoreCase(ctx.argv[2], "off")) return ctx.client.SetReplyOff();
+    if (EqualsIgnoreCase(ctx.argv[2], "skip")) return ctx.client.SetReplySkip();
     return ReplySyntaxError(ctx.reply);
+  }
+  if (EqualsIgnoreCase(sub, "pause")) {
+    if (argc == 3 || argc == 4) return ClientPauseCommand(ctx);
+    // Redis 7.0's addReplySubcommandSyntaxError, with the name as typed.
+    return ctx.reply.AddError("unknown subcommand or wrong number of arguments for '" +
+                              std::string(sub.substr(0, 128)) + "'. Try CLIENT HELP.");
+  }
+  if (EqualsIgnoreCase(sub, "unpause") && argc == 2) {
+    ctx.server.client_pause().Unpause(PausePurpose::kClientCommand, ctx.server.keyspace().now_ms());
+    return ctx.reply.AddOk();
+  }
+  if (EqualsIgnoreCase(sub, "unblock")) {
+    // CLIENT UNBLOCK client-id [TIMEOUT|ERROR]: Redis 7.0 checks the reason
+    // before the id, and answers :0 for an id that is not blocked.
+    if (argc > 4) {
+      return ctx.reply.AddError("unknown subcommand or wrong number of arguments for '" +
+                                std::string(sub.substr(0, 128)) + "'. Try CLIENT HELP.");
+    }
+    bool as_error = false;
+    if (argc == 4) {
+      as_error = EqualsIgnoreCase(ctx.argv[3], "error");
+      if (!as_error && !EqualsIgnoreCase(ctx.argv[3], "timeout")) {
+        return ctx.reply.AddError("CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      }
+    }
+    int64_t id;
+    if (!ParseInt64(ctx.argv[2], &id)) return ReplyNotInteger(ctx.reply);
+    const bool done = id > 0 && ctx.server.blocked_clients().UnblockClient(static_cast<uint64_t>(id), as_error);
+    return ctx.reply.AddInt(done ? 1 : 0);
   }
   ctx.reply.AddError("unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try CLIENT HELP.");
 }

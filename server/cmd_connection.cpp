@@ -146,7 +146,10 @@ void RegisterConnectionCommands(CommandTable& t) {
                     {"info", 2, kC},
                     {"kill", -3, kCmdAdmin | kC},
                     {"no-evict", 3, kCmdAdmin | kC},
-                    {"reply", 3, kC}},
+                    {"reply", 3, kC},
+                    {"pause", -3, kCmdAdmin | kC},
+                    {"unpause", 2, kCmdAdmin | kC},
+                    {"unblock", -3, kCmdAdmin | kC}},
                    ClientCommand);
 }
 

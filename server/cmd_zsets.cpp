@@ -2,7 +2,8 @@
 // ZCOUNT ZLEXCOUNT ZRANGE ZRANGESTORE ZREVRANGE ZRANGEBYSCORE
 // ZREVRANGEBYSCORE ZRANGEBYLEX ZREVRANGEBYLEX ZREMRANGEBYSCORE
 // ZREMRANGEBYRANK ZREMRANGEBYLEX ZPOPMIN ZPOPMAX ZSCAN (the set algebra and
-// ZRANDMEMBER are in cmd_zsetops.cpp).
+// ZRANDMEMBER are in cmd_zsetops.cpp; ZMPOP and the blocking pops in
+// cmd_zpop.cpp).
 //
 // Replies, errors and encodings follow Redis 7.0 (t_zset.c's behaviour,
 // checked against redis-server): option parsing order, which error wins,
@@ -15,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "server/blocking.h"
 #include "server/client.h"
 #include "server/reply_buffer.h"
 #include "server/server.h"
@@ -103,23 +105,7 @@ void ZincrbyCommand(CommandContext& ctx) { ZaddGeneric(ctx, ZsetValue::kIncr); }
 // ------------------------------------------------------ point lookups
 
 void ZremCommand(CommandContext& ctx) {
-  bool wrongtype;
-  Entry* e = LookupTypedWrite(ctx, ctx.argv[1], ObjType::kZset, &wrongtype);
-  if (wrongtype) return;
-  if (e == nullptr) return ctx.reply.AddInt(0);
-  ZsetValue z(e);
-  int64_t deleted = 0;
-  for (size_t i = 2; i < ctx.argv.size(); ++i) {
-    if (z.Remove(ctx.argv[i])) {
-      ++deleted;
-      if (z.size() == 0) {
-        DeleteKey(ctx, ctx.argv[1]);
-        break;
-      }
-    }
-  }
-  ctx.AddDirty(static_cast<uint64_t>(deleted));
-  ctx.reply.AddInt(deleted);
+  RemoveMembers<ZsetValue>(ctx, ObjType::kZset, &ZsetValue::Remove);
 }
 
 void ZcardCommand(CommandContext& ctx) {
@@ -564,6 +550,7 @@ void RegisterZsetCommands(CommandTable& t) {
       {"zscan", -3, kCmdReadonly, ZscanCommand, 1, 1, 1, SinceOf("zscan")},
   });
   RegisterZsetOpCommands(t);
+  RegisterZpopCommands(t);
 }
 
 }  // namespace replikv

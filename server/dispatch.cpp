@@ -8,6 +8,7 @@
 
 #include "server/blocking.h"
 #include "server/client.h"
+#include "server/client_pause.h"
 #include "server/evict.h"
 #include "server/multi.h"
 #include "server/server.h"
@@ -95,6 +96,14 @@ bool Server::PassesMemoryCheck(Client& c, Command& cmd) {
 }
 
 void Server::ExecuteCommand(Client& c, ArgList argv) {
+  c.MarkCommandStart();
+  Dispatch(c, argv);
+  // CLIENT REPLY OFF|SKIP: the command's output is dropped afterwards, so
+  // the normal path pays this one branch.
+  if (c.reply_mode_set()) c.EndCommandReplies();
+}
+
+void Server::Dispatch(Client& c, ArgList argv) {
   Command* cmd = commands_.Find(argv[0]);
   if (cmd == nullptr) return Reject(*this, c, nullptr, UnknownCommandText(argv));
   const int argc = static_cast<int>(argv.size());
@@ -129,6 +138,10 @@ void Server::ExecuteCommand(Client& c, ArgList argv) {
     return Reject(*this, c, cmd, "Command not allowed inside a transaction");
   }
   c.last_command = cmd;  // CLIENT LIST shows the running (or queued) command as cmd=
+  // CLIENT PAUSE: after every refusal check and before MULTI queuing, as
+  // Redis 7.0 (a write sent inside MULTI waits too). The client is parked,
+  // not refused.
+  if (client_pause_->active() && c.pausable && client_pause_->MustPark(c, *cmd)) return c.Park(argv);
   if (c.in_multi() && !(cmd->flags & kCmdRunsInMulti)) return QueueMultiCommand(c, cmd, argv);
 
   Call(c, *cmd, argv, c.reply());

@@ -105,6 +105,9 @@ Evictor::Result Evictor::PerformEvictions() {
   if (cfg.maxmemory == 0 || (server_.is_replica && cfg.replica_ignore_maxmemory) || server_.loading) {
     return Result::kOk;
   }
+  // During a client pause the dataset stays static: Redis 7.0 skips
+  // eviction as if it had succeeded (no -OOM either).
+  if (server_.keyspace().deletes_frozen()) return Result::kOk;
   size_t used = UsedMemory();
   if (used <= cfg.maxmemory) {
     if (stats_.exceeded_since_us != 0) {

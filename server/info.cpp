@@ -12,6 +12,7 @@
 
 #include "server/blocking.h"
 #include "server/client.h"
+#include "server/client_pause.h"
 #include "server/evict.h"
 #include "server/memory_report.h"
 #include "server/memory_stats.h"
@@ -88,7 +89,8 @@ void ClientsSection(Server& s, std::string* o) {
   Field(o, "maxclients", s.config().maxclients);
   Field(o, "client_recent_max_input_buffer", max_in);
   Field(o, "client_recent_max_output_buffer", max_out);
-  Field(o, "blocked_clients", s.blocked_clients().blocked_count());
+  // Clients held by CLIENT PAUSE count as blocked, as in Redis.
+  Field(o, "blocked_clients", s.blocked_clients().blocked_count() + s.client_pause().parked_count());
   Field(o, "tracking_clients", 0);
   Field(o, "clients_in_timeout_table", s.blocked_clients().timeout_count());
 }

@@ -143,19 +143,26 @@ void Keyspace::RefreshTime() { SetNowMs(WallClockMs()); }
 bool Keyspace::ExpireIfNeeded(Db& db, Entry* e) {
   if (!IsExpired(e)) return false;
   if (is_replica_) return false;
+  if (deletes_frozen()) return true;
+  DeleteExpired(db, e);
+  return true;
+}
+
+void Keyspace::DeleteExpired(Db& db, Entry* e) {
   std::string key(e->key());
   db.Delete(key);
   ++stats_.expired_keys;
   // Redis 7.0 propagates an expired key as DEL (UNLINK with lazyfree-lazy-expire).
   propagator_->Add(db.id(), {"DEL", key});
-  return true;
 }
 
 Entry* Keyspace::Lookup(int dbi, std::string_view key, bool touch, bool count_stats, bool for_write) {
   Db& db = *dbs_[dbi];
   Entry* e = db.Find(key);
   if (e != nullptr && IsExpired(e)) {
-    ExpireIfNeeded(db, e);
+    // While deletes are frozen a read leaves the key in place; a write
+    // lookup still deletes it, since its caller adds the key anew.
+    if (!is_replica_ && (for_write || !deletes_frozen())) DeleteExpired(db, e);
     e = nullptr;
   }
   if (count_stats) {
@@ -178,7 +185,8 @@ Entry* Keyspace::LookupWriteSource(int db, std::string_view key) { return Lookup
 Entry* Keyspace::LookupNoTouch(int db, std::string_view key) { return Lookup(db, key, false, false, false); }
 
 size_t Keyspace::ActiveExpireCycle(int64_t budget_us) {
-  if (is_replica_ || !active_expire_enabled) return 0;
+  // Nothing expires actively during a client pause (Redis 7.0).
+  if (is_replica_ || !active_expire_enabled || deletes_frozen()) return 0;
   // Like Redis's slow cycle: sample keys with a TTL in each db, delete the
   // expired ones, and go on with a db while more than 10% of a sample was
   // expired, until the time budget is spent.

@@ -174,8 +174,18 @@ class Keyspace {
   // during loading), so commands see the data they saw the first time.
   void set_expiry_paused(bool v) { expiry_paused_ = v; }
 
+  // While clients are paused (CLIENT PAUSE, FAILOVER) the dataset stays
+  // static, as in Redis 7.0: an expired key reads as absent but is not
+  // deleted (no DEL propagates) and active expiry does nothing, until
+  // `until_ms` (absolute, inclusive) passes; -1 ends it at once. A write
+  // lookup still deletes (the command is about to store the key; only an
+  // EXEC that ran CLIENT PAUSE writes during a pause).
+  void FreezeDeletesUntil(int64_t until_ms) { frozen_until_ms_ = until_ms; }
+  bool deletes_frozen() const { return now_ms_ <= frozen_until_ms_; }
+
   // Deletes an expired key and propagates a DEL, counting it. Returns true
-  // if it was deleted.
+  // if it was deleted, and also while deletes are frozen (the key is
+  // expired but stays; callers look elsewhere as if it had gone).
   bool ExpireIfNeeded(Db& db, Entry* e);
 
   // One active-expiry pass over every db, spending at most `budget_us`;
@@ -194,6 +204,8 @@ class Keyspace {
 
  private:
   Entry* Lookup(int db, std::string_view key, bool touch, bool count_stats, bool for_write);
+  // Deletes expired `e`, propagates the DEL, counts it.
+  void DeleteExpired(Db& db, Entry* e);
 
   std::vector<KeyspaceListener*> listeners_;
   std::vector<std::unique_ptr<Db>> dbs_;
@@ -201,6 +213,7 @@ class Keyspace {
   int64_t now_ms_ = 0;
   bool is_replica_ = false;
   bool expiry_paused_ = false;
+  int64_t frozen_until_ms_ = -1;
   bool access_clock_updates_ = true;
   KeyspaceStats stats_;
 };

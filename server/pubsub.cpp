@@ -63,6 +63,7 @@ int64_t AckCount(const Client& c, PubSub::Kind kind) {
 }
 
 void ReplyAck(Client& c, const char* verb, const std::string_view* name, int64_t count) {
+  c.BeginPush();  // acks get through CLIENT REPLY OFF|SKIP, as in Redis 7.0
   ReplyBuffer& r = c.reply();
   r.AddArrayLen(3);
   r.AddBulk(verb);
@@ -72,6 +73,7 @@ void ReplyAck(Client& c, const char* verb, const std::string_view* name, int64_t
     r.AddNullBulk();
   }
   r.AddInt(count);
+  c.EndPush();
 }
 
 // Removes `c` from `list` (subscription order of the rest is kept).
@@ -171,7 +173,9 @@ void PubSub::Deliver(Client* c, std::string_view bytes) {
   // A client being closed still counts as a receiver (Redis frees such
   // clients asynchronously and counts them too) but gets no bytes.
   if (c->closing()) return;
+  c->BeginPush();
   c->reply().Append(bytes);
+  c->EndPush();
   server_.QueuePendingWrite(c);
   receivers_.push_back(c);
 }

@@ -8,7 +8,7 @@
 
 namespace replikv {
 
-ReplyBuffer::ReplyBuffer() : first_(new char[kFirstBlock]) { Clear(); }
+ReplyBuffer::ReplyBuffer() : first_(new char[kFirstBlock]) { ResetBlocks(); }
 
 char* ReplyBuffer::ReserveSlow(size_t n) {
   // The room left in the old tail is abandoned: n bytes must be contiguous.
@@ -185,6 +185,7 @@ size_t ReplyBuffer::Pieces(std::string_view* out, size_t max) const {
 }
 
 void ReplyBuffer::Consume(size_t n) {
+  consumed_total_ += n;
   size_ -= n;
   size_t from_first = first_len_ - first_sent_;
   if (n < from_first) {
@@ -203,10 +204,56 @@ void ReplyBuffer::Consume(size_t n) {
     blocks_.pop_front();
     block_sent_ = 0;
   }
-  if (size_ == 0) Clear();
+  if (size_ == 0) ResetBlocks();
 }
 
 void ReplyBuffer::Clear() {
+  consumed_total_ += size_;
+  ResetBlocks();
+}
+
+void ReplyBuffer::DropAfter(uint64_t mark) {
+  if (mark >= appended()) return;
+  size_t n = static_cast<size_t>(appended() - mark);
+  if (n > size_) n = size_;  // never below what was already written
+  size_ -= n;
+  // From the tail backwards: whole blocks go, the last one kept is cut.
+  // Bounded by the number of blocks.
+  while (n > 0 && !blocks_.empty()) {
+    Block& b = blocks_.back();
+    // The front block's sent prefix counts only once first_ is drained.
+    const size_t sent = blocks_.size() == 1 && first_len_ == first_sent_ ? block_sent_ : 0;
+    const size_t pending = b.len - sent;
+    if (n < pending) {
+      b.len -= n;
+      n = 0;
+      break;
+    }
+    n -= pending;
+    if (sent != 0) {
+      b.len = sent;  // every pending byte of the buffer was in it
+      break;
+    }
+    blocks_.pop_back();
+  }
+  first_len_ -= n;  // what is left lies in first_'s pending part
+  if (size_ == 0) {
+    ResetBlocks();
+    return;
+  }
+  if (blocks_.empty()) {
+    tail_ = first_.get() + first_len_;
+    tail_end_ = first_.get() + kFirstBlock;
+    tail_len_ = &first_len_;
+  } else {
+    Block& b = blocks_.back();
+    tail_ = b.data.get() + b.len;
+    tail_end_ = b.data.get() + b.cap;
+    tail_len_ = &b.len;
+  }
+}
+
+void ReplyBuffer::ResetBlocks() {
   first_len_ = first_sent_ = 0;
   blocks_.clear();
   block_sent_ = 0;

@@ -90,7 +90,18 @@ class ReplyBuffer {
   size_t Pieces(std::string_view* out, size_t max) const;
   // Drops the first n pending bytes (they were written).
   void Consume(size_t n);
+  // Drops every pending byte (they count as consumed for appended()).
   void Clear();
+
+  // Bytes ever added, written or not: a position that stays meaningful
+  // while earlier bytes are written and consumed. CLIENT REPLY OFF|SKIP
+  // marks one and later drops what followed it (DropAfter).
+  uint64_t appended() const { return consumed_total_ + size_; }
+  // Drops the bytes added after position `mark` (an earlier appended()).
+  // Bytes already handed to the socket are never dropped: a mark taken
+  // before them counts as taken at the first pending byte. Pieces of an
+  // earlier Pieces() call that lie before the mark stay valid.
+  void DropAfter(uint64_t mark);
 
  private:
   // '$' + up to 20 digits + CRLF before the payload, CRLF after it.
@@ -109,6 +120,8 @@ class ReplyBuffer {
     size_ += n;
   }
   void AppendSlow(std::string_view bytes);
+  // Empties the buffer without counting anything as consumed.
+  void ResetBlocks();
   void AddBigBulk(std::string_view s);
   // Writes "$<len>\r\n" at p; returns the end. Room: kBulkOverhead - 2.
   static char* WriteBulkHeader(char* p, size_t len) {
@@ -174,6 +187,7 @@ class ReplyBuffer {
   size_t* tail_len_ = nullptr;
   size_t size_ = 0;
   uint64_t errors_ = 0;
+  uint64_t consumed_total_ = 0;  // bytes consumed or cleared, ever
   ErrorStats* error_stats_ = nullptr;
 };
 

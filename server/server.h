@@ -35,6 +35,7 @@ class WatchedKeys;     // server/multi.h
 class PubSub;          // server/pubsub.h
 class BlockedClients;  // server/blocking.h
 class Evictor;         // server/evict.h
+class ClientPause;     // server/client_pause.h
 
 // Whether "ip:port" is a loopback peer (protected mode, DEBUG local).
 bool IsLoopbackAddress(const std::string& addr);
@@ -53,7 +54,6 @@ struct ServerStats {
   uint64_t ops_sample_last_count = 0;
   int64_t ops_sample_last_ms = 0;
   double instantaneous_ops_per_sec = 0;
-  uint64_t error_replies_by_prefix_unused = 0;
 };
 
 class Server {
@@ -99,6 +99,8 @@ class Server {
   BlockedClients& blocked_clients() { return *blocked_clients_; }
   // maxmemory: eviction before commands.
   Evictor& evictor() { return *evictor_; }
+  // CLIENT PAUSE state and the clients it holds (FAILOVER reuses it).
+  ClientPause& client_pause() { return *client_pause_; }
 
   // Clients.
   void AddClient(std::unique_ptr<Client> c);
@@ -188,6 +190,8 @@ class Server {
   void Cron();
   void FlushPendingWrites();
   void CloseTimedOutClients();
+  // ExecuteCommand's body, between the CLIENT REPLY bookkeeping.
+  void Dispatch(Client& c, ArgList argv);
   // Runs command_checks for `cmd` (dispatch.cpp); false if one refused.
   bool PassesChecks(Client& c, Command& cmd);
   // Evicts for maxmemory; false (after replying -OOM) if `cmd` is refused.
@@ -211,6 +215,7 @@ class Server {
   std::unique_ptr<PubSub> pubsub_;
   std::unique_ptr<BlockedClients> blocked_clients_;
   std::unique_ptr<Evictor> evictor_;
+  std::unique_ptr<ClientPause> client_pause_;
   std::vector<Client*> pending_writes_;
   uint64_t next_client_id_ = 1;
   int active_child_pid_ = -1;

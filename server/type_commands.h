@@ -13,6 +13,7 @@
 
 #include "server/command_table.h"
 #include "server/object.h"
+#include "server/reply_buffer.h"
 #include "server/type_common.h"
 
 namespace replikv {
