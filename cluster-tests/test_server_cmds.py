@@ -641,3 +641,14 @@ def test_shutdown_nosave_ends_the_process(server_factory):
             c.read_reply()
     assert srv.wait_exit(10) == 0
     assert not (srv.dir / "dump.rdb").exists()
+
+
+def test_command_docs_has_a_summary_for_every_command(raw):
+    # redis-cli shows the summary as a hint: no command may go without one.
+    names = raw.command("COMMAND", "LIST")
+    assert len(names) > 100
+    docs = raw.command("COMMAND", "DOCS", *names)
+    by_name = dict(zip(docs[0::2], docs[1::2]))
+    for name in names:
+        fields = dict(zip(by_name[name][0::2], by_name[name][1::2]))
+        assert fields.get(b"summary") not in (None, b"", b"(no summary)"), name
