@@ -71,8 +71,6 @@ void ClientHelp(ReplyBuffer& r) {
       "      Kill connections made from the specified address",
       "    * LADDR (<ip:port>|<unixsocket>:0)",
       "      Kill connections made to specified local address",
-      "    * ID <client-id>",
-      "      Kill connections by client id.",
       "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
       "      Kill connections by type.",
       "    * USER <username>",
@@ -83,8 +81,6 @@ void ClientHelp(ReplyBuffer& r) {
       "    Return information about client connections. Options:",
       "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
       "      Return clients of specified type.",
-      "    * ID <client-id> [<client-id> ...]",
-      "      Return clients with the given ids.",
       "UNPAUSE",
       "    Stop the current client pause, resuming traffic.",
       "PAUSE <timeout> [WRITE|ALL]",
@@ -99,8 +95,7 @@ void ClientHelp(ReplyBuffer& r) {
       "    Protect current client connection from eviction.",
       "HELP",
       "    Prints this help."};
-  r.AddArrayLen(std::size(kHelp));
-  for (const char* line : kHelp) r.AddSimple(line);
+  ReplyHelp(r, kHelp);
 }
 
 bool ValidClientType(std::string_view t) {

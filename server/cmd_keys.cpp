@@ -292,7 +292,7 @@ void ObjectCommand(CommandContext& ctx) {
         "    Return the number of references of the value associated with the specified",
         "    <key>.",
         "HELP",
-        "    Print this help."};
+        "    Prints this help."};
     ReplyHelp(ctx.reply, kHelp);
     return;
   }
