@@ -12,6 +12,7 @@ test id carries the target, so `-k redis` runs the oracle only.
 - server          the shared server, checked alive (restarted if a previous
                   test crashed it) and flushed.
 - r / raw         a redis-py client (bytes replies) / a RespClient on `server`.
+- clients         clients() opens more RespClients on `server`, closed at the end.
 - server_factory  starts private servers: server_factory(extra_args=[...],
                   config_file=path); all are stopped at the end of the test.
 
@@ -144,6 +145,22 @@ def raw(server):
     c = server.raw()
     yield c
     c.close()
+
+
+@pytest.fixture
+def clients(server):
+    """clients() opens another RespClient on `server` (blocking and pub/sub
+    tests need several); all are closed at the end of the test."""
+    opened = []
+
+    def make():
+        c = server.raw()
+        opened.append(c)
+        return c
+
+    yield make
+    for c in opened:
+        c.close()
 
 
 @pytest.fixture

@@ -131,6 +131,15 @@ def wait_for(predicate, timeout_s, what, interval_s=POLL_INTERVAL_S):
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
 
 
+def blocked_count(c):
+    """INFO blocked_clients of the server behind RespClient `c`."""
+    return int(info_fields(c.command("INFO", "clients"))["blocked_clients"])
+
+
+def wait_blocked(c, n):
+    wait_for(lambda: blocked_count(c) == n, 10, f"{n} blocked clients")
+
+
 class ServerProcess:
     """One redis-server or replikv-server process on 127.0.0.1.
 

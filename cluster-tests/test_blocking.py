@@ -12,33 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from harness import RespError, encode_command, info_fields, wait_for
+from harness import RespError, blocked_count, encode_command, wait_blocked, wait_for
 
 pytestmark = pytest.mark.needs_types
 
 WRONGTYPE = RespError("WRONGTYPE Operation against a key holding the wrong kind of value")
-
-
-def blocked_count(c):
-    return int(info_fields(c.command("INFO", "clients"))["blocked_clients"])
-
-
-def wait_blocked(c, n):
-    wait_for(lambda: blocked_count(c) == n, 10, f"{n} blocked clients")
-
-
-@pytest.fixture
-def clients(server):
-    opened = []
-
-    def make():
-        c = server.raw()
-        opened.append(c)
-        return c
-
-    yield make
-    for c in opened:
-        c.close()
 
 
 def test_immediate_pops_when_a_key_has_elements(raw):

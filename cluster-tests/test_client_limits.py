@@ -10,9 +10,7 @@ here only the loopback side is checked, and the address test itself
 
 import socket
 
-import pytest
-
-from harness import ConnectionClosed, RespError, encode_command, info_fields, wait_for
+from harness import RespError, encode_command, info_fields, wait_for
 
 
 def client_ids(c):

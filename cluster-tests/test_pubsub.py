@@ -7,26 +7,10 @@ Channel lists come back in hash order on Redis, so they are compared as sets.
 
 import socket
 
-import pytest
-
 from harness import RespError, encode_command, info_fields, wait_for
 
 CONTEXT = ("only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
            "allowed in this context")
-
-
-@pytest.fixture
-def clients(server):
-    opened = []
-
-    def make():
-        c = server.raw()
-        opened.append(c)
-        return c
-
-    yield make
-    for c in opened:
-        c.close()
 
 
 def test_subscribe_acks_count_channels_and_patterns(raw):
