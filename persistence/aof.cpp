@@ -513,7 +513,7 @@ void AppendOnlyFile::RegisterCommands(CommandTable& t) {
   Command c;
   c.name = "bgrewriteaof";
   c.arity = 1;
-  c.flags = kCmdAdmin | kCmdNoscript;
+  c.flags = kCmdAdmin | kCmdNoscript | kCmdNoAsyncLoading;
   c.handler = &AppendOnlyFile::BgrewriteaofCommand;
   c.group = "server";
   t.Add(std::move(c));

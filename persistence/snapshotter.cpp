@@ -330,14 +330,14 @@ void Snapshotter::RegisterCommands(CommandTable& t) {
   Command save;
   save.name = "save";
   save.arity = 1;
-  save.flags = kCmdAdmin | kCmdNoscript | kCmdNoMulti;
+  save.flags = kCmdAdmin | kCmdNoscript | kCmdNoAsyncLoading | kCmdNoMulti;
   save.handler = &Snapshotter::SaveCommand;
   save.group = "server";
   t.Add(std::move(save));
   Command bgsave;
   bgsave.name = "bgsave";
   bgsave.arity = -1;
-  bgsave.flags = kCmdAdmin | kCmdNoscript;
+  bgsave.flags = kCmdAdmin | kCmdNoscript | kCmdNoAsyncLoading;
   bgsave.handler = &Snapshotter::BgsaveCommand;
   bgsave.group = "server";
   t.Add(std::move(bgsave));

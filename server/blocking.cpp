@@ -498,8 +498,8 @@ void RegisterBlockingCommands(CommandTable& t) {
   add("brpop", -3, kCmdWrite | kCmdNoscript | kCmdBlocking, BrpopCommand, 1, -2, "2.0.0");
   add("blmove", 6, kCmdWrite | kCmdDenyOom | kCmdNoscript | kCmdBlocking, BlmoveCommand, 1, 2, "6.2.0");
   add("brpoplpush", 4, kCmdWrite | kCmdDenyOom | kCmdNoscript | kCmdBlocking, BrpoplpushCommand, 1, 2, "2.2.0");
-  add("blmpop", -5, kCmdWrite | kCmdBlocking, BlmpopCommand, 0, 0, "7.0.0");
-  add("lmpop", -4, kCmdWrite, LmpopCommand, 0, 0, "7.0.0");
+  add("blmpop", -5, kCmdWrite | kCmdBlocking | kCmdMovableKeys, BlmpopCommand, 0, 0, "7.0.0");
+  add("lmpop", -4, kCmdWrite | kCmdMovableKeys, LmpopCommand, 0, 0, "7.0.0");
 }
 
 }  // namespace replikv

@@ -127,13 +127,13 @@ void ResetCommand(CommandContext& ctx) {
 
 void RegisterConnectionCommands(CommandTable& t) {
   AddCommands(t, "connection", {
-    {"ping", -1, kCmdFast | kCmdStale, PingCommand},
+    {"ping", -1, kCmdFast, PingCommand},
     {"echo", 2, kCmdFast | kCmdStale | kCmdLoading, EchoCommand},
-    {"quit", -1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript, QuitCommand},
-    {"auth", -2, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript | kCmdSkipMonitor, AuthCommand},
-    {"hello", -1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript, HelloCommand},
+    {"quit", -1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript | kCmdAllowBusy, QuitCommand},
+    {"auth", -2, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript | kCmdAllowBusy, AuthCommand},
+    {"hello", -1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript | kCmdAllowBusy, HelloCommand},
     {"select", 2, kCmdFast | kCmdStale | kCmdLoading, SelectCommand},
-    {"reset", 1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript, ResetCommand},
+    {"reset", 1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript | kCmdAllowBusy, ResetCommand},
     {"client", -2, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale, ClientCommand}
   });
   const uint32_t kC = kCmdNoscript | kCmdLoading | kCmdStale;

@@ -355,10 +355,10 @@ void RegisterKeyCommands(CommandTable& t) {
   });
   t.AddSubcommands("object",
                    {{"help", 2, kCmdLoading | kCmdStale},
-                    {"encoding", 3, kCmdReadonly},
-                    {"freq", 3, kCmdReadonly},
-                    {"idletime", 3, kCmdReadonly},
-                    {"refcount", 3, kCmdReadonly}},
+                    {"encoding", 3, kCmdReadonly, 2, 2, 1},
+                    {"freq", 3, kCmdReadonly, 2, 2, 1},
+                    {"idletime", 3, kCmdReadonly, 2, 2, 1},
+                    {"refcount", 3, kCmdReadonly, 2, 2, 1}},
                    ObjectCommand);
 }
 

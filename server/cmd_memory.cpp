@@ -193,7 +193,7 @@ void RegisterMemoryCommands(CommandTable& t) {
                     {"purge", 2, 0},
                     {"help", 2, kCmdLoading | kCmdStale},
                     {"stats", 2, 0},
-                    {"usage", -3, kCmdReadonly}},
+                    {"usage", -3, kCmdReadonly, 2, 2, 1}},
                    MemoryCommand);
 }
 

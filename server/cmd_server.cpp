@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "server/client.h"
@@ -48,12 +50,17 @@ void ShutdownCommand(CommandContext& ctx) {
 }
 
 std::vector<const char*> FlagNames(uint32_t flags) {
+  // In the order Redis 7.0 prints them.
   static const std::pair<uint32_t, const char*> kNames[] = {
-      {kCmdWrite, "write"},         {kCmdReadonly, "readonly"},   {kCmdDenyOom, "denyoom"},
-      {kCmdAdmin, "admin"},         {kCmdPubsub, "pubsub"},       {kCmdNoscript, "noscript"},
-      {kCmdBlocking, "blocking"},   {kCmdLoading, "loading"},     {kCmdStale, "stale"},
-      {kCmdSkipMonitor, "skip_monitor"}, {kCmdFast, "fast"},      {kCmdNoAuth, "no_auth"},
-      {kCmdMayReplicate, "may_replicate"}, {kCmdNoMulti, "no_multi"}};
+      {kCmdWrite, "write"},           {kCmdReadonly, "readonly"},
+      {kCmdDenyOom, "denyoom"},       {kCmdAdmin, "admin"},
+      {kCmdPubsub, "pubsub"},         {kCmdNoscript, "noscript"},
+      {kCmdBlocking, "blocking"},     {kCmdLoading, "loading"},
+      {kCmdStale, "stale"},           {kCmdSkipMonitor, "skip_monitor"},
+      {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},
+      {kCmdNoAuth, "no_auth"},        {kCmdMayReplicate, "may_replicate"},
+      {kCmdNoAsyncLoading, "no_async_loading"}, {kCmdNoMulti, "no_multi"},
+      {kCmdMovableKeys, "movablekeys"}, {kCmdAllowBusy, "allow_busy"}};
   std::vector<const char*> out;
   for (auto& [bit, name] : kNames) {
     if (flags & bit) out.push_back(name);
@@ -61,35 +68,59 @@ std::vector<const char*> FlagNames(uint32_t flags) {
   return out;
 }
 
-// ACL categories derived from flags and group, in Redis's category order.
+// ACL categories, in Redis's order: from the flags and the group, plus the
+// few that Redis assigns to a command by hand.
 std::vector<const char*> AclCategories(const Command& c) {
+  static const char* kOrder[] = {"@keyspace", "@read",  "@write",     "@set",      "@sortedset",  "@list",
+                                 "@hash",     "@string", "@pubsub",   "@admin",    "@fast",       "@slow",
+                                 "@blocking", "@dangerous", "@connection", "@transaction"};
+  static const std::unordered_map<std::string_view, std::vector<std::string_view>> kByHand = {
+      {"command", {"@connection"}}, {"info", {"@dangerous"}},      {"keys", {"@dangerous"}},
+      {"flushall", {"@dangerous"}}, {"flushdb", {"@dangerous"}},   {"swapdb", {"@dangerous"}},
+      {"lastsave", {"@admin", "@dangerous"}}};
   std::string_view g = c.group;
+  std::vector<std::string_view> have;
+  if (g == "generic") have.push_back("@keyspace");
+  if (c.flags & kCmdReadonly) have.push_back("@read");
+  if (c.flags & kCmdWrite) have.push_back("@write");
+  if (g == "set") have.push_back("@set");
+  if (g == "sorted_set") have.push_back("@sortedset");
+  if (g == "list") have.push_back("@list");
+  if (g == "hash") have.push_back("@hash");
+  if (g == "string") have.push_back("@string");
+  if (c.flags & kCmdPubsub) have.push_back("@pubsub");
+  if (c.flags & kCmdAdmin) have.push_back("@admin");
+  have.push_back((c.flags & kCmdFast) ? "@fast" : "@slow");
+  if (c.flags & kCmdBlocking) have.push_back("@blocking");
+  if (c.flags & kCmdAdmin) have.push_back("@dangerous");
+  if (g == "connection") have.push_back("@connection");
+  if (g == "transactions") have.push_back("@transaction");
+  if (auto it = kByHand.find(c.full_name); it != kByHand.end()) {
+    have.insert(have.end(), it->second.begin(), it->second.end());
+  }
   std::vector<const char*> out;
-  if (g == "generic") out.push_back("@keyspace");
-  if (c.flags & kCmdReadonly) out.push_back("@read");
-  if (c.flags & kCmdWrite) out.push_back("@write");
-  if (g == "string") out.push_back("@string");
-  if (c.flags & kCmdPubsub) out.push_back("@pubsub");
-  if (c.flags & kCmdAdmin) out.push_back("@admin");
-  out.push_back((c.flags & kCmdFast) ? "@fast" : "@slow");
-  if (c.flags & kCmdBlocking) out.push_back("@blocking");
-  if (c.flags & kCmdAdmin) out.push_back("@dangerous");
-  if (g == "connection") out.push_back("@connection");
+  for (const char* cat : kOrder) {
+    if (std::find(have.begin(), have.end(), cat) != have.end()) out.push_back(cat);
+  }
   return out;
 }
 
 // COMMAND INFO's 10-element reply for one command (Redis 7.0 shape).
 void AddCommandInfo(ReplyBuffer& r, const Command& c) {
+  // A container (CLIENT, CONFIG...) is described by its subcommands: Redis
+  // 7.0 gives the container itself no flags, no keys and @slow (all but
+  // COMMAND, which keeps loading, stale and @connection).
+  const bool container = !c.subcommands.empty() && c.name != "command";
   r.AddArrayLen(10);
   r.AddBulk(c.full_name);
   r.AddInt(c.arity);
-  auto flags = FlagNames(c.flags);
+  auto flags = container ? std::vector<const char*>{} : FlagNames(c.flags);
   r.AddArrayLen(flags.size());
   for (const char* f : flags) r.AddSimple(f);
-  r.AddInt(c.first_key);
-  r.AddInt(c.last_key);
-  r.AddInt(c.key_step);
-  auto categories = AclCategories(c);
+  r.AddInt(container ? 0 : c.first_key);
+  r.AddInt(container ? 0 : c.last_key);
+  r.AddInt(container ? 0 : c.key_step);
+  auto categories = container ? std::vector<const char*>{"@slow"} : AclCategories(c);
   r.AddArrayLen(categories.size());
   for (const char* cat : categories) r.AddSimple(cat);
   r.AddArrayLen(0);  // tips
@@ -99,6 +130,15 @@ void AddCommandInfo(ReplyBuffer& r, const Command& c) {
   std::sort(subs.begin(), subs.end(), [](const Command* a, const Command* b) { return a->name < b->name; });
   r.AddArrayLen(subs.size());
   for (const Command* s : subs) AddCommandInfo(r, *s);
+}
+
+// A command by name, or a subcommand by "container|sub" (COMMAND INFO and
+// DOCS accept both, as Redis 7.0).
+const Command* FindByFullName(Server& s, std::string_view name) {
+  size_t bar = name.find('|');
+  if (bar == std::string_view::npos) return s.commands().Find(name);
+  const Command* container = s.commands().Find(name.substr(0, bar));
+  return container != nullptr ? container->FindSubcommand(name.substr(bar + 1)) : nullptr;
 }
 
 std::vector<const Command*> SortedCommands(Server& s) {
@@ -138,7 +178,7 @@ void CommandCommand(CommandContext& ctx) {
     }
     ctx.reply.AddArrayLen(a.size() - 2);
     for (size_t i = 2; i < a.size(); ++i) {
-      const Command* c = s.commands().Find(a[i]);
+      const Command* c = FindByFullName(s, a[i]);
       c ? AddCommandInfo(ctx.reply, *c) : ctx.reply.AddNullArray();
     }
     return;
@@ -174,7 +214,8 @@ void RegisterServerCommands(CommandTable& t) {
     {"info", -1, kCmdLoading | kCmdStale, InfoCommand},
     {"lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, LastsaveCommand},
     {"time", 1, kCmdLoading | kCmdStale | kCmdFast, TimeCommand},
-    {"shutdown", -1, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale | kCmdNoMulti, ShutdownCommand},
+    {"shutdown", -1, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdAllowBusy,
+     ShutdownCommand},
     {"command", -1, kCmdLoading | kCmdStale, CommandCommand},
     {"config", -2, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale, ConfigCommand}
   });

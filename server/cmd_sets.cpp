@@ -444,7 +444,7 @@ void RegisterSetCommands(CommandTable& t) {
       {"srandmember", -2, kCmdReadonly, SrandmemberCommand, 1, 1, 1, SinceOf("srandmember")},
       {"smove", 4, kCmdWrite | kCmdFast, SmoveCommand, 1, 2, 1, SinceOf("smove")},
       {"sinter", -2, kCmdReadonly, SinterCommand, 1, -1, 1, SinceOf("sinter")},
-      {"sintercard", -3, kCmdReadonly, SintercardCommand, 0, 0, 0, SinceOf("sintercard")},
+      {"sintercard", -3, kCmdReadonly | kCmdMovableKeys, SintercardCommand, 0, 0, 0, SinceOf("sintercard")},
       {"sinterstore", -3, kCmdWrite | kCmdDenyOom, SinterstoreCommand, 1, -1, 1, SinceOf("sinterstore")},
       {"sunion", -2, kCmdReadonly, SunionCommand, 1, -1, 1, SinceOf("sunion")},
       {"sunionstore", -3, kCmdWrite | kCmdDenyOom, SunionstoreCommand, 1, -1, 1, SinceOf("sunionstore")},

@@ -98,10 +98,10 @@ void RegisterZpopCommands(CommandTable& t) {
   // have movable keys: 0 0 0).
   const uint32_t kBlockingPop = kCmdWrite | kCmdNoscript | kCmdBlocking | kCmdFast;
   AddCommands(t, "sorted_set", {
-      {"zmpop", -4, kCmdWrite, ZmpopCommand, 0, 0, 0, "7.0.0"},
+      {"zmpop", -4, kCmdWrite | kCmdMovableKeys, ZmpopCommand, 0, 0, 0, "7.0.0"},
       {"bzpopmin", -3, kBlockingPop, BzpopminCommand, 1, -2, 1, "5.0.0"},
       {"bzpopmax", -3, kBlockingPop, BzpopmaxCommand, 1, -2, 1, "5.0.0"},
-      {"bzmpop", -5, kCmdWrite | kCmdBlocking, BzmpopCommand, 0, 0, 0, "7.0.0"},
+      {"bzmpop", -5, kCmdWrite | kCmdBlocking | kCmdMovableKeys, BzmpopCommand, 0, 0, 0, "7.0.0"},
   });
 }
 

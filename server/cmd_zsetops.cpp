@@ -308,15 +308,16 @@ void ZrandmemberCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterZsetOpCommands(CommandTable& t) {
-  const uint32_t kWD = kCmdWrite | kCmdDenyOom;
+  const uint32_t kWD = kCmdWrite | kCmdDenyOom | kCmdMovableKeys;
+  const uint32_t kRM = kCmdReadonly | kCmdMovableKeys;
   AddCommands(t, "sorted_set", {
       {"zunionstore", -4, kWD, ZunionstoreCommand, 1, 1, 1, "2.0.0"},
       {"zinterstore", -4, kWD, ZinterstoreCommand, 1, 1, 1, "2.0.0"},
       {"zdiffstore", -4, kWD, ZdiffstoreCommand, 1, 1, 1, "6.2.0"},
-      {"zunion", -3, kCmdReadonly, ZunionCommand, 0, 0, 0, "6.2.0"},
-      {"zinter", -3, kCmdReadonly, ZinterCommand, 0, 0, 0, "6.2.0"},
-      {"zdiff", -3, kCmdReadonly, ZdiffCommand, 0, 0, 0, "6.2.0"},
-      {"zintercard", -3, kCmdReadonly, ZintercardCommand, 0, 0, 0, "7.0.0"},
+      {"zunion", -3, kRM, ZunionCommand, 0, 0, 0, "6.2.0"},
+      {"zinter", -3, kRM, ZinterCommand, 0, 0, 0, "6.2.0"},
+      {"zdiff", -3, kRM, ZdiffCommand, 0, 0, 0, "6.2.0"},
+      {"zintercard", -3, kRM, ZintercardCommand, 0, 0, 0, "7.0.0"},
       {"zrandmember", -2, kCmdReadonly, ZrandmemberCommand, 1, 1, 1, "6.2.0"},
   });
 }

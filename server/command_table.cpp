@@ -29,6 +29,9 @@ void CommandTable::AddSubcommands(std::string_view parent, std::initializer_list
     c.full_name = p->name + "|" + s.name;
     c.arity = s.arity;
     c.flags = s.flags;
+    c.first_key = s.first_key;
+    c.last_key = s.last_key;
+    c.key_step = s.key_step;
     c.handler = handler;
     c.group = p->group;
     p->subcommands.emplace(c.name, std::move(c));

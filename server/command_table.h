@@ -37,6 +37,8 @@ enum CommandFlag : uint32_t {
   kCmdNoMulti = 1 << 13,
   kCmdAllowBusy = 1 << 14,
   kCmdSkipSlowlog = 1 << 15,
+  kCmdNoAsyncLoading = 1 << 19,
+  kCmdMovableKeys = 1 << 18,  // keys found by parsing (numkeys), not first/last/step
   // Internal (COMMAND does not print them):
   kCmdPubSubContext = 1 << 16,  // accepted from a RESP2 client in pub/sub mode
   kCmdRunsInMulti = 1 << 17,    // runs at once inside MULTI instead of queuing
@@ -103,6 +105,7 @@ struct SubcommandSpec {
   const char* name;
   int arity;
   uint32_t flags;
+  int first_key = 0, last_key = 0, key_step = 0;  // as COMMAND INFO reports them
 };
 
 class CommandTable {

@@ -297,10 +297,10 @@ TEST_F(BlockingZsetTest, CommandMetadataMatchesRedis) {
   };
   const uint32_t kBlockingPop = kCmdWrite | kCmdNoscript | kCmdBlocking | kCmdFast;
   const Want wants[] = {
-      {"zmpop", -4, kCmdWrite, 0, 0, 0},
+      {"zmpop", -4, kCmdWrite | kCmdMovableKeys, 0, 0, 0},
       {"bzpopmin", -3, kBlockingPop, 1, -2, 1},
       {"bzpopmax", -3, kBlockingPop, 1, -2, 1},
-      {"bzmpop", -5, kCmdWrite | kCmdBlocking, 0, 0, 0},
+      {"bzmpop", -5, kCmdWrite | kCmdBlocking | kCmdMovableKeys, 0, 0, 0},
   };
   for (const Want& w : wants) {
     const Command* c = server_->commands().Find(w.name);
