@@ -140,6 +140,16 @@ def wait_blocked(c, n):
     wait_for(lambda: blocked_count(c) == n, 10, f"{n} blocked clients")
 
 
+def assert_times_out_with_null(c, args, timeout_s):
+    """Sends the blocking command `args` (its timeout `timeout_s`) on a fresh
+    RespClient `c` and checks it answers *-1 no sooner than the timeout."""
+    start = time.monotonic()
+    c.send(encode_command(*args))
+    assert c.peek(5, timeout_s=10) == b"*-1\r\n", args
+    assert c.read_reply() is None
+    assert time.monotonic() - start >= timeout_s
+
+
 class ServerProcess:
     """One redis-server or replikv-server process on 127.0.0.1.
 

@@ -7,12 +7,11 @@ A test waits for a client to be blocked by polling INFO blocked_clients
 (never a fixed sleep).
 """
 
-import time
 from pathlib import Path
 
 import pytest
 
-from harness import RespError, blocked_count, encode_command, wait_blocked, wait_for
+from harness import RespError, assert_times_out_with_null, blocked_count, encode_command, wait_blocked, wait_for
 
 pytestmark = pytest.mark.needs_types
 
@@ -138,12 +137,7 @@ def test_swapdb_and_rename_can_serve(raw, clients):
 def test_timeout_answers_a_null_array(raw, clients):
     for args in (("BLPOP", "e", "0.05"), ("BLMOVE", "e", "d", "LEFT", "LEFT", "0.05"),
                  ("BRPOPLPUSH", "e", "d", "0.05"), ("BLMPOP", "0.05", "1", "e", "LEFT")):
-        c = clients()
-        start = time.monotonic()
-        c.send(encode_command(*args))
-        assert c.peek(5, timeout_s=10) == b"*-1\r\n", args
-        assert c.read_reply() is None
-        assert time.monotonic() - start >= 0.05
+        assert_times_out_with_null(clients(), args, 0.05)
     assert blocked_count(raw) == 0
 
 

@@ -19,25 +19,16 @@ from harness import RespError, encode_command, info_fields, wait_for
 E = encode_command
 
 
-@pytest.fixture
-def clients(server):
-    opened = []
-
-    def make():
-        c = server.raw()
-        opened.append(c)
-        return c
-
-    yield make
-    # Lift any pause first (an ALL pause parks UNPAUSE itself until its end:
-    # tests keep those short), then close.
+@pytest.fixture(autouse=True)
+def lift_pause(server):
+    """After each test the shared server is unpaused (an ALL pause parks
+    UNPAUSE itself until its end: tests keep those short)."""
+    yield
     ctl = server.raw(timeout_s=20.0)
     try:
         assert ctl.command("CLIENT", "UNPAUSE") == "OK"
     finally:
         ctl.close()
-    for c in opened:
-        c.close()
 
 
 def parked_ids(c):

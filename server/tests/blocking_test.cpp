@@ -11,18 +11,7 @@
 namespace replikv {
 namespace {
 
-class BlockingTest : public ClientsTest {
- protected:
-  BlockingTest() {
-    // Get the stream's SELECT 0 out of the way.
-    Exec({"SET", "init", "1"});
-    Exec({"DEL", "init"});
-    Propagated();
-  }
-  size_t Blocked() { return server_->blocked_clients().blocked_count(); }
-  // Runs what the loop runs before each poll.
-  void BeforePoll() { server_->blocked_clients().BeforeSleep(); }
-};
+using BlockingTest = BlockingClientsTest;
 
 TEST_F(BlockingTest, ServedImmediatelyWhenAKeyHasElements) {
   Exec({"RPUSH", "l", "a", "b"});

@@ -15,17 +15,8 @@ namespace {
 
 constexpr const char* kWrongType = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 
-class BlockingZsetTest : public ClientsTest {
+class BlockingZsetTest : public BlockingClientsTest {
  protected:
-  BlockingZsetTest() {
-    // Get the stream's SELECT 0 out of the way.
-    Exec({"SET", "init", "1"});
-    Exec({"DEL", "init"});
-    Propagated();
-  }
-  size_t Blocked() { return server_->blocked_clients().blocked_count(); }
-  // Runs what the loop runs before each poll.
-  void BeforePoll() { server_->blocked_clients().BeforeSleep(); }
   std::string Unblock(Client* c, const char* reason = nullptr) {
     std::vector<std::string> args = {"CLIENT", "UNBLOCK", std::to_string(c->id())};
     if (reason != nullptr) args.emplace_back(reason);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "server/blocking.h"
 #include "server/tests/command_fixture.h"
 
 namespace replikv {
@@ -63,6 +64,20 @@ class ClientsTest : public CommandTest {
   }
 
   std::vector<Client*> extra_;
+};
+
+// Clients plus the blocking machinery (BLPOP..., BZPOPMIN...): the stream's
+// first SELECT is already out of the way, so tests see only their own ops.
+class BlockingClientsTest : public ClientsTest {
+ protected:
+  BlockingClientsTest() {
+    Exec({"SET", "init", "1"});
+    Exec({"DEL", "init"});
+    Propagated();
+  }
+  size_t Blocked() { return server_->blocked_clients().blocked_count(); }
+  // Runs what the loop runs before each poll.
+  void BeforePoll() { server_->blocked_clients().BeforeSleep(); }
 };
 
 }  // namespace replikv
