@@ -10,14 +10,14 @@
 
 #include "persistence/aof_loader.h"
 #include "persistence/aof_rewrite.h"
-#include "persistence/file.h"
+#include "persistence/format/file.h"
 #include "persistence/rdb_keyspace.h"
-#include "server/client.h"
+#include "server/net/client.h"
 #include "server/command_table.h"
 #include "server/memory_stats.h"
-#include "server/reply_buffer.h"
+#include "server/net/reply_buffer.h"
 #include "server/server.h"
-#include "server/version.h"
+#include "server/base/version.h"
 
 namespace replikv::persistence {
 namespace {

@@ -19,11 +19,11 @@
 #include <cstdint>
 #include <string>
 
-#include "persistence/aof_manifest.h"
+#include "persistence/format/aof_manifest.h"
 #include "persistence/child.h"
-#include "persistence/fsync_thread.h"
+#include "persistence/format/fsync_thread.h"
 #include "server/propagate.h"
-#include "server/status.h"
+#include "server/base/status.h"
 
 namespace replikv {
 class Server;

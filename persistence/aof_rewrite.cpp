@@ -6,17 +6,17 @@
 #include <vector>
 
 #include "persistence/aof_loader.h"
-#include "persistence/file.h"
+#include "persistence/format/file.h"
 #include "persistence/rdb_keyspace.h"
 #include "server/keyspace.h"
 #include "server/memory_stats.h"
 #include "server/propagate.h"
 #include "server/server.h"
-#include "server/type_hash.h"
-#include "server/type_list.h"
-#include "server/type_set.h"
-#include "server/type_zset.h"
-#include "server/version.h"
+#include "server/types/type_hash.h"
+#include "server/types/type_list.h"
+#include "server/types/type_set.h"
+#include "server/types/type_zset.h"
+#include "server/base/version.h"
 
 namespace replikv::persistence {
 namespace {

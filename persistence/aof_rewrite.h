@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "server/status.h"
+#include "server/base/status.h"
 
 namespace replikv {
 class Server;

@@ -11,7 +11,7 @@
 #include <cstring>
 
 #include "server/keyspace.h"
-#include "server/log.h"
+#include "server/base/log.h"
 #include "server/server.h"
 
 namespace replikv::persistence {

@@ -18,7 +18,7 @@
 #include <functional>
 #include <string>
 
-#include "server/status.h"
+#include "server/base/status.h"
 
 namespace replikv {
 class Server;

@@ -8,12 +8,12 @@
 #include <string>
 #include <system_error>
 
-#include "persistence/file.h"
-#include "persistence/rdb_decoder.h"
-#include "persistence/rdb_values.h"
-#include "server/config.h"
+#include "persistence/format/file.h"
+#include "persistence/format/rdb_decoder.h"
+#include "persistence/rdb_object_codec.h"
+#include "server/config/config.h"
 #include "server/keyspace.h"
-#include "server/object.h"
+#include "server/types/entry.h"
 
 namespace replikv::persistence {
 

@@ -10,8 +10,8 @@
 #include <functional>
 #include <string>
 
-#include "persistence/rdb_encoder.h"
-#include "server/status.h"
+#include "persistence/format/rdb_encoder.h"
+#include "server/base/status.h"
 
 namespace replikv {
 class Keyspace;

@@ -8,13 +8,13 @@
 #include <cstdio>
 #include <string>
 
-#include "persistence/file.h"
-#include "server/client.h"
+#include "persistence/format/file.h"
+#include "server/net/client.h"
 #include "server/command_table.h"
 #include "server/memory_stats.h"
-#include "server/reply_buffer.h"
+#include "server/net/reply_buffer.h"
 #include "server/server.h"
-#include "server/version.h"
+#include "server/base/version.h"
 
 namespace replikv::persistence {
 namespace {

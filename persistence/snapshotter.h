@@ -12,7 +12,7 @@
 
 #include "persistence/child.h"
 #include "persistence/rdb_keyspace.h"
-#include "server/status.h"
+#include "server/base/status.h"
 
 namespace replikv {
 class Server;

@@ -1,6 +1,6 @@
 #include "server/access_clock.h"
 
-#include "server/object.h"
+#include "server/types/entry.h"
 
 namespace replikv::access_clock {
 namespace {

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "server/client.h"
-#include "server/reply_buffer.h"
+#include "server/net/client.h"
+#include "server/net/reply_buffer.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -111,8 +111,7 @@ void CommandTable::Rename(std::string_view from, std::string_view to) {
   Command moved = std::move(*c);
   commands_.erase(moved.name);
   if (to.empty()) return;
-  std::string lower(to);
-  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::string lower = Lower(to);
   moved.name = moved.full_name = lower;
   commands_.emplace(lower, std::move(moved));
 }
@@ -143,9 +142,7 @@ void CommandContext::AddDirty(uint64_t n) {
 }
 
 void ReplyWrongArity(ReplyBuffer& r, std::string_view name) {
-  std::string lower(name);
-  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  r.AddError("wrong number of arguments for '" + lower + "' command");
+  r.AddError("wrong number of arguments for '" + Lower(name) + "' command");
 }
 
 void ReplySyntaxError(ReplyBuffer& r) { r.AddError("syntax error"); }
@@ -214,14 +211,6 @@ bool ParseDouble(std::string_view s, double* out) {
   if (end != buf.c_str() + buf.size() || std::isnan(v)) return false;
   if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || v == 0)) return false;
   *out = v;
-  return true;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
   return true;
 }
 

@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/base/ascii.h"
+
 namespace replikv {
 
 class Client;
@@ -190,6 +192,5 @@ bool ParseLongDouble(std::string_view s, long double* out);
 // trailing zeros (or a trailing dot), "-0" printed as "0".
 std::string FormatLongDouble(long double v);
 // Case-insensitive equality with an ASCII literal.
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 }  // namespace replikv

@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <optional>
 
-#include "server/blocking.h"
-#include "server/client.h"
-#include "server/client_pause.h"
+#include "server/commands/blocking.h"
+#include "server/net/client.h"
+#include "server/commands/client_pause.h"
 #include "server/evict.h"
-#include "server/multi.h"
+#include "server/commands/multi.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -31,12 +31,6 @@ std::string UnknownCommandText(ArgList argv) {
   text += "', with args beginning with: ";
   text += args;
   return text;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
 }
 
 // Refuses the command with `error` (ReplyBuffer::AddError's form: a bare

@@ -10,16 +10,16 @@
 #include <string>
 #include <vector>
 
-#include "server/blocking.h"
-#include "server/client.h"
-#include "server/client_pause.h"
+#include "server/commands/blocking.h"
+#include "server/net/client.h"
+#include "server/commands/client_pause.h"
 #include "server/evict.h"
 #include "server/memory_report.h"
 #include "server/memory_stats.h"
-#include "server/pubsub.h"
-#include "server/reply_buffer.h"
+#include "server/commands/pubsub.h"
+#include "server/net/reply_buffer.h"
 #include "server/server.h"
-#include "server/version.h"
+#include "server/base/version.h"
 
 namespace replikv {
 namespace {
@@ -296,10 +296,7 @@ const Section kSections[] = {
 
 std::string GenerateInfo(Server& s, const std::vector<std::string>& wanted_in) {
   std::vector<std::string> wanted;
-  for (std::string w : wanted_in) {
-    for (char& ch : w) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    wanted.push_back(w);
-  }
+  for (const std::string& w : wanted_in) wanted.push_back(Lower(w));
   bool all = false, everything = false, dflt = wanted.empty();
   for (const std::string& w : wanted) {
     if (w == "all") all = true;

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "server/access_clock.h"
-#include "server/hash_table.h"
-#include "server/object.h"
+#include "server/ds/hash_table.h"
+#include "server/types/entry.h"
 
 namespace replikv {
 

@@ -9,11 +9,11 @@
 #include "persistence/aof.h"
 #include "persistence/child.h"
 #include "persistence/snapshotter.h"
-#include "server/config.h"
-#include "server/log.h"
+#include "server/config/config.h"
+#include "server/base/log.h"
 #include "server/memory_stats.h"
 #include "server/server.h"
-#include "server/version.h"
+#include "server/base/version.h"
 
 namespace {
 

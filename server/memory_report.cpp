@@ -1,6 +1,6 @@
 #include "server/memory_report.h"
 
-#include "server/client.h"
+#include "server/net/client.h"
 #include "server/server.h"
 
 namespace replikv {

@@ -7,13 +7,13 @@
 #include <cstring>
 #include <random>
 
-#include "server/blocking.h"
-#include "server/client.h"
-#include "server/client_pause.h"
+#include "server/commands/blocking.h"
+#include "server/net/client.h"
+#include "server/commands/client_pause.h"
 #include "server/evict.h"
 #include "server/memory_stats.h"
-#include "server/multi.h"
-#include "server/pubsub.h"
+#include "server/commands/multi.h"
+#include "server/commands/pubsub.h"
 
 namespace replikv {
 namespace {

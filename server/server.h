@@ -20,13 +20,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "server/busy_poll.h"
+#include "server/net/busy_poll.h"
 #include "server/command_table.h"
-#include "server/config.h"
+#include "server/config/config.h"
 #include "server/keyspace.h"
 #include "server/propagate.h"
-#include "server/reply_buffer.h"
-#include "server/status.h"
+#include "server/net/reply_buffer.h"
+#include "server/base/status.h"
 
 namespace replikv {
 

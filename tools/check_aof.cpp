@@ -39,12 +39,12 @@
 #include <string>
 #include <vector>
 
-#include "persistence/aof_loader.h"
-#include "persistence/aof_manifest.h"
-#include "persistence/file.h"
-#include "persistence/rdb_decoder.h"
-#include "server/split_args.h"
-#include "server/version.h"
+#include "persistence/format/aof_scan.h"
+#include "persistence/format/aof_manifest.h"
+#include "persistence/format/file.h"
+#include "persistence/format/rdb_decoder.h"
+#include "server/base/split_args.h"
+#include "server/base/version.h"
 
 namespace {
 

@@ -8,9 +8,9 @@
 #include <map>
 #include <string>
 
-#include "persistence/file.h"
-#include "persistence/rdb_decoder.h"
-#include "server/version.h"
+#include "persistence/format/file.h"
+#include "persistence/format/rdb_decoder.h"
+#include "server/base/version.h"
 
 namespace {
 

@@ -12,7 +12,7 @@
 // Both sides use the same hash (std::hash<std::string_view>) and malloc, and
 // both hold one allocation per key: our entry embeds the key and value, the
 // map's node embeds a std::string (short keys stay inline) and the value.
-#include "server/hash_table.h"
+#include "server/ds/hash_table.h"
 
 #ifdef BENCH_JEMALLOC
 #include <jemalloc/jemalloc.h>

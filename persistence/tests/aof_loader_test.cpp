@@ -18,11 +18,11 @@
 #include <vector>
 
 #include "persistence/aof_loader.h"
-#include "persistence/aof_manifest.h"
+#include "persistence/format/aof_manifest.h"
 #include "persistence/aof_rewrite.h"
-#include "server/client.h"
-#include "server/config.h"
-#include "server/digest.h"
+#include "server/net/client.h"
+#include "server/config/config.h"
+#include "server/commands/digest.h"
 #include "server/propagate.h"
 #include "server/server.h"
 

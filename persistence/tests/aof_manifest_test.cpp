@@ -1,7 +1,7 @@
 // The Redis 7 AOF manifest: parse, format, and the bookkeeping of a rewrite.
 // Texts marked "as redis-server 7.0.15 writes" were copied from manifests a
 // real Redis wrote on this machine.
-#include "persistence/aof_manifest.h"
+#include "persistence/format/aof_manifest.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "persistence/crc64.h"
+#include "persistence/format/crc64.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "persistence/file.h"
+#include "persistence/format/file.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

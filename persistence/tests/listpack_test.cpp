@@ -1,4 +1,4 @@
-#include "persistence/listpack.h"
+#include "persistence/format/listpack.h"
 
 #include <gtest/gtest.h>
 

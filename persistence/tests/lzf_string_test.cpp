@@ -1,4 +1,4 @@
-#include "persistence/lzf_string.h"
+#include "persistence/format/lzf_string.h"
 
 #include <gtest/gtest.h>
 

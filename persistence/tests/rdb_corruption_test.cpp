@@ -8,11 +8,11 @@
 #include <random>
 #include <string>
 
-#include "persistence/file.h"
-#include "persistence/listpack.h"
-#include "persistence/rdb_decoder.h"
-#include "persistence/rdb_encoder.h"
-#include "persistence/rdb_format.h"
+#include "persistence/format/file.h"
+#include "persistence/format/listpack.h"
+#include "persistence/format/rdb_decoder.h"
+#include "persistence/format/rdb_encoder.h"
+#include "persistence/format/rdb_format.h"
 #include "persistence/tests/rdb_test_util.h"
 
 namespace replikv::persistence {

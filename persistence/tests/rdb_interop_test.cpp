@@ -17,9 +17,9 @@
 #include <thread>
 #include <vector>
 
-#include "persistence/file.h"
-#include "persistence/rdb_decoder.h"
-#include "persistence/rdb_encoder.h"
+#include "persistence/format/file.h"
+#include "persistence/format/rdb_decoder.h"
+#include "persistence/format/rdb_encoder.h"
 #include "persistence/tests/rdb_test_util.h"
 
 namespace replikv::persistence {

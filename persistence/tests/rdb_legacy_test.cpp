@@ -10,9 +10,9 @@
 
 #include <cmath>
 
-#include "persistence/listpack.h"
-#include "persistence/rdb_decoder.h"
-#include "persistence/rdb_format.h"
+#include "persistence/format/listpack.h"
+#include "persistence/format/rdb_decoder.h"
+#include "persistence/format/rdb_format.h"
 #include "persistence/tests/rdb_test_util.h"
 
 namespace replikv::persistence {

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "persistence/file.h"
-#include "persistence/rdb_decoder.h"
-#include "persistence/rdb_encoder.h"
-#include "persistence/rdb_format.h"
+#include "persistence/format/file.h"
+#include "persistence/format/rdb_decoder.h"
+#include "persistence/format/rdb_encoder.h"
+#include "persistence/format/rdb_format.h"
 #include "persistence/tests/rdb_test_util.h"
 
 namespace replikv::persistence {

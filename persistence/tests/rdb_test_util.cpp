@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "persistence/crc64.h"
-#include "persistence/listpack.h"
+#include "persistence/format/crc64.h"
+#include "persistence/format/listpack.h"
 
 namespace replikv::persistence::testing {
 

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "persistence/rdb_decoder.h"
+#include "persistence/format/rdb_decoder.h"
 
 namespace replikv::persistence::testing {
 

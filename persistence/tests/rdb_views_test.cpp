@@ -9,19 +9,19 @@
 #include <string>
 #include <vector>
 
-#include "persistence/intset.h"
-#include "persistence/listpack.h"
-#include "persistence/rdb_decoder.h"
-#include "persistence/rdb_encoder.h"
-#include "persistence/rdb_format.h"
-#include "persistence/rdb_values.h"
+#include "persistence/format/intset_codec.h"
+#include "persistence/format/listpack.h"
+#include "persistence/format/rdb_decoder.h"
+#include "persistence/format/rdb_encoder.h"
+#include "persistence/format/rdb_format.h"
+#include "persistence/rdb_object_codec.h"
 #include "persistence/tests/rdb_test_util.h"
-#include "persistence/ziplist.h"
-#include "server/object.h"
-#include "server/type_hash.h"
-#include "server/type_list.h"
-#include "server/type_set.h"
-#include "server/type_zset.h"
+#include "persistence/format/ziplist.h"
+#include "server/types/entry.h"
+#include "server/types/type_hash.h"
+#include "server/types/type_list.h"
+#include "server/types/type_set.h"
+#include "server/types/type_zset.h"
 
 namespace replikv::persistence {
 namespace {

@@ -1,6 +1,6 @@
 // Ziplists and zipmaps here come from the test-time writer in
 // rdb_test_util.cpp (see the note there), not from a real Redis.
-#include "persistence/ziplist.h"
+#include "persistence/format/ziplist.h"
 
 #include <gtest/gtest.h>
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <thread>
 
-#include "server/blocking.h"
+#include "server/commands/blocking.h"
 #include "server/tests/clients_fixture.h"
 
 namespace replikv {

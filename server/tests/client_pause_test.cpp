@@ -6,10 +6,10 @@
 #include <thread>
 #include <vector>
 
-#include "server/blocking.h"
-#include "server/client_pause.h"
+#include "server/commands/blocking.h"
+#include "server/commands/client_pause.h"
 #include "server/evict.h"
-#include "server/reply_buffer.h"
+#include "server/net/reply_buffer.h"
 #include "server/tests/clients_fixture.h"
 
 namespace replikv {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "server/blocking.h"
+#include "server/commands/blocking.h"
 #include "server/tests/command_fixture.h"
 
 namespace replikv {

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "server/client.h"
-#include "server/config.h"
+#include "server/net/client.h"
+#include "server/config/config.h"
 #include "server/propagate.h"
 #include "server/server.h"
 

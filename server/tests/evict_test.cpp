@@ -7,7 +7,7 @@
 
 #include "server/access_clock.h"
 #include "server/evict.h"
-#include "server/object.h"
+#include "server/types/entry.h"
 #include "server/tests/command_fixture.h"
 
 namespace replikv {

@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "server/type_hash.h"
-#include "server/type_set.h"
+#include "server/types/type_hash.h"
+#include "server/types/type_set.h"
 
 namespace replikv {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/hash_table.h"
+#include "server/ds/hash_table.h"
 
 #include <gtest/gtest.h>
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "server/type_list.h"
+#include "server/types/type_list.h"
 
 namespace replikv {
 namespace {

@@ -3,7 +3,7 @@
 // propagates.
 #include <string>
 
-#include "server/multi.h"
+#include "server/commands/multi.h"
 #include "server/tests/clients_fixture.h"
 
 namespace replikv {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "server/int_set.h"
-#include "server/packed.h"
+#include "server/ds/int_set.h"
+#include "server/ds/packed.h"
 
 namespace replikv {
 namespace {

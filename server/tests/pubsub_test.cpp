@@ -2,7 +2,7 @@
 // mode, PUBSUB introspection, and the pubsub output-buffer class.
 #include <string>
 
-#include "server/pubsub.h"
+#include "server/commands/pubsub.h"
 #include "server/tests/clients_fixture.h"
 
 namespace replikv {

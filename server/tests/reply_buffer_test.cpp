@@ -1,4 +1,4 @@
-#include "server/reply_buffer.h"
+#include "server/net/reply_buffer.h"
 
 #include <gtest/gtest.h>
 

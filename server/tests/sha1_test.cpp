@@ -1,4 +1,4 @@
-#include "server/sha1.h"
+#include "server/ds/sha1.h"
 
 #include <gtest/gtest.h>
 

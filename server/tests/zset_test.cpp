@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "server/skiplist.h"
-#include "server/type_zset.h"
+#include "server/ds/skiplist.h"
+#include "server/types/type_zset.h"
 
 namespace replikv {
 namespace {

@@ -15,25 +15,20 @@
 #include <vector>
 
 #include "persistence/aof_loader.h"
-#include "persistence/aof_manifest.h"
-#include "persistence/rdb_encoder.h"
+#include "server/base/ascii.h"
+#include "persistence/format/aof_manifest.h"
+#include "persistence/format/rdb_encoder.h"
 #include "persistence/rdb_keyspace.h"
-#include "server/config.h"
-#include "server/digest.h"
+#include "server/config/config.h"
+#include "server/commands/digest.h"
 #include "server/keyspace.h"
 #include "server/propagate.h"
-#include "server/resp_parser.h"
+#include "server/base/resp_parser.h"
 #include "server/server.h"
-#include "server/split_args.h"
+#include "server/base/split_args.h"
 
 namespace replikv::fuzz {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // Logging off (the loaders warn on every damaged input, which would drown
 // libFuzzer's output and slow it down tenfold).

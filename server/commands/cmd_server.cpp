@@ -1,0 +1,245 @@
+// Server commands: INFO TIME SHUTDOWN COMMAND CONFIG DEBUG (the handlers of
+// the bigger ones live in their own files).
+#include <sys/time.h>
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "server/net/client.h"
+#include "server/net/reply_buffer.h"
+#include "server/server.h"
+
+namespace replikv {
+namespace {
+
+void TimeCommand(CommandContext& ctx) {
+  timeval tv{};
+  gettimeofday(&tv, nullptr);
+  ctx.reply.AddArrayLen(2);
+  ctx.reply.AddBulkInt(tv.tv_sec);
+  ctx.reply.AddBulkInt(tv.tv_usec);
+}
+
+void LastsaveCommand(CommandContext& ctx) { ctx.reply.AddInt(ctx.server.lastsave_unix); }
+
+void ShutdownCommand(CommandContext& ctx) {
+  bool save = false, nosave = false, abort = false;
+  for (size_t i = 1; i < ctx.argv.size(); ++i) {
+    std::string_view a = ctx.argv[i];
+    if (EqualsIgnoreCase(a, "nosave")) {
+      nosave = true;
+    } else if (EqualsIgnoreCase(a, "save")) {
+      save = true;
+    } else if (EqualsIgnoreCase(a, "now") || EqualsIgnoreCase(a, "force")) {
+      // Nothing waits for replicas yet, so NOW and FORCE change nothing.
+    } else if (EqualsIgnoreCase(a, "abort")) {
+      abort = true;
+    } else {
+      return ReplySyntaxError(ctx.reply);
+    }
+  }
+  if ((abort && ctx.argv.size() > 2) || (save && nosave)) return ReplySyntaxError(ctx.reply);
+  if (abort) return ctx.reply.AddError("No shutdown in progress.");
+  Status st = ctx.server.PrepareShutdown(save, nosave);
+  if (!st.ok()) return ctx.reply.AddError("Errors trying to SHUTDOWN. Check logs.");
+  // Redis sends no reply: the connection just closes as the process exits.
+  ctx.server.StopLoop();
+}
+
+std::vector<const char*> FlagNames(uint32_t flags) {
+  // In the order Redis 7.0 prints them.
+  static const std::pair<uint32_t, const char*> kNames[] = {
+      {kCmdWrite, "write"},           {kCmdReadonly, "readonly"},
+      {kCmdDenyOom, "denyoom"},       {kCmdAdmin, "admin"},
+      {kCmdPubsub, "pubsub"},         {kCmdNoscript, "noscript"},
+      {kCmdBlocking, "blocking"},     {kCmdLoading, "loading"},
+      {kCmdStale, "stale"},           {kCmdSkipMonitor, "skip_monitor"},
+      {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},
+      {kCmdNoAuth, "no_auth"},        {kCmdMayReplicate, "may_replicate"},
+      {kCmdNoAsyncLoading, "no_async_loading"}, {kCmdNoMulti, "no_multi"},
+      {kCmdMovableKeys, "movablekeys"}, {kCmdAllowBusy, "allow_busy"}};
+  std::vector<const char*> out;
+  for (auto& [bit, name] : kNames) {
+    if (flags & bit) out.push_back(name);
+  }
+  return out;
+}
+
+// ACL categories, in Redis's order: from the flags and the group, plus the
+// few that Redis assigns to a command by hand.
+std::vector<const char*> AclCategories(const Command& c) {
+  static const char* kOrder[] = {"@keyspace", "@read",  "@write",     "@set",      "@sortedset",  "@list",
+                                 "@hash",     "@string", "@pubsub",   "@admin",    "@fast",       "@slow",
+                                 "@blocking", "@dangerous", "@connection", "@transaction"};
+  static const std::unordered_map<std::string_view, std::vector<std::string_view>> kByHand = {
+      {"command", {"@connection"}}, {"info", {"@dangerous"}},      {"keys", {"@dangerous"}},
+      {"flushall", {"@dangerous"}}, {"flushdb", {"@dangerous"}},   {"swapdb", {"@dangerous"}},
+      {"lastsave", {"@admin", "@dangerous"}}};
+  std::string_view g = c.group;
+  std::vector<std::string_view> have;
+  if (g == "generic") have.push_back("@keyspace");
+  if (c.flags & kCmdReadonly) have.push_back("@read");
+  if (c.flags & kCmdWrite) have.push_back("@write");
+  if (g == "set") have.push_back("@set");
+  if (g == "sorted_set") have.push_back("@sortedset");
+  if (g == "list") have.push_back("@list");
+  if (g == "hash") have.push_back("@hash");
+  if (g == "string") have.push_back("@string");
+  if (c.flags & kCmdPubsub) have.push_back("@pubsub");
+  if (c.flags & kCmdAdmin) have.push_back("@admin");
+  have.push_back((c.flags & kCmdFast) ? "@fast" : "@slow");
+  if (c.flags & kCmdBlocking) have.push_back("@blocking");
+  if (c.flags & kCmdAdmin) have.push_back("@dangerous");
+  if (g == "connection") have.push_back("@connection");
+  if (g == "transactions") have.push_back("@transaction");
+  if (auto it = kByHand.find(c.full_name); it != kByHand.end()) {
+    have.insert(have.end(), it->second.begin(), it->second.end());
+  }
+  std::vector<const char*> out;
+  for (const char* cat : kOrder) {
+    if (std::find(have.begin(), have.end(), cat) != have.end()) out.push_back(cat);
+  }
+  return out;
+}
+
+// COMMAND INFO's 10-element reply for one command (Redis 7.0 shape).
+void AddCommandInfo(ReplyBuffer& r, const Command& c) {
+  // A container (CLIENT, CONFIG...) is described by its subcommands: Redis
+  // 7.0 gives the container itself no flags, no keys and @slow (all but
+  // COMMAND, which keeps loading, stale and @connection).
+  const bool container = !c.subcommands.empty() && c.name != "command";
+  r.AddArrayLen(10);
+  r.AddBulk(c.full_name);
+  r.AddInt(c.arity);
+  auto flags = container ? std::vector<const char*>{} : FlagNames(c.flags);
+  r.AddArrayLen(flags.size());
+  for (const char* f : flags) r.AddSimple(f);
+  r.AddInt(container ? 0 : c.first_key);
+  r.AddInt(container ? 0 : c.last_key);
+  r.AddInt(container ? 0 : c.key_step);
+  auto categories = container ? std::vector<const char*>{"@slow"} : AclCategories(c);
+  r.AddArrayLen(categories.size());
+  for (const char* cat : categories) r.AddSimple(cat);
+  r.AddArrayLen(0);  // tips
+  r.AddArrayLen(0);  // key specs
+  std::vector<const Command*> subs;
+  for (auto& [name, s] : c.subcommands) subs.push_back(&s);
+  std::sort(subs.begin(), subs.end(), [](const Command* a, const Command* b) { return a->name < b->name; });
+  r.AddArrayLen(subs.size());
+  for (const Command* s : subs) AddCommandInfo(r, *s);
+}
+
+// A command by name, or a subcommand by "container|sub" (COMMAND INFO and
+// DOCS accept both, as Redis 7.0).
+const Command* FindByFullName(Server& s, std::string_view name) {
+  size_t bar = name.find('|');
+  if (bar == std::string_view::npos) return s.commands().Find(name);
+  const Command* container = s.commands().Find(name.substr(0, bar));
+  return container != nullptr ? container->FindSubcommand(name.substr(bar + 1)) : nullptr;
+}
+
+std::vector<const Command*> SortedCommands(Server& s) {
+  std::vector<const Command*> v;
+  for (auto& [name, cmd] : s.commands().all()) v.push_back(&cmd);
+  std::sort(v.begin(), v.end(), [](const Command* a, const Command* b) { return a->name < b->name; });
+  return v;
+}
+
+}  // namespace
+
+void CommandCommand(CommandContext& ctx) {
+  ArgList a = ctx.argv;
+  Server& s = ctx.server;
+  if (a.size() == 1) {
+    auto cmds = SortedCommands(s);
+    ctx.reply.AddArrayLen(cmds.size());
+    for (const Command* c : cmds) AddCommandInfo(ctx.reply, *c);
+    return;
+  }
+  std::string_view sub = a[1];
+  if (EqualsIgnoreCase(sub, "count") && a.size() == 2) {
+    return ctx.reply.AddInt(static_cast<int64_t>(s.commands().all().size()));
+  }
+  if (EqualsIgnoreCase(sub, "list") && a.size() == 2) {
+    auto cmds = SortedCommands(s);
+    ctx.reply.AddArrayLen(cmds.size());
+    for (const Command* c : cmds) ctx.reply.AddBulk(c->name);
+    return;
+  }
+  if (EqualsIgnoreCase(sub, "info")) {
+    if (a.size() == 2) {
+      auto cmds = SortedCommands(s);
+      ctx.reply.AddArrayLen(cmds.size());
+      for (const Command* c : cmds) AddCommandInfo(ctx.reply, *c);
+      return;
+    }
+    ctx.reply.AddArrayLen(a.size() - 2);
+    for (size_t i = 2; i < a.size(); ++i) {
+      const Command* c = FindByFullName(s, a[i]);
+      c ? AddCommandInfo(ctx.reply, *c) : ctx.reply.AddNullArray();
+    }
+    return;
+  }
+  if (EqualsIgnoreCase(sub, "docs")) {
+    // name -> map of summary/since/group; enough for redis-cli's hints.
+    std::vector<const Command*> cmds;
+    if (a.size() == 2) {
+      cmds = SortedCommands(s);
+    } else {
+      for (size_t i = 2; i < a.size(); ++i) {
+        if (const Command* c = s.commands().Find(a[i])) cmds.push_back(c);
+      }
+    }
+    ctx.reply.AddArrayLen(cmds.size() * 2);
+    for (const Command* c : cmds) {
+      ctx.reply.AddBulk(c->name);
+      ctx.reply.AddArrayLen(6);
+      ctx.reply.AddBulk("summary");
+      ctx.reply.AddBulk(CommandSummary(c->name));
+      ctx.reply.AddBulk("since");
+      ctx.reply.AddBulk(c->since);
+      ctx.reply.AddBulk("group");
+      ctx.reply.AddBulk(c->group);
+    }
+    return;
+  }
+  ctx.reply.AddError("unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try COMMAND HELP.");
+}
+
+void RegisterServerCommands(CommandTable& t) {
+  AddCommands(t, "server", {
+    {"info", -1, kCmdLoading | kCmdStale, InfoCommand},
+    {"lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, LastsaveCommand},
+    {"time", 1, kCmdLoading | kCmdStale | kCmdFast, TimeCommand},
+    {"shutdown", -1, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdAllowBusy,
+     ShutdownCommand},
+    {"command", -1, kCmdLoading | kCmdStale, CommandCommand},
+    {"config", -2, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale, ConfigCommand}
+  });
+  const uint32_t kS = kCmdLoading | kCmdStale;
+  t.AddSubcommands("config",
+                   {{"help", 2, kS},
+                    {"get", -3, kCmdAdmin | kCmdNoscript | kS},
+                    {"set", -4, kCmdAdmin | kCmdNoscript | kS},
+                    {"resetstat", 2, kCmdAdmin | kCmdNoscript | kS},
+                    {"rewrite", 2, kCmdAdmin | kCmdNoscript | kS}},
+                   ConfigCommand);
+  t.AddSubcommands("command",
+                   {{"help", 2, kS}, {"count", 2, kS}, {"info", -2, kS}, {"docs", -2, kS}, {"list", -2, kS}},
+                   CommandCommand);
+}
+
+void RegisterDebugCommands(CommandTable& t) {
+  Command c;
+  c.name = "debug";
+  c.arity = -2;
+  c.flags = kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale;
+  c.handler = DebugCommand;
+  c.group = "server";
+  t.Add(std::move(c));
+}
+
+}  // namespace replikv
