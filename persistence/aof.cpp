@@ -16,25 +16,18 @@
 #include "server/command_table.h"
 #include "server/memory_stats.h"
 #include "server/net/reply_buffer.h"
+#include "server/info_field.h"
 #include "server/server.h"
 #include "server/base/version.h"
 
 namespace replikv::persistence {
 namespace {
 
-AppendOnlyFile* g_aof = nullptr;
 
 // Redis waits this long for a pending background fsync before writing
 // anyway (everysec).
 constexpr int64_t kMaxPostponeMs = 2000;
 
-void Field(std::string* o, const char* name, const std::string& v) {
-  *o += name;
-  *o += ':';
-  *o += v;
-  *o += "\r\n";
-}
-void Field(std::string* o, const char* name, int64_t v) { Field(o, name, std::to_string(v)); }
 
 uint64_t FileSizeOr0(const std::string& path) {
   auto s = GetFileSize(path);
@@ -216,16 +209,24 @@ Status AppendOnlyFile::LoadAtStartup() {
     manifest_.base_seq = 1;
   }
   if (manifest_.base || !manifest_.incrs.empty()) {
+    uint64_t total = manifest_.base ? FileSizeOr0(PathOf(manifest_.base->name)) : 0;
+    for (const AofFileInfo& f : manifest_.incrs) total += FileSizeOr0(PathOf(f.name));
+    LoadingState& loading = server_.loading_state();
+    loading.Begin("AOF", total);
+    // The loader's own commands must run: clients see -LOADING only while
+    // the progress callback serves them.
     server_.loading = false;
     int64_t start = WallClockMs();
     AofLoadStats stats;
     Status st = LoadAofFiles(server_, AofDir(), manifest_, cfg.aof_load_truncated,
-                             [this](uint64_t) {
+                             [&](uint64_t bytes) {
+                               loading.Progress(bytes);
                                server_.loading = true;
                                server_.PumpEvents();
                                server_.loading = false;
                              },
                              &stats);
+    loading.End();
     if (!st.ok()) {
       spdlog::warn("Fatal error loading the AOF: {}. Exiting.", st.message());
       return st;
@@ -245,7 +246,7 @@ Status AppendOnlyFile::LoadAtStartup() {
   Status st = OpenIncr(manifest_.incrs.back().name);
   if (!st.ok()) return st;
   state_ = State::kOn;
-  server_.propagator().AddSink(this);
+  server_.propagator().AddSink(this, kPropagateAof);
   return Status::OK();
 }
 
@@ -400,7 +401,7 @@ Status AppendOnlyFile::Enable() {
   // still lists) and the old ones become history once the base is written.
   if (!manifest_.base && manifest_.incrs.empty()) ReadManifestIfAny();
   state_ = State::kWaitRewrite;
-  server_.propagator().AddSink(this);
+  server_.propagator().AddSink(this, kPropagateAof);
   Status st = StartRewrite();
   if (!st.ok()) {
     server_.propagator().RemoveSink(this);
@@ -471,30 +472,30 @@ Status AppendOnlyFile::OnShutdown() {
 
 void AppendOnlyFile::AppendInfo(std::string* o) {
   bool rewriting = child_.running() && child_.kind() == ChildKind::kAof;
-  Field(o, "aof_enabled", int64_t{state_ != State::kOff ? 1 : 0});
-  Field(o, "aof_rewrite_in_progress", int64_t{rewriting ? 1 : 0});
-  Field(o, "aof_rewrite_scheduled", int64_t{rewrite_scheduled_ ? 1 : 0});
-  Field(o, "aof_last_rewrite_time_sec", last_rewrite_time_sec_);
-  Field(o, "aof_current_rewrite_time_sec", rewriting ? (WallClockMs() - child_.start_ms()) / 1000 : int64_t{-1});
-  Field(o, "aof_last_bgrewrite_status", std::string(last_rewrite_ok_ ? "ok" : "err"));
-  Field(o, "aof_rewrites", static_cast<int64_t>(rewrites_));
-  Field(o, "aof_rewrites_consecutive_failures", static_cast<int64_t>(rewrite_failures_));
-  Field(o, "aof_last_write_status", std::string(last_write_ok_ ? "ok" : "err"));
-  Field(o, "aof_last_cow_size", static_cast<int64_t>(last_cow_bytes_));
-  Field(o, "module_fork_in_progress", int64_t{0});
-  Field(o, "module_fork_last_cow_size", int64_t{0});
+  InfoField(o, "aof_enabled", int64_t{state_ != State::kOff ? 1 : 0});
+  InfoField(o, "aof_rewrite_in_progress", int64_t{rewriting ? 1 : 0});
+  InfoField(o, "aof_rewrite_scheduled", int64_t{rewrite_scheduled_ ? 1 : 0});
+  InfoField(o, "aof_last_rewrite_time_sec", last_rewrite_time_sec_);
+  InfoField(o, "aof_current_rewrite_time_sec", rewriting ? (WallClockMs() - child_.start_ms()) / 1000 : int64_t{-1});
+  InfoField(o, "aof_last_bgrewrite_status", std::string(last_rewrite_ok_ ? "ok" : "err"));
+  InfoField(o, "aof_rewrites", static_cast<int64_t>(rewrites_));
+  InfoField(o, "aof_rewrites_consecutive_failures", static_cast<int64_t>(rewrite_failures_));
+  InfoField(o, "aof_last_write_status", std::string(last_write_ok_ ? "ok" : "err"));
+  InfoField(o, "aof_last_cow_size", static_cast<int64_t>(last_cow_bytes_));
+  InfoField(o, "module_fork_in_progress", int64_t{0});
+  InfoField(o, "module_fork_last_cow_size", int64_t{0});
   if (state_ != State::kOff) {
-    Field(o, "aof_current_size", static_cast<int64_t>(current_size_));
-    Field(o, "aof_base_size", static_cast<int64_t>(base_size_));
-    Field(o, "aof_pending_rewrite", int64_t{rewrite_scheduled_ ? 1 : 0});
-    Field(o, "aof_buffer_length", static_cast<int64_t>(buf_.size()));
-    Field(o, "aof_pending_bio_fsync", int64_t{fsync_.pending() ? 1 : 0});
-    Field(o, "aof_delayed_fsync", static_cast<int64_t>(delayed_fsync_));
+    InfoField(o, "aof_current_size", static_cast<int64_t>(current_size_));
+    InfoField(o, "aof_base_size", static_cast<int64_t>(base_size_));
+    InfoField(o, "aof_pending_rewrite", int64_t{rewrite_scheduled_ ? 1 : 0});
+    InfoField(o, "aof_buffer_length", static_cast<int64_t>(buf_.size()));
+    InfoField(o, "aof_pending_bio_fsync", int64_t{fsync_.pending() ? 1 : 0});
+    InfoField(o, "aof_delayed_fsync", static_cast<int64_t>(delayed_fsync_));
   }
 }
 
 void AppendOnlyFile::BgrewriteaofCommand(CommandContext& ctx) {
-  AppendOnlyFile& a = *g_aof;
+  AppendOnlyFile& a = ctx.Owner<AppendOnlyFile>();
   if (a.child_.running() && a.child_.kind() == ChildKind::kAof) {
     return ctx.reply.AddError("Background append only file rewriting already in progress");
   }
@@ -509,28 +510,18 @@ void AppendOnlyFile::BgrewriteaofCommand(CommandContext& ctx) {
   ctx.reply.AddSimple("Background append only file rewriting started");
 }
 
-void AppendOnlyFile::RegisterCommands(CommandTable& t) {
+void AppendOnlyFile::RegisterCommands(CommandTable& t, AppendOnlyFile* owner) {
   Command c;
   c.name = "bgrewriteaof";
   c.arity = 1;
   c.flags = kCmdAdmin | kCmdNoscript | kCmdNoAsyncLoading;
   c.handler = &AppendOnlyFile::BgrewriteaofCommand;
+  c.owner = owner;
   c.group = "server";
   t.Add(std::move(c));
 }
 
 void AppendOnlyFile::Install() {
-  g_aof = this;
-  RegisterCommands(server_.commands());
-  server_.before_reply_hooks.push_back([this] { Flush(false); });
-  server_.cron_hooks.push_back([this] { Cron(); });
-  server_.shutdown_hooks.push_back([this](bool, bool) { return OnShutdown(); });
-  server_.stop_hooks.push_back([this] { CloseIncr(); });
-  server_.info_persistence_extra.push_back([this](std::string* out) { AppendInfo(out); });
-  server_.command_checks.push_back([this](Client& c, const Command& cmd) {
-    if (last_write_ok_ || state_ == State::kOff || !(cmd.flags & kCmdWrite)) return std::string();
-    return std::string("-MISCONF Errors writing to the AOF file: ") + std::strerror(last_write_errno_);
-  });
   server_.config_registry()
       .SetApplyHook({"appendonly"},
                     [this](const ServerConfig& cfg) {
@@ -539,6 +530,11 @@ void AppendOnlyFile::Install() {
                       return Status::OK();
                     })
       .IgnoreError();
+}
+
+std::string AppendOnlyFile::MisconfError(const Command& cmd) const {
+  if (last_write_ok_ || state_ == State::kOff || !(cmd.flags & kCmdWrite)) return std::string();
+  return std::string("-MISCONF Errors writing to the AOF file: ") + std::strerror(last_write_errno_);
 }
 
 }  // namespace replikv::persistence

@@ -2,7 +2,7 @@
 //
 // It is a sink of the propagation funnel: every write arrives as RESP text
 // and waits in a buffer. Once per loop iteration, before any reply of that
-// iteration is sent (Server::before_reply_hooks), the buffer is written to
+// iteration is sent (ServerModule::BeforeReply), the buffer is written to
 // the current incr file, and fsynced per appendfsync: `always` in line (so
 // an acknowledged write is on disk: group commit), `everysec` on the fsync
 // thread once a second (a write waits up to 2 s for a pending fsync, then
@@ -29,6 +29,7 @@ namespace replikv {
 class Server;
 class CommandTable;
 struct CommandContext;
+struct Command;
 }  // namespace replikv
 
 namespace replikv::persistence {
@@ -40,9 +41,10 @@ class AppendOnlyFile final : public PropagationSink {
   AppendOnlyFile(const AppendOnlyFile&) = delete;
   AppendOnlyFile& operator=(const AppendOnlyFile&) = delete;
 
-  // Registers BGREWRITEAOF, hooks, INFO fields, the appendonly config hook.
+  // Registers the appendonly config hook (the commands: RegisterCommands).
   void Install();
-  static void RegisterCommands(CommandTable& t);
+  // BGREWRITEAOF, bound to `owner` (null: main's list of command names).
+  static void RegisterCommands(CommandTable& t, AppendOnlyFile* owner);
 
   // With appendonly yes: loads the AOF directory (or upgrades an old single
   // appendonly.aof, or creates a new base) and opens it for appending.
@@ -56,6 +58,23 @@ class AppendOnlyFile final : public PropagationSink {
   // BGREWRITEAOF. Fails when a rewrite runs; schedules when another child runs.
   Status StartRewrite();
 
+  // The module's hooks (persistence/persistence_module.h calls them):
+  // writes the buffer and fsyncs per policy; `force` skips the everysec wait.
+  void Flush(bool force);
+  // Retries failed writes, takes fsync errors, starts scheduled and
+  // automatic rewrites.
+  void Cron();
+  // Kills a rewriting child; flushes and fsyncs what is buffered.
+  Status OnShutdown();
+  // Closes the current incr file when the loop ends.
+  void CloseIncr();
+  // INFO persistence aof_* fields.
+  void AppendInfo(std::string* out);
+  // The -MISCONF refusal after a failed AOF write, or "".
+  std::string MisconfError(const Command& cmd) const;
+  // Bytes waiting in the AOF buffer (INFO mem_aof_buffer).
+  size_t buffer_bytes() const { return buf_.capacity(); }
+
  private:
   enum class State { kOff, kOn, kWaitRewrite };
 
@@ -66,16 +85,10 @@ class AppendOnlyFile final : public PropagationSink {
   // from an AOF an earlier run left behind).
   void ReadManifestIfAny();
   Status OpenIncr(const std::string& name);
-  void CloseIncr();
-  // Writes the buffer and fsyncs per policy; `force` skips the everysec wait.
-  void Flush(bool force);
   void HandleWriteError(ssize_t written, int err);
   void OnRewriteDone(const ChildResult& r, int64_t first_incr_seq, const std::string& temp_incr);
   Status Enable();
   void Disable();
-  void Cron();
-  Status OnShutdown();
-  void AppendInfo(std::string* out);
   static void BgrewriteaofCommand(CommandContext& ctx);
 
   Server& server_;

@@ -53,7 +53,7 @@ Status LoadAofFiles(Server& server, const std::string& aof_dir, const AofManifes
       RdbLoadResult r;
       RdbLoadTuning tuning;
       tuning.limits = EncoderOptionsFromConfig(server.config()).limits;
-      Status st = LoadKeyspaceFromFile(server.keyspace(), path, !server.is_replica,
+      Status st = LoadKeyspaceFromFile(server.keyspace(), path, !server.is_replica(),
                                        [&](uint64_t b, uint64_t) { if (progress) progress(stats->bytes + b); }, &r,
                                        tuning);
       if (!st.ok()) return Status::Corruption("AOF base file " + files[i].name, st.message());

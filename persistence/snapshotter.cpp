@@ -13,25 +13,17 @@
 #include "server/command_table.h"
 #include "server/memory_stats.h"
 #include "server/net/reply_buffer.h"
+#include "server/info_field.h"
 #include "server/server.h"
 #include "server/base/version.h"
 
 namespace replikv::persistence {
 namespace {
 
-Snapshotter* g_snapshotter = nullptr;
-
 // Redis retries a failed background save from the save points only after
 // this long (CONFIG_BGSAVE_RETRY_DELAY).
 constexpr int64_t kBgsaveRetryDelayMs = 5000;
 
-void Field(std::string* o, const char* name, const std::string& v) {
-  *o += name;
-  *o += ':';
-  *o += v;
-  *o += "\r\n";
-}
-void Field(std::string* o, const char* name, int64_t v) { Field(o, name, std::to_string(v)); }
 
 }  // namespace
 
@@ -180,77 +172,45 @@ Status Snapshotter::OnShutdown(bool save, bool nosave) {
 }
 
 void Snapshotter::AppendInfo(std::string* o) {
-  bool loading = server_.loading;
-  Field(o, "loading", int64_t{loading ? 1 : 0});
-  Field(o, "async_loading", int64_t{0});
-  if (loading) {
-    int64_t elapsed_ms = WallClockMs() - loading_start_ms_;
-    double perc = loading_total_bytes_ ? 100.0 * static_cast<double>(loading_loaded_bytes_) /
-                                             static_cast<double>(loading_total_bytes_)
-                                       : 0;
-    int64_t eta = 1;
-    if (loading_loaded_bytes_ > 0 && elapsed_ms > 0) {
-      double rate = static_cast<double>(loading_loaded_bytes_) / static_cast<double>(elapsed_ms);
-      eta = static_cast<int64_t>(static_cast<double>(loading_total_bytes_ - loading_loaded_bytes_) / rate / 1000.0);
-    }
-    char buf[32];
-    // Redis prints the number alone ("12.34"), no percent sign.
-    std::snprintf(buf, sizeof(buf), "%.2f", perc);
-    Field(o, "loading_start_time", loading_start_unix_);
-    Field(o, "loading_total_bytes", static_cast<int64_t>(loading_total_bytes_));
-    Field(o, "loading_rdb_used_mem", loading_rdb_used_mem_);
-    Field(o, "loading_loaded_bytes", static_cast<int64_t>(loading_loaded_bytes_));
-    Field(o, "loading_loaded_perc", std::string(buf));
-    Field(o, "loading_eta_seconds", eta);
-  }
+  server_.loading_state().AppendInfo(o);
   bool bgsave = child_.running() && child_.kind() == ChildKind::kRdb;
-  Field(o, "current_cow_peak", int64_t{0});
-  Field(o, "current_cow_size", int64_t{0});
-  Field(o, "current_cow_size_age", int64_t{0});
-  Field(o, "current_fork_perc", std::string("0.00"));
-  Field(o, "current_save_keys_processed", int64_t{0});
-  Field(o, "current_save_keys_total", int64_t{0});
-  Field(o, "rdb_changes_since_last_save", static_cast<int64_t>(server_.dirty));
-  Field(o, "rdb_bgsave_in_progress", int64_t{bgsave ? 1 : 0});
-  Field(o, "rdb_last_save_time", server_.lastsave_unix);
-  Field(o, "rdb_last_bgsave_status", std::string(last_bgsave_ok_ ? "ok" : "err"));
-  Field(o, "rdb_last_bgsave_time_sec", last_bgsave_time_sec_);
-  Field(o, "rdb_current_bgsave_time_sec", bgsave ? (WallClockMs() - child_.start_ms()) / 1000 : int64_t{-1});
-  Field(o, "rdb_saves", static_cast<int64_t>(rdb_saves_));
-  Field(o, "rdb_last_cow_size", static_cast<int64_t>(last_cow_bytes_));
-  Field(o, "rdb_last_load_keys_expired", static_cast<int64_t>(last_load_keys_expired_));
-  Field(o, "rdb_last_load_keys_loaded", static_cast<int64_t>(last_load_keys_loaded_));
-  for (auto& extra : server_.info_persistence_extra) extra(o);
+  InfoField(o, "current_cow_peak", int64_t{0});
+  InfoField(o, "current_cow_size", int64_t{0});
+  InfoField(o, "current_cow_size_age", int64_t{0});
+  InfoField(o, "current_fork_perc", std::string("0.00"));
+  InfoField(o, "current_save_keys_processed", int64_t{0});
+  InfoField(o, "current_save_keys_total", int64_t{0});
+  InfoField(o, "rdb_changes_since_last_save", static_cast<int64_t>(server_.dirty));
+  InfoField(o, "rdb_bgsave_in_progress", int64_t{bgsave ? 1 : 0});
+  InfoField(o, "rdb_last_save_time", server_.lastsave_unix);
+  InfoField(o, "rdb_last_bgsave_status", std::string(last_bgsave_ok_ ? "ok" : "err"));
+  InfoField(o, "rdb_last_bgsave_time_sec", last_bgsave_time_sec_);
+  InfoField(o, "rdb_current_bgsave_time_sec", bgsave ? (WallClockMs() - child_.start_ms()) / 1000 : int64_t{-1});
+  InfoField(o, "rdb_saves", static_cast<int64_t>(rdb_saves_));
+  InfoField(o, "rdb_last_cow_size", static_cast<int64_t>(last_cow_bytes_));
+  InfoField(o, "rdb_last_load_keys_expired", static_cast<int64_t>(last_load_keys_expired_));
+  InfoField(o, "rdb_last_load_keys_loaded", static_cast<int64_t>(last_load_keys_loaded_));
 }
 
 Status Snapshotter::LoadAtStartup() {
   std::string path = RdbPath();
   struct stat sb;
   if (stat(path.c_str(), &sb) != 0) return Status::OK();  // nothing saved yet
-  server_.loading = true;
-  loading_start_ms_ = WallClockMs();
-  loading_start_unix_ = loading_start_ms_ / 1000;
-  loading_total_bytes_ = static_cast<uint64_t>(sb.st_size);
-  loading_loaded_bytes_ = 0;
-  loading_rdb_used_mem_ = 0;
-  int64_t last_log_ms = loading_start_ms_;
+  LoadingState& loading = server_.loading_state();
+  loading.Begin("RDB", static_cast<uint64_t>(sb.st_size));
   RdbLoadResult result;
   Status st = LoadKeyspaceFromFile(
-      server_.keyspace(), path, /*drop_expired=*/!server_.is_replica,
-      [&](uint64_t bytes, uint64_t total) {
-        loading_loaded_bytes_ = bytes;
-        loading_rdb_used_mem_ = result.used_mem;  // the file's aux used-mem, read first
+      server_.keyspace(), path, /*drop_expired=*/!server_.is_replica(),
+      [&](uint64_t bytes, uint64_t) {
+        loading.set_rdb_used_mem(result.used_mem);  // the file's aux used-mem, read first
+        loading.Progress(bytes);
         // Serve clients (-LOADING, INFO) while we work, like Redis's
-        // processEventsWhileBlocked, and say how far we are now and then.
+        // processEventsWhileBlocked.
         server_.PumpEvents();
-        int64_t now = WallClockMs();
-        if (now - last_log_ms >= 5000) {
-          last_log_ms = now;
-          spdlog::info("Loading RDB: {:.1f}% of {} bytes", total ? 100.0 * bytes / total : 0.0, total);
-        }
       },
       &result, LoadTuning());
-  server_.loading = false;
+  const int64_t start_ms = loading.start_ms();
+  loading.End();
   if (!st.ok()) {
     spdlog::warn("Fatal error loading the RDB file {}: {}. Run 'replikv-check-rdb {}' for details. Exiting.", path,
                  st.message(), path);
@@ -263,8 +223,9 @@ Status Snapshotter::LoadAtStartup() {
   }
   last_load_keys_loaded_ = result.keys_loaded;
   last_load_keys_expired_ = result.keys_expired;
+  loading.last_repl_info = LoadedReplInfo{result.repl_id, result.repl_offset, result.repl_stream_db};
   spdlog::info("Done loading RDB, keys loaded: {}, keys expired: {}.", result.keys_loaded, result.keys_expired);
-  spdlog::info("DB loaded from disk: {:.3f} seconds", static_cast<double>(WallClockMs() - loading_start_ms_) / 1000);
+  spdlog::info("DB loaded from disk: {:.3f} seconds", static_cast<double>(WallClockMs() - start_ms) / 1000);
   return Status::OK();
 }
 
@@ -291,7 +252,7 @@ void Snapshotter::DebugReload(CommandContext& ctx) {
 }
 
 void Snapshotter::SaveCommand(CommandContext& ctx) {
-  Snapshotter& s = *g_snapshotter;
+  Snapshotter& s = ctx.Owner<Snapshotter>();
   if (s.child_.running() && s.child_.kind() == ChildKind::kRdb) {
     return ctx.reply.AddError("Background save already in progress");
   }
@@ -301,7 +262,7 @@ void Snapshotter::SaveCommand(CommandContext& ctx) {
 }
 
 void Snapshotter::BgsaveCommand(CommandContext& ctx) {
-  Snapshotter& s = *g_snapshotter;
+  Snapshotter& s = ctx.Owner<Snapshotter>();
   bool schedule = false;
   if (ctx.argv.size() > 1) {
     if (ctx.argv.size() == 2 && EqualsIgnoreCase(ctx.argv[1], "schedule")) {
@@ -326,12 +287,13 @@ void Snapshotter::BgsaveCommand(CommandContext& ctx) {
   ctx.reply.AddSimple("Background saving started");
 }
 
-void Snapshotter::RegisterCommands(CommandTable& t) {
+void Snapshotter::RegisterCommands(CommandTable& t, Snapshotter* owner) {
   Command save;
   save.name = "save";
   save.arity = 1;
   save.flags = kCmdAdmin | kCmdNoscript | kCmdNoAsyncLoading | kCmdNoMulti;
   save.handler = &Snapshotter::SaveCommand;
+  save.owner = owner;
   save.group = "server";
   t.Add(std::move(save));
   Command bgsave;
@@ -339,44 +301,35 @@ void Snapshotter::RegisterCommands(CommandTable& t) {
   bgsave.arity = -1;
   bgsave.flags = kCmdAdmin | kCmdNoscript | kCmdNoAsyncLoading;
   bgsave.handler = &Snapshotter::BgsaveCommand;
+  bgsave.owner = owner;
   bgsave.group = "server";
   t.Add(std::move(bgsave));
 }
 
 void Snapshotter::Install() {
-  g_snapshotter = this;
-  child_.Start();
-  Server& srv = server_;
-  RegisterCommands(srv.commands());
+  server_.debug_subcommands.emplace_back("reload", [this](CommandContext& ctx) { DebugReload(ctx); });
+}
 
-  srv.cron_hooks.push_back([this] { Cron(); });
-  srv.shutdown_hooks.push_back([this](bool save_flag, bool nosave) { return OnShutdown(save_flag, nosave); });
-  srv.stop_hooks.push_back([this] {
-    child_.KillAndReap();
-    child_.Stop();
-  });
-  srv.flushall_hooks.push_back([this] {
-    // Redis 7.0: FLUSHALL kills a saving child and, with save points set,
-    // saves the now empty dataset at once.
-    if (child_.running() && child_.kind() == ChildKind::kRdb) child_.KillAndReap();
-    if (!server_.config().save_points.empty() && SaveNow().ok()) ++server_.dirty;
-  });
-  srv.info_sections["persistence"] = [this](std::string* out) { AppendInfo(out); };
-  srv.debug_subcommands.emplace_back("reload", [this](CommandContext& ctx) { DebugReload(ctx); });
-  srv.command_checks.push_back([this](Client& c, const Command& cmd) {
-    // Redis 7.0 refuses writes (and PING) after a failed background save
-    // while save points and stop-writes-on-bgsave-error are set.
-    const ServerConfig& cfg = server_.config();
-    if (last_bgsave_ok_ || !cfg.stop_writes_on_bgsave_error || cfg.save_points.empty() || server_.is_replica) {
-      return std::string();
-    }
-    if (!(cmd.flags & kCmdWrite) && cmd.name != "ping") return std::string();
-    return std::string(
-        "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands "
-        "that may modify the data set are disabled, because this instance is configured to report errors during "
-        "writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for "
-        "details about the RDB error.");
-  });
+void Snapshotter::OnFlushAll() {
+  // Redis 7.0: FLUSHALL kills a saving child and, with save points set,
+  // saves the now empty dataset at once.
+  if (child_.running() && child_.kind() == ChildKind::kRdb) child_.KillAndReap();
+  if (!server_.config().save_points.empty() && SaveNow().ok()) ++server_.dirty;
+}
+
+std::string Snapshotter::MisconfError(const Command& cmd) const {
+  // Redis 7.0 refuses writes (and PING) after a failed background save
+  // while save points and stop-writes-on-bgsave-error are set.
+  const ServerConfig& cfg = server_.config();
+  if (last_bgsave_ok_ || !cfg.stop_writes_on_bgsave_error || cfg.save_points.empty() || server_.is_replica()) {
+    return std::string();
+  }
+  if (!(cmd.flags & kCmdWrite) && cmd.name != "ping") return std::string();
+  return std::string(
+      "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands "
+      "that may modify the data set are disabled, because this instance is configured to report errors during "
+      "writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for "
+      "details about the RDB error.");
 }
 
 }  // namespace replikv::persistence

@@ -18,6 +18,7 @@ namespace replikv {
 class Server;
 struct CommandContext;
 class CommandTable;
+struct Command;
 }  // namespace replikv
 
 namespace replikv::persistence {
@@ -28,10 +29,11 @@ class Snapshotter {
   Snapshotter(const Snapshotter&) = delete;
   Snapshotter& operator=(const Snapshotter&) = delete;
 
-  // Registers the commands and hooks on the server.
+  // Registers DEBUG RELOAD (the commands: RegisterCommands).
   void Install();
-  // SAVE and BGSAVE (also used by main to know every command name).
-  static void RegisterCommands(CommandTable& t);
+  // SAVE and BGSAVE, bound to `owner` (null: main's list of every command
+  // name).
+  static void RegisterCommands(CommandTable& t, Snapshotter* owner);
 
   // Loads `dbfilename` from `dir` if it exists, serving clients -LOADING
   // meanwhile. A damaged file is an error that must stop start-up.
@@ -49,11 +51,22 @@ class Snapshotter {
   bool last_bgsave_ok() const { return last_bgsave_ok_; }
   uint64_t rdb_saves() const { return rdb_saves_; }
 
- private:
+  // The module's hooks (persistence/persistence_module.h calls them):
+  // save points and scheduled saves, every cron tick.
   void Cron();
-  void OnChildDone(const ChildResult& r);
+  // The final save on shutdown (per `save`/`nosave` and save points); kills
+  // a saving child first.
   Status OnShutdown(bool save, bool nosave);
+  // After FLUSHALL: kill a saving child, save the empty dataset if save
+  // points are set.
+  void OnFlushAll();
+  // The -MISCONF refusal after a failed background save, or "".
+  std::string MisconfError(const Command& cmd) const;
+  // INFO persistence: loading, copy-on-write and rdb_* fields.
   void AppendInfo(std::string* out);
+
+ private:
+  void OnChildDone(const ChildResult& r);
   void DebugReload(CommandContext& ctx);
   RdbAuxFields AuxFields() const;
   // key-load-delay and loading-process-events-interval-bytes.
@@ -70,12 +83,6 @@ class Snapshotter {
   uint64_t last_cow_bytes_ = 0;
   uint64_t dirty_before_bgsave_ = 0;
   bool bgsave_scheduled_ = false;
-  // Loading progress for INFO (loading_*).
-  int64_t loading_start_unix_ = 0;
-  int64_t loading_start_ms_ = 0;
-  uint64_t loading_total_bytes_ = 0;
-  uint64_t loading_loaded_bytes_ = 0;
-  int64_t loading_rdb_used_mem_ = 0;
   uint64_t last_load_keys_loaded_ = 0;
   uint64_t last_load_keys_expired_ = 0;
 };

@@ -131,8 +131,8 @@ void CommandContext::Propagate(std::initializer_list<std::string_view> args) {
   propagation_handled = true;
 }
 
-void CommandContext::Propagate(ArgList args) {
-  server.propagator().Add(client.db, args);
+void CommandContext::Propagate(ArgList args, uint8_t targets) {
+  server.propagator().Add(client.db, args, targets);
   propagation_handled = true;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "server/base/ascii.h"
+#include "server/propagate.h"
 
 namespace replikv {
 
@@ -54,6 +55,8 @@ struct CommandContext {
   Client& client;
   ArgList argv;
   ReplyBuffer& reply;
+  // The module the command belongs to (Command::owner); null for the core.
+  void* owner = nullptr;
   // Set by a handler that propagated its own (rewritten) form, or that must
   // not propagate; otherwise a call that made the dataset dirty propagates
   // argv as it came.
@@ -64,9 +67,14 @@ struct CommandContext {
   // Queues `args` on the funnel for the client's db and marks propagation
   // as handled.
   void Propagate(std::initializer_list<std::string_view> args);
-  void Propagate(ArgList args);
+  void Propagate(ArgList args, uint8_t targets = kPropagateAll);
   // Counts changes for `save` points and rdb_changes_since_last_save.
   void AddDirty(uint64_t n = 1);
+  // The module object a module's handler is bound to.
+  template <typename T>
+  T& Owner() const {
+    return *static_cast<T*>(owner);
+  }
 };
 
 using CommandHandler = void (*)(CommandContext& ctx);
@@ -78,6 +86,9 @@ struct Command {
   uint32_t flags = 0;
   int first_key = 0, last_key = 0, key_step = 0;
   CommandHandler handler = nullptr;
+  // A module's commands are bound to the module object (ServerModule),
+  // handed to the handler as CommandContext::owner. Null for the core.
+  void* owner = nullptr;
   const char* group = "generic";
   const char* since = "1.0.0";
   // Statistics for INFO commandstats.

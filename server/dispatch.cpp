@@ -65,8 +65,8 @@ bool Server::PassesChecks(Client& c, Command& cmd) {
     exec_view->flags = cmd.flags | queued;
   }
   const Command& judged = exec_view ? *exec_view : cmd;
-  for (auto& check : command_checks) {
-    std::string error = check(c, judged);
+  for (ServerModule* m : modules_) {
+    std::string error = m->CheckCommand(c, judged);
     if (!error.empty()) {
       Reject(*this, c, &cmd, error);
       return false;
@@ -119,7 +119,7 @@ void Server::Dispatch(Client& c, ArgList argv) {
     return Reject(*this, c, cmd, "-NOAUTH Authentication required.");
   }
   if (config().maxmemory != 0 && !PassesMemoryCheck(c, *cmd)) return;
-  if (!command_checks.empty() && !PassesChecks(c, *cmd)) return;
+  if (!modules_.empty() && !PassesChecks(c, *cmd)) return;
   if (c.in_pubsub_mode() && c.resp == 2 && !(cmd->flags & kCmdPubSubContext)) {
     return Reject(*this, c, cmd,
                   "Can't execute '" + Lower(cmd->full_name) +
@@ -135,7 +135,7 @@ void Server::Dispatch(Client& c, ArgList argv) {
   // CLIENT PAUSE: after every refusal check and before MULTI queuing, as
   // Redis 7.0 (a write sent inside MULTI waits too). The client is parked,
   // not refused.
-  if (client_pause_->active() && c.pausable && client_pause_->MustPark(c, *cmd)) return c.Park(argv);
+  if (client_pause_->active() && c.pausable() && client_pause_->MustPark(c, *cmd)) return c.Park(argv);
   if (c.in_multi() && !(cmd->flags & kCmdRunsInMulti)) return QueueMultiCommand(c, cmd, argv);
 
   Call(c, *cmd, argv, c.reply());
@@ -151,7 +151,7 @@ void Server::Call(Client& c, Command& cmd, ArgList argv, ReplyBuffer& reply) {
   // mstime) and the start of its duration: two reads per command in all.
   const int64_t start_us = WallClockUs();
   keyspace_.SetNowMs(start_us / 1000);
-  CommandContext ctx{*this, c, argv, reply};
+  CommandContext ctx{*this, c, argv, reply, cmd.owner};
   cmd.handler(ctx);
   const int64_t took_us = WallClockUs() - start_us;
   cmd.usec += static_cast<uint64_t>(took_us > 0 ? took_us : 0);  // the wall clock may step back

@@ -102,13 +102,18 @@ uint64_t Evictor::CurrentExceededMs() const {
 
 Evictor::Result Evictor::PerformEvictions() {
   const ServerConfig& cfg = server_.config();
-  if (cfg.maxmemory == 0 || (server_.is_replica && cfg.replica_ignore_maxmemory) || server_.loading) {
+  if (cfg.maxmemory == 0 || (server_.is_replica() && cfg.replica_ignore_maxmemory) || server_.loading) {
     return Result::kOk;
   }
   // During a client pause the dataset stays static: Redis 7.0 skips
   // eviction as if it had succeeded (no -OOM either).
   if (server_.keyspace().deletes_frozen()) return Result::kOk;
+  // The AOF buffer and replication buffers beyond the backlog are not
+  // counted (Redis's freeMemoryGetNotCountedMemory): a slow replica must
+  // not make the primary evict user keys.
   size_t used = UsedMemory();
+  const size_t not_counted = server_.NotCountedMemory();
+  used = used > not_counted ? used - not_counted : 0;
   if (used <= cfg.maxmemory) {
     if (stats_.exceeded_since_us != 0) {
       stats_.total_exceeded_us += static_cast<uint64_t>(MonotonicUs() - stats_.exceeded_since_us);

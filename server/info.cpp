@@ -1,6 +1,6 @@
 // INFO: sections and field names as Redis 7.0 prints them (tools and
-// Sentinel parse them). Later layers (persistence, replication) register
-// their own section text through Server::info_sections.
+// Sentinel parse them). Modules (persistence, replication) add their fields
+// to a section through ServerModule::AppendInfo.
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -14,6 +14,7 @@
 #include "server/net/client.h"
 #include "server/commands/client_pause.h"
 #include "server/evict.h"
+#include "server/info_field.h"
 #include "server/memory_report.h"
 #include "server/memory_stats.h"
 #include "server/commands/pubsub.h"
@@ -24,21 +25,6 @@
 namespace replikv {
 namespace {
 
-void Field(std::string* out, const char* name, const std::string& value) {
-  *out += name;
-  *out += ':';
-  *out += value;
-  *out += "\r\n";
-}
-void Field(std::string* out, const char* name, int64_t v) { Field(out, name, std::to_string(v)); }
-void Field(std::string* out, const char* name, uint64_t v) { Field(out, name, std::to_string(v)); }
-void Field(std::string* out, const char* name, int v) { Field(out, name, std::to_string(v)); }
-void Field(std::string* out, const char* name, uint32_t v) { Field(out, name, std::to_string(v)); }
-void FieldF(std::string* out, const char* name, double v, const char* fmt = "%.2f") {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), fmt, v);
-  Field(out, name, std::string(buf));
-}
 std::string Human(uint64_t n) {
   char buf[32];
   BytesToHuman(n, buf, sizeof(buf));
@@ -50,32 +36,32 @@ void ServerSection(Server& s, std::string* o) {
   uname(&u);
   int64_t now = s.keyspace().now_ms();
   int64_t uptime = (now - s.stats().start_time_ms) / 1000;
-  Field(o, "redis_version", std::string(kRedisCompatVersion));
-  Field(o, "replikv_version", std::string(kReplikvVersion));
-  Field(o, "redis_git_sha1", std::string("00000000"));
-  Field(o, "redis_git_dirty", 0);
-  Field(o, "redis_build_id", std::string("0"));
-  Field(o, "redis_mode", std::string("standalone"));
-  Field(o, "os", std::string(u.sysname) + " " + u.release + " " + u.machine);
-  Field(o, "arch_bits", 64);
-  Field(o, "monotonic_clock", std::string("POSIX clock_gettime"));
-  Field(o, "multiplexing_api", std::string("epoll"));
-  Field(o, "atomicvar_api", std::string("c11-builtin"));
-  Field(o, "gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+  InfoField(o, "redis_version", std::string(kRedisCompatVersion));
+  InfoField(o, "replikv_version", std::string(kReplikvVersion));
+  InfoField(o, "redis_git_sha1", std::string("00000000"));
+  InfoField(o, "redis_git_dirty", 0);
+  InfoField(o, "redis_build_id", std::string("0"));
+  InfoField(o, "redis_mode", std::string("standalone"));
+  InfoField(o, "os", std::string(u.sysname) + " " + u.release + " " + u.machine);
+  InfoField(o, "arch_bits", 64);
+  InfoField(o, "monotonic_clock", std::string("POSIX clock_gettime"));
+  InfoField(o, "multiplexing_api", std::string("epoll"));
+  InfoField(o, "atomicvar_api", std::string("c11-builtin"));
+  InfoField(o, "gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
                               std::to_string(__GNUC_PATCHLEVEL__));
-  Field(o, "process_id", static_cast<int64_t>(getpid()));
-  Field(o, "process_supervised", std::string("no"));
-  Field(o, "run_id", s.run_id());
-  Field(o, "tcp_port", s.config().port);
-  Field(o, "server_time_usec", now * 1000);
-  Field(o, "uptime_in_seconds", uptime);
-  Field(o, "uptime_in_days", uptime / 86400);
-  Field(o, "hz", s.config().hz);
-  Field(o, "configured_hz", s.config().hz);
-  Field(o, "lru_clock", static_cast<uint64_t>(s.keyspace().LruClock() & 0xFFFFFF));
-  Field(o, "executable", s.executable);
-  Field(o, "config_file", s.config_file);
-  Field(o, "io_threads_active", 0);
+  InfoField(o, "process_id", static_cast<int64_t>(getpid()));
+  InfoField(o, "process_supervised", std::string("no"));
+  InfoField(o, "run_id", s.run_id());
+  InfoField(o, "tcp_port", s.config().port);
+  InfoField(o, "server_time_usec", now * 1000);
+  InfoField(o, "uptime_in_seconds", uptime);
+  InfoField(o, "uptime_in_days", uptime / 86400);
+  InfoField(o, "hz", s.config().hz);
+  InfoField(o, "configured_hz", s.config().hz);
+  InfoField(o, "lru_clock", static_cast<uint64_t>(s.keyspace().LruClock() & 0xFFFFFF));
+  InfoField(o, "executable", s.executable);
+  InfoField(o, "config_file", s.config_file);
+  InfoField(o, "io_threads_active", 0);
 }
 
 void ClientsSection(Server& s, std::string* o) {
@@ -84,15 +70,15 @@ void ClientsSection(Server& s, std::string* o) {
     max_in = std::max(max_in, c->query_buffer_capacity());
     max_out = std::max(max_out, c->output_bytes());
   }
-  Field(o, "connected_clients", s.clients().size());
-  Field(o, "cluster_connections", 0);
-  Field(o, "maxclients", s.config().maxclients);
-  Field(o, "client_recent_max_input_buffer", max_in);
-  Field(o, "client_recent_max_output_buffer", max_out);
+  InfoField(o, "connected_clients", s.clients().size());
+  InfoField(o, "cluster_connections", 0);
+  InfoField(o, "maxclients", s.config().maxclients);
+  InfoField(o, "client_recent_max_input_buffer", max_in);
+  InfoField(o, "client_recent_max_output_buffer", max_out);
   // Clients held by CLIENT PAUSE count as blocked, as in Redis.
-  Field(o, "blocked_clients", s.blocked_clients().blocked_count() + s.client_pause().parked_count());
-  Field(o, "tracking_clients", 0);
-  Field(o, "clients_in_timeout_table", s.blocked_clients().timeout_count());
+  InfoField(o, "blocked_clients", s.blocked_clients().blocked_count() + s.client_pause().parked_count());
+  InfoField(o, "tracking_clients", 0);
+  InfoField(o, "clients_in_timeout_table", s.blocked_clients().timeout_count());
 }
 
 void MemorySection(Server& s, std::string* o) {
@@ -100,128 +86,95 @@ void MemorySection(Server& s, std::string* o) {
   const AllocatorStats& a = m.allocator;
   auto ratio = [](size_t x, size_t y) { return y ? static_cast<double>(x) / static_cast<double>(y) : 0.0; };
   auto diff = [](size_t x, size_t y) { return static_cast<int64_t>(x) - static_cast<int64_t>(y); };
-  Field(o, "used_memory", m.used);
-  Field(o, "used_memory_human", Human(m.used));
-  Field(o, "used_memory_rss", m.rss);
-  Field(o, "used_memory_rss_human", Human(m.rss));
-  Field(o, "used_memory_peak", m.peak);
-  Field(o, "used_memory_peak_human", Human(m.peak));
-  FieldF(o, "used_memory_peak_perc", m.peak_percentage(), "%.2f%%");
-  Field(o, "used_memory_overhead", m.overhead);
-  Field(o, "used_memory_startup", m.startup);
-  Field(o, "used_memory_dataset", m.dataset);
-  FieldF(o, "used_memory_dataset_perc", m.dataset_percentage(), "%.2f%%");
-  Field(o, "allocator_allocated", a.allocated);
-  Field(o, "allocator_active", a.active);
-  Field(o, "allocator_resident", a.resident);
+  InfoField(o, "used_memory", m.used);
+  InfoField(o, "used_memory_human", Human(m.used));
+  InfoField(o, "used_memory_rss", m.rss);
+  InfoField(o, "used_memory_rss_human", Human(m.rss));
+  InfoField(o, "used_memory_peak", m.peak);
+  InfoField(o, "used_memory_peak_human", Human(m.peak));
+  InfoFieldF(o, "used_memory_peak_perc", m.peak_percentage(), "%.2f%%");
+  InfoField(o, "used_memory_overhead", m.overhead);
+  InfoField(o, "used_memory_startup", m.startup);
+  InfoField(o, "used_memory_dataset", m.dataset);
+  InfoFieldF(o, "used_memory_dataset_perc", m.dataset_percentage(), "%.2f%%");
+  InfoField(o, "allocator_allocated", a.allocated);
+  InfoField(o, "allocator_active", a.active);
+  InfoField(o, "allocator_resident", a.resident);
   size_t total = TotalSystemMemory();
-  Field(o, "total_system_memory", total);
-  Field(o, "total_system_memory_human", Human(total));
-  Field(o, "maxmemory", static_cast<uint64_t>(s.config().maxmemory));
-  Field(o, "maxmemory_human", Human(s.config().maxmemory));
+  InfoField(o, "total_system_memory", total);
+  InfoField(o, "total_system_memory_human", Human(total));
+  InfoField(o, "maxmemory", static_cast<uint64_t>(s.config().maxmemory));
+  InfoField(o, "maxmemory_human", Human(s.config().maxmemory));
   std::string_view name[] = {"maxmemory-policy"};
   auto policy = s.config_registry().Get(name);
-  Field(o, "maxmemory_policy", policy.empty() ? std::string("noeviction") : policy[0].second);
-  FieldF(o, "allocator_frag_ratio", ratio(a.active, a.allocated));
-  Field(o, "allocator_frag_bytes", diff(a.active, a.allocated));
-  FieldF(o, "allocator_rss_ratio", ratio(a.resident, a.active));
-  Field(o, "allocator_rss_bytes", diff(a.resident, a.active));
-  FieldF(o, "rss_overhead_ratio", ratio(m.rss, a.resident));
-  Field(o, "rss_overhead_bytes", diff(m.rss, a.resident));
-  FieldF(o, "mem_fragmentation_ratio", ratio(m.rss, m.used));
-  Field(o, "mem_fragmentation_bytes", diff(m.rss, m.used));
-  Field(o, "mem_not_counted_for_evict", m.replication_backlog + m.clients_replicas + m.aof_buffer);
-  Field(o, "mem_replication_backlog", m.replication_backlog);
-  Field(o, "mem_clients_slaves", m.clients_replicas);
-  Field(o, "mem_clients_normal", m.clients_normal);
-  Field(o, "mem_aof_buffer", m.aof_buffer);
-  Field(o, "mem_allocator", std::string("jemalloc"));
-  Field(o, "active_defrag_running", 0);
-  Field(o, "lazyfree_pending_objects", 0);
-  Field(o, "lazyfreed_objects", 0);
+  InfoField(o, "maxmemory_policy", policy.empty() ? std::string("noeviction") : policy[0].second);
+  InfoFieldF(o, "allocator_frag_ratio", ratio(a.active, a.allocated));
+  InfoField(o, "allocator_frag_bytes", diff(a.active, a.allocated));
+  InfoFieldF(o, "allocator_rss_ratio", ratio(a.resident, a.active));
+  InfoField(o, "allocator_rss_bytes", diff(a.resident, a.active));
+  InfoFieldF(o, "rss_overhead_ratio", ratio(m.rss, a.resident));
+  InfoField(o, "rss_overhead_bytes", diff(m.rss, a.resident));
+  InfoFieldF(o, "mem_fragmentation_ratio", ratio(m.rss, m.used));
+  InfoField(o, "mem_fragmentation_bytes", diff(m.rss, m.used));
+  InfoField(o, "mem_not_counted_for_evict", m.not_counted_for_evict);
+  InfoField(o, "mem_replication_backlog", m.replication_backlog);
+  InfoField(o, "mem_clients_slaves", m.clients_replicas);
+  InfoField(o, "mem_clients_normal", m.clients_normal);
+  InfoField(o, "mem_aof_buffer", m.aof_buffer);
+  InfoField(o, "mem_allocator", std::string("jemalloc"));
+  InfoField(o, "active_defrag_running", 0);
+  InfoField(o, "lazyfree_pending_objects", 0);
+  InfoField(o, "lazyfreed_objects", 0);
 }
 
-// The defaults when no persistence layer has registered its section yet.
-void PersistenceSection(Server& s, std::string* o) {
-  Field(o, "loading", s.loading ? 1 : 0);
-  Field(o, "async_loading", 0);
-  Field(o, "current_cow_peak", 0);
-  Field(o, "current_cow_size", 0);
-  Field(o, "current_cow_size_age", 0);
-  Field(o, "current_fork_perc", std::string("0.00"));
-  Field(o, "current_save_keys_processed", 0);
-  Field(o, "current_save_keys_total", 0);
-  Field(o, "rdb_changes_since_last_save", s.dirty);
-  Field(o, "rdb_bgsave_in_progress", 0);
-  Field(o, "rdb_last_save_time", s.lastsave_unix);
-  Field(o, "rdb_last_bgsave_status", std::string("ok"));
-  Field(o, "rdb_last_bgsave_time_sec", -1);
-  Field(o, "rdb_current_bgsave_time_sec", -1);
-  Field(o, "rdb_saves", 0);
-  Field(o, "rdb_last_cow_size", 0);
-  Field(o, "rdb_last_load_keys_expired", 0);
-  Field(o, "rdb_last_load_keys_loaded", 0);
-  Field(o, "aof_enabled", 0);
-  Field(o, "aof_rewrite_in_progress", 0);
-  Field(o, "aof_rewrite_scheduled", 0);
-  Field(o, "aof_last_rewrite_time_sec", -1);
-  Field(o, "aof_current_rewrite_time_sec", -1);
-  Field(o, "aof_last_bgrewrite_status", std::string("ok"));
-  Field(o, "aof_rewrites", 0);
-  Field(o, "aof_rewrites_consecutive_failures", 0);
-  Field(o, "aof_last_write_status", std::string("ok"));
-  Field(o, "aof_last_cow_size", 0);
-  Field(o, "module_fork_in_progress", 0);
-  Field(o, "module_fork_last_cow_size", 0);
-}
 
 void StatsSection(Server& s, std::string* o) {
   ServerStats& st = s.stats();
   KeyspaceStats& ks = s.keyspace().stats();
-  Field(o, "total_connections_received", st.total_connections_received);
-  Field(o, "total_commands_processed", st.total_commands_processed);
-  Field(o, "instantaneous_ops_per_sec", static_cast<int64_t>(st.instantaneous_ops_per_sec));
-  Field(o, "total_net_input_bytes", st.total_net_input_bytes);
-  Field(o, "total_net_output_bytes", st.total_net_output_bytes);
-  Field(o, "total_net_repl_input_bytes", 0);
-  Field(o, "total_net_repl_output_bytes", 0);
-  Field(o, "rejected_connections", st.rejected_connections);
-  Field(o, "sync_full", 0);
-  Field(o, "sync_partial_ok", 0);
-  Field(o, "sync_partial_err", 0);
-  Field(o, "expired_keys", ks.expired_keys);
-  FieldF(o, "expired_stale_perc", 0);
-  Field(o, "expired_time_cap_reached_count", ks.expired_time_cap_reached_count);
+  InfoField(o, "total_connections_received", st.total_connections_received);
+  InfoField(o, "total_commands_processed", st.total_commands_processed);
+  InfoField(o, "instantaneous_ops_per_sec", static_cast<int64_t>(st.instantaneous_ops_per_sec));
+  InfoField(o, "total_net_input_bytes", st.total_net_input_bytes);
+  InfoField(o, "total_net_output_bytes", st.total_net_output_bytes);
+  InfoField(o, "total_net_repl_input_bytes", 0);
+  InfoField(o, "total_net_repl_output_bytes", 0);
+  InfoField(o, "rejected_connections", st.rejected_connections);
+  InfoField(o, "sync_full", 0);
+  InfoField(o, "sync_partial_ok", 0);
+  InfoField(o, "sync_partial_err", 0);
+  InfoField(o, "expired_keys", ks.expired_keys);
+  InfoFieldF(o, "expired_stale_perc", 0);
+  InfoField(o, "expired_time_cap_reached_count", ks.expired_time_cap_reached_count);
   const Evictor& ev = s.evictor();
-  Field(o, "evicted_keys", ev.stats().evicted_keys);
-  Field(o, "evicted_clients", 0);
-  Field(o, "total_eviction_exceeded_time", (ev.stats().total_exceeded_us / 1000) + ev.CurrentExceededMs());
-  Field(o, "current_eviction_exceeded_time", ev.CurrentExceededMs());
-  Field(o, "keyspace_hits", ks.keyspace_hits);
-  Field(o, "keyspace_misses", ks.keyspace_misses);
-  Field(o, "pubsub_channels", s.pubsub().channel_count());
-  Field(o, "pubsub_patterns", s.pubsub().pattern_count());
-  Field(o, "pubsubshard_channels", s.pubsub().shard_channel_count());
-  Field(o, "latest_fork_usec", s.latest_fork_usec);
-  Field(o, "total_forks", s.total_forks);
-  Field(o, "unexpected_error_replies", st.unexpected_error_replies);
-  Field(o, "total_error_replies", s.error_stats().total);
-  Field(o, "client_query_buffer_limit_disconnections", st.client_qbuf_limit_disconnections);
-  Field(o, "client_output_buffer_limit_disconnections", st.client_outbuf_limit_disconnections);
+  InfoField(o, "evicted_keys", ev.stats().evicted_keys);
+  InfoField(o, "evicted_clients", 0);
+  InfoField(o, "total_eviction_exceeded_time", (ev.stats().total_exceeded_us / 1000) + ev.CurrentExceededMs());
+  InfoField(o, "current_eviction_exceeded_time", ev.CurrentExceededMs());
+  InfoField(o, "keyspace_hits", ks.keyspace_hits);
+  InfoField(o, "keyspace_misses", ks.keyspace_misses);
+  InfoField(o, "pubsub_channels", s.pubsub().channel_count());
+  InfoField(o, "pubsub_patterns", s.pubsub().pattern_count());
+  InfoField(o, "pubsubshard_channels", s.pubsub().shard_channel_count());
+  InfoField(o, "latest_fork_usec", s.latest_fork_usec);
+  InfoField(o, "total_forks", s.total_forks);
+  InfoField(o, "unexpected_error_replies", st.unexpected_error_replies);
+  InfoField(o, "total_error_replies", s.error_stats().total);
+  InfoField(o, "client_query_buffer_limit_disconnections", st.client_qbuf_limit_disconnections);
+  InfoField(o, "client_output_buffer_limit_disconnections", st.client_outbuf_limit_disconnections);
 }
 
 void ReplicationSection(Server& s, std::string* o) {
-  Field(o, "role", std::string(s.RoleName()));
-  Field(o, "connected_slaves", 0);
-  Field(o, "master_failover_state", std::string("no-failover"));
-  Field(o, "master_replid", s.run_id());
-  Field(o, "master_replid2", std::string(40, '0'));
-  Field(o, "master_repl_offset", 0);
-  Field(o, "second_repl_offset", -1);
-  Field(o, "repl_backlog_active", 0);
-  Field(o, "repl_backlog_size", static_cast<uint64_t>(s.config().repl_backlog_size));
-  Field(o, "repl_backlog_first_byte_offset", 0);
-  Field(o, "repl_backlog_histlen", 0);
+  InfoField(o, "role", std::string(s.RoleName()));
+  InfoField(o, "connected_slaves", 0);
+  InfoField(o, "master_failover_state", std::string("no-failover"));
+  InfoField(o, "master_replid", s.run_id());
+  InfoField(o, "master_replid2", std::string(40, '0'));
+  InfoField(o, "master_repl_offset", 0);
+  InfoField(o, "second_repl_offset", -1);
+  InfoField(o, "repl_backlog_active", 0);
+  InfoField(o, "repl_backlog_size", static_cast<uint64_t>(s.config().repl_backlog_size));
+  InfoField(o, "repl_backlog_first_byte_offset", 0);
+  InfoField(o, "repl_backlog_histlen", 0);
 }
 
 void CpuSection(Server&, std::string* o) {
@@ -229,10 +182,10 @@ void CpuSection(Server&, std::string* o) {
   getrusage(RUSAGE_SELF, &self);
   getrusage(RUSAGE_CHILDREN, &children);
   auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
-  FieldF(o, "used_cpu_sys", secs(self.ru_stime), "%.6f");
-  FieldF(o, "used_cpu_user", secs(self.ru_utime), "%.6f");
-  FieldF(o, "used_cpu_sys_children", secs(children.ru_stime), "%.6f");
-  FieldF(o, "used_cpu_user_children", secs(children.ru_utime), "%.6f");
+  InfoFieldF(o, "used_cpu_sys", secs(self.ru_stime), "%.6f");
+  InfoFieldF(o, "used_cpu_user", secs(self.ru_utime), "%.6f");
+  InfoFieldF(o, "used_cpu_sys_children", secs(children.ru_stime), "%.6f");
+  InfoFieldF(o, "used_cpu_user_children", secs(children.ru_utime), "%.6f");
 }
 
 void CommandstatsSection(Server& s, std::string* o) {
@@ -280,7 +233,7 @@ const Section kSections[] = {
     {"server", "Server", ServerSection, true},
     {"clients", "Clients", ClientsSection, true},
     {"memory", "Memory", MemorySection, true},
-    {"persistence", "Persistence", PersistenceSection, true},
+    {"persistence", "Persistence", nullptr, true},  // the persistence module
     {"stats", "Stats", StatsSection, true},
     {"replication", "Replication", ReplicationSection, true},
     {"cpu", "CPU", CpuSection, true},
@@ -315,14 +268,12 @@ std::string GenerateInfo(Server& s, const std::vector<std::string>& wanted_in) {
     out += "# ";
     out += sec.title;
     out += "\r\n";
-    auto hook = s.info_sections.find(sec.name);
-    if (hook != s.info_sections.end()) {
-      hook->second(&out);
-    } else if (sec.fn != nullptr) {
+    if (sec.fn != nullptr) {
       sec.fn(s, &out);
     } else if (std::string(sec.name) == "cluster") {
       out += "cluster_enabled:0\r\n";
     }
+    for (ServerModule* m : s.modules()) m->AppendInfo(sec.name, &out);
   }
   return out;
 }

@@ -6,9 +6,7 @@
 #include <cstring>
 #include <string>
 
-#include "persistence/aof.h"
-#include "persistence/child.h"
-#include "persistence/snapshotter.h"
+#include "persistence/persistence_module.h"
 #include "server/config/config.h"
 #include "server/base/log.h"
 #include "server/memory_stats.h"
@@ -61,8 +59,7 @@ int main(int argc, char** argv) {
   ConfigRegistry registry;
   CommandTable known_commands;
   RegisterAllCommands(known_commands);
-  persistence::Snapshotter::RegisterCommands(known_commands);
-  persistence::AppendOnlyFile::RegisterCommands(known_commands);
+  persistence::PersistenceModule::RegisterCommandNames(known_commands);
   registry.set_command_exists([&](std::string_view name) { return known_commands.Find(name) != nullptr; });
   Status st = registry.LoadFromCommandLine(argc - 1, argv + 1);
   if (!st.ok()) {
@@ -108,11 +105,8 @@ int main(int argc, char** argv) {
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   server.executable = n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string(argv[0]);
 
-  persistence::ChildProcess child(server);
-  persistence::Snapshotter snapshotter(server, child);
-  snapshotter.Install();
-  persistence::AppendOnlyFile aof(server, child);
-  aof.Install();
+  persistence::PersistenceModule persistence(server);
+  persistence.Install();
   server.ApplyCommandRenames();
 
   st = server.Listen();
@@ -132,8 +126,7 @@ int main(int argc, char** argv) {
   }
   server.set_memory_startup(ReadAllocatorStats().allocated);
   spdlog::info("Server initialized");
-  // The AOF, when on, is the source of truth; the RDB is not read then.
-  st = cfg.appendonly ? aof.LoadAtStartup() : snapshotter.LoadAtStartup();
+  st = persistence.LoadAtStartup();
   if (!st.ok()) return 1;
   spdlog::info("Ready to accept connections tcp");
   int rc = server.Run();

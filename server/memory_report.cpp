@@ -23,6 +23,8 @@ MemoryReport BuildMemoryReport(Server& server) {
   r.peak = server.memory_peak();
   r.startup = server.memory_startup();
   for (const auto& [id, c] : server.clients()) r.clients_normal += c->query_buffer_capacity() + c->output_bytes();
+  for (ServerModule* m : server.modules()) m->ReportMemory(&r);
+  r.not_counted_for_evict = server.NotCountedMemory();
   r.overhead = r.startup + r.clients_normal + r.clients_replicas + r.replication_backlog + r.aof_buffer;
   Keyspace& ks = server.keyspace();
   for (int i = 0; i < ks.databases(); ++i) {

@@ -27,6 +27,7 @@ struct MemoryReport {
   size_t clients_replicas = 0;
   size_t replication_backlog = 0;
   size_t aof_buffer = 0;
+  size_t not_counted_for_evict = 0;  // mem_not_counted_for_evict
   std::vector<DbOverhead> dbs;  // non-empty dbs only
   size_t overhead = 0;          // all of the above but the dataset
   size_t keys = 0;

@@ -17,8 +17,9 @@ void AppendLenLine(char prefix, size_t n, std::string* out) {
 
 }  // namespace
 
-void Propagator::AddSink(PropagationSink* sink) {
+void Propagator::AddSink(PropagationSink* sink, uint8_t targets) {
   sink->selected_db_ = -1;
+  sink->targets_ = targets;
   sinks_.push_back(sink);
 }
 
@@ -35,11 +36,18 @@ void Propagator::EncodeCommand(std::span<const std::string_view> argv, std::stri
   }
 }
 
-void Propagator::Add(int db, std::span<const std::string_view> argv) {
-  if (sinks_.empty()) return;
+void Propagator::Add(int db, std::span<const std::string_view> argv, uint8_t targets) {
+  if (from_primary_) targets &= ~kPropagateRepl;
+  if (sinks_.empty() || targets == 0) return;
   size_t begin = encoded_.size();
   EncodeCommand(argv, &encoded_);
-  ops_.push_back(Op{db, begin, encoded_.size()});
+  ops_.push_back(Op{db, begin, encoded_.size(), targets});
+}
+
+void Propagator::FeedVerbatim(std::string_view bytes) {
+  for (PropagationSink* sink : sinks_) {
+    if (sink->targets_ & kPropagateRepl) sink->Feed(bytes);
+  }
 }
 
 void Propagator::EndCall() {
@@ -55,9 +63,18 @@ void Propagator::EndTransaction() {
 void Propagator::Emit() {
   static constexpr std::string_view kMulti = "*1\r\n$5\r\nMULTI\r\n";
   static constexpr std::string_view kExec = "*1\r\n$4\r\nEXEC\r\n";
-  const bool wrap = ops_.size() > 1;
   std::string select;
   for (PropagationSink* sink : sinks_) {
+    // The ops this sink takes; a call with more than one is wrapped.
+    size_t taken = 0;
+    const Op* first = nullptr;
+    for (const Op& op : ops_) {
+      if (!(op.targets & sink->targets_)) continue;
+      if (first == nullptr) first = &op;
+      ++taken;
+    }
+    if (taken == 0) continue;
+    const bool wrap = taken > 1;
     auto select_if_needed = [&](int db) {
       if (sink->selected_db_ == db) return;
       select.clear();
@@ -68,10 +85,11 @@ void Propagator::Emit() {
       sink->selected_db_ = db;
     };
     if (wrap) {
-      select_if_needed(ops_.front().db);
+      select_if_needed(first->db);
       sink->Feed(kMulti);
     }
     for (const Op& op : ops_) {
+      if (!(op.targets & sink->targets_)) continue;
       select_if_needed(op.db);
       sink->Feed(std::string_view(encoded_).substr(op.begin, op.end - op.begin));
     }

@@ -9,6 +9,16 @@
 // than one op (Redis 7.0 propagatePendingCommands does the same, so a replica
 // or an AOF replay applies the call atomically).
 //
+// Each op has targets, as Redis's PROPAGATE_AOF | PROPAGATE_REPL: PUBLISH
+// (and the other may-replicate commands) reach the replicas, not the AOF.
+// A sink takes the ops of the targets it registered for.
+//
+// The verbatim path: a replica applies its primary's stream by executing
+// it; the AOF gets those commands re-encoded (ops of the AOF target), while
+// its own replicas and backlog get the primary's bytes unchanged
+// (FeedVerbatim), so a chained replica sees the same offsets. While
+// replicating from a primary, ops do not reach replication sinks.
+//
 // Sinks: the AOF (persistence) and the replication stream (replication).
 // When there are no sinks nothing is encoded. Loop thread only.
 #pragma once
@@ -21,6 +31,12 @@
 
 namespace replikv {
 
+enum PropagateTarget : uint8_t {
+  kPropagateAof = 1,
+  kPropagateRepl = 2,
+  kPropagateAll = kPropagateAof | kPropagateRepl,
+};
+
 class PropagationSink {
  public:
   virtual ~PropagationSink() = default;
@@ -30,6 +46,7 @@ class PropagationSink {
  private:
   friend class Propagator;
   int selected_db_ = -1;  // the db this stream last SELECTed; -1 none yet
+  uint8_t targets_ = kPropagateAll;
 };
 
 class Propagator {
@@ -38,15 +55,23 @@ class Propagator {
   Propagator(const Propagator&) = delete;
   Propagator& operator=(const Propagator&) = delete;
 
-  void AddSink(PropagationSink* sink);
+  // `targets`: which ops the sink takes (kPropagateAof for the AOF,
+  // kPropagateRepl for the replication stream).
+  void AddSink(PropagationSink* sink, uint8_t targets = kPropagateAll);
   void RemoveSink(PropagationSink* sink);
   bool has_sinks() const { return !sinks_.empty(); }
 
-  // Queues one op of the current call.
-  void Add(int db, std::span<const std::string_view> argv);
-  void Add(int db, std::initializer_list<std::string_view> argv) {
-    Add(db, std::span<const std::string_view>(argv.begin(), argv.size()));
+  // Queues one op of the current call, for `targets`.
+  void Add(int db, std::span<const std::string_view> argv, uint8_t targets = kPropagateAll);
+  void Add(int db, std::initializer_list<std::string_view> argv, uint8_t targets = kPropagateAll) {
+    Add(db, std::span<const std::string_view>(argv.begin(), argv.size()), targets);
   }
+
+  // The verbatim path (a replica): bytes of the primary's stream, fed
+  // unchanged to the replication sinks. While `from_primary` is set, ops
+  // reach only the AOF sinks.
+  void FeedVerbatim(std::string_view bytes);
+  void set_replicating_from_primary(bool from_primary) { from_primary_ = from_primary; }
   // Inside a client's MULTI/EXEC every op belongs to one wrap, however many
   // calls produce them.
   void BeginTransaction() { in_transaction_ = true; }
@@ -65,6 +90,7 @@ class Propagator {
   struct Op {
     int db;
     size_t begin, end;  // range of encoded_
+    uint8_t targets;
   };
   void Emit();
 
@@ -72,6 +98,7 @@ class Propagator {
   std::vector<Op> ops_;
   std::string encoded_;
   bool in_transaction_ = false;
+  bool from_primary_ = false;
 };
 
 }  // namespace replikv

@@ -55,7 +55,6 @@ Server::Server(ConfigRegistry& registry)
   // First hook of each iteration: clients whose wait ended run their
   // pending input now, before the AOF write that follows, so their writes
   // are durable before their replies leave like everyone else's.
-  before_reply_hooks.push_back([this] { blocked_clients_->BeforeSleep(); });
 }
 
 void Server::ApplyCommandRenames() {
@@ -205,7 +204,8 @@ void Server::OnBeforePoll(uv_prepare_t* h) {
   if (s->client_pause_->active() || s->client_pause_->has_resumable()) s->client_pause_->BeforePoll(WallClockMs());
   // The AOF goes to disk before any reply of this iteration leaves, so an
   // acknowledged write under appendfsync always is durable (group commit).
-  for (auto& hook : s->before_reply_hooks) hook();
+  s->blocked_clients_->BeforeSleep();
+  for (ServerModule* m : s->modules_) m->BeforeReply();
   bool did_work = !s->pending_writes_.empty() ||
                   s->stats_.total_commands_processed != s->commands_at_last_poll_;
   s->commands_at_last_poll_ = s->stats_.total_commands_processed;
@@ -262,7 +262,7 @@ void Server::Cron() {
     stats_.ops_sample_last_count = stats_.total_commands_processed;
     stats_.ops_sample_last_ms = now;
   }
-  for (auto& hook : cron_hooks) hook();
+  for (ServerModule* m : modules_) m->Cron();
 }
 
 void Server::OnCron(uv_timer_t* t) { static_cast<Server*>(t->data)->Cron(); }
@@ -283,9 +283,8 @@ void Server::OnSignal(uv_signal_t* sig, int signum) {
 
 Status Server::PrepareShutdown(bool save, bool nosave) {
   spdlog::info("User requested shutdown...");
-  for (auto& hook : shutdown_hooks) {
-    Status st = hook(save, nosave);
-    if (!st.ok()) return st;
+  for (ServerModule* m : modules_) {
+    RETURN_IF_ERROR(m->PrepareShutdown(save, nosave));
   }
   return Status::OK();
 }
@@ -297,6 +296,17 @@ void Server::StopLoop() {
   FlushPendingWrites();
   spdlog::info("replikv is now ready to exit, bye bye...");
   uv_stop(&loop_);
+}
+
+void Server::set_role(Role r) {
+  role_ = r;
+  keyspace_.set_is_replica(r == Role::kReplica);
+}
+
+size_t Server::NotCountedMemory() const {
+  size_t n = 0;
+  for (ServerModule* m : modules_) n += m->NotCountedMemory();
+  return n;
 }
 
 void Server::PumpEvents() { uv_run(&loop_, UV_RUN_NOWAIT); }
@@ -324,7 +334,7 @@ int Server::Run() {
   // Close every handle and let their callbacks run (libuv's rule before
   // uv_loop_close).
   for (auto& [id, c] : clients_) c->Close();
-  for (auto& hook : stop_hooks) hook();
+  for (ServerModule* m : modules_) m->Stop();
   evictor_->Stop();
   for (auto& l : listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l.get()), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&before_poll_), nullptr);

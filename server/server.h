@@ -6,9 +6,8 @@
 // replies, then decide whether to busy-poll), and signal handlers for
 // SIGTERM/SIGINT.
 //
-// Persistence and replication attach later through hooks (before-reply
-// hooks, cron hooks) and through the propagation funnel, so this file
-// never includes their headers.
+// Persistence and replication attach as modules (server/module.h) and
+// through the propagation funnel, so this file never includes their headers.
 #pragma once
 
 #include <uv.h>
@@ -24,6 +23,8 @@
 #include "server/command_table.h"
 #include "server/config/config.h"
 #include "server/keyspace.h"
+#include "server/loading_state.h"
+#include "server/module.h"
 #include "server/propagate.h"
 #include "server/net/reply_buffer.h"
 #include "server/base/status.h"
@@ -39,6 +40,8 @@ class ClientPause;     // server/client_pause.h
 
 // Whether "ip:port" is a loopback peer (protected mode, DEBUG local).
 bool IsLoopbackAddress(const std::string& addr);
+
+enum class Role { kPrimary, kReplica };
 
 struct ServerStats {
   int64_t start_time_ms = 0;
@@ -110,9 +113,12 @@ class Server {
   void QueuePendingWrite(Client* c);
   uint64_t NextClientId() { return next_client_id_++; }
 
-  // Set by replication when this node follows a primary.
-  bool is_replica = false;
-  const char* RoleName() const { return is_replica ? "slave" : "master"; }
+  // The node's role, switched by replication (REPLICAOF). A replica's keys
+  // expire only through its primary's DELs: the keyspace follows the role.
+  Role role() const { return role_; }
+  bool is_replica() const { return role_ == Role::kReplica; }
+  void set_role(Role r);
+  const char* RoleName() const { return is_replica() ? "slave" : "master"; }
 
   // Unix time of the last successful save (LASTSAVE); start-up time until
   // the first save, as in Redis.
@@ -122,39 +128,21 @@ class Server {
   // The whole dataset's change counter, never reset (for WATCH-like uses).
   uint64_t total_dirty = 0;
   // Whether a dataset is being loaded (commands without the loading flag get
-  // -LOADING).
+  // -LOADING); set through loading_state().
   bool loading = false;
+  LoadingState& loading_state() { return loading_state_; }
   // Whether a fork()ed child exists (tables hold off resizing).
   bool has_active_child() const { return active_child_pid_ != -1; }
   void set_active_child_pid(int pid);
 
-  // Hooks for later layers (AOF, replication): called in order.
-  // Before replies are written each loop iteration (the AOF write/fsync).
-  std::vector<std::function<void()>> before_reply_hooks;
-  // Checks before a command runs (MISCONF, READONLY...): a check that
-  // refuses returns its error (ReplyBuffer::AddError's form), else "". The
-  // dispatcher replies it as Redis's rejectCommand does (an EXEC answers
-  // -EXECABORT with it).
-  std::vector<std::function<std::string(Client&, const Command&)>> command_checks;
-  // After FLUSHALL (Redis saves an RDB there when save points are set).
-  std::vector<std::function<void()>> flushall_hooks;
-  // INFO sections supplied by later layers ("persistence", "replication"):
-  // each appends its fields to the string.
-  std::unordered_map<std::string, std::function<void(std::string*)>> info_sections;
-  // DEBUG subcommands supplied by later layers (RELOAD, CHANGE-REPL-ID...).
+  // Subsystems (persistence, replication), called in registration order
+  // (server/module.h). Registered before Start(); not owned.
+  void AddModule(ServerModule* m) { modules_.push_back(m); }
+  const std::vector<ServerModule*>& modules() const { return modules_; }
+  // Memory the modules hold that maxmemory does not count.
+  size_t NotCountedMemory() const;
+  // DEBUG subcommands supplied by modules (RELOAD, LOADAOF, CHANGE-REPL-ID...).
   std::vector<std::pair<std::string, std::function<void(CommandContext&)>>> debug_subcommands;
-  // CONFIG RESETSTAT: later layers reset their counters.
-  std::vector<std::function<void()>> reset_stat_hooks;
-  // When the loop ends: close the handles a layer owns.
-  std::vector<std::function<void()>> stop_hooks;
-  // Extra INFO persistence fields (the AOF layer adds its aof_* lines to the
-  // section the RDB layer owns).
-  std::vector<std::function<void(std::string*)>> info_persistence_extra;
-  // Every cron tick.
-  std::vector<std::function<void()>> cron_hooks;
-  // On shutdown, before exit (final save, AOF flush). A non-OK Status
-  // aborts a SHUTDOWN command (not a SIGTERM with NOSAVE).
-  std::vector<std::function<Status(bool save, bool nosave)>> shutdown_hooks;
 
   // In a fork()ed child: closes the listening sockets' descriptors, so a
   // server restarted while the child still runs can bind its port (Redis's
@@ -217,6 +205,9 @@ class Server {
   std::unique_ptr<Evictor> evictor_;
   std::unique_ptr<ClientPause> client_pause_;
   std::vector<Client*> pending_writes_;
+  std::vector<ServerModule*> modules_;
+  Role role_ = Role::kPrimary;
+  LoadingState loading_state_{*this};
   uint64_t next_client_id_ = 1;
   int active_child_pid_ = -1;
   int exit_code_ = 0;

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "server/base/assert.h"
 #include "server/base/split_args.h"
 
 namespace replikv {
@@ -96,7 +97,7 @@ RespParser::State RespParser::Parse(const char* data, size_t len) {
   if (failed_) return State::kError;
   // The caller must pass at least the bytes it passed before: the offsets
   // below point into them.
-  if (len < seen_) std::abort();
+  RKV_ASSERT(len >= seen_);
 
   size_t base = 0;  // start of the current command within data
   // Bounded: every kContinue either moves to a later phase of the same

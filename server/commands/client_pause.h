@@ -21,7 +21,7 @@
 //   - The dataset stays static: expired keys read as absent but are not
 //     deleted (no DEL propagates), active expiry and eviction do nothing
 //     (Keyspace::FreezeDeletesUntil, Evictor::PerformEvictions).
-// Which clients are never paused: see Client::pausable.
+// Which clients are never paused: see Client::pausable().
 //
 // A pause ends by CLIENT UNPAUSE (its purpose only) or by time: ends are
 // checked before each poll and in the cron (Update), so a pause lasts until
@@ -69,7 +69,7 @@ class ClientPause {
   int64_t end_ms() const { return end_ms_; }
 
   // Whether `cmd` from `c` must wait now. Precondition: active() and
-  // c.pausable.
+  // c.pausable().
   bool MustPark(const Client& c, const Command& cmd) const;
   // Called by Client::Park: `c` joins the end of the queue.
   void Park(Client& c);

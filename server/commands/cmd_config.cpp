@@ -40,7 +40,7 @@ void ResetStats(Server& s) {
   s.commands().ResetStats();
   s.latest_fork_usec = 0;
   s.evictor().ResetStats();
-  for (auto& hook : s.reset_stat_hooks) hook();
+  for (ServerModule* m : s.modules()) m->ResetStats();
 }
 
 }  // namespace

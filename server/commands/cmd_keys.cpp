@@ -177,7 +177,7 @@ void FlushallCommand(CommandContext& ctx) {
   }
   ctx.AddDirty(n);
   ctx.Propagate(ctx.argv);
-  for (auto& hook : ctx.server.flushall_hooks) hook();
+  for (ServerModule* m : ctx.server.modules()) m->OnFlushAll();
   ctx.reply.AddOk();
 }
 

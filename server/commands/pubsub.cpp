@@ -281,16 +281,15 @@ void UnsubscribeCommand(CommandContext& ctx) { UnsubscribeGeneric(ctx, PubSub::K
 void PunsubscribeCommand(CommandContext& ctx) { UnsubscribeGeneric(ctx, PubSub::Kind::kPattern); }
 void SunsubscribeCommand(CommandContext& ctx) { UnsubscribeGeneric(ctx, PubSub::Kind::kShard); }
 
-// Redis propagates PUBLISH to replicas only (not to the AOF) so that
-// subscribers of a replica hear the primary's messages; the funnel has no
-// replication-only target yet, so nothing is propagated here.
+// Redis 7.0 propagates PUBLISH and SPUBLISH to replicas only (not to the
+// AOF) so that subscribers of a replica hear the primary's messages.
 void PublishCommand(CommandContext& ctx) {
-  ctx.propagation_handled = true;
+  ctx.Propagate(ctx.argv, kPropagateRepl);
   ctx.reply.AddInt(Registry(ctx).Publish(ctx.argv[1], ctx.argv[2], &ctx.client));
 }
 
 void SpublishCommand(CommandContext& ctx) {
-  ctx.propagation_handled = true;
+  ctx.Propagate(ctx.argv, kPropagateRepl);
   ctx.reply.AddInt(Registry(ctx).PublishShard(ctx.argv[1], ctx.argv[2], &ctx.client));
 }
 

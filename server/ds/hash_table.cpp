@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "server/base/assert.h"
+
 namespace replikv::hash_table_internal {
 namespace {
 
@@ -47,11 +49,6 @@ constexpr size_t kEmptyVisitsPerUnit = 10;
 // from the kernel instead of writing 64 MiB of zeros at once.
 constexpr size_t kCallocArrayBytes = 64 * 1024;
 constexpr int kRandomTries = 64;
-
-[[noreturn]] void OutOfMemory(size_t bytes) {
-  std::fprintf(stderr, "replikv: hash table: out of memory allocating %zu bytes\n", bytes);
-  std::abort();
-}
 
 // All bucket memory goes through these four functions.
 Table AllocateTable(size_t count) {

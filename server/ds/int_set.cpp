@@ -6,13 +6,10 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "server/base/assert.h"
+
 namespace replikv::intset {
 namespace {
-
-[[noreturn]] void OutOfMemory(size_t n) {
-  std::fprintf(stderr, "replikv: intset: out of memory allocating %zu bytes\n", n);
-  std::abort();
-}
 
 uint32_t WidthFor(int64_t v) {
   if (v >= INT16_MIN && v <= INT16_MAX) return 2;

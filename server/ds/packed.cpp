@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "server/base/assert.h"
+
 namespace replikv::packed {
 namespace {
 
@@ -14,11 +16,6 @@ constexpr unsigned char kIntScore = 0xD0;
 constexpr unsigned char kDoubleScore = 0xE0;
 // Integral doubles in (-2^53, 2^53) convert to int64 and back exactly.
 constexpr double kExactIntLimit = 9007199254740992.0;
-
-[[noreturn]] void OutOfMemory(size_t n) {
-  std::fprintf(stderr, "replikv: packed: out of memory allocating %zu bytes\n", n);
-  std::abort();
-}
 
 void SetHeader(char* p, uint32_t bytes, uint32_t count) {
   std::memcpy(p, &bytes, 4);
@@ -207,10 +204,7 @@ Builder::~Builder() { std::free(p_); }
 
 void Builder::AddString(std::string_view s) {
   const size_t n = StringSize(s.size());
-  if (n > cap_ - used_) {
-    std::fprintf(stderr, "replikv: packed::Builder: element past the stated size\n");
-    std::abort();
-  }
+  RKV_ASSERT(n <= cap_ - used_);  // the builder was sized for every element
   EncodeString(p_ + used_, s);
   used_ += n;
   ++count_;
@@ -218,10 +212,7 @@ void Builder::AddString(std::string_view s) {
 
 void Builder::AddScore(double score) {
   const size_t n = ScoreSize(score);
-  if (n > cap_ - used_) {
-    std::fprintf(stderr, "replikv: packed::Builder: element past the stated size\n");
-    std::abort();
-  }
+  RKV_ASSERT(n <= cap_ - used_);
   EncodeScore(p_ + used_, score);
   used_ += n;
   ++count_;

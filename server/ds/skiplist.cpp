@@ -7,6 +7,8 @@
 #include <cstring>
 #include <random>
 
+#include "server/base/assert.h"
+
 namespace replikv {
 namespace {
 
@@ -54,10 +56,7 @@ bool LexRange::Empty() const {
 ZNode* Skiplist::NewNode(int level, double score, std::string_view member) {
   size_t bytes = sizeof(ZNode) + static_cast<size_t>(level) * sizeof(ZNode::Level) + member.size();
   auto* n = static_cast<ZNode*>(std::malloc(bytes));
-  if (n == nullptr) {
-    std::fprintf(stderr, "replikv: skiplist: out of memory allocating %zu bytes\n", bytes);
-    std::abort();
-  }
+  if (n == nullptr) OutOfMemory(bytes);
   n->score = score;
   n->backward = nullptr;
   n->len = static_cast<uint32_t>(member.size());

@@ -104,7 +104,7 @@ int Client::fd() const {
 
 void Client::Start() {
   started_ = true;
-  pausable = true;
+  kind_ = ClientKind::kNormal;
   uv_read_start(reinterpret_cast<uv_stream_t*>(&handle_), &Client::OnAlloc, &Client::OnRead);
 }
 
@@ -257,9 +257,16 @@ void Client::OnWritten(uv_write_t* req, int status) {
   c->QueueReply();
 }
 
+void Client::set_kind(ClientKind k) {
+  kind_ = k;
+  if (k == ClientKind::kReplica) output_class = ClientClass::kReplica;
+}
+
 std::string Client::ListFlags() const {
   // Redis 7.0's letter order.
   std::string flags;
+  if (kind_ == ClientKind::kReplica) flags += 'S';
+  if (kind_ == ClientKind::kPrimary) flags += 'M';
   if (in_pubsub_mode_) flags += 'P';
   if (in_multi_) flags += 'x';
   if (blocked() || paused_) flags += 'b';

@@ -61,6 +61,17 @@ class QueryBuffer {
   size_t cap_ = 0, begin_ = 0, end_ = 0;
 };
 
+// What a connection is to the server. It decides whether CLIENT PAUSE may
+// hold it, which client-output-buffer-limit class applies, and the CLIENT
+// LIST flags (S, M) and `CLIENT KILL TYPE`.
+//   kNormal:   a user's connection (pub/sub ones included).
+//   kReplica:  a replica attached to this node (after SYNC/PSYNC): never
+//              paused (Redis 7.0), limits of class `replica`.
+//   kPrimary:  this replica's link to its primary: pausable, as in Redis 7.0
+//              (a paused replica stops applying the stream).
+//   kInternal: the server's own (the AOF loader): never paused.
+enum class ClientKind { kInternal, kNormal, kReplica, kPrimary };
+
 class Client {
  public:
   Client(Server& server, uint64_t id);
@@ -103,13 +114,12 @@ class Client {
   bool paused() const { return paused_; }
   // Bytes of the parked command's arguments (CLIENT LIST argv-mem).
   size_t parked_argv_bytes() const;
-  // Whether CLIENT PAUSE may hold this client's commands. Start() sets it
-  // for network connections; internal clients (the AOF loader) are never
-  // paused. Redis 7.0 never pauses replicas: the replication layer must
-  // clear it when a connection becomes a replica. The primary's link on a
-  // replica stays pausable, as in Redis 7.0 (a paused replica stops
-  // applying the stream and its offset stops growing).
-  bool pausable = false;
+  // The connection's kind (Start() makes it kNormal; replication changes
+  // it). Setting kReplica moves the client to the replica output limits.
+  ClientKind kind() const { return kind_; }
+  void set_kind(ClientKind k);
+  // Whether CLIENT PAUSE may hold this client's commands.
+  bool pausable() const { return kind_ == ClientKind::kNormal || kind_ == ClientKind::kPrimary; }
 
   // CLIENT REPLY. ON clears OFF and SKIP (and drops nothing already kept),
   // OFF suppresses every reply, errors included, until ON; SKIP suppresses
@@ -207,6 +217,7 @@ class Client {
   bool in_multi_ = false;
   bool in_pubsub_mode_ = false;
   bool paused_ = false;
+  ClientKind kind_ = ClientKind::kInternal;
   std::vector<std::string> parked_argv_;
   // CLIENT REPLY flags, and the appended() position after which output is
   // suppressed while OFF or SKIP is on.

@@ -136,5 +136,50 @@ TEST_F(PropagateTest, NoSinkMeansNothingIsEncoded) {
   EXPECT_EQ(Propagated(), "");
 }
 
+// Targets: an AOF sink and a replication sink beside the fixture's own.
+class PropagateTargetsTest : public PropagateTest {
+ protected:
+  void SetUp() override {
+    PropagateTest::SetUp();
+    server_->propagator().AddSink(&aof_, kPropagateAof);
+    server_->propagator().AddSink(&repl_, kPropagateRepl);
+  }
+  void TearDown() override {
+    server_->propagator().RemoveSink(&aof_);
+    server_->propagator().RemoveSink(&repl_);
+    PropagateTest::TearDown();
+  }
+  RecordingSink aof_, repl_;
+};
+
+TEST_F(PropagateTargetsTest, PublishReachesReplicasButNotTheAof) {
+  Exec({"PUBLISH", "ch", "hello"});
+  EXPECT_EQ(aof_.bytes, "");
+  EXPECT_EQ(repl_.bytes, Resp({"SELECT", "0"}) + Resp({"PUBLISH", "ch", "hello"}));
+}
+
+TEST_F(PropagateTargetsTest, WrapCountsOnlyTheOpsASinkTakes) {
+  // One call with a write (both targets) and a replication-only op: the AOF
+  // gets the write alone, unwrapped; the replicas get both inside MULTI.
+  server_->propagator().Add(0, {"SET", "k", "v"});
+  server_->propagator().Add(0, {"PUBLISH", "ch", "m"}, kPropagateRepl);
+  server_->propagator().EndCall();
+  EXPECT_EQ(aof_.bytes, Resp({"SELECT", "0"}) + Resp({"SET", "k", "v"}));
+  EXPECT_EQ(repl_.bytes, Resp({"SELECT", "0"}) + Resp({"MULTI"}) + Resp({"SET", "k", "v"}) +
+                             Resp({"PUBLISH", "ch", "m"}) + Resp({"EXEC"}));
+}
+
+TEST_F(PropagateTargetsTest, VerbatimBytesReachOnlyReplicationSinks) {
+  // A replica applying its primary's stream: the bytes go on unchanged to
+  // its replicas; the AOF gets the executed commands re-encoded.
+  const std::string from_primary = "*1\r\n$4\r\nPING\r\n" + Resp({"SET", "k", "v"});
+  server_->propagator().set_replicating_from_primary(true);
+  server_->propagator().FeedVerbatim(from_primary);
+  Exec({"SET", "k", "v"});
+  server_->propagator().set_replicating_from_primary(false);
+  EXPECT_EQ(repl_.bytes, from_primary);
+  EXPECT_EQ(aof_.bytes, Resp({"SELECT", "0"}) + Resp({"SET", "k", "v"}));
+}
+
 }  // namespace
 }  // namespace replikv

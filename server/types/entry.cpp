@@ -1,5 +1,6 @@
 #include "server/types/entry.h"
 
+#include "server/base/assert.h"
 #include "server/access_clock.h"
 
 #include "server/types/type_objects.h"
@@ -22,7 +23,7 @@ size_t GreedyCapacity(size_t need) { return need < (1u << 20) ? need * 2 : need 
 HeapString* HeapString::New(std::string_view init, size_t cap) {
   if (cap < init.size()) cap = init.size();
   auto* s = static_cast<HeapString*>(std::malloc(sizeof(HeapString) + cap));
-  if (s == nullptr) std::abort();
+  if (s == nullptr) OutOfMemory(sizeof(HeapString) + cap);
   s->len = init.size();
   s->cap = cap;
   if (!init.empty()) std::memcpy(s->data, init.data(), init.size());
@@ -41,7 +42,7 @@ Entry* Entry::Allocate(std::string_view key, size_t value_area, bool expire_slot
   if (value_area < 8) value_area = 8;
   size_t size = sizeof(Entry) + (expire_slot ? 8 : 0) + key.size() + value_area;
   void* mem = std::malloc(size);
-  if (mem == nullptr) std::abort();
+  if (mem == nullptr) OutOfMemory(size);
   Entry* e = new (mem) Entry();
   e->type_ = 0;
   e->enc_ = 0;
@@ -119,7 +120,7 @@ Entry* Entry::Clone(const Entry* e, std::string_view new_key, bool expire_slot) 
       copy = NewObject(new_key, e->type(), CloneTypeObject(e->type(), e->object()), expire_slot);
       break;
     default:
-      std::abort();
+      AssertFailed("known encoding", __FILE__, __LINE__);
   }
   copy->lru_ = e->lru_;
   if (expire_slot) copy->set_expire_ms(e->expire_ms());
@@ -146,7 +147,7 @@ HeapString* Entry::MutableString(size_t min_cap) {
     if (h->cap >= min_cap) return h;
     size_t cap = GreedyCapacity(min_cap);
     void* grown = std::realloc(h, sizeof(HeapString) + cap);
-    if (grown == nullptr) std::abort();
+    if (grown == nullptr) OutOfMemory(sizeof(HeapString) + cap);
     h = static_cast<HeapString*>(grown);
     h->cap = cap;
   } else {

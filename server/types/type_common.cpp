@@ -7,13 +7,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/base/assert.h"
+
 namespace replikv {
 namespace {
-
-[[noreturn]] void OutOfMemory(size_t n) {
-  std::fprintf(stderr, "replikv: out of memory allocating %zu bytes\n", n);
-  std::abort();
-}
 
 void* Allocate(size_t n) {
   void* p = std::malloc(n);

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "server/base/assert.h"
+
 namespace replikv {
 
 struct ListNode {
@@ -31,11 +33,6 @@ constexpr size_t kByteLimits[] = {4096, 8192, 16384, 32768, 65536};
 // Elements are framed by a 1-byte length below this size, 5 bytes above.
 constexpr size_t kShortLen = 0x80;
 constexpr unsigned char kLongMark = 0x80;
-
-[[noreturn]] void OutOfMemory(size_t n) {
-  std::fprintf(stderr, "replikv: list: out of memory allocating %zu bytes\n", n);
-  std::abort();
-}
 
 size_t EntrySize(size_t len) { return len < kShortLen ? len + 2 : len + 10; }
 

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "server/base/assert.h"
 #include "server/commands/digest.h"
 #include "server/types/type_common.h"
 #include "server/types/type_hash.h"
@@ -17,7 +18,7 @@ namespace {
 
 [[noreturn]] void NoSuchType(const char* what, ObjType type) {
   spdlog::critical("{}: value type {} is not an aggregate type", what, static_cast<int>(type));
-  std::abort();
+  AssertFailed("aggregate type", __FILE__, __LINE__);
 }
 
 std::string_view DigestBytes(const Digest20& d) { return {reinterpret_cast<const char*>(d.data()), d.size()}; }
