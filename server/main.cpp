@@ -75,7 +75,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "Can't open the log file: %s\n", st.message().c_str());
     return 1;
   }
-  if (!registry.SetApplyHook({"loglevel"}, [](const ServerConfig& c) { return SetLogLevel(LevelName(c.loglevel)); }).ok()) {
+  st = registry.SetApplyHook({"loglevel"}, [](const ServerConfig& c) { return SetLogLevel(LevelName(c.loglevel)); });
+  if (!st.ok()) {
+    spdlog::warn("Fatal error setting up the loglevel directive: {}", st.message());
     return 1;
   }
   st = registry.ApplyAll();
@@ -133,7 +135,10 @@ int main(int argc, char** argv) {
   server.set_memory_startup(ReadAllocatorStats().allocated);
   spdlog::info("Server initialized");
   // The AOF, when on, is the source of truth; the RDB is not read then.
-  st = cfg.appendonly ? aof.LoadAtStartup() : snapshotter.LoadAtStartup();
+  // The manifest is read either way, as Redis does; every failure below has
+  // already been logged with its reason.
+  st = aof.ReadManifestAtStartup();
+  if (st.ok()) st = cfg.appendonly ? aof.LoadAtStartup() : snapshotter.LoadAtStartup();
   if (!st.ok()) return 1;
   spdlog::info("Ready to accept connections tcp");
   int rc = server.Run();
