@@ -183,6 +183,13 @@ def test_file_named_by_the_manifest_is_missing(server_factory):
             "stat: No such file or directory") in log, log
 
 
+def test_aof_dir_that_is_a_file_stops_start_up(server_factory):
+    srv = server_factory(start=False, extra_args=aof_args())
+    aof_dir(srv).write_bytes(b"")
+    log = start_refused(srv)
+    assert "Can't open or create append-only dir appendonlydir: Not a directory" in log, log
+
+
 # ------------------------------------------------------------- the upgrade
 
 OLD_AOF = (encode_command("SELECT", "0") + encode_command("SET", "a", "1")

@@ -35,6 +35,18 @@ constexpr int64_t kMaxPostponeMs = 2000;
 constexpr uint64_t kRewriteLimitFailures = 3;
 constexpr int kRewriteLimitMaxMinutes = 60;
 
+// Redis 7.0: "Can't open or create append-only dir appendonlydir: Not a directory".
+Status MakeAofDir(const std::string& dir) {
+  struct stat sb;
+  int err = 0;
+  if (mkdir(dir.c_str(), 0755) != 0) {
+    err = errno;
+    if (err == EEXIST) err = stat(dir.c_str(), &sb) != 0 ? errno : (S_ISDIR(sb.st_mode) ? 0 : ENOTDIR);
+  }
+  if (err != 0) return Status::IOError("Can't open or create append-only dir " + dir, std::strerror(err));
+  return Status::OK();
+}
+
 bool Exists(const std::string& path) {
   struct stat sb;
   return stat(path.c_str(), &sb) == 0;
@@ -267,9 +279,7 @@ Status AppendOnlyFile::MigrateOldAofIfNeeded() {
 
 Status AppendOnlyFile::OpenAtStartup() {
   const ServerConfig& cfg = server_.config();
-  if (mkdir(AofDir().c_str(), 0755) != 0 && errno != EEXIST) {
-    return Status::IOError("can't create the append-only dir " + AofDir(), std::strerror(errno));
-  }
+  if (Status st = MakeAofDir(AofDir()); !st.ok()) return st;
   const bool have_manifest = Exists(PathOf(AofManifest::ManifestName(cfg.appendfilename)));
   if (!have_manifest && Exists(cfg.appendfilename)) {
     // Redis 6's single appendonly.aof becomes the base. The manifest goes
@@ -334,9 +344,7 @@ Status AppendOnlyFile::StartRewrite() {
     return Status::OK();
   }
   const ServerConfig& cfg = server_.config();
-  if (mkdir(AofDir().c_str(), 0755) != 0 && errno != EEXIST) {
-    return Status::IOError("can't create the append-only dir " + AofDir(), std::strerror(errno));
-  }
+  if (Status st = MakeAofDir(AofDir()); !st.ok()) return st;
   Flush(true);
   if (fd_ != -1) fdatasync(fd_);
   // The first incr file the new base does not cover; with the AOF off there
