@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include "persistence/aof_loader.h"
@@ -28,6 +30,27 @@ namespace {
 // anyway (everysec).
 constexpr int64_t kMaxPostponeMs = 2000;
 
+// Redis 7.0 limits automatic rewrites after this many consecutive failures,
+// waiting 1, 2, 4 ... minutes, at most an hour.
+constexpr uint64_t kRewriteLimitFailures = 3;
+constexpr int kRewriteLimitMaxMinutes = 60;
+
+// Redis 7.0: "Can't open or create append-only dir appendonlydir: Not a directory".
+Status MakeAofDir(const std::string& dir) {
+  struct stat sb;
+  int err = 0;
+  if (mkdir(dir.c_str(), 0755) != 0) {
+    err = errno;
+    if (err == EEXIST) err = stat(dir.c_str(), &sb) != 0 ? errno : (S_ISDIR(sb.st_mode) ? 0 : ENOTDIR);
+  }
+  if (err != 0) return Status::IOError("Can't open or create append-only dir " + dir, std::strerror(err));
+  return Status::OK();
+}
+
+bool Exists(const std::string& path) {
+  struct stat sb;
+  return stat(path.c_str(), &sb) == 0;
+}
 
 uint64_t FileSizeOr0(const std::string& path) {
   auto s = GetFileSize(path);
@@ -43,10 +66,45 @@ AppendOnlyFile::~AppendOnlyFile() { CloseIncr(); }
 std::string AppendOnlyFile::AofDir() const { return server_.config().appenddirname; }
 
 Status AppendOnlyFile::PersistManifest() {
-  AofManifest to_write = manifest_;
-  to_write.history.clear();  // history files are deleted right after; never reloaded
+  // History lines are written too: with aof-disable-auto-gc yes they stay
+  // until it is turned off; otherwise DeleteHistoryFiles() drops them next.
   return WriteFileAtomically(PathOf(AofManifest::ManifestName(server_.config().appendfilename)), "manifest",
-                             to_write.Format());
+                             manifest_.Format());
+}
+
+void AppendOnlyFile::DeleteHistoryFiles() {
+  if (server_.config().aof_disable_auto_gc || manifest_.history.empty()) return;
+  for (const AofFileInfo& h : manifest_.history) {
+    // A history line may name a file the AOF uses again (a history-only
+    // manifest, then a new base of the same seq): Redis 7.0 deletes it and
+    // loses the base; keep it.
+    if (manifest_.IsLive(h.name)) continue;
+    spdlog::info("Removing the history file {} in the background", h.name);
+    unlink(PathOf(h.name).c_str());
+  }
+  manifest_.history.clear();
+  Status st = PersistManifest();
+  if (!st.ok()) spdlog::warn("Error trying to persist the AOF manifest: {}", st.message());
+}
+
+bool AppendOnlyFile::RewriteLimited() {
+  if (rewrite_failures_ < kRewriteLimitFailures) {
+    rewrite_delay_minutes_ = 0;
+    next_rewrite_unix_s_ = 0;
+    return false;
+  }
+  const int64_t now_s = WallClockMs() / 1000;
+  if (next_rewrite_unix_s_ != 0) {
+    if (now_s < next_rewrite_unix_s_) return true;
+    next_rewrite_unix_s_ = 0;  // the wait is over: one more try
+    return false;
+  }
+  rewrite_delay_minutes_ =
+      rewrite_delay_minutes_ == 0 ? 1 : std::min(rewrite_delay_minutes_ * 2, kRewriteLimitMaxMinutes);
+  next_rewrite_unix_s_ = now_s + int64_t{rewrite_delay_minutes_} * 60;
+  spdlog::warn("Background AOF rewrite has repeatedly failed and triggered the limit, will retry in {} minutes",
+               rewrite_delay_minutes_);
+  return true;
 }
 
 Status AppendOnlyFile::OpenIncr(const std::string& name) {
@@ -172,43 +230,74 @@ void AppendOnlyFile::Flush(bool force) {
   }
 }
 
-Status AppendOnlyFile::LoadAtStartup() {
+Status AppendOnlyFile::ReadManifestAtStartup() {
   const ServerConfig& cfg = server_.config();
-  if (mkdir(AofDir().c_str(), 0755) != 0 && errno != EEXIST) {
-    return Status::IOError("can't create the append-only dir " + AofDir(), std::strerror(errno));
-  }
-  const std::string manifest_path = PathOf(AofManifest::ManifestName(cfg.appendfilename));
+  const std::string path = PathOf(AofManifest::ManifestName(cfg.appendfilename));
+  if (!Exists(path)) return Status::OK();
   std::string text;
-  struct stat sb;
-  if (stat(manifest_path.c_str(), &sb) == 0) {
-    Status st = ReadFileToString(manifest_path, &text);
-    if (!st.ok()) return st;
-    auto m = AofManifest::Parse(text);
-    if (!m.ok()) return Status::Corruption(manifest_path, m.status().message());
-    manifest_ = std::move(*m);
-  } else if (stat(cfg.appendfilename.c_str(), &sb) == 0) {
-    // Redis 6's single appendonly.aof: move it into the directory as the base.
-    spdlog::info("Creating AOF manifest: upgrading the old-style AOF file {}", cfg.appendfilename);
-    Status st = RenameFile(cfg.appendfilename, PathOf(cfg.appendfilename));
-    if (!st.ok()) return st;
+  Status st = ReadFileToString(path, &text);
+  if (!st.ok()) {
+    spdlog::warn("Fatal error: can't read the AOF manifest {}: {}", path, st.message());
+    return st;
+  }
+  AofManifestError err;
+  auto m = AofManifest::Parse(text, &err);
+  if (!m.ok()) {
+    // Redis 7.0's block, word for word: operators grep for it.
+    for (const std::string& line : err.FatalLines()) spdlog::warn("{}", line);
+    return m.status();
+  }
+  manifest_ = std::move(*m);
+  if (!cfg.appendonly) DeleteHistoryFiles();  // LoadAtStartup does it otherwise
+  return Status::OK();
+}
+
+Status AppendOnlyFile::LoadAtStartup() {
+  Status st = OpenAtStartup();
+  // Every way out says why: the loader's errors name file and offset.
+  if (!st.ok()) spdlog::warn("Fatal error loading the AOF: {}. Exiting.", st.message());
+  return st;
+}
+
+Status AppendOnlyFile::MigrateOldAofIfNeeded() {
+  const std::string& name = server_.config().appendfilename;
+  if (!manifest_.base || manifest_.base->name != name) return Status::OK();
+  if (Exists(PathOf(name)) || !Exists(name)) return Status::OK();
+  Status st = RenameFile(name, PathOf(name));
+  if (!st.ok()) return st;
+  spdlog::info("Successfully migrated an old-style AOF file ({}) into the AOF directory ({}).", name, AofDir());
+  return Status::OK();
+}
+
+Status AppendOnlyFile::OpenAtStartup() {
+  const ServerConfig& cfg = server_.config();
+  if (Status st = MakeAofDir(AofDir()); !st.ok()) return st;
+  const bool have_manifest = Exists(PathOf(AofManifest::ManifestName(cfg.appendfilename)));
+  if (!have_manifest && Exists(cfg.appendfilename)) {
+    // Redis 6's single appendonly.aof becomes the base. The manifest goes
+    // first, as Redis does it: if we stop between the two steps, the next
+    // start finds the manifest naming a base still in `dir` and moves it.
     manifest_ = AofManifest();
     manifest_.base = AofFileInfo{cfg.appendfilename, 1, AofFileType::kBase};
     manifest_.base_seq = 1;
-    st = PersistManifest();
+    Status st = PersistManifest();
     if (!st.ok()) return st;
-  } else {
-    // A fresh AOF: an empty base now, then an incr file for what comes.
-    manifest_ = AofManifest();
-    std::string base = AofManifest::BaseName(cfg.appendfilename, 1, cfg.aof_use_rdb_preamble);
+  }
+  Status st = MigrateOldAofIfNeeded();
+  if (!st.ok()) return st;
+  if (!manifest_.base && manifest_.incrs.empty()) {
+    // A fresh AOF (or a manifest with only comments or history lines, as
+    // Redis treats it): an empty base now, then an incr file for what comes.
+    int64_t seq = manifest_.base_seq + 1;
+    std::string base = AofManifest::BaseName(cfg.appendfilename, seq, cfg.aof_use_rdb_preamble);
     spdlog::info("Creating AOF base file {} on server start", base);
     std::optional<int64_t> annotate;
     if (cfg.aof_timestamp_enabled && !cfg.aof_use_rdb_preamble) annotate = last_annotated_s_ = WallClockMs() / 1000;
-    Status st = WriteBaseFile(server_, PathOf(base), cfg.aof_use_rdb_preamble, annotate);
+    st = WriteBaseFile(server_, PathOf(base), cfg.aof_use_rdb_preamble, annotate);
     if (!st.ok()) return st;
-    manifest_.base = AofFileInfo{base, 1, AofFileType::kBase};
-    manifest_.base_seq = 1;
-  }
-  if (manifest_.base || !manifest_.incrs.empty()) {
+    manifest_.base = AofFileInfo{base, seq, AofFileType::kBase};
+    manifest_.base_seq = seq;
+  } else {
     uint64_t total = manifest_.base ? FileSizeOr0(PathOf(manifest_.base->name)) : 0;
     for (const AofFileInfo& f : manifest_.incrs) total += FileSizeOr0(PathOf(f.name));
     LoadingState& loading = server_.loading_state();
@@ -218,19 +307,16 @@ Status AppendOnlyFile::LoadAtStartup() {
     server_.loading = false;
     int64_t start = WallClockMs();
     AofLoadStats stats;
-    Status st = LoadAofFiles(server_, AofDir(), manifest_, cfg.aof_load_truncated,
-                             [&](uint64_t bytes) {
-                               loading.Progress(bytes);
-                               server_.loading = true;
-                               server_.PumpEvents();
-                               server_.loading = false;
-                             },
-                             &stats);
+    st = LoadAofFiles(server_, AofDir(), manifest_, cfg.aof_load_truncated,
+                      [&](uint64_t bytes) {
+                        loading.Progress(bytes);
+                        server_.loading = true;
+                        server_.PumpEvents();
+                        server_.loading = false;
+                      },
+                      &stats);
     loading.End();
-    if (!st.ok()) {
-      spdlog::warn("Fatal error loading the AOF: {}. Exiting.", st.message());
-      return st;
-    }
+    if (!st.ok()) return st;
     spdlog::info("DB loaded from append only file: {:.3f} seconds ({} commands)",
                  static_cast<double>(WallClockMs() - start) / 1000, stats.commands);
   }
@@ -240,13 +326,14 @@ Status AppendOnlyFile::LoadAtStartup() {
   if (manifest_.incrs.empty()) {
     const AofFileInfo& incr = manifest_.AddIncr(cfg.appendfilename);
     spdlog::info("Creating AOF incr file {} on server start", incr.name);
-    Status st = PersistManifest();
+    st = PersistManifest();
     if (!st.ok()) return st;
   }
-  Status st = OpenIncr(manifest_.incrs.back().name);
+  st = OpenIncr(manifest_.incrs.back().name);
   if (!st.ok()) return st;
   state_ = State::kOn;
   server_.propagator().AddSink(this, kPropagateAof);
+  DeleteHistoryFiles();
   return Status::OK();
 }
 
@@ -257,12 +344,12 @@ Status AppendOnlyFile::StartRewrite() {
     return Status::OK();
   }
   const ServerConfig& cfg = server_.config();
-  if (mkdir(AofDir().c_str(), 0755) != 0 && errno != EEXIST) {
-    return Status::IOError("can't create the append-only dir " + AofDir(), std::strerror(errno));
-  }
+  if (Status st = MakeAofDir(AofDir()); !st.ok()) return st;
   Flush(true);
   if (fd_ != -1) fdatasync(fd_);
-  int64_t first_incr_seq = 0;
+  // The first incr file the new base does not cover; with the AOF off there
+  // is none (Redis writes a manifest with only the new base then).
+  int64_t first_incr_seq = INT64_MAX;
   std::string temp_incr;
   if (state_ == State::kWaitRewrite) {
     // Not in the manifest until the base exists: a crash now must not leave
@@ -274,7 +361,8 @@ Status AppendOnlyFile::StartRewrite() {
     // Every write made so far is in the dataset the child is about to
     // snapshot; replaying it from the incr file too would apply it twice.
     buf_.clear();
-  } else {
+    spdlog::info("Creating AOF incr file {} on background rewrite", temp_incr);
+  } else if (state_ == State::kOn) {
     const AofFileInfo& incr = manifest_.AddIncr(cfg.appendfilename);
     first_incr_seq = incr.seq;
     Status st = OpenIncr(incr.name);
@@ -309,6 +397,7 @@ Status AppendOnlyFile::StartRewrite() {
     spdlog::warn("Can't rewrite append only file in background: {}", pid.status().message());
     return pid.status();
   }
+  ++rewrites_;  // aof_rewrites counts started rewrites, as in Redis 7.0
   spdlog::info("Background append only file rewriting started by pid {}", *pid);
   return Status::OK();
 }
@@ -326,6 +415,14 @@ void AppendOnlyFile::OnRewriteDone(const ChildResult& r, int64_t first_incr_seq,
       spdlog::warn("Background AOF rewrite terminated by signal {}", r.signal);
     } else {
       spdlog::warn("Background AOF rewrite terminated with error");
+    }
+    if (state_ == State::kWaitRewrite && !temp_incr.empty() && incr_name_ == temp_incr) {
+      // Its writes are in no manifest and the next try snapshots them anew.
+      CloseIncr();
+      incr_name_.clear();
+      buf_.clear();
+      spdlog::info("Removing the temp incr aof file {} in the background", temp_incr);
+      unlink(PathOf(temp_incr).c_str());
     }
     // Waiting to turn on: try again from the cron (Redis does the same).
     if (state_ == State::kWaitRewrite && r.signal != SIGUSR1) rewrite_scheduled_ = true;
@@ -354,8 +451,6 @@ void AppendOnlyFile::OnRewriteDone(const ChildResult& r, int64_t first_incr_seq,
     return;
   }
   manifest_.ReplaceBase(base, first_incr_seq);
-  std::vector<AofFileInfo> history = std::move(manifest_.history);
-  manifest_.history.clear();
   st = PersistManifest();
   if (!st.ok()) {
     spdlog::warn("Error trying to persist the AOF manifest: {}", st.message());
@@ -364,16 +459,12 @@ void AppendOnlyFile::OnRewriteDone(const ChildResult& r, int64_t first_incr_seq,
     return;
   }
   // The new manifest is durable: the old files are no longer referenced.
-  for (const AofFileInfo& h : history) {
-    spdlog::info("Removing the history file {}", h.name);
-    unlink(PathOf(h.name).c_str());
-  }
+  DeleteHistoryFiles();
   base_size_ = FileSizeOr0(PathOf(base.name));
   current_size_ = base_size_;
   for (const AofFileInfo& f : manifest_.incrs) current_size_ += FileSizeOr0(PathOf(f.name));
   last_rewrite_ok_ = true;
   rewrite_failures_ = 0;
-  ++rewrites_;
   if (state_ == State::kWaitRewrite) {
     state_ = State::kOn;
     spdlog::info("Background AOF rewrite finished successfully; the AOF is on");
@@ -438,7 +529,7 @@ void AppendOnlyFile::Cron() {
     spdlog::warn("Error fsyncing the AOF file: {}", std::strerror(err));
   }
   if (child_.running()) return;
-  if (rewrite_scheduled_) {
+  if (rewrite_scheduled_ && !RewriteLimited()) {
     rewrite_scheduled_ = false;
     StartRewrite().IgnoreError();
     return;
@@ -448,7 +539,7 @@ void AppendOnlyFile::Cron() {
       current_size_ > static_cast<uint64_t>(cfg.auto_aof_rewrite_min_size)) {
     uint64_t base = base_size_ ? base_size_ : 1;
     int64_t growth = static_cast<int64_t>(current_size_ * 100 / base) - 100;
-    if (growth >= cfg.auto_aof_rewrite_percentage) {
+    if (growth >= cfg.auto_aof_rewrite_percentage && !RewriteLimited()) {
       spdlog::info("Starting automatic rewriting of AOF on {}% growth", growth);
       StartRewrite().IgnoreError();
     }
@@ -527,6 +618,14 @@ void AppendOnlyFile::Install() {
                     [this](const ServerConfig& cfg) {
                       if (cfg.appendonly) return Enable();
                       Disable();
+                      return Status::OK();
+                    })
+      .IgnoreError();
+  // Turning the GC back on deletes what it kept (Redis does it at once).
+  server_.config_registry()
+      .SetApplyHook({"aof-disable-auto-gc"},
+                    [this](const ServerConfig& cfg) {
+                      if (!cfg.aof_disable_auto_gc) DeleteHistoryFiles();
                       return Status::OK();
                     })
       .IgnoreError();

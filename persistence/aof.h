@@ -11,7 +11,14 @@
 // BGREWRITEAOF forks a child that writes a new base file while the parent
 // appends to a fresh incr file opened at the rewrite's start (no rewrite
 // buffer); at the end the manifest is swapped atomically and the old files
-// are deleted. Turning appendonly on at run time runs such a rewrite first.
+// become history: deleted at once, or kept as `type h` lines while
+// aof-disable-auto-gc is yes. With appendonly no a rewrite writes only a new
+// base. Turning appendonly on at run time runs such a rewrite first, the
+// writes meanwhile going to `temp-<appendfilename>.incr`, which becomes the
+// first incr file when the rewrite succeeds and is removed when it fails.
+// After 3 consecutive failures, automatic and scheduled rewrites wait 1, 2,
+// 4 ... 60 minutes between tries (Redis 7.0's limit; BGREWRITEAOF is not
+// limited).
 //
 // States: off -> (CONFIG SET appendonly yes) wait_rewrite -> on -> off.
 #pragma once
@@ -46,9 +53,15 @@ class AppendOnlyFile final : public PropagationSink {
   // BGREWRITEAOF, bound to `owner` (null: main's list of command names).
   static void RegisterCommands(CommandTable& t, AppendOnlyFile* owner);
 
+  // Reads the manifest, if the AOF directory has one, whatever appendonly
+  // says (as Redis does: seq numbers go on from it, and a damaged one stops
+  // start-up with Redis's FATAL AOF MANIFEST FILE ERROR block in the log).
+  // Call before loading any data.
+  Status ReadManifestAtStartup();
+
   // With appendonly yes: loads the AOF directory (or upgrades an old single
-  // appendonly.aof, or creates a new base) and opens it for appending.
-  // Errors must stop start-up.
+  // appendonly.aof, finishing an interrupted upgrade, or creates a new base)
+  // and opens it for appending. Errors are logged and must stop start-up.
   Status LoadAtStartup();
 
   // While waiting for the first rewrite to fork (a BGSAVE runs), writes are
@@ -84,6 +97,16 @@ class AppendOnlyFile final : public PropagationSink {
   // Reads the manifest on disk, if any, into manifest_ (seq numbers go on
   // from an AOF an earlier run left behind).
   void ReadManifestIfAny();
+  Status OpenAtStartup();
+  // Moves an old-style AOF from `dir` into the AOF directory when the
+  // manifest names it as the base but it is not there yet.
+  Status MigrateOldAofIfNeeded();
+  // Unlinks the history files and drops them from the manifest, unless
+  // aof-disable-auto-gc is yes. Never deletes a file the manifest uses.
+  void DeleteHistoryFiles();
+  // Whether automatic and scheduled rewrites must wait after repeated
+  // failures; logs when a new wait starts.
+  bool RewriteLimited();
   Status OpenIncr(const std::string& name);
   void HandleWriteError(ssize_t written, int err);
   void OnRewriteDone(const ChildResult& r, int64_t first_incr_seq, const std::string& temp_incr);
@@ -114,6 +137,8 @@ class AppendOnlyFile final : public PropagationSink {
   uint64_t rewrites_ = 0;
   uint64_t rewrite_failures_ = 0;
   int64_t last_rewrite_time_sec_ = -1;
+  int rewrite_delay_minutes_ = 0;      // the current wait of RewriteLimited()
+  int64_t next_rewrite_unix_s_ = 0;    // when it ends, 0 if none
   uint64_t last_cow_bytes_ = 0;
 };
 

@@ -46,7 +46,12 @@ Status LoadAofFiles(Server& server, const std::string& aof_dir, const AofManifes
     const bool last = i + 1 == files.size();
     std::string path = aof_dir + "/" + files[i].name;
     auto size = GetFileSize(path);
-    if (!size.ok()) return Status::IOError("AOF file " + files[i].name + " named by the manifest", size.status().message());
+    if (!size.ok()) {
+      // Redis 7.0's words: "Unable to obtain the AOF file X length. stat: No such file or directory".
+      std::string why = size.status().message();
+      if (size_t colon = why.rfind(": "); colon != std::string::npos) why = why.substr(colon + 2);
+      return Status::IOError("Unable to obtain the AOF file " + files[i].name + " length. stat", why);
+    }
     if (*size == 0) continue;
     uint64_t commands_from = 0;
     if (files[i].type == AofFileType::kBase && StartsWithRdbMagic(path)) {

@@ -23,6 +23,10 @@ void PersistenceModule::Install() {
 }
 
 Status PersistenceModule::LoadAtStartup() {
+  // The manifest is read either way, as Redis does (a damaged one stops
+  // start-up even with appendonly no); then the AOF, when on, is the source
+  // of truth and the RDB is not read.
+  RETURN_IF_ERROR(aof_.ReadManifestAtStartup());
   return server_.config().appendonly ? aof_.LoadAtStartup() : snapshotter_.LoadAtStartup();
 }
 

@@ -72,7 +72,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "Can't open the log file: %s\n", st.message().c_str());
     return 1;
   }
-  if (!registry.SetApplyHook({"loglevel"}, [](const ServerConfig& c) { return SetLogLevel(LevelName(c.loglevel)); }).ok()) {
+  st = registry.SetApplyHook({"loglevel"}, [](const ServerConfig& c) { return SetLogLevel(LevelName(c.loglevel)); });
+  if (!st.ok()) {
+    spdlog::warn("Fatal error setting up the loglevel directive: {}", st.message());
     return 1;
   }
   st = registry.ApplyAll();
@@ -126,6 +128,7 @@ int main(int argc, char** argv) {
   }
   server.set_memory_startup(ReadAllocatorStats().allocated);
   spdlog::info("Server initialized");
+  // Every failure below has already been logged with its reason.
   st = persistence.LoadAtStartup();
   if (!st.ok()) return 1;
   spdlog::info("Ready to accept connections tcp");

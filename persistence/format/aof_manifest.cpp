@@ -1,77 +1,111 @@
 #include "persistence/format/aof_manifest.h"
 
 #include <algorithm>
-#include <charconv>
+#include <cstdlib>
 
+#include "server/base/ascii.h"
 #include "server/base/split_args.h"
 
 namespace replikv::persistence {
 namespace {
 
-// Redis refuses manifest lines longer than this (AOF_MANIFEST_MAX_LINE).
+// Redis reads the manifest with fgets into a 1024-byte buffer (its
+// AOF_MANIFEST_MAX_LINE): a line must fit with its '\n', so 1023 bytes is
+// the longest, and a last line without '\n' reads as "too long" too.
 constexpr size_t kMaxLine = 1024;
 
-Status LineError(size_t line_no, std::string_view what) {
-  return Status::Corruption("Invalid AOF manifest file format at line " + std::to_string(line_no), what);
+constexpr const char* kInvalidFormat = "Invalid AOF manifest file format";
+
+bool IsTrimmed(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsTrimmed(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsTrimmed(s.back())) s.remove_suffix(1);
+  return s;
 }
+
+// atoll: leading blanks, a sign, digits up to the first other byte; 0 if none.
+int64_t AtoLL(const std::string& v) { return std::strtoll(v.c_str(), nullptr, 10); }
 
 }  // namespace
 
-Result<AofManifest> AofManifest::Parse(std::string_view text) {
+std::vector<std::string> AofManifestError::FatalLines() const {
+  std::vector<std::string> out{"\n*** FATAL AOF MANIFEST FILE ERROR ***\n"};
+  if (line_no > 0) {
+    out.push_back("Reading the manifest file, at line " + std::to_string(line_no) + "\n");
+    out.push_back(">>> '" + line + "'\n");
+  }
+  out.push_back(reason + "\n");
+  return out;
+}
+
+Result<AofManifest> AofManifest::Parse(std::string_view text, AofManifestError* error) {
+  AofManifestError local;
+  AofManifestError& err = error != nullptr ? *error : local;
+  auto fail = [&err](size_t line_no, std::string_view line, std::string reason) -> Status {
+    err.line_no = line_no;
+    err.line = std::string(line);
+    err.reason = std::move(reason);
+    std::string where = line_no > 0 ? " at line " + std::to_string(line_no) + " ('" + err.line + "')" : "";
+    return Status::Corruption(err.reason + where);
+  };
+  if (text.empty()) return fail(0, {}, "Found an empty AOF manifest");
   AofManifest m;
   size_t line_no = 0;
   while (!text.empty()) {
     size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (nl == std::string_view::npos || nl >= kMaxLine) {
+      return fail(0, {}, "The AOF manifest file contains too long line");
+    }
+    std::string_view raw = text.substr(0, nl);
+    text.remove_prefix(nl + 1);
     ++line_no;
-    // Redis reads lines with a 1024-byte buffer that must also hold the
-    // newline, so 1023 bytes is the longest line it accepts.
-    if (line.size() >= kMaxLine) return LineError(line_no, "line too long");
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    size_t first = line.find_first_not_of(" \t");
-    if (first == std::string_view::npos || line[first] == '#') continue;
+    if (!raw.empty() && raw[0] == '#') continue;  // only in the first column
+    std::string_view line = Trim(raw);
     std::vector<std::string> args;
-    if (!SplitArgs(line, &args)) return LineError(line_no, "unbalanced quotes");
-    if (args.size() % 2 != 0) return LineError(line_no, "keys and values must come in pairs");
+    if (!SplitArgs(line, &args) || args.size() < 6 || args.size() % 2 != 0) {
+      return fail(line_no, line, kInvalidFormat);
+    }
     AofFileInfo info;
-    bool has_name = false, has_seq = false, has_type = false;
+    bool has_name = false;
+    char type = 0;
     for (size_t i = 0; i < args.size(); i += 2) {
       const std::string& k = args[i];
       const std::string& v = args[i + 1];
-      if (k == "file") {
-        if (v.empty() || v.find('/') != std::string::npos) return LineError(line_no, "bad file name");
+      if (EqualsIgnoreCase(k, "file")) {
+        if (v.find('/') != std::string::npos) return fail(line_no, line, "File can't be a path, just a filename");
         info.name = v;
         has_name = true;
-      } else if (k == "seq") {
-        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), info.seq);
-        if (ec != std::errc() || end != v.data() + v.size() || info.seq <= 0) return LineError(line_no, "bad seq");
-        has_seq = true;
-      } else if (k == "type") {
-        if (v.size() != 1 || (v[0] != 'b' && v[0] != 'h' && v[0] != 'i')) return LineError(line_no, "bad type");
-        info.type = static_cast<AofFileType>(v[0]);
-        has_type = true;
+      } else if (EqualsIgnoreCase(k, "seq")) {
+        info.seq = AtoLL(v);
+      } else if (EqualsIgnoreCase(k, "type")) {
+        type = v.empty() ? 0 : v[0];
       }
       // Unknown keys are ignored, as Redis does, for forward compatibility.
     }
-    if (!has_name || !has_seq || !has_type) return LineError(line_no, "missing file, seq or type");
-    switch (info.type) {
-      case AofFileType::kBase:
-        if (m.base) return LineError(line_no, "more than one base file");
-        m.base_seq = std::max(m.base_seq, info.seq);
+    // An empty name is refused too (Redis would go on and stat the directory).
+    if (!has_name || info.name.empty() || info.seq == 0 || type == 0) return fail(line_no, line, kInvalidFormat);
+    switch (type) {
+      case 'b':
+        if (m.base) return fail(line_no, line, "Found duplicate base file information");
+        info.type = AofFileType::kBase;
+        m.base_seq = info.seq;
         m.base = info;
         break;
-      case AofFileType::kIncr:
-        if (!m.incrs.empty() && info.seq <= m.incrs.back().seq) return LineError(line_no, "incr files out of order");
-        m.incr_seq = std::max(m.incr_seq, info.seq);
-        m.incrs.push_back(info);
-        break;
-      case AofFileType::kHistory:
+      case 'h':
+        info.type = AofFileType::kHistory;
         m.history.push_back(info);
         break;
+      case 'i':
+        if (info.seq <= m.incr_seq) return fail(line_no, line, "Found a non-monotonic sequence number");
+        info.type = AofFileType::kIncr;
+        m.incr_seq = info.seq;
+        m.incrs.push_back(info);
+        break;
+      default:
+        return fail(line_no, line, "Unknown AOF file type");
     }
   }
-  if (!m.base && m.incrs.empty()) return Status::Corruption("Invalid AOF manifest file format", "no base and no incr files");
   return m;
 }
 
@@ -105,24 +139,32 @@ const AofFileInfo& AofManifest::AddIncr(const std::string& appendfilename) {
 }
 
 void AofManifest::ReplaceBase(AofFileInfo new_base, int64_t first_kept_incr_seq) {
-  if (base) {
-    AofFileInfo old = *base;
-    old.type = AofFileType::kHistory;
-    history.push_back(old);
-  }
+  std::vector<AofFileInfo> retired;
   std::vector<AofFileInfo> kept;
   for (AofFileInfo& f : incrs) {
     if (f.seq < first_kept_incr_seq) {
       f.type = AofFileType::kHistory;
-      history.push_back(f);
+      retired.push_back(f);
     } else {
       kept.push_back(f);
     }
   }
+  if (base) {
+    AofFileInfo old = *base;
+    old.type = AofFileType::kHistory;
+    retired.push_back(old);
+  }
+  retired.insert(retired.end(), history.begin(), history.end());
+  history = std::move(retired);
   incrs = std::move(kept);
   base_seq = std::max(base_seq, new_base.seq);
   new_base.type = AofFileType::kBase;
   base = std::move(new_base);
+}
+
+bool AofManifest::IsLive(const std::string& name) const {
+  if (base && base->name == name) return true;
+  return std::any_of(incrs.begin(), incrs.end(), [&](const AofFileInfo& f) { return f.name == name; });
 }
 
 }  // namespace replikv::persistence

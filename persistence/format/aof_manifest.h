@@ -7,8 +7,16 @@
 //
 // type b is the base (an RDB, with aof-use-rdb-preamble, or AOF commands),
 // i an incremental file of commands, h a history file a finished rewrite
-// left for deletion. Keys come in pairs, in any order; '#' starts a comment
-// line. Loading order: base, then incr files in seq order.
+// left for deletion (kept while aof-disable-auto-gc is yes). Keys come in
+// pairs, in any order; a line starting with '#' is a comment. Loading order:
+// base, then incr files in seq order.
+//
+// Parsing follows redis-server 7.0.15 (measured, see aof_manifest_test.cpp):
+// every line, the last one included, must end with '\n' and hold at most
+// 1023 bytes before it, else "too long line"; blank lines, fewer than three
+// pairs, a missing file/seq/type or seq 0 are "Invalid AOF manifest file
+// format"; seq is read like atoll ("5x" is 5) and type is the value's first
+// byte; key names are case-insensitive and unknown keys are ignored.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +38,23 @@ struct AofFileInfo {
   bool operator==(const AofFileInfo&) const = default;
 };
 
+// Why a manifest was refused, in Redis 7.0's words. `line_no` is 0 when the
+// error is not about one line ("Found an empty AOF manifest", "too long
+// line"); otherwise `line` is the offending line, trimmed as Redis prints it.
+struct AofManifestError {
+  size_t line_no = 0;
+  std::string line;
+  std::string reason;
+
+  // The lines Redis logs before exiting (each ends with '\n', as Redis's
+  // own messages do; the logger adds one more):
+  //   "\n*** FATAL AOF MANIFEST FILE ERROR ***\n"
+  //   "Reading the manifest file, at line 3\n"   (only with a line)
+  //   ">>> 'file appendonly.aof.2.incr.aof seq 2 type i'\n"
+  //   "Found a non-monotonic sequence number\n"
+  std::vector<std::string> FatalLines() const;
+};
+
 struct AofManifest {
   std::optional<AofFileInfo> base;
   std::vector<AofFileInfo> incrs;    // in seq order
@@ -37,8 +62,11 @@ struct AofManifest {
   int64_t base_seq = 0;              // highest base seq ever used
   int64_t incr_seq = 0;              // highest incr seq ever used
 
-  // Parses the manifest text. Errors name the line.
-  static Result<AofManifest> Parse(std::string_view text);
+  // Parses the manifest text. A Corruption names the line and the reason;
+  // `error`, when given, receives them apart. A manifest with neither base
+  // nor incr files (only comments or history) is valid: the server then
+  // starts a new AOF, as Redis does.
+  static Result<AofManifest> Parse(std::string_view text, AofManifestError* error = nullptr);
   std::string Format() const;
 
   // Names Redis 7.0 uses: "<appendfilename>.<seq>.base.rdb" (or .base.aof),
@@ -49,9 +77,13 @@ struct AofManifest {
 
   // Adds a new incr file (next seq) and returns it.
   const AofFileInfo& AddIncr(const std::string& appendfilename);
-  // A finished rewrite: `new_base` replaces the base; the old base and every
-  // incr file before `first_kept_incr_seq` become history.
+  // A finished rewrite: `new_base` replaces the base; every incr file before
+  // `first_kept_incr_seq` and the old base become history, put in front of
+  // the history already listed, in that order (Redis 7.0's order).
   void ReplaceBase(AofFileInfo new_base, int64_t first_kept_incr_seq);
+  // Whether `name` is the base or an incr file (never to be deleted as
+  // history, even if a history line names it too).
+  bool IsLive(const std::string& name) const;
 };
 
 }  // namespace replikv::persistence

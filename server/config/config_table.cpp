@@ -233,7 +233,7 @@ std::vector<ConfigDef> BuildTable() {
       Bool("aof-load-truncated", "", 0, &C::aof_load_truncated),
       Bool("aof-use-rdb-preamble", "", 0, &C::aof_use_rdb_preamble),
       Bool("aof-timestamp-enabled", "", 0, &C::aof_timestamp_enabled),
-      Bool("aof-disable-auto-gc", "", N, &C::aof_disable_auto_gc),
+      Bool("aof-disable-auto-gc", "", 0, &C::aof_disable_auto_gc),
       Bool("aof-rewrite-incremental-fsync", "", N, &C::aof_rewrite_incremental_fsync),
       Bool("rdb-save-incremental-fsync", "", N, &C::rdb_save_incremental_fsync),
 

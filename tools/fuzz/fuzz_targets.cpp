@@ -308,7 +308,7 @@ int FuzzManifest(const uint8_t* data, size_t size) {
     // A name that parses raw can format (escaped) past the 1024-byte line
     // Redis 7.0 reads; Redis has the same asymmetry, and real names are
     // short. Not a finding.
-    if (!back.ok() && back.status().message().find("line too long") != std::string::npos) return 0;
+    if (!back.ok() && back.status().message().find("too long line") != std::string::npos) return 0;
     FuzzCheck(back.ok(), "a formatted manifest does not parse: " + back.status().ToString() + "\n" + text);
     FuzzCheck(back->base == m.base && back->incrs == m.incrs && back->history == m.history,
               "manifest changed in a format/parse round trip:\n" + text);
