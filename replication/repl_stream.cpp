@@ -90,9 +90,11 @@ void ReplStream::Append(std::string_view bytes) {
     end_ += static_cast<int64_t>(bytes.size());
     return;
   }
+  size_t new_blocks = 0;
   while (!bytes.empty()) {
     Block* tail = blocks_.empty() ? nullptr : &blocks_.back();
     if (tail == nullptr || tail->used == block_size_) {
+      new_blocks++;
       int64_t id = FutureId();
       Block b;
       b.start = origin_ + id * static_cast<int64_t>(block_size_);
@@ -114,7 +116,10 @@ void ReplStream::Append(std::string_view bytes) {
     end_ += static_cast<int64_t>(n);
     bytes.remove_prefix(n);
   }
-  Trim(kTrimBlocksPerAppend);
+  // Redis puts a large write in one large block; here it spans many, so the
+  // budget grows with them: a 100 MB value must not leave 100 MB in a 1 MB
+  // backlog, and the work stays proportional to the bytes appended.
+  Trim(kTrimBlocksPerAppend + new_blocks);
 }
 
 void ReplStream::SetBacklogSize(size_t bytes) {

@@ -52,8 +52,8 @@ class ReplStream {
   using ReaderId = uint32_t;
 
   static constexpr size_t kDefaultBlockSize = 16 * 1024;
-  // Backlog blocks released per Append(), so one write never pays for a
-  // large shrink of repl-backlog-size (Redis's
+  // Backlog blocks released per Append() (plus one per block it filled), so
+  // one write never pays for a large shrink of repl-backlog-size (Redis's
   // REPL_BACKLOG_TRIM_BLOCKS_PER_CALL); Trim() from cron does the rest.
   static constexpr size_t kTrimBlocksPerAppend = 64;
 
@@ -70,7 +70,7 @@ class ReplStream {
   // nor a reader nobody could read the bytes, so they are only counted.
   // Redis does not advance master_repl_offset then at all; callers that
   // want its numbers do not feed the stream in that state. Trims at most
-  // kTrimBlocksPerAppend backlog blocks.
+  // kTrimBlocksPerAppend + (blocks filled) backlog blocks.
   void Append(std::string_view bytes);
 
   // Redis's master_repl_offset: bytes ever appended (since the last

@@ -226,6 +226,15 @@ TEST(ReplStream, ShrinkIsBoundedPerCallAndTrimFinishes) {
   EXPECT_TRUE(s.CanServeFrom(s.end_offset() - 16));
 }
 
+TEST(ReplStream, LargeAppendDoesNotOutgrowTheBacklog) {
+  ReplStream s(64, 16);
+  s.CreateBacklog();
+  AppendN(&s, 10);
+  AppendN(&s, 16 * 1000);  // one value spanning 1000 blocks
+  EXPECT_LE(s.block_count(), 6u);
+  EXPECT_TRUE(s.CanServeFrom(s.end_offset() - 64));
+}
+
 TEST(ReplStream, GrowingBacklogKeepsMoreHistoryFromNowOn) {
   ReplStream s(32, 16);
   s.CreateBacklog();
