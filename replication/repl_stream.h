@@ -12,6 +12,11 @@
 // A block is freed once no owner references it or an earlier block, so N
 // replicas cost one copy of the stream, not N.
 //
+// Unlike Redis 7.0, whose backlog never trims past a block a replica still
+// references (a lagging replica stretches repl_backlog_histlen), the window
+// here is backlog_size() rounded up to whole blocks whatever the readers
+// hold; the memory held is the same, INFO's histlen stays near the setting.
+//
 // Offsets. Every offset in this class is a position between stream bytes:
 // position P lies just after the P-th byte ever produced, so end_offset() is
 // Redis's master_repl_offset and a reader at position P has been sent P bytes
