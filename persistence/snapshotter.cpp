@@ -65,14 +65,18 @@ Status Snapshotter::SaveNow() {
   }
   // Redis 7.0 counts rdb_saves per attempt, failed ones included.
   ++rdb_saves_;
+  std::optional<RdbReplInfo> repl = repl_info_ ? repl_info_() : std::nullopt;
   Status st = SaveKeyspaceToFile(server_.keyspace(), RdbPath(), EncoderOptionsFromConfig(server_.config()),
-                                 AuxFields(), server_.config().rdb_key_save_delay);
+                                 AuxFields(), server_.config().rdb_key_save_delay, repl ? &*repl : nullptr);
+  SaveResult result{st.ok(), false, RdbPath(), repl ? repl->repl_offset : -1};
   if (!st.ok()) {
     spdlog::warn("Failed saving the DB: {}", st.message());
+    NotifyListeners(result);
     return st;
   }
   spdlog::info("DB saved on disk");
   NoteSaved();
+  NotifyListeners(result);
   return Status::OK();
 }
 
@@ -88,10 +92,12 @@ Status Snapshotter::StartBackgroundSave() {
   // rdb-key-save-delay: Redis's test knob that makes the child slow enough
   // to be seen running (and killed) by tests.
   int key_delay_us = server_.config().rdb_key_save_delay;
+  std::optional<RdbReplInfo> repl = repl_info_ ? repl_info_() : std::nullopt;
+  bgsave_repl_offset_ = repl ? repl->repl_offset : -1;
   auto pid = child_.Fork(
       ChildKind::kRdb,
-      [&ks, path, options, aux, key_delay_us]() {
-        Status st = SaveKeyspaceToFile(ks, path, options, aux, key_delay_us);
+      [&ks, path, options, aux, key_delay_us, repl]() {
+        Status st = SaveKeyspaceToFile(ks, path, options, aux, key_delay_us, repl ? &*repl : nullptr);
         if (!st.ok()) {
           spdlog::warn("Write error saving DB on disk: {}", st.message());
           return false;
@@ -105,6 +111,7 @@ Status Snapshotter::StartBackgroundSave() {
   if (!pid.ok()) {
     last_bgsave_ok_ = false;
     spdlog::warn("Can't save in background: {}", pid.status().message());
+    NotifyListeners(SaveResult{false, true, path, bgsave_repl_offset_});
     return pid.status();
   }
   spdlog::info("Background saving started by pid {}", *pid);
@@ -132,6 +139,13 @@ void Snapshotter::OnChildDone(const ChildResult& r) {
     // A child that died mid-write leaves its temp file; the target is intact.
     RemoveFile(TempFilePath(".", "rdb", r.pid)).IgnoreError();
   }
+  NotifyListeners(SaveResult{r.ok(), true, RdbPath(), bgsave_repl_offset_});
+}
+
+bool Snapshotter::background_save_running() const { return child_.running() && child_.kind() == ChildKind::kRdb; }
+
+void Snapshotter::NotifyListeners(const SaveResult& r) {
+  for (const SaveListener& l : listeners_) l(r);
 }
 
 void Snapshotter::Cron() {

@@ -8,7 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "persistence/child.h"
 #include "persistence/rdb_keyspace.h"
@@ -22,6 +25,16 @@ struct Command;
 }  // namespace replikv
 
 namespace replikv::persistence {
+
+// How a save ended, for the listeners (replication sends the file on).
+struct SaveResult {
+  bool ok = false;
+  bool background = false;  // a BGSAVE (child); false: SAVE in the loop
+  std::string path;         // the file written (relative to `dir`)
+  // The replication offset the file covers (its repl-offset aux field), -1
+  // when it carries no replication info.
+  int64_t repl_offset = -1;
+};
 
 class Snapshotter {
  public:
@@ -43,6 +56,18 @@ class Snapshotter {
   Status SaveNow();
   // BGSAVE: forks a child. Errors: a child is running, fork failed.
   Status StartBackgroundSave();
+  // Whether a BGSAVE child runs now.
+  bool background_save_running() const;
+
+  // The hand-off to replication. `provider` says what replication info the
+  // next saves carry in their aux fields (repl-id, repl-offset,
+  // repl-stream-db; nullopt for none), read when each save starts: at the
+  // fork for a BGSAVE, so the offset is the one the snapshot covers.
+  using ReplInfoProvider = std::function<std::optional<RdbReplInfo>()>;
+  void SetReplInfoProvider(ReplInfoProvider provider) { repl_info_ = std::move(provider); }
+  // Told when each save (SAVE or BGSAVE, successful or not) ends.
+  using SaveListener = std::function<void(const SaveResult&)>;
+  void AddSaveListener(SaveListener listener) { listeners_.push_back(std::move(listener)); }
 
   // Commands (registered by Install()).
   static void SaveCommand(CommandContext& ctx);
@@ -74,8 +99,13 @@ class Snapshotter {
   std::string RdbPath() const;
   void NoteSaved();
 
+  void NotifyListeners(const SaveResult& r);
+
   Server& server_;
   ChildProcess& child_;
+  ReplInfoProvider repl_info_;
+  std::vector<SaveListener> listeners_;
+  int64_t bgsave_repl_offset_ = -1;  // repl-offset of the running BGSAVE
   bool last_bgsave_ok_ = true;
   int64_t last_bgsave_try_ms_ = 0;
   int64_t last_bgsave_time_sec_ = -1;

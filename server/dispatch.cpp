@@ -80,7 +80,8 @@ bool Server::PassesChecks(Client& c, Command& cmd) {
 // but EXEC/DISCARD/QUIT/RESET is refused, since queuing itself takes memory.
 bool Server::PassesMemoryCheck(Client& c, Command& cmd) {
   const bool out_of_memory = evictor_->PerformEvictions() == Evictor::Result::kFail;
-  if (!out_of_memory) return true;
+  // The primary's stream is never refused: a replica must not diverge.
+  if (!out_of_memory || c.kind() == ClientKind::kPrimary) return true;
   const bool is_exec = cmd.handler == ExecCommand;
   bool reject = (cmd.flags & kCmdDenyOom) || (is_exec && c.in_multi() && (c.multi->queued_flags & kCmdDenyOom));
   if (c.in_multi() && !is_exec && cmd.name != "discard" && cmd.name != "quit" && cmd.name != "reset") reject = true;

@@ -139,9 +139,9 @@ void StatsSection(Server& s, std::string* o) {
   InfoField(o, "total_net_repl_input_bytes", 0);
   InfoField(o, "total_net_repl_output_bytes", 0);
   InfoField(o, "rejected_connections", st.rejected_connections);
-  InfoField(o, "sync_full", 0);
-  InfoField(o, "sync_partial_ok", 0);
-  InfoField(o, "sync_partial_err", 0);
+  InfoField(o, "sync_full", s.stats().sync_full);
+  InfoField(o, "sync_partial_ok", s.stats().sync_partial_ok);
+  InfoField(o, "sync_partial_err", s.stats().sync_partial_err);
   InfoField(o, "expired_keys", ks.expired_keys);
   InfoFieldF(o, "expired_stale_perc", 0);
   InfoField(o, "expired_time_cap_reached_count", ks.expired_time_cap_reached_count);
@@ -161,20 +161,6 @@ void StatsSection(Server& s, std::string* o) {
   InfoField(o, "total_error_replies", s.error_stats().total);
   InfoField(o, "client_query_buffer_limit_disconnections", st.client_qbuf_limit_disconnections);
   InfoField(o, "client_output_buffer_limit_disconnections", st.client_outbuf_limit_disconnections);
-}
-
-void ReplicationSection(Server& s, std::string* o) {
-  InfoField(o, "role", std::string(s.RoleName()));
-  InfoField(o, "connected_slaves", 0);
-  InfoField(o, "master_failover_state", std::string("no-failover"));
-  InfoField(o, "master_replid", s.run_id());
-  InfoField(o, "master_replid2", std::string(40, '0'));
-  InfoField(o, "master_repl_offset", 0);
-  InfoField(o, "second_repl_offset", -1);
-  InfoField(o, "repl_backlog_active", 0);
-  InfoField(o, "repl_backlog_size", static_cast<uint64_t>(s.config().repl_backlog_size));
-  InfoField(o, "repl_backlog_first_byte_offset", 0);
-  InfoField(o, "repl_backlog_histlen", 0);
 }
 
 void CpuSection(Server&, std::string* o) {
@@ -235,7 +221,7 @@ const Section kSections[] = {
     {"memory", "Memory", MemorySection, true},
     {"persistence", "Persistence", nullptr, true},  // the persistence module
     {"stats", "Stats", StatsSection, true},
-    {"replication", "Replication", ReplicationSection, true},
+    {"replication", "Replication", nullptr, true},  // the replication module
     {"cpu", "CPU", CpuSection, true},
     {"modules", "Modules", nullptr, true},
     {"commandstats", "Commandstats", CommandstatsSection, false},

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "persistence/persistence_module.h"
+#include "replication/replication_module.h"
 #include "server/config/config.h"
 #include "server/base/log.h"
 #include "server/memory_stats.h"
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
   CommandTable known_commands;
   RegisterAllCommands(known_commands);
   persistence::PersistenceModule::RegisterCommandNames(known_commands);
+  repl::ReplicationModule::RegisterCommandNames(known_commands);
   registry.set_command_exists([&](std::string_view name) { return known_commands.Find(name) != nullptr; });
   Status st = registry.LoadFromCommandLine(argc - 1, argv + 1);
   if (!st.ok()) {
@@ -109,6 +111,8 @@ int main(int argc, char** argv) {
 
   persistence::PersistenceModule persistence(server);
   persistence.Install();
+  repl::ReplicationModule replication(server, persistence);
+  replication.Install();
   server.ApplyCommandRenames();
 
   st = server.Listen();
@@ -131,6 +135,7 @@ int main(int argc, char** argv) {
   // Every failure below has already been logged with its reason.
   st = persistence.LoadAtStartup();
   if (!st.ok()) return 1;
+  replication.AfterLoad();
   spdlog::info("Ready to accept connections tcp");
   int rc = server.Run();
   if (!cfg.pidfile.empty()) unlink(cfg.pidfile.c_str());

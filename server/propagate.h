@@ -82,6 +82,8 @@ class Propagator {
   // Forgets every sink's selected db (after a new AOF file or a new replica
   // stream starts, the next op must SELECT again).
   void ResetSelectedDb(PropagationSink* sink) { sink->selected_db_ = -1; }
+  // The db `sink`'s stream last selected (-1: none yet).
+  static int SelectedDb(const PropagationSink* sink) { return sink->selected_db_; }
 
   // Encodes argv as a RESP multibulk, appended to *out.
   static void EncodeCommand(std::span<const std::string_view> argv, std::string* out);

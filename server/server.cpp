@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include "server/base/log.h"
+
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -225,7 +227,8 @@ void Server::CloseTimedOutClients() {
   for (auto& [id, c] : clients_) {
     // Blocked (CLIENT PAUSE included) and subscribed clients are exempt, as
     // in Redis.
-    if (!c->closing() && !c->blocked() && !c->paused() && !c->in_pubsub_mode() &&
+    // Replication links have repl-timeout instead.
+    if (!c->closing() && !c->blocked() && !c->paused() && !c->in_pubsub_mode() && c->kind() == ClientKind::kNormal &&
         now - c->last_interaction_ms > static_cast<int64_t>(config().timeout) * 1000) {
       idle.push_back(c.get());
     }
@@ -301,6 +304,7 @@ void Server::StopLoop() {
 void Server::set_role(Role r) {
   role_ = r;
   keyspace_.set_is_replica(r == Role::kReplica);
+  SetLogRole(r == Role::kReplica ? LogRole::kReplica : LogRole::kPrimary);
 }
 
 size_t Server::NotCountedMemory() const {

@@ -53,6 +53,10 @@ struct ServerStats {
   uint64_t unexpected_error_replies = 0;
   uint64_t client_qbuf_limit_disconnections = 0;
   uint64_t client_outbuf_limit_disconnections = 0;
+  // Replication (counted by the replication module's primary side).
+  uint64_t sync_full = 0;
+  uint64_t sync_partial_ok = 0;
+  uint64_t sync_partial_err = 0;
   // Ops-per-second samples, as Redis's instantaneous_ops_per_sec.
   uint64_t ops_sample_last_count = 0;
   int64_t ops_sample_last_ms = 0;

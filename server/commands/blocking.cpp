@@ -106,7 +106,8 @@ void BlockedClients::Unblock(Client& c) {
   if (c.blocked()) Detach(c);
 }
 
-void BlockedClients::ReplyTimedOut(Client& c) {
+void BlockedClients::ReplyTimedOut(Client& c, const BlockState& st) {
+  if (st.timeout_reply) return st.timeout_reply(c.reply());
   // Redis 7.0 answers every timed-out list or sorted set wait with a null
   // array, BLMOVE included.
   c.reply().AddNullArray();
@@ -115,16 +116,26 @@ void BlockedClients::ReplyTimedOut(Client& c) {
 bool BlockedClients::UnblockClient(uint64_t id, bool as_error) {
   Client* c = server_.FindClient(id);
   if (c == nullptr || c->closing() || !c->blocked()) return false;
-  Detach(*c);
+  std::unique_ptr<BlockState> st = Detach(*c);
   if (as_error) {
     c->reply().AddError("-UNBLOCKED client unblocked via CLIENT UNBLOCK");
   } else {
-    ReplyTimedOut(*c);
+    ReplyTimedOut(*c, *st);
   }
   // Redis 7.0 counts a wait ended by CLIENT UNBLOCK, either way, as a
   // failed call of the blocking command (INFO commandstats).
   Command* cmd = c->last_command != nullptr ? server_.commands().Find(c->last_command->name) : nullptr;
   if (cmd != nullptr) ++cmd->failed_calls;
+  server_.QueuePendingWrite(c);
+  Resume(*c);
+  return true;
+}
+
+bool BlockedClients::Release(uint64_t id) {
+  Client* c = server_.FindClient(id);
+  if (c == nullptr || c->closing() || !c->blocked()) return false;
+  std::unique_ptr<BlockState> st = Detach(*c);
+  ReplyTimedOut(*c, *st);
   server_.QueuePendingWrite(c);
   Resume(*c);
   return true;
@@ -306,8 +317,8 @@ void BlockedClients::BeforeSleep() {
         deadlines_.erase(deadlines_.begin());  // not expected: Detach erases
         continue;
       }
-      Detach(*c);
-      ReplyTimedOut(*c);
+      std::unique_ptr<BlockState> st = Detach(*c);
+      ReplyTimedOut(*c, *st);
       server_.QueuePendingWrite(c);
       Resume(*c);
     }

@@ -32,6 +32,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -62,6 +63,9 @@ struct BlockState {
   std::vector<std::string> keys;
   std::string target;      // kMove: destination key
   int64_t deadline_ms = 0; // absolute; 0 waits forever
+  // A wait on no keys (WAIT) answers its end, timeout or early release by
+  // UnblockClient, with this instead of the null array.
+  std::function<void(ReplyBuffer&)> timeout_reply;
 
   // The type whose arrival at one of `keys` serves this wait.
   ObjType waits_for() const { return op == Op::kZPop || op == Op::kZMultiPop ? ObjType::kZset : ObjType::kList; }
@@ -83,6 +87,10 @@ class BlockedClients : public KeyspaceListener {
   // its pending input runs before the next poll. False (nothing done) when
   // no such client is blocked.
   bool UnblockClient(uint64_t id, bool as_error);
+  // Ends the wait of client `id` as if it timed out now, without counting a
+  // failed call (WAIT released by enough acknowledgements). False when no
+  // such client is blocked.
+  bool Release(uint64_t id);
   size_t blocked_count() const { return blocked_count_; }
   // Waits with a deadline (INFO clients_in_timeout_table).
   size_t timeout_count() const { return deadlines_.size(); }
@@ -131,7 +139,7 @@ class BlockedClients : public KeyspaceListener {
   void SignalReady(int db, std::string_view key);
   void ServeKey(int db, const std::string& key);
   // Sends `c` its wait's timeout reply (CLIENT UNBLOCK TIMEOUT included).
-  void ReplyTimedOut(Client& c);
+  void ReplyTimedOut(Client& c, const BlockState& st);
   // Ends the wait of `c` as served; returns its state.
   std::unique_ptr<BlockState> Detach(Client& c);
   void Serve(Client& c, std::string_view key);

@@ -190,6 +190,9 @@ class Client {
   std::string ListFlags() const;
 
   int fd() const;
+  // The socket, for a layer that writes to it directly (a replica link
+  // streams the shared replication buffer). libuv keeps write order.
+  uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle_); }
   size_t query_buffer_size() const { return query_.size(); }
   size_t query_buffer_capacity() const { return query_.capacity(); }
   size_t output_bytes() const { return reply_.size(); }
