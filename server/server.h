@@ -110,6 +110,9 @@ class Server {
   void QueuePendingWrite(Client* c);
   uint64_t NextClientId() { return next_client_id_++; }
 
+  // DEBUG PAUSE-CRON: the cron tick does nothing while set.
+  bool cron_paused = false;
+
   // Set by replication when this node follows a primary.
   bool is_replica = false;
   const char* RoleName() const { return is_replica ? "slave" : "master"; }
