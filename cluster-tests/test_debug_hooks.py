@@ -106,8 +106,13 @@ def test_debug_log_error_and_arity(server, raw):
     assert raw.command("DEBUG", "ERROR", "hello world") == RespError("hello world")
     assert raw.command("DEBUG", "ERROR", "ERR x") == RespError("ERR x")
     assert raw.command("DEBUG", "ERROR") == _unknown("ERROR")
-    assert raw.command("DEBUG", "stringmatch-test") == "Apparently Redis did not crash: test passed"
     assert raw.command("DEBUG", "nosuch", "x") == _unknown("nosuch")
+
+
+def test_debug_stringmatch_test(server):
+    # Redis 7.0's fuzz run takes a while on a slow machine.
+    with server.raw(timeout_s=120) as c:
+        assert c.command("DEBUG", "stringmatch-test") == "Apparently Redis did not crash: test passed"
 
 
 def test_debug_protocol_sends_the_resp2_forms(server):
@@ -135,7 +140,7 @@ def test_debug_protocol_sends_the_resp2_forms(server):
             c.read_reply()
 
 
-def test_debug_switches_reply_as_redis(raw):
+def test_debug_switches_reply_as_the_oracle(raw):
     assert raw.command("DEBUG", "PAUSE-CRON", "0") == "OK"
     assert raw.command("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "NEVER") == "OK"
     assert raw.command("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "RESET") == "OK"
@@ -235,7 +240,8 @@ def test_htstats_key(raw):
     assert raw.command("SET", "str", "v") == "OK"
     text = raw.command("DEBUG", "HTSTATS-KEY", "s").decode()
     assert re.fullmatch(STATS_RE, text), text
-    assert "number of elements: 200\n" in text
+    # A table still growing shows its two halves (main and rehashing target).
+    assert sum(int(n) for n in re.findall(r"number of elements: (\d+)", text)) == 200, text
     not_ht = RespError("ERR The value stored at the specified key is not represented using an hash table")
     assert raw.command("DEBUG", "HTSTATS-KEY", "small") == not_ht
     assert raw.command("DEBUG", "HTSTATS-KEY", "str") == not_ht
@@ -268,15 +274,17 @@ def test_debug_loadaof_reloads_without_rewriting_the_aof(server_factory):
                  10, "the first AOF rewrite")
         assert c.command("INCR", "n") == 1
         assert c.command("RPUSH", "l", "a", "b") == 2
-        before = info_fields(c.command("INFO", "persistence"))["aof_current_size"]
+        assert c.command("SET", "gone", "x") == "OK"
         assert c.command("DEBUG", "LOADAOF") == "OK"
-        assert c.command("GET", "n") == b"1"
+        assert c.command("MGET", "n", "gone") == [b"1", b"x"]
         assert c.command("LRANGE", "l", "0", "-1") == [b"a", b"b"]
-        # The reload wrote nothing to the AOF.
-        assert info_fields(c.command("INFO", "persistence"))["aof_current_size"] == before
         assert c.command("INCR", "n") == 2
+        assert c.command("DEL", "gone") == 1
+        # Had the first reload written the replayed commands to the AOF
+        # again, this one would replay them twice.
         assert c.command("DEBUG", "LOADAOF") == "OK"
-        assert c.command("GET", "n") == b"2"
+        assert c.command("MGET", "n", "gone") == [b"2", None]
+        assert c.command("LRANGE", "l", "0", "-1") == [b"a", b"b"]
 
 
 # ---------------------------------------------------------------- COMMAND
@@ -330,6 +338,9 @@ def test_command_getkeys_arity(raw):
 
 def test_command_getkeysandflags(raw):
     assert raw.command("COMMAND", "GETKEYSANDFLAGS", "set", "a", "b") == [[b"a", ["OW", "update"]]]
+    assert raw.command("COMMAND", "GETKEYSANDFLAGS", "set", "a", "b", "GET") == [[b"a", ["RW", "access", "update"]]]
+    assert raw.command("COMMAND", "GETKEYS", "spublish", "a", "b") == RespError(
+        "ERR The command has no key arguments")
     assert raw.command("COMMAND", "GETKEYSANDFLAGS", "get", "a") == [[b"a", ["RO", "access"]]]
     assert raw.command("COMMAND", "GETKEYSANDFLAGS", "lmove", "a", "b", "left", "right") == [
         [b"a", ["RW", "access", "delete"]], [b"b", ["RW", "insert"]]]
@@ -474,7 +485,7 @@ def test_info_latencystats(server_factory):
         assert "latency_percentiles_usec_set:" not in text
 
 
-def test_latency_percentiles_quantize_as_redis(server_factory):
+def test_latency_percentiles_quantize_as_the_oracle(server_factory):
     # DEBUG SLEEP 0.01 takes 10 ms and a bit: Redis's histogram keeps two
     # significant digits, so p0 and p100 sit at the bounds of one sub-range
     # (a width of 64 us there).

@@ -37,9 +37,33 @@ long BeginOf(const KeySpecRow& spec, ArgList argv) {
   return 0;
 }
 
+bool IsNotKey(const KeySpecRow& spec) { return std::string_view(spec.flags) == "not_key"; }
+
+// A spec whose flags depend on the arguments ("variable_flags"): the flags
+// for this command line. SET is RW only with GET (else it overwrites).
+std::string_view ResolveFlags(const KeySpecRow& spec, ArgList argv) {
+  std::string_view flags = spec.flags;
+  if (flags.find("variable_flags") == std::string_view::npos) return flags;
+  if (std::string_view(spec.command) == "set") {
+    for (size_t i = 3; i < argv.size(); ++i) {
+      if (EqualsIgnoreCase(argv[i], "get")) return "RW access update";
+    }
+    return "OW update";
+  }
+  return flags;
+}
+
 }  // namespace
 
-bool CommandHasKeySpecs(std::string_view full_name) { return Index().count(full_name) != 0; }
+bool CommandHasKeySpecs(std::string_view full_name) {
+  auto it = Index().find(full_name);
+  if (it == Index().end()) return false;
+  // Shard channels (SPUBLISH...) have specs marked not_key: not keys.
+  for (size_t r = it->second.first; r < it->second.second; ++r) {
+    if (!IsNotKey(key_specs_internal::kKeySpecRows[r])) return true;
+  }
+  return false;
+}
 
 bool FindCommandKeys(std::string_view full_name, ArgList argv, std::vector<KeyRef>* out) {
   auto it = Index().find(full_name);
@@ -47,6 +71,7 @@ bool FindCommandKeys(std::string_view full_name, ArgList argv, std::vector<KeyRe
   const long argc = static_cast<long>(argv.size());
   for (size_t r = it->second.first; r < it->second.second; ++r) {
     const KeySpecRow& spec = key_specs_internal::kKeySpecRows[r];
+    if (IsNotKey(spec)) continue;
     long first = BeginOf(spec, argv);
     if (first <= 0) continue;  // the spec does not apply to this command line
     long last, step;
@@ -75,7 +100,7 @@ bool FindCommandKeys(std::string_view full_name, ArgList argv, std::vector<KeyRe
     if (step < 1) step = 1;
     for (long i = first; i <= last; i += step) {
       if (i >= argc) return false;  // the line is too short for its own count
-      out->push_back({static_cast<size_t>(i), spec.flags});
+      out->push_back({static_cast<size_t>(i), ResolveFlags(spec, argv)});
     }
   }
   return true;

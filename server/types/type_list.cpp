@@ -431,6 +431,17 @@ void List::Replace(Iterator it, std::string_view value) {
   uint32_t a = it.off_, b;
   ReadEntry(n->data(), a, &b);
   size_t size = EntrySize(value.size());
+  if (size >= EntrySize(g_packed_threshold) && n->count > 1) {
+    // A plain element may not share its node: take the old one out and
+    // insert the new one where it was (InsertAt gives it its own node).
+    Erase(&it, true);
+    if (it.valid()) {
+      InsertAt(it, false, value);
+    } else {
+      Push(kTail, value);
+    }
+    return;
+  }
   if (size == b - a) {
     WriteEntry(n->data() + a, value);
     return;
