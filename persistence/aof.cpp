@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 
 #include "persistence/aof_loader.h"
@@ -25,6 +26,12 @@
 namespace replikv::persistence {
 namespace {
 
+
+// DEBUG's answer to a subcommand given the wrong number of arguments.
+void ReplyDebugArity(CommandContext& ctx) {
+  ctx.reply.AddError("unknown subcommand or wrong number of arguments for '" + std::string(ctx.argv[1].substr(0, 128)) +
+                     "'. Try DEBUG HELP.");
+}
 
 // Redis waits this long for a pending background fsync before writing
 // anyway (everysec).
@@ -196,6 +203,7 @@ void AppendOnlyFile::Flush(bool force) {
                  "for fsync to complete, this may slow down replikv.");
   }
   postponed_since_ms_ = 0;
+  if (flush_sleep_us_ > 0) usleep(static_cast<useconds_t>(flush_sleep_us_));  // tests widen the window
   size_t done = 0;
   while (done < buf_.size()) {
     ssize_t n = write(fd_, buf_.data() + done, buf_.size() - done);
@@ -612,7 +620,57 @@ void AppendOnlyFile::RegisterCommands(CommandTable& t, AppendOnlyFile* owner) {
   t.Add(std::move(c));
 }
 
+// As Redis 7.0: the AOF on disk replaces the dataset; when it cannot be
+// read (none there, damage) the server exits, since the dataset is gone.
+void AppendOnlyFile::DebugLoadAof(CommandContext& ctx) {
+  if (state_ != State::kOff) Flush(true);
+  Keyspace& ks = server_.keyspace();
+  for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear();
+  std::string text;
+  const std::string manifest_path = PathOf(AofManifest::ManifestName(server_.config().appendfilename));
+  Status st = ReadFileToString(manifest_path, &text);
+  AofManifest manifest;
+  if (st.ok()) {
+    auto m = AofManifest::Parse(text);
+    if (m.ok()) {
+      manifest = std::move(*m);
+    } else {
+      st = m.status();
+    }
+  }
+  AofLoadStats stats;
+  const uint64_t dirty_before = server_.dirty;
+  // The replayed commands are already in the AOF: they must not be written
+  // to it again.
+  const bool was_sink = state_ != State::kOff;
+  if (was_sink) server_.propagator().RemoveSink(this);
+  if (st.ok()) st = LoadAofFiles(server_, AofDir(), manifest, server_.config().aof_load_truncated, nullptr, &stats);
+  if (was_sink) {
+    server_.propagator().AddSink(this);
+    server_.propagator().ResetSelectedDb(this);
+  }
+  if (!st.ok()) {
+    spdlog::warn("DEBUG LOADAOF: {}. Exiting.", st.message());
+    std::_Exit(1);
+  }
+  server_.dirty = dirty_before;
+  spdlog::warn("Append Only File loaded by DEBUG LOADAOF");
+  ctx.reply.AddOk();
+}
+
 void AppendOnlyFile::Install() {
+  server_.debug_subcommands.emplace_back("loadaof", [this](CommandContext& ctx) {
+    if (ctx.argv.size() != 2) return ReplyDebugArity(ctx);
+    DebugLoadAof(ctx);
+  });
+  server_.debug_subcommands.emplace_back("aof-flush-sleep", [this](CommandContext& ctx) {
+    if (ctx.argv.size() != 3) return ReplyDebugArity(ctx);
+    // Redis reads it with atoi: a non-number is 0 (no sleep).
+    int64_t us = 0;
+    if (!ParseInt64(ctx.argv[2], &us) || us < 0) us = 0;
+    flush_sleep_us_ = us;
+    ctx.reply.AddOk();
+  });
   server_.config_registry()
       .SetApplyHook({"appendonly"},
                     [this](const ServerConfig& cfg) {

@@ -113,6 +113,8 @@ class AppendOnlyFile final : public PropagationSink {
   Status Enable();
   void Disable();
   static void BgrewriteaofCommand(CommandContext& ctx);
+  // DEBUG LOADAOF: flush, empty the dataset, load the AOF on disk again.
+  void DebugLoadAof(CommandContext& ctx);
 
   Server& server_;
   ChildProcess& child_;
@@ -131,6 +133,7 @@ class AppendOnlyFile final : public PropagationSink {
   int64_t postponed_since_ms_ = 0;
   uint64_t delayed_fsync_ = 0;
   bool last_write_ok_ = true;
+  int64_t flush_sleep_us_ = 0;    // DEBUG AOF-FLUSH-SLEEP: slept before each write of the buffer
   int last_write_errno_ = 0;
   bool rewrite_scheduled_ = false;
   bool last_rewrite_ok_ = true;

@@ -88,9 +88,10 @@ namespace {
 class KeyspaceLoader final : public RdbHandler {
  public:
   KeyspaceLoader(Keyspace& ks, bool drop_expired, const LoadProgress& progress, uint64_t total,
-                 int key_delay_us, const RdbEncodingLimits& limits, RdbLoadResult* result)
+                 int key_delay_us, const RdbEncodingLimits& limits, bool replace_existing, RdbLoadResult* result)
       : ks_(ks),
         limits_(limits),
+        replace_existing_(replace_existing),
         drop_expired_(drop_expired),
         progress_(progress),
         total_(total),
@@ -119,7 +120,10 @@ class KeyspaceLoader final : public RdbHandler {
       return Status::OK();
     }
     Db& db = ks_.db(static_cast<int>(entry.db));
-    if (db.Find(entry.key) != nullptr) return Status::Corruption("duplicate key", entry.key);
+    if (db.Find(entry.key) != nullptr) {
+      if (!replace_existing_) return Status::Corruption("duplicate key", entry.key);
+      db.Delete(entry.key);
+    }
     Result<Entry*> e = BuildEntry(entry.key, entry.value, limits_, entry.expire_ms != -1);
     if (!e.ok()) return e.status();
     access_clock::Restore(*e, entry.lru_idle, entry.lfu_freq);
@@ -151,6 +155,7 @@ class KeyspaceLoader final : public RdbHandler {
 
   Keyspace& ks_;
   RdbEncodingLimits limits_;
+  bool replace_existing_;
   bool drop_expired_;
   const LoadProgress& progress_;
   uint64_t total_;
@@ -167,7 +172,8 @@ Status LoadKeyspaceFromFile(Keyspace& ks, const std::string& path, bool drop_exp
   auto file = NewSequentialFile(path);
   if (!file.ok()) return file.status();
   ks.RefreshTime();
-  KeyspaceLoader loader(ks, drop_expired, progress, *size, tuning.key_delay_us, tuning.limits, result);
+  KeyspaceLoader loader(ks, drop_expired, progress, *size, tuning.key_delay_us, tuning.limits,
+                        tuning.replace_existing, result);
   RdbDecoderOptions options;
   options.source_size = *size;
   // The loader copies every element into its own packed forms: views save

@@ -68,6 +68,9 @@ struct RdbLoadTuning {
   int key_delay_us = 0;                        // slept after every key read
   uint64_t progress_interval_bytes = 2 << 20;  // how often `progress` runs
   RdbEncodingLimits limits;                    // encodings values get at load
+  // DEBUG RELOAD MERGE: a key already in the keyspace is replaced by the
+  // file's instead of stopping the load as a duplicate.
+  bool replace_existing = false;
 };
 
 // Loads `path` into the keyspace, which must be empty. Keys already expired

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "persistence/format/file.h"
@@ -243,13 +244,22 @@ Status Snapshotter::LoadAtStartup() {
   return Status::OK();
 }
 
+// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE], as Redis 7.0: save (unless
+// NOSAVE), empty the dataset (unless NOFLUSH), load dump.rdb. With NOFLUSH
+// but not MERGE a key that is already there stops the load: Redis then
+// dies ("conflicting keys will generate an exception and kill the server"),
+// replikv does the same with a log line, since the dataset is half loaded.
 void Snapshotter::DebugReload(CommandContext& ctx) {
-  bool save = true;
+  bool save = true, flush = true, merge = false;
   for (size_t i = 2; i < ctx.argv.size(); ++i) {
     if (EqualsIgnoreCase(ctx.argv[i], "nosave")) {
       save = false;
+    } else if (EqualsIgnoreCase(ctx.argv[i], "noflush")) {
+      flush = false;
+    } else if (EqualsIgnoreCase(ctx.argv[i], "merge")) {
+      merge = true;
     } else {
-      return ctx.reply.AddError("DEBUG RELOAD only supports the NOSAVE option");
+      return ctx.reply.AddError("DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
     }
   }
   if (save) {
@@ -257,11 +267,22 @@ void Snapshotter::DebugReload(CommandContext& ctx) {
     if (!st.ok()) return ctx.reply.AddError("Error trying to save the DB: " + st.message());
   }
   Keyspace& ks = server_.keyspace();
-  for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear();
+  if (flush) {
+    for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear();
+  }
   RdbLoadResult result;
-  Status st = LoadKeyspaceFromFile(ks, RdbPath(), true, nullptr, &result, LoadTuning());
-  if (!st.ok()) return ctx.reply.AddError("Error trying to load the RDB dump: " + st.message());
-  spdlog::info("DB reloaded by DEBUG RELOAD");
+  RdbLoadTuning tuning = LoadTuning();
+  tuning.replace_existing = merge;
+  Status st = LoadKeyspaceFromFile(ks, RdbPath(), true, nullptr, &result, tuning);
+  if (!st.ok()) {
+    if (!flush && !merge && st.message().find("duplicate key") != std::string::npos) {
+      spdlog::warn("DEBUG RELOAD NOFLUSH: {}. Exiting.", st.message());
+      std::_Exit(1);
+    }
+    spdlog::warn("DEBUG RELOAD: {}", st.message());
+    return ctx.reply.AddError("Error trying to load the RDB dump");
+  }
+  spdlog::warn("DB reloaded by DEBUG RELOAD");
   ctx.reply.AddOk();
 }
 

@@ -103,6 +103,7 @@ void RegisterAllCommands(CommandTable& t) {
   RegisterPubSubCommands(t);
   RegisterBlockingCommands(t);
   RegisterMemoryCommands(t);
+  RegisterModuleCommands(t);
 }
 
 void CommandTable::Rename(std::string_view from, std::string_view to) {
@@ -119,7 +120,11 @@ void CommandTable::Rename(std::string_view from, std::string_view to) {
 void CommandTable::ResetStats() {
   for (auto& [name, cmd] : commands_) {
     cmd.calls = cmd.usec = cmd.rejected_calls = cmd.failed_calls = 0;
-    for (auto& [sname, s] : cmd.subcommands) s.calls = s.usec = s.rejected_calls = s.failed_calls = 0;
+    cmd.latency.reset();
+    for (auto& [sname, s] : cmd.subcommands) {
+      s.calls = s.usec = s.rejected_calls = s.failed_calls = 0;
+      s.latency.reset();
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,6 +22,7 @@ class Client;
 class Server;
 class ReplyBuffer;
 class Db;
+class LatencyHistogram;  // server/latency_histogram.h
 
 // Redis's command flags (the names COMMAND INFO prints).
 enum CommandFlag : uint32_t {
@@ -93,6 +95,8 @@ struct Command {
   const char* since = "1.0.0";
   // Statistics for INFO commandstats.
   uint64_t calls = 0, usec = 0, rejected_calls = 0, failed_calls = 0;
+  // INFO latencystats (latency-tracking): made on the first call.
+  std::shared_ptr<LatencyHistogram> latency;
   // Redis 7 subcommands (CONFIG GET, OBJECT ENCODING...): each has its own
   // arity, flags and statistics. A container with subcommands and argc >= 2
   // dispatches to one; unknown ones get "unknown subcommand".
@@ -169,6 +173,7 @@ void RegisterPubSubCommands(CommandTable& t);
 // the list family did not.
 void RegisterBlockingCommands(CommandTable& t);
 void RegisterMemoryCommands(CommandTable& t);
+void RegisterModuleCommands(CommandTable& t);
 
 // Subcommand dispatchers that live in their own files.
 void ClientCommand(CommandContext& ctx);

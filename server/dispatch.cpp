@@ -10,6 +10,7 @@
 #include "server/net/client.h"
 #include "server/commands/client_pause.h"
 #include "server/evict.h"
+#include "server/latency_histogram.h"
 #include "server/commands/multi.h"
 #include "server/server.h"
 
@@ -157,6 +158,7 @@ void Server::Call(Client& c, Command& cmd, ArgList argv, ReplyBuffer& reply) {
   const int64_t took_us = WallClockUs() - start_us;
   cmd.usec += static_cast<uint64_t>(took_us > 0 ? took_us : 0);  // the wall clock may step back
   ++cmd.calls;
+  if (config().latency_tracking) RecordCommandLatency(cmd, took_us);
   if (reply.errors() != errors_before) ++cmd.failed_calls;
   const bool changed = dirty != dirty_before;
   if (changed && !ctx.propagation_handled && (cmd.flags & kCmdWrite)) propagator_.Add(c.db, argv);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "server/commands/blocking.h"
+#include "server/latency_histogram.h"
 #include "server/net/client.h"
 #include "server/commands/client_pause.h"
 #include "server/evict.h"
@@ -226,7 +227,7 @@ const Section kSections[] = {
     {"modules", "Modules", nullptr, true},
     {"commandstats", "Commandstats", CommandstatsSection, false},
     {"errorstats", "Errorstats", ErrorstatsSection, true},
-    {"latencystats", "Latencystats", nullptr, false},
+    {"latencystats", "Latencystats", AppendLatencyStats, false},
     {"cluster", "Cluster", nullptr, true},
     {"keyspace", "Keyspace", KeyspaceSection, true},
 };

@@ -12,6 +12,7 @@
 #include "server/base/log.h"
 #include "server/memory_stats.h"
 #include "server/server.h"
+#include "server/startup_banner.h"
 #include "server/base/version.h"
 
 namespace {
@@ -47,6 +48,7 @@ const char* LevelName(replikv::LogLevel l) {
 
 int main(int argc, char** argv) {
   using namespace replikv;
+  InitProcessTitle(argc, argv);
   if (argc == 2 && (std::strcmp(argv[1], "-v") == 0 || std::strcmp(argv[1], "--version") == 0)) {
     std::printf("replikv server v=%s (Redis %s compatible) bits=64 malloc=jemalloc\n", kReplikvVersion,
                 kRedisCompatVersion);
@@ -77,6 +79,14 @@ int main(int argc, char** argv) {
   st = registry.SetApplyHook({"loglevel"}, [](const ServerConfig& c) { return SetLogLevel(LevelName(c.loglevel)); });
   if (!st.ok()) {
     spdlog::warn("Fatal error setting up the loglevel directive: {}", st.message());
+    return 1;
+  }
+  // CONFIG SET proc-title-template retitles the process (once it is up).
+  bool titled = false;
+  if (!registry.SetApplyHook({"proc-title-template"}, [&](const ServerConfig& c) {
+        if (titled) SetProcessTitle(c, registry.config_file());
+        return Status::OK();
+      }).ok()) {
     return 1;
   }
   st = registry.ApplyAll();
@@ -121,6 +131,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   server.Start();
+  SetProcessTitle(cfg, registry.config_file());
+  titled = true;
   if (!cfg.pidfile.empty()) {
     FILE* f = std::fopen(cfg.pidfile.c_str(), "w");
     if (f != nullptr) {
@@ -130,6 +142,7 @@ int main(int argc, char** argv) {
       spdlog::warn("Failed to write PID file: {}", std::strerror(errno));
     }
   }
+  PrintStartupLogo(cfg);  // after the bind: a harness reading PID: may connect at once
   server.set_memory_startup(ReadAllocatorStats().allocated);
   spdlog::info("Server initialized");
   // Every failure below has already been logged with its reason.

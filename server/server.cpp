@@ -268,7 +268,10 @@ void Server::Cron() {
   for (ServerModule* m : modules_) m->Cron();
 }
 
-void Server::OnCron(uv_timer_t* t) { static_cast<Server*>(t->data)->Cron(); }
+void Server::OnCron(uv_timer_t* t) {
+  auto* s = static_cast<Server*>(t->data);
+  if (!s->cron_paused) s->Cron();
+}
 
 void Server::OnSignal(uv_signal_t* sig, int signum) {
   auto* s = static_cast<Server*>(sig->data);

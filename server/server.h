@@ -123,6 +123,8 @@ class Server {
   bool is_replica() const { return role_ == Role::kReplica; }
   void set_role(Role r);
   const char* RoleName() const { return is_replica() ? "slave" : "master"; }
+  // DEBUG PAUSE-CRON: the cron tick does nothing while set.
+  bool cron_paused = false;
 
   // Unix time of the last successful save (LASTSAVE); start-up time until
   // the first save, as in Redis.

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <string>
 #include <ctime>
 
 namespace replikv {
@@ -13,6 +15,7 @@ namespace {
 
 std::atomic<char> g_role{'M'};
 std::atomic<int> g_pid{0};
+std::string g_logfile;  // empty: stdout
 
 // Formats "pid:R dd Mon yyyy hh:mm:ss.mmm L" where L is the level mark.
 class RedisPrefix final : public spdlog::custom_flag_formatter {
@@ -56,6 +59,7 @@ Result<spdlog::level::level_enum> ParseLevel(std::string_view level) {
 
 Status SetupLogging(const std::string& logfile, const std::string& level) {
   RefreshLogPid();
+  g_logfile = logfile;
   auto lvl = ParseLevel(level);
   if (!lvl.ok()) return lvl.status();
   std::shared_ptr<spdlog::logger> logger;
@@ -92,5 +96,20 @@ Status SetLogLevel(std::string_view level) {
 void SetLogRole(LogRole role) { g_role = static_cast<char>(role); }
 
 void RefreshLogPid() { g_pid = static_cast<int>(getpid()); }
+
+void LogRaw(std::string_view text) {
+  auto logger = spdlog::default_logger();
+  if (logger == nullptr || !logger->should_log(spdlog::level::info)) return;
+  logger->flush();  // keep the order with the lines already logged
+  // As Redis: the file is opened for each raw write, stdout otherwise.
+  FILE* f = g_logfile.empty() ? stdout : std::fopen(g_logfile.c_str(), "a");
+  if (f == nullptr) return;
+  std::fwrite(text.data(), 1, text.size(), f);
+  if (f == stdout) {
+    std::fflush(f);
+  } else {
+    std::fclose(f);
+  }
+}
 
 }  // namespace replikv

@@ -34,4 +34,8 @@ void SetLogRole(LogRole role);
 // Re-reads the pid for the line prefix (a forked child calls it).
 void RefreshLogPid();
 
+// Writes `text` as is (no prefix, no newline added) where the log goes, at
+// notice level: Redis's serverLogRaw, used for the start-up logo.
+void LogRaw(std::string_view text);
+
 }  // namespace replikv

@@ -1,5 +1,7 @@
 // DEBUG subcommands used by tests, benchmarks and operators: DIGEST,
-// DIGEST-VALUE, POPULATE, SLEEP, SET-ACTIVE-EXPIRE, OBJECT, HELP.
+// DIGEST-VALUE, POPULATE, SLEEP, SET-ACTIVE-EXPIRE, OBJECT, HELP here; the
+// inspection ones and Redis 7.0's test switches in cmd_debug_inspect.cpp;
+// RELOAD, LOADAOF and AOF-FLUSH-SLEEP from persistence (debug_subcommands).
 // Gated by enable-debug-command (Redis 7.0's default: no).
 #include <unistd.h>
 
@@ -8,6 +10,7 @@
 #include <string>
 
 #include "server/net/client.h"
+#include "server/commands/debug_inspect.h"
 #include "server/commands/digest.h"
 #include "server/net/reply_buffer.h"
 #include "server/server.h"
@@ -76,12 +79,30 @@ void DebugObject(CommandContext& ctx) {
 }
 
 void DebugHelp(ReplyBuffer& r) {
+  // Redis 7.0's text for the subcommands replikv has (CHANGE-REPL-ID comes
+  // with replication, through Server::debug_subcommands).
   static const char* kHelp[] = {
       "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "AOF-FLUSH-SLEEP <microsec>",
+      "    Server will sleep before flushing the AOF, this is used for testing.",
+      "CHANGE-REPL-ID",
+      "    Change the replication IDs of the instance.",
+      "    Dangerous: should be used only for testing the replication subsystem.",
       "DIGEST",
       "    Output a hex signature representing the current DB content.",
       "DIGEST-VALUE <key> [<key> ...]",
       "    Output a hex signature of the values of all the specified keys.",
+      "ERROR <string>",
+      "    Return a Redis protocol error with <string> as message. Useful for clients",
+      "    unit tests to simulate Redis errors.",
+      "LOG <message>",
+      "    Write <message> to the server log.",
+      "HTSTATS <dbid>",
+      "    Return hash table statistics of the specified Redis database.",
+      "HTSTATS-KEY <key>",
+      "    Like HTSTATS but for the hash table stored at <key>'s value.",
+      "LOADAOF",
+      "    Flush the AOF buffers on disk and reload the AOF in memory.",
       "OBJECT <key>",
       "    Show low level info about `key` and associated value.",
       "POPULATE <count> [<prefix>] [<size>]",
@@ -89,12 +110,47 @@ void DebugHelp(ReplyBuffer& r) {
       "    it is used instead of the 'key' prefix. These are not propagated to",
       "    replicas. Cluster slots are not respected so keys not belonging to the",
       "    current node can be created in cluster mode.",
+      "PROTOCOL <type>",
+      "    Reply with a test value of the specified type. <type> can be: string,",
+      "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+      "    true, false.",
+      "RELOAD [option ...]",
+      "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+      "    * MERGE: conflicting keys will be loaded from RDB.",
+      "    * NOFLUSH: the existing database will not be removed before load, but",
+      "      conflicting keys will generate an exception and kill the server.",
+      "    * NOSAVE: the database will be loaded from an existing RDB file.",
+      "    Examples:",
+      "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+      "      the database.",
+      "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+      "      existing RDB file.",
+      "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+      "      file to the database.",
       "SET-ACTIVE-EXPIRE <0|1>",
       "    Setting it to 0 disables expiring keys in background when they are not",
       "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
       "    default.",
+      "QUICKLIST-PACKED-THRESHOLD <size>",
+      "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+      "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
       "SLEEP <seconds>",
       "    Stop the server for <seconds>. Decimals allowed.",
+      "STRINGMATCH-TEST",
+      "    Run a fuzz tester against the stringmatchlen() function.",
+      "LISTPACK <key>",
+      "    Show low level info about the listpack encoding of <key>.",
+      "QUICKLIST <key> [<0|1>]",
+      "    Show low level info about the quicklist encoding of <key>.",
+      "    The optional argument (0 by default) sets the level of detail",
+      "PAUSE-CRON <0|1>",
+      "    Stop periodic cron job processing.",
+      "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+      "    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
+      "    In case NEVER is provided the last observed peak will never be reset",
+      "    In case RESET is provided the peak reset time will be restored to the default value",
+      "REPLYBUFFER RESIZING <0|1>",
+      "    Enable or disable the reply buffer resize cron job",
       "HELP",
       "    Prints this help."};
   ReplyHelp(r, kHelp);
@@ -140,6 +196,7 @@ void DebugCommand(CommandContext& ctx) {
     ctx.server.keyspace().active_expire_enabled = v != 0;
     return ctx.reply.AddOk();
   }
+  if (RunDebugInspect(ctx)) return;
   for (auto& [name, handler] : ctx.server.debug_subcommands) {
     if (EqualsIgnoreCase(sub, name)) return handler(ctx);
   }

@@ -3,11 +3,14 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "server/commands/key_specs.h"
+#include "server/ds/glob.h"
 #include "server/net/client.h"
 #include "server/net/reply_buffer.h"
 #include "server/server.h"
@@ -105,12 +108,18 @@ std::vector<const char*> AclCategories(const Command& c) {
   return out;
 }
 
+// A container (CLIENT, CONFIG...) is described by its subcommands: Redis
+// 7.0 gives the container itself no flags, no keys and @slow (all but
+// COMMAND, which keeps loading, stale and @connection).
+bool IsBareContainer(const Command& c) { return !c.subcommands.empty() && c.name != "command"; }
+
+std::vector<const char*> CategoriesOf(const Command& c) {
+  return IsBareContainer(c) ? std::vector<const char*>{"@slow"} : AclCategories(c);
+}
+
 // COMMAND INFO's 10-element reply for one command (Redis 7.0 shape).
 void AddCommandInfo(ReplyBuffer& r, const Command& c) {
-  // A container (CLIENT, CONFIG...) is described by its subcommands: Redis
-  // 7.0 gives the container itself no flags, no keys and @slow (all but
-  // COMMAND, which keeps loading, stale and @connection).
-  const bool container = !c.subcommands.empty() && c.name != "command";
+  const bool container = IsBareContainer(c);
   r.AddArrayLen(10);
   r.AddBulk(c.full_name);
   r.AddInt(c.arity);
@@ -120,7 +129,7 @@ void AddCommandInfo(ReplyBuffer& r, const Command& c) {
   r.AddInt(container ? 0 : c.first_key);
   r.AddInt(container ? 0 : c.last_key);
   r.AddInt(container ? 0 : c.key_step);
-  auto categories = container ? std::vector<const char*>{"@slow"} : AclCategories(c);
+  auto categories = CategoriesOf(c);
   r.AddArrayLen(categories.size());
   for (const char* cat : categories) r.AddSimple(cat);
   r.AddArrayLen(0);  // tips
@@ -148,6 +157,100 @@ std::vector<const Command*> SortedCommands(Server& s) {
   return v;
 }
 
+// COMMAND LIST FILTERBY MODULE <name> | ACLCAT <category> | PATTERN <glob>:
+// the names (subcommands as "container|sub") that match; replikv has no
+// modules, so a module filter matches nothing.
+void CommandListFiltered(CommandContext& ctx) {
+  ArgList a = ctx.argv;
+  if (a.size() != 5 || !EqualsIgnoreCase(a[2], "filterby")) return ReplySyntaxError(ctx.reply);
+  std::string_view kind = a[3], arg = a[4];
+  std::function<bool(const Command&)> match;
+  if (EqualsIgnoreCase(kind, "module")) {
+    match = [](const Command&) { return false; };
+  } else if (EqualsIgnoreCase(kind, "aclcat")) {
+    match = [arg](const Command& c) {
+      for (const char* cat : CategoriesOf(c)) {
+        if (EqualsIgnoreCase(std::string_view(cat + 1), arg)) return true;
+      }
+      return false;
+    };
+  } else if (EqualsIgnoreCase(kind, "pattern")) {
+    match = [arg](const Command& c) { return GlobMatch(arg, c.full_name, /*nocase=*/true); };
+  } else {
+    return ReplySyntaxError(ctx.reply);
+  }
+  std::vector<const Command*> found;
+  for (const Command* c : SortedCommands(ctx.server)) {
+    if (match(*c)) found.push_back(c);
+    for (auto& [name, sub] : c->subcommands) {
+      if (match(sub)) found.push_back(&sub);
+    }
+  }
+  ctx.reply.AddArrayLen(found.size());
+  for (const Command* c : found) ctx.reply.AddBulk(c->full_name);
+}
+
+// COMMAND GETKEYS / GETKEYSANDFLAGS <command line>: the keys the command
+// line names, by the command's key specs, with Redis 7.0's errors.
+void CommandGetKeys(CommandContext& ctx, bool with_flags) {
+  ArgList line = ctx.argv.subspan(2);
+  const Command* cmd = ctx.server.commands().Find(line[0]);
+  if (cmd != nullptr && !cmd->subcommands.empty()) cmd = cmd->FindSubcommand(line[1]);
+  if (cmd == nullptr) return ctx.reply.AddError("Invalid command specified");
+  if (!CommandHasKeySpecs(cmd->full_name)) return ctx.reply.AddError("The command has no key arguments");
+  const int argc = static_cast<int>(line.size());
+  if ((cmd->arity > 0 && cmd->arity != argc) || argc < -cmd->arity) {
+    return ctx.reply.AddError("Invalid number of arguments specified for command");
+  }
+  std::vector<KeyRef> keys;
+  if (!FindCommandKeys(cmd->full_name, line, &keys) || keys.empty()) {
+    return ctx.reply.AddError("Invalid arguments specified for command");
+  }
+  ctx.reply.AddArrayLen(keys.size());
+  for (const KeyRef& k : keys) {
+    if (!with_flags) {
+      ctx.reply.AddBulk(line[k.index]);
+      continue;
+    }
+    ctx.reply.AddArrayLen(2);
+    ctx.reply.AddBulk(line[k.index]);
+    std::vector<std::string_view> flags;
+    for (std::string_view f = k.flags; !f.empty();) {
+      size_t sp = f.find(' ');
+      flags.push_back(f.substr(0, sp));
+      f = sp == std::string_view::npos ? std::string_view() : f.substr(sp + 1);
+    }
+    ctx.reply.AddArrayLen(flags.size());
+    for (std::string_view f : flags) ctx.reply.AddSimple(f);
+  }
+}
+
+void CommandHelp(ReplyBuffer& r) {
+  static const char* kHelp[] = {
+      "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "(no subcommand)",
+      "    Return details about all Redis commands.",
+      "COUNT",
+      "    Return the total number of commands in this Redis server.",
+      "LIST",
+      "    Return a list of all commands in this Redis server.",
+      "INFO [<command-name> ...]",
+      "    Return details about multiple Redis commands.",
+      "    If no command names are given, documentation details for all",
+      "    commands are returned.",
+      "DOCS [<command-name> ...]",
+      "    Return documentation details about multiple Redis commands.",
+      "    If no command names are given, documentation details for all",
+      "    commands are returned.",
+      "GETKEYS <full-command>",
+      "    Return the keys from a full Redis command.",
+      "GETKEYSANDFLAGS <full-command>",
+      "    Return the keys and the access flags from a full Redis command.",
+      "HELP",
+      "    Prints this help."};
+  ReplyHelp(r, kHelp);
+}
+
 }  // namespace
 
 void CommandCommand(CommandContext& ctx) {
@@ -163,6 +266,10 @@ void CommandCommand(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "count") && a.size() == 2) {
     return ctx.reply.AddInt(static_cast<int64_t>(s.commands().all().size()));
   }
+  if (EqualsIgnoreCase(sub, "help") && a.size() == 2) return CommandHelp(ctx.reply);
+  if (EqualsIgnoreCase(sub, "getkeys")) return CommandGetKeys(ctx, false);
+  if (EqualsIgnoreCase(sub, "getkeysandflags")) return CommandGetKeys(ctx, true);
+  if (EqualsIgnoreCase(sub, "list") && a.size() > 2) return CommandListFiltered(ctx);
   if (EqualsIgnoreCase(sub, "list") && a.size() == 2) {
     auto cmds = SortedCommands(s);
     ctx.reply.AddArrayLen(cmds.size());
@@ -228,7 +335,13 @@ void RegisterServerCommands(CommandTable& t) {
                     {"rewrite", 2, kCmdAdmin | kCmdNoscript | kS}},
                    ConfigCommand);
   t.AddSubcommands("command",
-                   {{"help", 2, kS}, {"count", 2, kS}, {"info", -2, kS}, {"docs", -2, kS}, {"list", -2, kS}},
+                   {{"help", 2, kS},
+                    {"count", 2, kS},
+                    {"info", -2, kS},
+                    {"docs", -2, kS},
+                    {"list", -2, kS},
+                    {"getkeys", -4, kS},
+                    {"getkeysandflags", -4, kS}},
                    CommandCommand);
 }
 

@@ -81,6 +81,7 @@ const char* CommandSummary(std::string_view name) {
       {"save", "Saves the dataset to the RDB file, blocking the server."},
       {"lastsave", "Returns the Unix time of the last successful save."},
       {"memory", "Reports and manages memory use."},
+      {"module", "A container for module commands"},
       {"blmove", "Pops from one list and pushes to another, waiting while the source is empty."},
       {"blmpop", "Pops elements from the first non-empty list, waiting while all are empty."},
       {"blpop", "Pops the first element of the first non-empty list, waiting while all are empty."},

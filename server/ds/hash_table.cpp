@@ -490,3 +490,55 @@ bool RawTable::Verify(std::string* why) const {
 }
 
 }  // namespace replikv::hash_table_internal
+
+namespace replikv::hash_table_internal {
+namespace {
+
+// One array's stats in Redis's DEBUG HTSTATS shape. A "slot" here is a head
+// bucket and its "chain" the entries in that bucket and its children (up to
+// 7 per 64-byte bucket), so the figures read as Redis's do: how evenly the
+// keys spread over the heads.
+void AppendTableStats(const Table& t, size_t first, int id, const char* label, std::string* out) {
+  constexpr size_t kMaxChain = 50;
+  size_t histogram[kMaxChain] = {};
+  size_t used_heads = 0, max_chain = 0, entries = 0, total_chain = 0;
+  for (size_t i = first; i < t.count; ++i) {
+    size_t n = 0;
+    VisitChain(&t.buckets[i], EntryVisitor{&n, [](void* ctx, void*) { ++*static_cast<size_t*>(ctx); }});
+    ++histogram[n < kMaxChain ? n : kMaxChain - 1];
+    if (n == 0) continue;
+    ++used_heads;
+    entries += n;
+    total_chain += n;
+    max_chain = std::max(max_chain, n);
+  }
+  char buf[256];
+  std::snprintf(buf, sizeof(buf), "Hash table %d stats (%s):\n", id, label);
+  *out += buf;
+  if (entries == 0) {
+    *out += "No stats available for empty dictionaries\n";
+    return;
+  }
+  const size_t heads = t.count - first;
+  std::snprintf(buf, sizeof(buf),
+                " table size: %zu\n number of elements: %zu\n different slots: %zu\n max chain length: %zu\n"
+                " avg chain length (counted): %.02f\n avg chain length (computed): %.02f\n Chain length distribution:\n",
+                heads, entries, used_heads, max_chain, static_cast<double>(total_chain) / used_heads,
+                static_cast<double>(entries) / used_heads);
+  *out += buf;
+  for (size_t n = 0; n < kMaxChain; ++n) {
+    if (histogram[n] == 0) continue;
+    std::snprintf(buf, sizeof(buf), "   %zu: %zu (%.02f%%)\n", n, histogram[n],
+                  static_cast<double>(histogram[n]) * 100 / heads);
+    *out += buf;
+  }
+}
+
+}  // namespace
+
+void RawTable::AppendStats(std::string* out) const {
+  AppendTableStats(main_, IsRehashing() ? rehash_index_ : 0, 0, "main hash table", out);
+  if (IsRehashing()) AppendTableStats(rehash_, 0, 1, "rehashing target", out);
+}
+
+}  // namespace replikv::hash_table_internal

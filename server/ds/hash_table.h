@@ -162,6 +162,8 @@ class RawTable {
   void SetResizeAllowed(bool allowed) { resize_allowed_ = allowed; }
   void ShrinkIfNeeded();
   size_t BucketCount() const { return main_.count; }
+  // DEBUG HTSTATS's text for this table (see hash_table.cpp).
+  void AppendStats(std::string* out) const;
   size_t BucketMemoryBytes() const {
     return (main_.count + rehash_.count + child_count_) * sizeof(Bucket);
   }
@@ -328,6 +330,7 @@ class HashTable {
   size_t BucketMemoryBytes() const { return raw_.BucketMemoryBytes(); }
   // Head buckets of the main array (a power of two, or 0).
   size_t BucketCount() const { return raw_.BucketCount(); }
+  void AppendStats(std::string* out) const { raw_.AppendStats(out); }
   // O(n) consistency check for tests and DEBUG: chain shape, hash bytes,
   // home buckets, counts. On failure says why.
   bool Verify(std::string* why) const { return raw_.Verify(why); }

@@ -36,6 +36,9 @@ constexpr unsigned char kLongMark = 0x80;
 
 size_t EntrySize(size_t len) { return len < kShortLen ? len + 2 : len + 10; }
 
+// Redis 7.0's default packed threshold: 1 GiB.
+size_t g_packed_threshold = size_t{1} << 30;
+
 void WriteEntry(char* dst, std::string_view v) {
   size_t len = v.size();
   if (len < kShortLen) {
@@ -120,9 +123,16 @@ size_t List::NodeByteLimit() const {
   return kByteLimits[i < 5 ? i : 4] - sizeof(ListNode);
 }
 
+void List::SetPackedThreshold(size_t bytes) { g_packed_threshold = bytes; }
+size_t List::packed_threshold() { return g_packed_threshold; }
+
 bool List::CanAdd(const ListNode* n, size_t entry_size) const {
   if (n == nullptr) return false;
   if (n->count == 0) return true;
+  // A "plain" element (as long as the packed threshold or longer) has a
+  // node to itself: neither it nor anything else may join.
+  const size_t plain = EntrySize(g_packed_threshold);
+  if (entry_size >= plain || (n->count == 1 && n->used() >= plain)) return false;
   if (n->used() + entry_size > NodeByteLimit()) return false;
   return fill_ < 0 || n->count < static_cast<uint32_t>(fill_ == 0 ? 1 : fill_);
 }
@@ -418,6 +428,17 @@ void List::Replace(Iterator it, std::string_view value) {
   uint32_t a = it.off_, b;
   ReadEntry(n->data(), a, &b);
   size_t size = EntrySize(value.size());
+  if (size >= EntrySize(g_packed_threshold) && n->count > 1) {
+    // A plain element may not share its node: take the old one out and
+    // insert the new one where it was (InsertAt gives it its own node).
+    Erase(&it, true);
+    if (it.valid()) {
+      InsertAt(it, false, value);
+    } else {
+      Push(kTail, value);
+    }
+    return;
+  }
   if (size == b - a) {
     WriteEntry(n->data() + a, value);
     return;
@@ -530,6 +551,24 @@ void List::Trim(End where, size_t k) {
     Tidy(n);
     k = 0;
   }
+}
+
+std::string List::Describe(bool full) const {
+  size_t nodes = 0;
+  for (const ListNode* n = head_; n != nullptr; n = n->next) ++nodes;
+  char buf[160];
+  std::snprintf(buf, sizeof(buf), "{quicklist}\n{count : %zu}\n{len : %zu}\n{fill : %d}\n{packed_threshold : %zu}\n",
+                count_, nodes, fill_, g_packed_threshold);
+  std::string out = buf;
+  if (!full) return out;
+  const size_t plain = EntrySize(g_packed_threshold);
+  size_t i = 0;
+  for (const ListNode* n = head_; n != nullptr; n = n->next, ++i) {
+    std::snprintf(buf, sizeof(buf), "{node %zu : count=%u bytes=%u capacity=%u container=%s}\n", i, n->count,
+                  n->used(), n->cap, n->count == 1 && n->used() >= plain ? "PLAIN" : "PACKED");
+    out += buf;
+  }
+  return out;
 }
 
 size_t List::AllocatedBytes() const {

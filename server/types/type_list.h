@@ -96,6 +96,15 @@ class List {
   }
 
   size_t AllocatedBytes() const;
+  // DEBUG QUICKLIST's description of the nodes (one line per node when
+  // `full`).
+  std::string Describe(bool full) const;
+
+  // Redis 7.0's quicklist packed threshold (DEBUG QUICKLIST-PACKED-
+  // THRESHOLD; 1 GiB by default, process-wide): an element at least this
+  // long is stored alone in a "plain" node that nothing else joins.
+  static void SetPackedThreshold(size_t bytes);
+  static size_t packed_threshold();
   // O(n) consistency check for tests: links, counts, element framing.
   bool Verify(std::string* why) const;
 
