@@ -18,6 +18,7 @@
 #include "server/memory_stats.h"
 #include "server/commands/pubsub.h"
 #include "server/net/reply_buffer.h"
+#include "server/lazy_free.h"
 #include "server/server.h"
 #include "server/base/version.h"
 
@@ -137,8 +138,9 @@ void MemorySection(Server& s, std::string* o) {
   Field(o, "mem_aof_buffer", m.aof_buffer);
   Field(o, "mem_allocator", std::string("jemalloc"));
   Field(o, "active_defrag_running", 0);
-  Field(o, "lazyfree_pending_objects", 0);
-  Field(o, "lazyfreed_objects", 0);
+  const LazyFreer* freer = s.keyspace().lazy_freer_if_started();
+  Field(o, "lazyfree_pending_objects", freer != nullptr ? freer->pending() : uint64_t{0});
+  Field(o, "lazyfreed_objects", freer != nullptr ? freer->freed() : uint64_t{0});
 }
 
 // The defaults when no persistence layer has registered its section yet.

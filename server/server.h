@@ -218,6 +218,7 @@ class Server {
   std::unique_ptr<ClientPause> client_pause_;
   std::vector<Client*> pending_writes_;
   uint64_t next_client_id_ = 1;
+  uint64_t nested_call_errors_ = 0;  // error replies of the calls Call() ran inside another
   int active_child_pid_ = -1;
   int exit_code_ = 0;
   bool shutting_down_ = false;
