@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import RespError, SimpleString, encode_command, wait_for
+from harness import RespError, SimpleString, encode_command, info_fields, wait_for
 
 EXECABORT = RespError("EXECABORT Transaction discarded because of previous errors.")
 SUBSCRIBE_CONTEXT = ("only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
@@ -357,3 +357,27 @@ def test_exec_is_written_to_the_aof_as_one_multi_exec_block(server_factory):
                  "the AOF to hold the transactions")
     finally:
         c.close()
+
+
+# ------------------------------------------------------------ statistics
+
+
+def test_a_command_failing_inside_exec_counts_only_against_itself(server_factory):
+    # Redis 7.0: the failing command's failed_calls, not EXEC's (issue 16,
+    # item 3). EXEC's own errors are EXEC's.
+    raw = server_factory().raw()
+    assert raw.command("SET", "s", "x") == "OK"
+    assert transaction(raw, ("INCR", "s"), ("SET", "t", "1"), ("LPUSH", "s", "a")) == [
+        RespError("ERR value is not an integer or out of range"), "OK",
+        RespError("WRONGTYPE Operation against a key holding the wrong kind of value")]
+    stats = info_fields(raw.command("INFO", "commandstats"))
+    assert stats["cmdstat_exec"].startswith("calls=1,")
+    assert stats["cmdstat_exec"].endswith(",rejected_calls=0,failed_calls=0")
+    assert stats["cmdstat_incr"].endswith(",rejected_calls=0,failed_calls=1")
+    assert stats["cmdstat_lpush"].endswith(",rejected_calls=0,failed_calls=1")
+    assert stats["cmdstat_set"].endswith(",rejected_calls=0,failed_calls=0")
+    assert raw.command("EXEC") == RespError("ERR EXEC without MULTI")
+    stats = info_fields(raw.command("INFO", "commandstats"))
+    assert stats["cmdstat_exec"].endswith(",rejected_calls=0,failed_calls=1")
+    errors = info_fields(raw.command("INFO", "stats"))["total_error_replies"]
+    assert errors == "3"

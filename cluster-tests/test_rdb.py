@@ -218,6 +218,31 @@ def test_save_advances_lastsave_and_resets_the_change_count(server_factory):
         assert f["rdb_last_bgsave_status"] == "ok"
 
 
+def test_flushall_with_save_points_saves_and_leaves_no_changes(server_factory):
+    # Redis 7.0 saves the empty dataset and counts nothing since (issue 16,
+    # item 4); FLUSHALL still reaches the AOF. Without save points the
+    # removed keys are counted.
+    srv = server_factory(extra_args=["--save", "3600 1", "--appendonly", "yes"])
+    with srv.raw() as c:
+        assert c.pipeline([("SET", k, "v") for k in "abc"]) == ["OK"] * 3
+        saves = int(info(c)["rdb_saves"])
+        assert c.command("FLUSHALL") == "OK"
+        f = info(c)
+        assert f["rdb_changes_since_last_save"] == "0"
+        assert int(f["rdb_saves"]) == saves  # not counted as a save
+        assert c.command("FLUSHALL") == "OK"
+        assert info(c)["rdb_changes_since_last_save"] == "0"
+        wait_for(lambda: info(c)["aof_buffer_length"] == "0", 10, "the AOF write")
+        incr = [p for p in (srv.dir / "appendonlydir").iterdir() if p.name.endswith(".incr.aof")]
+        assert incr[0].read_bytes().count(b"FLUSHALL") == 2
+        assert c.command("CONFIG", "SET", "save", "") == "OK"
+        assert c.pipeline([("SET", k, "v") for k in "ab"]) == ["OK"] * 2
+        assert c.command("FLUSHALL") == "OK"
+        assert info(c)["rdb_changes_since_last_save"] == "4"
+        assert c.command("FLUSHALL") == "OK"
+        assert info(c)["rdb_changes_since_last_save"] == "4"
+
+
 # ------------------------------------------------------------------ BGSAVE
 
 
@@ -573,6 +598,29 @@ def test_damaged_file_stops_start_up(server_factory, target, good_file, damage):
     offset = re.search(r"--- RDB ERROR DETECTED ---\n\[offset (\d+)\]", checked.stdout)
     assert offset, checked.stdout
     assert int(offset.group(1)) <= len(data)
+
+
+# Redis 7.0's words in the start-up log for each kind of damage: tooling
+# greps for them (issue 16, item 5). replikv adds its offset and checker hint.
+ORACLE_WORDS = {
+    "bad-checksum": ["RDB CRC error", "Wrong RDB checksum expected: ("],
+    "truncated-half": ["Short read or OOM loading DB. Unrecoverable error, aborting now.",
+                       "Unexpected EOF reading RDB file"],
+    "truncated-no-checksum": ["Short read or OOM loading DB. Unrecoverable error, aborting now."],
+    "wrong-magic": ["Wrong signature trying to load DB from file"],
+    "version-newer": ["Can't handle RDB format version 13"],
+}
+
+
+@pytest.mark.parametrize("damage", sorted(ORACLE_WORDS))
+def test_damaged_file_log_uses_the_oracle_wording(server_factory, good_file, damage):
+    srv = server_factory(start=False)
+    (srv.dir / "dump.rdb").write_bytes(DAMAGE[damage](good_file[0]))
+    srv.spawn()
+    assert srv.wait_exit(15) not in (None, 0)
+    log = srv.log_text()
+    for words in ORACLE_WORDS[damage]:
+        assert words in log, log[-2000:]
 
 
 def test_undamaged_file_is_accepted(server_factory, target, good_file):

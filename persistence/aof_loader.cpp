@@ -58,7 +58,10 @@ Status LoadAofFiles(Server& server, const std::string& aof_dir, const AofManifes
       RdbLoadResult r;
       RdbLoadTuning tuning;
       tuning.limits = EncoderOptionsFromConfig(server.config()).limits;
-      Status st = LoadKeyspaceFromFile(server.keyspace(), path, !server.is_replica(),
+      // Keys already expired stay (Redis's RDBFLAGS_AOF_PREAMBLE): the
+      // commands after the preamble must find them, as they did when
+      // they first ran; they expire once loading ends.
+      Status st = LoadKeyspaceFromFile(server.keyspace(), path, /*drop_expired=*/false,
                                        [&](uint64_t b, uint64_t) { if (progress) progress(stats->bytes + b); }, &r,
                                        tuning);
       if (!st.ok()) return Status::Corruption("AOF base file " + files[i].name, st.message());

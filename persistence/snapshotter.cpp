@@ -60,12 +60,12 @@ void Snapshotter::NoteSaved() {
   last_bgsave_ok_ = true;
 }
 
-Status Snapshotter::SaveNow() {
+Status Snapshotter::SaveNow(bool count) {
   if (child_.running() && child_.kind() == ChildKind::kRdb) {
     return Status::InvalidArgument("Background save already in progress");
   }
   // Redis 7.0 counts rdb_saves per attempt, failed ones included.
-  ++rdb_saves_;
+  if (count) ++rdb_saves_;
   std::optional<RdbReplInfo> repl = repl_info_ ? repl_info_() : std::nullopt;
   Status st = SaveKeyspaceToFile(server_.keyspace(), RdbPath(), EncoderOptionsFromConfig(server_.config()),
                                  AuxFields(), server_.config().rdb_key_save_delay, repl ? &*repl : nullptr);
@@ -227,6 +227,11 @@ Status Snapshotter::LoadAtStartup() {
   const int64_t start_ms = loading.start_ms();
   loading.End();
   if (!st.ok()) {
+    // Redis 7.0's line for a file that ends early, which operators grep for;
+    // the other reasons carry Redis's words in the message itself.
+    if (st.message().find("Unexpected EOF reading RDB file") != std::string::npos) {
+      spdlog::warn("Short read or OOM loading DB. Unrecoverable error, aborting now.");
+    }
     spdlog::warn("Fatal error loading the RDB file {}: {}. Run 'replikv-check-rdb {}' for details. Exiting.", path,
                  st.message(), path);
     return st;
@@ -349,7 +354,9 @@ void Snapshotter::OnFlushAll() {
   // Redis 7.0: FLUSHALL kills a saving child and, with save points set,
   // saves the now empty dataset at once.
   if (child_.running() && child_.kind() == ChildKind::kRdb) child_.KillAndReap();
-  if (!server_.config().save_points.empty() && SaveNow().ok()) ++server_.dirty;
+  // The save leaves rdb_changes_since_last_save at 0, as in Redis; FLUSHALL
+  // propagates itself, so it needs no dirty count to reach the AOF.
+  if (!server_.config().save_points.empty()) SaveNow(/*count=*/false).IgnoreError();
 }
 
 std::string Snapshotter::MisconfError(const Command& cmd) const {

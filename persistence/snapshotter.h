@@ -53,7 +53,8 @@ class Snapshotter {
   Status LoadAtStartup();
 
   // SAVE: a foreground save.
-  Status SaveNow();
+  // `count`: whether rdb_saves counts it (FLUSHALL's save does not, in Redis 7.0).
+  Status SaveNow(bool count = true);
   // BGSAVE: forks a child. Errors: a child is running, fork failed.
   Status StartBackgroundSave();
   // Whether a BGSAVE child runs now.

@@ -149,6 +149,11 @@ void Server::Dispatch(Client& c, ArgList argv) {
 void Server::Call(Client& c, Command& cmd, ArgList argv, ReplyBuffer& reply) {
   const uint64_t dirty_before = dirty;
   const uint64_t errors_before = reply.errors();
+  // Errors replied by nested calls (EXEC's queued commands) are theirs: a
+  // command that fails inside a transaction counts in its own failed_calls,
+  // not in EXEC's (Redis 7.0).
+  const uint64_t outer_nested_errors = nested_call_errors_;
+  nested_call_errors_ = 0;
   // One clock read gives both the time the command sees (as Redis's cached
   // mstime) and the start of its duration: two reads per command in all.
   const int64_t start_us = WallClockUs();
@@ -159,7 +164,9 @@ void Server::Call(Client& c, Command& cmd, ArgList argv, ReplyBuffer& reply) {
   cmd.usec += static_cast<uint64_t>(took_us > 0 ? took_us : 0);  // the wall clock may step back
   ++cmd.calls;
   if (config().latency_tracking) RecordCommandLatency(cmd, took_us);
-  if (reply.errors() != errors_before) ++cmd.failed_calls;
+  const uint64_t errors = reply.errors() - errors_before;
+  if (errors > nested_call_errors_) ++cmd.failed_calls;
+  nested_call_errors_ = outer_nested_errors + errors;
   const bool changed = dirty != dirty_before;
   if (changed && !ctx.propagation_handled && (cmd.flags & kCmdWrite)) propagator_.Add(c.db, argv);
   watched_keys_->EndCommand(changed);

@@ -102,7 +102,10 @@ uint64_t Evictor::CurrentExceededMs() const {
 
 Evictor::Result Evictor::PerformEvictions() {
   const ServerConfig& cfg = server_.config();
-  if (cfg.maxmemory == 0 || (server_.is_replica() && cfg.replica_ignore_maxmemory) || server_.loading) {
+  // Nor while an AOF replays (server_.loading is off for its commands): an
+  // eviction, or a replayed write refused with -OOM, would lose data.
+  if (cfg.maxmemory == 0 || (server_.is_replica() && cfg.replica_ignore_maxmemory) || server_.loading ||
+      server_.keyspace().expiry_paused()) {
     return Result::kOk;
   }
   // During a client pause the dataset stays static: Redis 7.0 skips
@@ -141,6 +144,10 @@ Evictor::Result Evictor::PerformEvictions() {
       size_t after = UsedMemory();
       if (before > after) freed += before - after;
       ++evicted;
+      // A value freed on the job thread is not in `freed` (only its key
+      // shell is); check from time to time whether the job thread has
+      // brought memory under the limit, as Redis 7.0 does.
+      if (cfg.lazyfree_lazy_eviction && evicted % kKeysPerTimeCheck == 0 && UsedMemory() <= cfg.maxmemory) break;
       if (evicted % kKeysPerTimeCheck == 0 && freed < to_free &&
           static_cast<uint64_t>(MonotonicUs() - start) > limit_us) {
         // Out of time: let the command run and go on between iterations.
@@ -250,13 +257,13 @@ void Evictor::OfferCandidate(uint64_t score, int db, const Entry* e) {
 }
 
 void Evictor::Evict(Db& db, const std::string& key) {
-  db.Delete(key);
+  const bool lazy = server_.config().lazyfree_lazy_eviction;
+  db.Delete(key, lazy);
   ++stats_.evicted_keys;
   // Each eviction is its own change in the AOF and the replication stream;
-  // Redis names it UNLINK when lazyfree-lazy-eviction is set (replikv frees
-  // at once either way).
+  // Redis names it UNLINK when lazyfree-lazy-eviction is set.
   Propagator& p = server_.propagator();
-  p.Add(db.id(), {server_.config().lazyfree_lazy_eviction ? "UNLINK" : "DEL", key});
+  p.Add(db.id(), {lazy ? "UNLINK" : "DEL", key});
   p.EndCall();
 }
 

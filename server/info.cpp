@@ -20,6 +20,7 @@
 #include "server/memory_stats.h"
 #include "server/commands/pubsub.h"
 #include "server/net/reply_buffer.h"
+#include "server/lazy_free.h"
 #include "server/server.h"
 #include "server/base/version.h"
 
@@ -124,8 +125,9 @@ void MemorySection(Server& s, std::string* o) {
   InfoField(o, "mem_aof_buffer", m.aof_buffer);
   InfoField(o, "mem_allocator", std::string("jemalloc"));
   InfoField(o, "active_defrag_running", 0);
-  InfoField(o, "lazyfree_pending_objects", 0);
-  InfoField(o, "lazyfreed_objects", 0);
+  const LazyFreer* freer = s.keyspace().lazy_freer_if_started();
+  InfoField(o, "lazyfree_pending_objects", freer != nullptr ? freer->pending() : uint64_t{0});
+  InfoField(o, "lazyfreed_objects", freer != nullptr ? freer->freed() : uint64_t{0});
 }
 
 

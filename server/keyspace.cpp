@@ -4,6 +4,7 @@
 #include <functional>
 #include <utility>
 
+#include "server/lazy_free.h"
 #include "server/propagate.h"
 
 namespace replikv {
@@ -51,15 +52,25 @@ void Db::Overwrite(Entry* old_entry, Entry* e) {
   if (old_entry->has_expire()) expires_.Erase(old_entry->key());
   keys_.Replace(old_entry, e);
   if (e->has_expire()) expires_.Insert(e);
-  Entry::Free(old_entry);
+  FreeEntry(old_entry, keyspace_->lazy_free_policy().server_del);
   if (interest_ != 0) NotifyChanged(e->key(), e);
 }
 
-bool Db::Delete(std::string_view key) {
+bool Db::Delete(std::string_view key) { return Delete(key, keyspace_->lazy_free_policy().server_del); }
+
+bool Db::Delete(std::string_view key, bool lazy) {
   Entry* e = Unlink(key);
   if (e == nullptr) return false;
-  Entry::Free(e);
+  FreeEntry(e, lazy);
   return true;
+}
+
+void Db::FreeEntry(Entry* e, bool lazy) {
+  if (lazy) {
+    keyspace_->lazy_freer().Free(e);
+  } else {
+    Entry::Free(e);
+  }
 }
 
 Entry* Db::Unlink(std::string_view key) {
@@ -92,9 +103,15 @@ Entry* Db::SetExpire(Entry* e, int64_t when_ms) {
   return e;
 }
 
-void Db::Clear() {
+void Db::Clear(bool lazy) {
   if (interest_ != 0) {
     for (KeyspaceListener* l : *listeners_) l->BeforeClear(*this);
+  }
+  if (lazy && keys_.size() != 0) {
+    keyspace_->lazy_freer().FreeTable(keys_, expires_);
+    expire_cursor_ = 0;
+    avg_ttl_ms = 0;
+    return;
   }
   FreeAll();
 }
@@ -134,8 +151,18 @@ void Db::Maintain() {
 
 Keyspace::Keyspace(int databases, Propagator* propagator) : propagator_(propagator) {
   dbs_.reserve(databases);
-  for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Db>(i, &listeners_));
+  for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Db>(i, &listeners_, this));
   RefreshTime();
+}
+
+Keyspace::~Keyspace() {
+  // The dbs free their entries first, then the job thread finishes its queue.
+  dbs_.clear();
+}
+
+LazyFreer& Keyspace::lazy_freer() {
+  if (lazy_freer_ == nullptr) lazy_freer_ = std::make_unique<LazyFreer>();
+  return *lazy_freer_;
 }
 
 void Keyspace::RefreshTime() { SetNowMs(WallClockMs()); }
@@ -150,10 +177,11 @@ bool Keyspace::ExpireIfNeeded(Db& db, Entry* e) {
 
 void Keyspace::DeleteExpired(Db& db, Entry* e) {
   std::string key(e->key());
-  db.Delete(key);
+  const bool lazy = lazy_free_policy_.expire;
+  db.Delete(key, lazy);
   ++stats_.expired_keys;
   // Redis 7.0 propagates an expired key as DEL (UNLINK with lazyfree-lazy-expire).
-  propagator_->Add(db.id(), {"DEL", key});
+  propagator_->Add(db.id(), {lazy ? "UNLINK" : "DEL", key});
 }
 
 Entry* Keyspace::Lookup(int dbi, std::string_view key, bool touch, bool count_stats, bool for_write) {

@@ -26,6 +26,15 @@ namespace replikv {
 
 class Propagator;
 class Db;
+class Keyspace;
+class LazyFreer;
+
+// How implicit deletions free their values (lazyfree-lazy-server-del and
+// lazyfree-lazy-expire); commands pass their own choice for the rest.
+struct LazyFreePolicy {
+  bool server_del = false;  // overwritten values, RENAME's destination...
+  bool expire = false;      // expired keys (and the DEL/UNLINK they propagate)
+};
 
 // Observes key changes for WATCH and for clients blocked on keys.
 //
@@ -63,8 +72,9 @@ using KeyTable = HashTable<Entry, EntryTraits>;
 class Db {
  public:
   // `listeners` (owned by the Keyspace) are told of changes while this db
-  // has interest.
-  Db(int id, const std::vector<KeyspaceListener*>* listeners) : id_(id), listeners_(listeners) {}
+  // has interest; `keyspace` frees big values lazily when asked.
+  Db(int id, const std::vector<KeyspaceListener*>* listeners, Keyspace* keyspace)
+      : id_(id), listeners_(listeners), keyspace_(keyspace) {}
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -78,17 +88,28 @@ class Db {
   // Adds a new key. Precondition: absent.
   void Add(Entry* e);
   // Stores `e` in place of the existing entry with the same key and frees
-  // the old one. The new entry's TTL is whatever it carries.
+  // the old one (off the loop when big and lazyfree-lazy-server-del is set).
+  // The new entry's TTL is whatever it carries.
   void Overwrite(Entry* old_entry, Entry* e);
-  // Removes and frees. Returns false if absent.
+  // Removes and frees. Returns false if absent. The first form is an
+  // implicit deletion (lazyfree-lazy-server-del decides); `lazy` frees a
+  // big value on the job thread (UNLINK, lazyfree-lazy-user-del...).
   bool Delete(std::string_view key);
+  bool Delete(std::string_view key, bool lazy);
   // Removes without freeing; the caller owns the result.
   Entry* Unlink(std::string_view key);
+  // Tells listeners (WATCH) that `key`'s value changed in place, for a
+  // command that found it with Keyspace::LookupWriteSource because it may
+  // leave it unchanged (SMOVE's destination when it holds the member).
+  void SignalModified(std::string_view key) {
+    if (interest_ != 0) NotifyChanged(key, nullptr);
+  }
   // Sets or clears (Entry::kNoExpire) the TTL. May reallocate the entry to
   // make room for it; returns the entry now stored.
   Entry* SetExpire(Entry* e, int64_t when_ms);
-  // Frees everything.
-  void Clear();
+  // Frees everything; `lazy` hands the tables to the job thread
+  // (FLUSHALL ASYNC), leaving this db empty at once.
+  void Clear(bool lazy = false);
   // Exchanges contents with another Db (SWAPDB); ids stay.
   void Swap(Db& other);
 
@@ -114,9 +135,11 @@ class Db {
  private:
   void NotifyChanged(std::string_view key, const Entry* stored);
   void FreeAll();
+  void FreeEntry(Entry* e, bool lazy);
 
   int id_;
   const std::vector<KeyspaceListener*>* listeners_;
+  Keyspace* keyspace_;
   uint32_t interest_ = 0;
   KeyTable keys_;
   KeyTable expires_;
@@ -134,6 +157,7 @@ struct KeyspaceStats {
 class Keyspace {
  public:
   Keyspace(int databases, Propagator* propagator);
+  ~Keyspace();
 
   int databases() const { return static_cast<int>(dbs_.size()); }
   Db& db(int i) { return *dbs_[i]; }
@@ -170,9 +194,18 @@ class Keyspace {
     int64_t when = e->expire_ms();
     return !expiry_paused_ && when != Entry::kNoExpire && when <= now_ms_;
   }
-  // While an AOF replays, keys do not expire (Redis: expireIfNeeded is off
-  // during loading), so commands see the data they saw the first time.
+  // While a stream of writes is replayed (an AOF loading at start-up; later
+  // a replica applying its primary's stream) nothing expires: lookups see
+  // every key as live, an expire time in the past is stored rather than
+  // deleting the key, and eviction holds off, so the commands find the data
+  // they found the first time (Redis: expireIfNeeded and checkAlreadyExpired
+  // are off while loading). Keys whose time passed expire once it ends.
   void set_expiry_paused(bool v) { expiry_paused_ = v; }
+  bool expiry_paused() const { return expiry_paused_; }
+  // Whether a command setting the expire time `when_ms` must delete the key
+  // at once instead (Redis's checkAlreadyExpired): never while paused, nor
+  // on a replica, which waits for its primary's DEL.
+  bool AlreadyExpired(int64_t when_ms) const { return when_ms <= now_ms_ && !expiry_paused_ && !is_replica_; }
 
   // While clients are paused (CLIENT PAUSE, FAILOVER) the dataset stays
   // static, as in Redis 7.0: an expired key reads as absent but is not
@@ -197,6 +230,12 @@ class Keyspace {
   // leave access clocks alone (as Redis): both would copy pages.
   void SetChildActive(bool active);
   KeyspaceStats& stats() { return stats_; }
+  // Lazy freeing: the job thread (started on first use) and the directives
+  // that govern implicit deletions (set from the configuration).
+  LazyFreer& lazy_freer();
+  // nullptr until the first lazy free.
+  const LazyFreer* lazy_freer_if_started() const { return lazy_freer_.get(); }
+  LazyFreePolicy& lazy_free_policy() { return lazy_free_policy_; }
   // Adds an observer of every db (see KeyspaceListener). Not owned; it must
   // outlive its registration.
   void AddListener(KeyspaceListener* l) { listeners_.push_back(l); }
@@ -208,6 +247,9 @@ class Keyspace {
   void DeleteExpired(Db& db, Entry* e);
 
   std::vector<KeyspaceListener*> listeners_;
+  // Declared before the dbs so that it outlives them (~Db frees entries).
+  std::unique_ptr<LazyFreer> lazy_freer_;
+  LazyFreePolicy lazy_free_policy_;
   std::vector<std::unique_ptr<Db>> dbs_;
   Propagator* propagator_;
   int64_t now_ms_ = 0;

@@ -10,6 +10,7 @@ extern "C" size_t __sanitizer_get_current_allocated_bytes();
 extern "C" size_t __sanitizer_get_heap_size();
 #endif
 
+#include <atomic>
 #include <cstdio>
 
 namespace replikv {
@@ -38,7 +39,33 @@ uint64_t ThreadNet() {
 }
 #endif
 
+#ifndef REPLIKV_NO_JEMALLOC
+// Net bytes other threads allocated (negative: freed) as they reported it,
+// and its value at the last refresh.
+std::atomic<int64_t> g_other_threads_net{0};
+int64_t g_other_threads_net_at_refresh = 0;
+#endif
+
 }  // namespace
+
+int64_t ThisThreadNetAllocated() {
+#ifdef REPLIKV_NO_JEMALLOC
+  return 0;
+#else
+  uint64_t allocated = 0, deallocated = 0;
+  size_t sz = sizeof(allocated);
+  mallctl("thread.allocated", &allocated, &sz, nullptr, 0);
+  sz = sizeof(deallocated);
+  mallctl("thread.deallocated", &deallocated, &sz, nullptr, 0);
+  return static_cast<int64_t>(allocated - deallocated);
+#endif
+}
+
+void NoteOtherThreadNetAllocated([[maybe_unused]] int64_t delta) {
+#ifndef REPLIKV_NO_JEMALLOC
+  g_other_threads_net.fetch_add(delta, std::memory_order_relaxed);
+#endif
+}
 
 size_t UsedMemory() {
 #ifdef REPLIKV_NO_JEMALLOC
@@ -46,7 +73,9 @@ size_t UsedMemory() {
 #else
   if (g_thread_allocated == nullptr) ReadAllocatorStats();
   // Unsigned wrap-around makes a net decrease come out right.
-  return g_allocated_at_refresh + static_cast<size_t>(ThreadNet() - g_thread_net_at_refresh);
+  const int64_t others = g_other_threads_net.load(std::memory_order_relaxed) - g_other_threads_net_at_refresh;
+  return g_allocated_at_refresh + static_cast<size_t>(ThreadNet() - g_thread_net_at_refresh) +
+         static_cast<size_t>(others);
 #endif
 }
 
@@ -73,6 +102,7 @@ AllocatorStats ReadAllocatorStats() {
   mallctl("stats.resident", &s.resident, &sz, nullptr, 0);
   BindThreadCounters();
   g_thread_net_at_refresh = ThreadNet();
+  g_other_threads_net_at_refresh = g_other_threads_net.load(std::memory_order_relaxed);
   g_allocated_at_refresh = s.allocated;
   return s;
 #endif

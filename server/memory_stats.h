@@ -23,6 +23,12 @@ AllocatorStats ReadAllocatorStats();
 // refresh (the cron refreshes 10 times a second). Call from the loop thread,
 // the thread that did the refresh.
 size_t UsedMemory();
+// For a thread other than the loop's that frees what the loop allocated (the
+// lazy-free job thread): the calling thread's jemalloc net count (allocated
+// minus freed bytes, wrapping), and a report of how much that changed over a
+// job, which UsedMemory() adds at once instead of at the next refresh.
+int64_t ThisThreadNetAllocated();
+void NoteOtherThreadNetAllocated(int64_t delta);
 // Resident set size from /proc/self/statm.
 size_t ReadRssBytes();
 size_t TotalSystemMemory();

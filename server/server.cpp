@@ -54,6 +54,13 @@ Server::Server(ConfigRegistry& registry)
   evictor_ = std::make_unique<Evictor>(*this);
   evictor_->Install();
   client_pause_ = std::make_unique<ClientPause>(*this);
+  // The lazyfree directives that govern the keyspace's implicit deletions.
+  auto apply_lazy_free = [this](const ServerConfig& cfg) {
+    keyspace_.lazy_free_policy() = LazyFreePolicy{cfg.lazyfree_lazy_server_del, cfg.lazyfree_lazy_expire};
+    return Status::OK();
+  };
+  apply_lazy_free(config()).IgnoreError();
+  registry_.SetApplyHook({"lazyfree-lazy-server-del", "lazyfree-lazy-expire"}, apply_lazy_free).IgnoreError();
   // First hook of each iteration: clients whose wait ended run their
   // pending input now, before the AOF write that follows, so their writes
   // are durable before their replies leave like everyone else's.

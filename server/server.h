@@ -186,7 +186,7 @@ class Server {
   void CloseTimedOutClients();
   // ExecuteCommand's body, between the CLIENT REPLY bookkeeping.
   void Dispatch(Client& c, ArgList argv);
-  // Runs command_checks for `cmd` (dispatch.cpp); false if one refused.
+  // Runs the modules' CheckCommand for `cmd` (dispatch.cpp); false if one refused.
   bool PassesChecks(Client& c, Command& cmd);
   // Evicts for maxmemory; false (after replying -OOM) if `cmd` is refused.
   bool PassesMemoryCheck(Client& c, Command& cmd);
@@ -215,6 +215,7 @@ class Server {
   Role role_ = Role::kPrimary;
   LoadingState loading_state_{*this};
   uint64_t next_client_id_ = 1;
+  uint64_t nested_call_errors_ = 0;  // error replies of the calls Call() ran inside another
   int active_child_pid_ = -1;
   int exit_code_ = 0;
   bool shutting_down_ = false;

@@ -37,7 +37,8 @@ Status RdbDecoder::ReadHeader() {
   char header[9];
   RETURN_IF_ERROR(in_->Read(header, sizeof(header), "the 9-byte RDB header"));
   if (std::memcmp(header, kRdbMagic.data(), kRdbMagic.size()) != 0) {
-    return RdbInput::Corrupt(0, "wrong signature, expected \"REDIS\": not an RDB file");
+    // Redis 7.0's words first (operators grep for them), then ours.
+    return RdbInput::Corrupt(0, "Wrong signature trying to load DB from file: expected \"REDIS\", not an RDB file");
   }
   int version = 0;
   for (int i = 5; i < 9; ++i) {
@@ -47,7 +48,7 @@ Status RdbDecoder::ReadHeader() {
     version = version * 10 + (header[i] - '0');
   }
   if (version < 1 || version > kRdbMaxReadableVersion) {
-    return RdbInput::Corrupt(5, "can't handle RDB format version " + std::to_string(version) +
+    return RdbInput::Corrupt(5, "Can't handle RDB format version " + std::to_string(version) +
                                     " (readable: 1 to " +
                                     std::to_string(kRdbMaxReadableVersion) + ")");
   }
@@ -216,10 +217,12 @@ Status RdbDecoder::ReadFooter() {
       handler_->OnNote("RDB file was saved with checksum disabled: no check performed.");
     } else if (options_.verify_checksum) {
       if (stats_.stored_checksum != stats_.computed_checksum) {
-        char buf[96];
-        std::snprintf(buf, sizeof(buf), "wrong RDB checksum: stored %016llx, computed %016llx",
-                      static_cast<unsigned long long>(stats_.stored_checksum),
-                      static_cast<unsigned long long>(stats_.computed_checksum));
+        // Redis 7.0 logs "Wrong RDB checksum expected: (<computed>) got
+        // (<stored>)" and reports "RDB CRC error"; tooling greps for both.
+        char buf[128];
+        std::snprintf(buf, sizeof(buf), "RDB CRC error: Wrong RDB checksum expected: (%llx) but got (%llx)",
+                      static_cast<unsigned long long>(stats_.computed_checksum),
+                      static_cast<unsigned long long>(stats_.stored_checksum));
         return RdbInput::Corrupt(at, buf);
       }
       stats_.checksum_verified = true;

@@ -42,13 +42,17 @@ uint64_t RdbInput::remaining() const {
   return source_size_ > offset() ? source_size_ - offset() : 0;
 }
 
+// Redis 7.0's reason for a file that ends early (redis-check-rdb and the
+// start-up log say it; operators grep for it), before our details.
+constexpr std::string_view kEofWords = "Unexpected EOF reading RDB file: ";
+
 Status RdbInput::Corrupt(uint64_t offset, std::string_view detail) {
   return Status::Corruption("rdb offset " + std::to_string(offset), detail);
 }
 
 Status RdbInput::Truncated(uint64_t start, uint64_t got, uint64_t wanted,
                            std::string_view what) const {
-  return Corrupt(start, "unexpected end of file after " + std::to_string(got) + " of " +
+  return Corrupt(start, std::string(kEofWords) + "end of file after " + std::to_string(got) + " of " +
                             std::to_string(wanted) + " bytes, expected " + std::string(what));
 }
 
@@ -152,7 +156,9 @@ Status RdbInput::ReadCount(uint64_t* count, uint64_t min_item_bytes, std::string
   if (!s.ok()) return s;
   uint64_t rest = remaining();
   if (rest != kUnknownSize && *count > rest / min_item_bytes) {
-    return Corrupt(start, std::string(what) + " " + std::to_string(*count) +
+    // The file ends before the items could: Redis reads on and reports the
+    // end of file, in the words it uses for one.
+    return Corrupt(start, std::string(kEofWords) + std::string(what) + " " + std::to_string(*count) +
                               " cannot fit in the " + std::to_string(rest) + " bytes left");
   }
   return Status::OK();
@@ -169,7 +175,8 @@ Status RdbInput::AppendBytes(std::string* out, uint64_t n, std::string_view what
   const uint64_t start = item_offset == kUnknownSize ? offset() : item_offset;
   uint64_t rest = remaining();
   if (n > max_string_bytes_ || (rest != kUnknownSize && n > rest)) {
-    return Corrupt(start, std::string(what) + " of " + std::to_string(n) + " bytes exceeds " +
+    return Corrupt(start, std::string(n > max_string_bytes_ ? "" : kEofWords) + std::string(what) + " of " +
+                              std::to_string(n) + " bytes exceeds " +
                               (n > max_string_bytes_ ? "the string size limit"
                                                      : "the " + std::to_string(rest) + " bytes left"));
   }

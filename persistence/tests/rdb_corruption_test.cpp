@@ -154,7 +154,7 @@ TEST(RdbCorruption, BadChecksum) {
   CollectingHandler h;
   EXPECT_TRUE(DecodeRdb(file, &h).IsCorruption());
   EXPECT_EQ(h.ends, 0);  // no end event for a file that fails its check
-  ExpectCorruptionAt(Decode(file), file.size() - 8, "wrong RDB checksum");
+  ExpectCorruptionAt(Decode(file), file.size() - 8, "RDB CRC error: Wrong RDB checksum");
   EXPECT_TRUE(Decode(file, /*verify=*/false).ok());
 }
 
@@ -209,7 +209,7 @@ TEST(RdbCorruption, LyingStringLengthWithUnknownSizeReadsOnlyWhatArrives) {
   RdbDecoder dec(src.get(), &h, opt);
   Status s = dec.Run();
   EXPECT_TRUE(s.IsCorruption());
-  EXPECT_NE(s.message().find("unexpected end of file"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("Unexpected EOF reading RDB file"), std::string::npos) << s.message();
 }
 
 TEST(RdbCorruption, StringOverTheSizeLimit) {

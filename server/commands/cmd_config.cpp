@@ -7,6 +7,7 @@
 #include "server/net/client.h"
 #include "server/evict.h"
 #include "server/net/reply_buffer.h"
+#include "server/lazy_free.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -40,6 +41,7 @@ void ResetStats(Server& s) {
   s.commands().ResetStats();
   s.latest_fork_usec = 0;
   s.evictor().ResetStats();
+  if (s.keyspace().lazy_freer_if_started() != nullptr) s.keyspace().lazy_freer().ResetStats();
   for (ServerModule* m : s.modules()) m->ResetStats();
 }
 

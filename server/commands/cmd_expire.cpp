@@ -61,12 +61,14 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds, const char*
     if ((flags & kGt) && (!has || when <= current)) return ctx.reply.AddInt(0);
     if ((flags & kLt) && has && when >= current) return ctx.reply.AddInt(0);
   }
-  if (when <= ks.now_ms() && !ctx.server.loading) {
-    // Already expired: delete now (a replica applying the stream never
-    // takes this path since its primary sends DEL itself).
-    ctx.db().Delete(a[1]);
+  if (ks.AlreadyExpired(when)) {
+    // Already expired: delete now. Not while an AOF replays: the key keeps
+    // the past time and expires after loading, as in Redis.
+    // Propagated as UNLINK under lazyfree-lazy-expire, as Redis 7.0.
+    const bool lazy = ks.lazy_free_policy().expire;
+    ctx.db().Delete(a[1], lazy);
     ctx.AddDirty();
-    ctx.Propagate({"DEL", a[1]});
+    ctx.Propagate({lazy ? "UNLINK" : "DEL", a[1]});
     return ctx.reply.AddInt(1);
   }
   ctx.db().SetExpire(e, when);

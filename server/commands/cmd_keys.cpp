@@ -27,16 +27,22 @@ const char* TypeName(ObjType t) {
   return "none";
 }
 
-void DelGeneric(CommandContext& ctx) {
+// DEL frees big values off the loop with lazyfree-lazy-user-del, UNLINK
+// always (Redis 7.0's delGenericCommand).
+void DelGeneric(CommandContext& ctx, bool lazy) {
   int64_t n = 0;
   for (size_t i = 1; i < ctx.argv.size(); ++i) {
-    if (ctx.server.keyspace().LookupWrite(ctx.db_index(), ctx.argv[i]) != nullptr && ctx.db().Delete(ctx.argv[i])) {
+    if (ctx.server.keyspace().LookupWrite(ctx.db_index(), ctx.argv[i]) != nullptr &&
+        ctx.db().Delete(ctx.argv[i], lazy)) {
       ++n;
     }
   }
   ctx.AddDirty(static_cast<uint64_t>(n));
   ctx.reply.AddInt(n);
 }
+
+void DelCommand(CommandContext& ctx) { DelGeneric(ctx, ctx.server.config().lazyfree_lazy_user_del); }
+void UnlinkCommand(CommandContext& ctx) { DelGeneric(ctx, true); }
 
 void ExistsCommand(CommandContext& ctx) {
   int64_t n = 0;
@@ -117,7 +123,12 @@ void ScanCommand(CommandContext& ctx) {
   for (const std::string& k : keys) {
     if (has_pattern && !GlobMatch(pattern, k, false)) continue;
     Entry* e = ks.LookupNoTouch(ctx.db_index(), k);
-    if (e == nullptr) continue;
+    if (e == nullptr) {
+      // An expired key deleted here leaves as a DEL of its own (Redis 7.0
+      // does not wrap SCAN's expirations in MULTI/EXEC as it does MGET's).
+      ctx.server.propagator().EndCall();
+      continue;
+    }
     if (has_type && (!type_known || e->type() != type)) continue;
     out.push_back(k);
   }
@@ -138,29 +149,42 @@ void RandomkeyCommand(CommandContext& ctx) {
     if (!ks.IsExpired(e) || tries == 99) return ctx.reply.AddBulk(e->key());
     std::string key(e->key());
     if (!ks.ExpireIfNeeded(ctx.db(), e)) return ctx.reply.AddBulk(key);
+    // Redis 7.0 propagates each key RANDOMKEY expires as a DEL of its own,
+    // not as one MULTI/EXEC of them all.
+    ctx.server.propagator().EndCall();
   }
   ctx.reply.AddNullBulk();
 }
 
 void DbsizeCommand(CommandContext& ctx) { ctx.reply.AddInt(static_cast<int64_t>(ctx.db().size())); }
 
-// FLUSHDB/FLUSHALL [ASYNC|SYNC]: both free at once here (see README).
-bool ParseFlushMode(CommandContext& ctx) {
+// FLUSHDB/FLUSHALL [ASYNC|SYNC]: without an argument
+// lazyfree-lazy-user-flush decides. ASYNC hands the whole tables to the job
+// thread (Redis's emptyDbAsync). False after a syntax error reply.
+bool ParseFlushMode(CommandContext& ctx, bool* lazy) {
+  *lazy = ctx.server.config().lazyfree_lazy_user_flush;
   if (ctx.argv.size() > 2) {
     ReplySyntaxError(ctx.reply);
     return false;
   }
-  if (ctx.argv.size() == 2 && !EqualsIgnoreCase(ctx.argv[1], "async") && !EqualsIgnoreCase(ctx.argv[1], "sync")) {
-    ReplySyntaxError(ctx.reply);
-    return false;
+  if (ctx.argv.size() == 2) {
+    if (EqualsIgnoreCase(ctx.argv[1], "async")) {
+      *lazy = true;
+    } else if (EqualsIgnoreCase(ctx.argv[1], "sync")) {
+      *lazy = false;
+    } else {
+      ReplySyntaxError(ctx.reply);
+      return false;
+    }
   }
   return true;
 }
 
 void FlushdbCommand(CommandContext& ctx) {
-  if (!ParseFlushMode(ctx)) return;
+  bool lazy;
+  if (!ParseFlushMode(ctx, &lazy)) return;
   size_t n = ctx.db().size();
-  ctx.db().Clear();
+  ctx.db().Clear(lazy);
   ctx.AddDirty(n);
   // Redis propagates FLUSHDB even when the db was empty.
   ctx.Propagate(ctx.argv);
@@ -168,12 +192,13 @@ void FlushdbCommand(CommandContext& ctx) {
 }
 
 void FlushallCommand(CommandContext& ctx) {
-  if (!ParseFlushMode(ctx)) return;
+  bool lazy;
+  if (!ParseFlushMode(ctx, &lazy)) return;
   Keyspace& ks = ctx.server.keyspace();
   size_t n = 0;
   for (int i = 0; i < ks.databases(); ++i) {
     n += ks.db(i).size();
-    ks.db(i).Clear();
+    ks.db(i).Clear(lazy);
   }
   ctx.AddDirty(n);
   ctx.Propagate(ctx.argv);
@@ -335,8 +360,8 @@ void ObjectCommand(CommandContext& ctx) {
 
 void RegisterKeyCommands(CommandTable& t) {
   AddCommands(t, "generic", {
-    {"del", -2, kCmdWrite, DelGeneric, 1, -1, 1},
-    {"unlink", -2, kCmdWrite | kCmdFast, DelGeneric, 1, -1, 1},
+    {"del", -2, kCmdWrite, DelCommand, 1, -1, 1},
+    {"unlink", -2, kCmdWrite | kCmdFast, UnlinkCommand, 1, -1, 1},
     {"exists", -2, kCmdReadonly | kCmdFast, ExistsCommand, 1, -1, 1},
     {"touch", -2, kCmdReadonly | kCmdFast, TouchCommand, 1, -1, 1},
     {"type", 2, kCmdReadonly | kCmdFast, TypeCommand, 1, 1, 1},

@@ -220,7 +220,13 @@ void LtrimCommand(CommandContext& ctx) {
   }
   l->Trim(List::kHead, static_cast<size_t>(ltrim));
   l->Trim(List::kTail, static_cast<size_t>(rtrim));
-  if (l->empty()) DeleteKey(ctx, ctx.argv[1]);
+  if (l->empty()) {
+    DeleteKey(ctx, ctx.argv[1]);
+  } else if (ltrim + rtrim == 0) {
+    // Redis 7.0 signals the key even when nothing was trimmed (a WATCH on
+    // it fails), though it counts no change.
+    ctx.db().SignalModified(ctx.argv[1]);
+  }
   ctx.AddDirty(static_cast<uint64_t>(ltrim + rtrim));
   ctx.reply.AddOk();
 }

@@ -207,7 +207,9 @@ void SmoveCommand(CommandContext& ctx) {
   std::string_view src = ctx.argv[1], dst = ctx.argv[2], member = ctx.argv[3];
   Keyspace& ks = ctx.server.keyspace();
   Entry* se = ks.LookupWrite(ctx.db_index(), src);
-  Entry* de = ks.LookupWrite(ctx.db_index(), dst);
+  // Redis 7.0 signals the destination only when the member was added to
+  // it: a WATCH on a destination that already holds it stays clean.
+  Entry* de = ks.LookupWriteSource(ctx.db_index(), dst);
   if (se == nullptr) return ctx.reply.AddInt(0);
   if (se->type() != ObjType::kSet || (de != nullptr && de->type() != ObjType::kSet)) {
     return ReplyWrongType(ctx.reply);
@@ -217,7 +219,10 @@ void SmoveCommand(CommandContext& ctx) {
   if (!s.Remove(member)) return ctx.reply.AddInt(0);
   if (s.size() == 0) DeleteKey(ctx, src);
   if (de == nullptr) de = AddObjectKey(ctx, dst, ObjType::kSet, SetValue::NewObjectFor(member));
-  if (SetValue(de).Add(member, MaxIntset(ctx))) ctx.AddDirty();
+  if (SetValue(de).Add(member, MaxIntset(ctx))) {
+    ctx.AddDirty();
+    ctx.db().SignalModified(dst);
+  }
   ctx.AddDirty();
   ctx.reply.AddInt(1);
 }

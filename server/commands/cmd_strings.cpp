@@ -262,10 +262,11 @@ void GetexCommand(CommandContext& ctx) {
   if (unit != ExpireUnit::kNone && !AbsoluteExpire(ctx, unit, expire_arg, "getex", &when)) return;
   ReplyValue(ctx.reply, e);
   if (unit != ExpireUnit::kNone) {
-    if (when <= ctx.server.keyspace().now_ms()) {
-      ctx.db().Delete(a[1]);
+    if (ctx.server.keyspace().AlreadyExpired(when)) {
+      const bool lazy = ctx.server.keyspace().lazy_free_policy().expire;
+      ctx.db().Delete(a[1], lazy);
       ctx.AddDirty();
-      ctx.Propagate({"DEL", a[1]});
+      ctx.Propagate({lazy ? "UNLINK" : "DEL", a[1]});
       return;
     }
     ctx.db().SetExpire(e, when);

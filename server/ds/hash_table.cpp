@@ -49,6 +49,9 @@ constexpr size_t kEmptyVisitsPerUnit = 10;
 // from the kernel instead of writing 64 MiB of zeros at once.
 constexpr size_t kCallocArrayBytes = 64 * 1024;
 constexpr int kRandomTries = 64;
+// Enough for a table at a tenth of its fill with chains two buckets deep
+// (an accepted draw about 1 in 140) to fall back about once in a thousand.
+constexpr int kUniformRandomTries = 1024;
 
 // All bucket memory goes through these four functions.
 Table AllocateTable(size_t count) {
@@ -158,6 +161,7 @@ RawTable::RawTable(RawTable&& other) noexcept
       rehash_index_(std::exchange(other.rehash_index_, 0)),
       size_(std::exchange(other.size_, 0)),
       child_count_(std::exchange(other.child_count_, 0)),
+      max_chain_buckets_(std::exchange(other.max_chain_buckets_, 1)),
       resize_allowed_(other.resize_allowed_) {}
 
 RawTable& RawTable::operator=(RawTable&& other) noexcept {
@@ -169,6 +173,7 @@ RawTable& RawTable::operator=(RawTable&& other) noexcept {
     rehash_index_ = std::exchange(other.rehash_index_, 0);
     size_ = std::exchange(other.size_, 0);
     child_count_ = std::exchange(other.child_count_, 0);
+    max_chain_buckets_ = std::exchange(other.max_chain_buckets_, 1);
     resize_allowed_ = other.resize_allowed_;
   }
   return *this;
@@ -179,7 +184,8 @@ RawTable& RawTable::operator=(RawTable&& other) noexcept {
 // 1 + n/6 buckets and appending only looks at the last one.
 void** RawTable::AppendToChain(Bucket* head, uint8_t h8) {
   Bucket* last = head;
-  while (IsChained(last)) last = ChildOf(last);
+  size_t depth = 1;
+  for (; IsChained(last); ++depth) last = ChildOf(last);
   unsigned free_slots = ~last->meta & kPresenceMask;
   int i;
   if (free_slots != 0) {
@@ -188,6 +194,7 @@ void** RawTable::AppendToChain(Bucket* head, uint8_t h8) {
     // Full: slot 6's entry moves to a new child, slot 6 points to it.
     Bucket* child = AllocateChild();
     ++child_count_;
+    max_chain_buckets_ = std::max(max_chain_buckets_, depth + 1);
     child->slots[0] = last->slots[kChildSlot];
     child->hashes[0] = last->hashes[kChildSlot];
     child->meta = 1;
@@ -378,6 +385,18 @@ void* RawTable::RandomEntry(uint64_t random_bits) const {
   };
   uint64_t state = random_bits;
   size_t k = 0;
+  // Each (chain, depth, slot) is equally likely and holds at most one
+  // entry, so an accepted draw is uniform over the entries.
+  const size_t cells = kSlotsPerBucket * max_chain_buckets_;
+  for (int attempt = 0; attempt < kUniformRandomTries; ++attempt) {
+    k = SplitMix64(&state) % total;
+    size_t cell = SplitMix64(&state) % cells;
+    const Bucket* b = head_at(k);
+    for (size_t d = cell / kSlotsPerBucket; d > 0 && b != nullptr; --d) b = IsChained(b) ? ChildOf(b) : nullptr;
+    if (b == nullptr) continue;
+    const unsigned slot = static_cast<unsigned>(cell % kSlotsPerBucket);
+    if ((b->meta & kPresenceMask & (1u << slot)) != 0) return b->slots[slot];
+  }
   for (int attempt = 0; attempt < kRandomTries; ++attempt) {
     k = SplitMix64(&state) % total;
     size_t n = CountChain(head_at(k));
@@ -434,6 +453,7 @@ void RawTable::Clear(EntryVisitor free_entry) {
   rehash_index_ = 0;
   size_ = 0;
   child_count_ = 0;
+  max_chain_buckets_ = 1;
 }
 
 bool RawTable::VerifyTable(const Table& t, size_t first, size_t* entries, size_t* children,

@@ -184,6 +184,9 @@ class RawTable {
   uint64_t rehash_index_ = 0; // main_ heads below it are already moved
   size_t size_ = 0;
   size_t child_count_ = 0;
+  // The most buckets any chain has had since the table was last empty: an
+  // upper bound on chain depth, for uniform RandomEntry.
+  size_t max_chain_buckets_ = 1;
   bool resize_allowed_ = true;
 };
 
@@ -289,9 +292,13 @@ class HashTable {
     return raw_.Scan(cursor, Visitor(fn));
   }
 
-  // A random entry, nullptr if empty. Uniform over non-empty chains, then
-  // over the chain (as Redis's dictGetRandomKey): uniform enough for
-  // RANDOMKEY and eviction sampling. The caller supplies the randomness.
+  // A random entry, nullptr if empty, uniform over the entries: a random
+  // (chain, bucket depth, slot) is drawn until it holds an entry. A chain of
+  // seven entries is not seven times likelier to be picked than a chain of
+  // one (Redis's dictGetRandomKey picks a chain first: harmless with its
+  // ~1-entry chains, a 1.5x bias for some members with 7-slot buckets). A
+  // table far under its fill (a shrink pending) may run out of tries and
+  // fall back to a chain-first pick. The caller supplies the randomness.
   Entry* RandomEntry(uint64_t random_bits) const {
     return static_cast<Entry*>(raw_.RandomEntry(random_bits));
   }

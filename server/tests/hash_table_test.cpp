@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -268,6 +269,27 @@ TEST(HashTable, RandomEntryReachesEveryMemberOfASmallSet) {
     ASSERT_NE(e, nullptr);
     // Uniform would be 2000 each; chains of different lengths bias it some.
     EXPECT_GT(n, kDraws / kKeys / 4) << e->key;
+  }
+}
+
+// Regression (issue 16, item 2): a chain-first pick made members of crowded
+// buckets 1.5x less likely. Deterministic seeds; the chi-square over 10
+// members (9 degrees of freedom, mean 9) must stay far under the biased ~2000.
+TEST(HashTable, RandomEntryIsUniformOverEntriesWhateverTheirChains) {
+  for (int keys : {10, 50, 1000}) {
+    HashTable<TestEntry, GoodTraits> table;
+    Arena arena;
+    for (int i = 0; i < keys; ++i) table.Insert(arena.Make(i));
+    std::unordered_map<TestEntry*, int> hits;
+    std::mt19937_64 rng(7);
+    const int draws = keys * 2000;
+    for (int i = 0; i < draws; ++i) ++hits[table.RandomEntry(rng())];
+    ASSERT_EQ(hits.size(), static_cast<size_t>(keys));
+    const double expected = 2000;
+    double chi = 0;
+    for (auto& [e, n] : hits) chi += (n - expected) * (n - expected) / expected;
+    // Mean keys-1, standard deviation sqrt(2(keys-1)): allow ~8 of them.
+    EXPECT_LT(chi, keys + 8 * std::sqrt(2.0 * keys)) << keys << " keys";
   }
 }
 

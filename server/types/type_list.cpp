@@ -92,6 +92,12 @@ List::~List() {
   }
 }
 
+size_t List::NodeCountUpTo(size_t limit) const {
+  size_t n = 0;
+  for (const ListNode* node = head_; node != nullptr && n < limit; node = node->next) ++n;
+  return n;
+}
+
 List* List::Clone() const {
   auto* copy = new List(fill_);
   ListNode* prev = nullptr;

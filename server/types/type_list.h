@@ -48,6 +48,9 @@ class List {
 
   size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }
+  // The number of nodes, counted no further than `limit` (lazy freeing
+  // only asks whether it is over a threshold).
+  size_t NodeCountUpTo(size_t limit) const;
 
   void Push(End where, std::string_view value);
   // Removes the element at `where` into *out. Precondition: !empty().

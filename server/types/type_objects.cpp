@@ -36,6 +36,29 @@ void FreeTypeObject(ObjType type, void* object) {
   }
 }
 
+size_t TypeFreeEffort(ObjType type, const void* object, size_t limit) {
+  if (object == nullptr) return 1;
+  void* obj = const_cast<void*>(object);  // the value views take a mutable pointer; nothing changes
+  switch (type) {
+    case ObjType::kList: return static_cast<const List*>(object)->NodeCountUpTo(limit + 1);
+    case ObjType::kSet: {
+      // A packed set is what Redis 7.0 holds as a hash table (OBJECT
+      // ENCODING says so): counted like one, so lazyfreed_objects agrees.
+      SetValue s(obj);
+      return s.kind() == SetValue::kIntset ? 1 : s.size();
+    }
+    case ObjType::kHash: {
+      HashValue h(obj);
+      return h.kind() == HashValue::kTable ? h.size() : 1;
+    }
+    case ObjType::kZset: {
+      ZsetValue z(obj);
+      return z.kind() == ZsetValue::kSkiplist ? z.size() : 1;
+    }
+    default: return 1;
+  }
+}
+
 void* CloneTypeObject(ObjType type, const void* object) {
   switch (type) {
     case ObjType::kList: return static_cast<const List*>(object)->Clone();
