@@ -185,8 +185,10 @@ bool PrimarySide::TryPartialResync(Client& c, Link& link, std::string_view repli
   link.ack_offset = offset - 1;
   link.ack_time_ms = WallClockMs();
   // +CONTINUE <replid> for psync2 replicas, so they learn a new id.
+  // Written now: the backlog's bytes follow on the same socket with our own
+  // writes, which must queue behind this line.
   c.reply().Append(FormatContinue(link.capa_psync2 ? id_.replid() : std::string_view()));
-  server_.QueuePendingWrite(&c);
+  c.Flush();
   spdlog::info("Partial resynchronization request from {} accepted. Sending {} bytes of backlog starting from offset "
                "{}.",
                link.name(), stream_.end_offset() - (offset - 1), offset);
@@ -221,7 +223,7 @@ void PrimarySide::StartFullResync(Client& c, Link& link) {
           link.has_reader = true;
           link.state = LinkState::kWaitBgsaveEnd;
           c.reply().Append(FormatFullResync(id_.replid(), bgsave_offset_));
-          server_.QueuePendingWrite(&c);
+          c.Flush();
           spdlog::info("Waiting for end of BGSAVE for SYNC");
           return;
         }
@@ -262,7 +264,7 @@ void PrimarySide::StartBgsaveForReplication() {
     l->state = LinkState::kWaitBgsaveEnd;
     l->ack_offset = 0;
     c->reply().Append(FormatFullResync(id_.replid(), offset));
-    server_.QueuePendingWrite(c);
+    c->Flush();
   }
 }
 
@@ -295,6 +297,10 @@ void PrimarySide::OnSaveDone(const persistence::SaveResult& r) {
 void PrimarySide::SendNextChunk(Link& link) {
   Client* c = ClientOf(link);
   if (c == nullptr || c->closing()) return DropLink(link, "connection lost");
+  // Whatever the client's own buffer holds (keepalives) goes first; if it
+  // can't be handed to the socket yet, Flush() retries next iteration.
+  if (c->output_bytes() > 0) c->Flush();
+  if (c->output_bytes() > 0) return;
   link.chunk.clear();
   if (link.rdb_sent == 0) link.chunk = "$" + std::to_string(link.rdb_size) + "\r\n";
   const size_t header = link.chunk.size();
@@ -318,6 +324,8 @@ void PrimarySide::WriteStream(Link& link) {
   if (stream_.PendingBytes(link.reader) == 0) return;
   Client* c = ClientOf(link);
   if (c == nullptr || c->closing()) return DropLink(link, "connection lost");
+  if (c->output_bytes() > 0) c->Flush();
+  if (c->output_bytes() > 0) return;  // ordered behind it; retried next iteration
   uv_buf_t iov[kStreamIov];
   int n = stream_.GatherIov(link.reader, iov, kStreamIov, kStreamWriteMax);
   size_t total = 0;
@@ -358,7 +366,9 @@ void PrimarySide::OnWritten(uv_write_t* req, int status) {
 
 void PrimarySide::Flush() {
   for (auto& l : links_) {
-    if (l->is_replica && l->state == LinkState::kOnline) WriteStream(*l);
+    if (!l->is_replica || l->dead || l->in_flight) continue;
+    if (l->state == LinkState::kOnline) WriteStream(*l);
+    if (l->state == LinkState::kSendBulk && l->rdb_sent == 0) SendNextChunk(*l);  // was deferred
   }
   RemoveDeadLinks();
 }
@@ -409,7 +419,7 @@ void PrimarySide::Cron() {
     // Keepalive newlines while the replica waits for the snapshot.
     if (l->state == LinkState::kWaitBgsaveStart || l->state == LinkState::kWaitBgsaveEnd) {
       c->reply().Append("\n");
-      server_.QueuePendingWrite(c);
+      c->Flush();
     }
     if (l->state == LinkState::kOnline && now - l->ack_time_ms > static_cast<int64_t>(cfg.repl_timeout) * 1000) {
       spdlog::warn("Disconnecting timedout replica (streaming sync): {}", l->name());
