@@ -80,10 +80,12 @@ std::vector<const char*> AclCategories(const Command& c) {
   static const std::unordered_map<std::string_view, std::vector<std::string_view>> kByHand = {
       {"command", {"@connection"}}, {"info", {"@dangerous"}},      {"keys", {"@dangerous"}},
       {"flushall", {"@dangerous"}}, {"flushdb", {"@dangerous"}},   {"swapdb", {"@dangerous"}},
-      {"lastsave", {"@admin", "@dangerous"}}};
+      {"lastsave", {"@admin", "@dangerous"}}, {"role", {"@admin", "@dangerous"}},
+      {"wait", {"@connection"}}};
   std::string_view g = c.group;
   std::vector<std::string_view> have;
-  if (g == "generic") have.push_back("@keyspace");
+  // WAIT is documented in the generic group but is no keyspace command.
+  if (g == "generic" && c.name != "wait") have.push_back("@keyspace");
   if (c.flags & kCmdReadonly) have.push_back("@read");
   if (c.flags & kCmdWrite) have.push_back("@write");
   if (g == "set") have.push_back("@set");
