@@ -103,6 +103,10 @@ void RegisterAllCommands(CommandTable& t) {
   RegisterPubSubCommands(t);
   RegisterBlockingCommands(t);
   RegisterMemoryCommands(t);
+  RegisterBitmapCommands(t);
+  RegisterHyperLogLogCommands(t);
+  RegisterSortCommands(t);
+  RegisterLcsCommands(t);
 }
 
 void CommandTable::Rename(std::string_view from, std::string_view to) {
