@@ -329,30 +329,53 @@ int64_t SignExtend(uint64_t v, int bits) {
   return static_cast<int64_t>(v);
 }
 
-// The value to store for `old + incr` in a field of `bits` bits: false
-// means the overflow policy is FAIL and it overflowed.
-bool ApplyOverflow(__int128 sum, bool is_signed, int bits, Overflow ow, uint64_t* out) {
-  __int128 max, min;
-  if (is_signed) {
-    max = bits == 64 ? static_cast<__int128>(INT64_MAX) : (static_cast<__int128>(1) << (bits - 1)) - 1;
-    min = -max - 1;
-  } else {
-    max = (static_cast<__int128>(1) << bits) - 1;
-    min = 0;
-  }
-  if (sum >= min && sum <= max) {
-    *out = static_cast<uint64_t>(sum);
+// Redis 7.0's overflow test for `value + incr` in a field of `bits` bits:
+// 1 above the range, -1 below it, 0 inside. Written as Redis decides it,
+// including one quirk: a signed SET of a value far below the range
+// (e.g. i8 SET -9223372036854775808) is taken as overflowing upwards,
+// because max - value wraps around; SAT then stores the maximum.
+int SignedOverflow(int64_t value, int64_t incr, int bits) {
+  int64_t max = bits == 64 ? INT64_MAX : (int64_t{1} << (bits - 1)) - 1;
+  int64_t min = -max - 1;
+  auto maxincr = static_cast<int64_t>(static_cast<uint64_t>(max) - static_cast<uint64_t>(value));
+  auto minincr = static_cast<int64_t>(static_cast<uint64_t>(min) - static_cast<uint64_t>(value));
+  if (value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr)) return 1;
+  if (value < min || (bits != 64 && incr < minincr) || (value < 0 && incr < 0 && incr < minincr)) return -1;
+  return 0;
+}
+
+int UnsignedOverflow(uint64_t value, int64_t incr, int bits) {
+  uint64_t max = (uint64_t{1} << bits) - 1;  // bits <= 63
+  auto maxincr = static_cast<int64_t>(max - value);
+  int64_t minincr = -static_cast<int64_t>(value);
+  if (value > max || (incr > 0 && incr > maxincr)) return 1;
+  if (incr < 0 && incr < minincr) return -1;
+  return 0;
+}
+
+// The bits to store for `value + incr` (two's complement), or false when
+// it overflows under OVERFLOW FAIL.
+bool ApplyOverflow(const FieldOp& op, uint64_t value, int64_t incr, uint64_t* out) {
+  int dir = op.is_signed ? SignedOverflow(static_cast<int64_t>(value), incr, op.bits)
+                         : UnsignedOverflow(value, incr, op.bits);
+  uint64_t sum = value + static_cast<uint64_t>(incr);
+  if (dir == 0) {
+    *out = sum;
     return true;
   }
-  if (ow == Overflow::kFail) return false;
-  if (ow == Overflow::kSat) {
-    *out = static_cast<uint64_t>(sum > max ? max : min);
+  if (op.overflow == Overflow::kFail) return false;
+  if (op.overflow == Overflow::kSat) {
+    uint64_t umax = (uint64_t{1} << (op.bits - (op.is_signed ? 1 : 0))) - 1;  // bits 64 signed: INT64_MAX
+    if (op.is_signed) {
+      *out = dir > 0 ? umax : static_cast<uint64_t>(-static_cast<int64_t>(umax) - 1);
+    } else {
+      *out = dir > 0 ? umax : 0;
+    }
     return true;
   }
-  // WRAP: the low `bits` bits, as two's complement for signed fields.
-  uint64_t low = static_cast<uint64_t>(sum);
-  if (bits < 64) low &= (1ULL << bits) - 1;
-  *out = is_signed ? static_cast<uint64_t>(SignExtend(low, bits)) : low;
+  // WRAP: the low `bits` bits, sign-extended for signed fields.
+  if (op.bits < 64) sum &= (uint64_t{1} << op.bits) - 1;
+  *out = op.is_signed ? static_cast<uint64_t>(SignExtend(sum, op.bits)) : sum;
   return true;
 }
 
@@ -447,18 +470,13 @@ void BitfieldGeneric(CommandContext& ctx, bool ro_command) {
       continue;
     }
     uint64_t raw_old = GetField(p, op.offset, op.bits);
-    __int128 old = op.is_signed ? static_cast<__int128>(SignExtend(raw_old, op.bits)) : static_cast<__int128>(raw_old);
-    // SET checks its value as given; an unsigned field sees a negative SET
-    // value as the huge unsigned number it is in two's complement.
-    __int128 target;
-    if (op.kind == FieldOp::kIncrby) {
-      target = old + op.value;
-    } else {
-      target = op.is_signed ? static_cast<__int128>(op.value)
-                            : static_cast<__int128>(static_cast<uint64_t>(op.value));
-    }
+    uint64_t old = op.is_signed ? static_cast<uint64_t>(SignExtend(raw_old, op.bits)) : raw_old;
+    // INCRBY tests old + increment; SET tests its value alone (an unsigned
+    // field sees a negative value as the huge number it is unsigned).
     uint64_t stored;
-    if (!ApplyOverflow(target, op.is_signed, op.bits, op.overflow, &stored)) {
+    bool ok = op.kind == FieldOp::kIncrby ? ApplyOverflow(op, old, op.value, &stored)
+                                          : ApplyOverflow(op, static_cast<uint64_t>(op.value), 0, &stored);
+    if (!ok) {
       ctx.reply.AddNullBulk();
       continue;
     }
