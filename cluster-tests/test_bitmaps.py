@@ -262,6 +262,9 @@ def test_bitfield_errors(raw):
     assert c("BITFIELD", "k", "GET", "i64", "#67108863") == [0]
     assert c("BITFIELD", "k", "GET", "i64", "#67108864") == BAD_OFFSET
     assert c("BITFIELD", "k", "GET", "i8", "#-1") == BAD_OFFSET
+    # Redis multiplies "#N" by the width with 64-bit wrap-around.
+    assert c("BITFIELD", "k", "GET", "i8", "#-9223372036854775808") == [120]
+    assert c("BITFIELD", "k", "GET", "i8", "#2305843009213693952") == [120]
     assert c("BITFIELD", "k", "GET", "i8", "#x") == BAD_OFFSET
     assert c("BITFIELD", "k", "GET", "i8", "#") == BAD_OFFSET
     assert c("BITFIELD", "k", "SET", "u8", "0", "x") == NOT_INT

@@ -27,12 +27,14 @@ bool ParseBitOffset(CommandContext& ctx, std::string_view arg, bool allow_hash, 
   bool hash = allow_hash && arg.size() > 1 && arg[0] == '#';
   if (hash) arg.remove_prefix(1);
   int64_t v;
-  if (!ParseInt64(arg, &v) || v < 0 || (hash && v > LLONG_MAX / bits)) {
+  if (!ParseInt64(arg, &v)) {
     ctx.reply.AddError(kBadOffset);
     return false;
   }
-  if (hash) v *= bits;
-  if ((static_cast<uint64_t>(v) >> 3) >= static_cast<uint64_t>(ctx.server.config().proto_max_bulk_len)) {
+  // Redis 7.0 multiplies without an overflow check, in two's complement:
+  // "#-9223372036854775808" of i8 is offset 0. Do the same, defined.
+  if (hash) v = static_cast<int64_t>(static_cast<uint64_t>(v) * static_cast<uint64_t>(bits));
+  if (v < 0 || (static_cast<uint64_t>(v) >> 3) >= static_cast<uint64_t>(ctx.server.config().proto_max_bulk_len)) {
     ctx.reply.AddError(kBadOffset);
     return false;
   }
