@@ -20,6 +20,7 @@ source "$(dirname "$0")/lib.sh"
 requests=200000
 rounds=3
 tests="set,get,incr,mset,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,lrange_100"
+# -t none: only the data-command rows (SETBIT/BITCOUNT/PFADD/PFCOUNT) and memory.
 small_n=1000000
 while getopts "n:r:t:k:" opt; do
   case $opt in
@@ -50,6 +51,7 @@ echo "redis   $($REDIS_BIN --version)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); n=$requests rounds=$rounds -c 50"
 printf "%-10s %3s %14s %14s %7s\n" test P replikv_rps redis_rps ratio
 IFS=, read -ra test_list <<<"$tests"
+[ "$tests" = none ] && test_list=()
 for t in "${test_list[@]}"; do
   for p in 1 16; do
     rk=(); rd=()
@@ -60,6 +62,40 @@ for t in "${test_list[@]}"; do
     a=$(printf "%s\n" "${rk[@]}" | median)
     b=$(printf "%s\n" "${rd[@]}" | median)
     printf "%-10s %3s %14.0f %14.0f %7.2f\n" "$t" "$p" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print a/b}')"
+  done
+done
+
+# Data-structure commands redis-benchmark has no -t test for: each row is a
+# command line. __rand_int__ expands to 12 zero-padded digits, which is no
+# valid bit offset, so SETBIT picks among -r keys (126-byte bitmaps) instead;
+# BITCOUNT counts a 12.5 KB random bitmap, whole and a byte range; PFADD
+# adds -r distinct elements (the HLL is dense after a few thousand);
+# PFCOUNT answers from the cached cardinality (as Redis does), PFCOUNT of
+# two keys merges 16384 registers each time.
+rps_cmd() {  # rps_cmd PORT PIPELINE COMMAND... -> requests per second
+  local port=$1 p=$2; shift 2
+  redis-benchmark -p "$port" -n "$requests" -c 50 -P "$p" -r 100000 -q --csv "$@" 2>/dev/null |
+    awk -F, 'NR>1 {gsub(/"/,"",$2); last=$2} END {print last}'
+}
+data_rows=("setbit:SETBIT bm:__rand_int__ 1000 1" "bitcount:BITCOUNT bitmap"
+           "bitcount_r:BITCOUNT bitmap 100 5000" "pfadd:PFADD hll el:__rand_int__"
+           "pfcount:PFCOUNT hll" "pfcount_2:PFCOUNT hll hll2")
+head -c 12500 /dev/urandom >"$BENCH_TMP/bitmap"
+for port in "$rk_port" "$rd_port"; do
+  redis-cli -p "$port" -x set bitmap <"$BENCH_TMP/bitmap" >/dev/null
+  redis-cli -p "$port" pfadd hll2 a b c >/dev/null
+done
+for row in "${data_rows[@]}"; do
+  name=${row%%:*}; read -ra cmd <<<"${row#*:}"
+  for p in 1 16; do
+    rk=(); rd=()
+    for _ in $(seq 1 "$rounds"); do
+      rk+=("$(rps_cmd "$rk_port" "$p" "${cmd[@]}")")
+      rd+=("$(rps_cmd "$rd_port" "$p" "${cmd[@]}")")
+    done
+    a=$(printf "%s\n" "${rk[@]}" | median)
+    b=$(printf "%s\n" "${rd[@]}" | median)
+    printf "%-10s %3s %14.0f %14.0f %7.2f\n" "$name" "$p" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print a/b}')"
   done
 done
 

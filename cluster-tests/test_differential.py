@@ -505,7 +505,95 @@ class TransactionCommands:
         return [b"WATCH"] + keys
 
 
-class Generator(TypeCommands, TransactionCommands):
+HLL_KEYS = [b"hll1", b"hll2", b"hll3"]
+
+
+class DataCommands:
+    """Bitmaps, HyperLogLog, LCS and SORT (a mixin of Generator). SORT is
+    generated only in deterministic forms: no BY (a constant BY keeps a
+    hashtable set's order; ALPHA BY may tie), so the order is the values'."""
+
+    def data_table(self):
+        return [
+            (2, self.d_setbit), (1, self.d_getbit), (1, self.d_bitcount),
+            (1, self.d_bitpos), (1, self.d_bitop), (1.5, self.d_bitfield),
+            (3, self.d_pfadd), (1.5, self.d_pfcount), (0.7, self.d_pfmerge),
+            (0.5, self.d_lcs), (1.5, self.d_sort),
+        ]
+
+    def d_setbit(self):
+        return [b"SETBIT", self.key(), self.int_arg(0, 300), self.rnd.choice([b"0", b"1", b"1", b"2"])]
+
+    def d_getbit(self):
+        return [b"GETBIT", self.key(), self.int_arg(0, 300)]
+
+    def d_bitcount(self):
+        cmd = [b"BITCOUNT", self.key()]
+        if self.rnd.random() < 0.6:
+            cmd += [self.int_arg(-40, 40), self.int_arg(-40, 40)]
+            if self.rnd.random() < 0.5:
+                cmd.append(self.rnd.choice([b"BYTE", b"BIT", b"bit", b"foo"]))
+        return cmd
+
+    def d_bitpos(self):
+        cmd = [b"BITPOS", self.key(), self.rnd.choice([b"0", b"1", b"1", b"2"])]
+        for _ in range(self.rnd.randint(0, 2)):
+            cmd.append(self.int_arg(-40, 40))
+        if len(cmd) == 5 and self.rnd.random() < 0.5:
+            cmd.append(self.rnd.choice([b"BYTE", b"BIT"]))
+        return cmd
+
+    def d_bitop(self):
+        op = self.rnd.choice([b"AND", b"OR", b"XOR", b"NOT", b"nope"])
+        n = 1 if op == b"NOT" and self.rnd.random() < 0.9 else self.rnd.randint(1, 3)
+        return [b"BITOP", op, self.key()] + [self.key() for _ in range(n)]
+
+    def d_bitfield(self):
+        cmd = [self.rnd.choice([b"BITFIELD", b"BITFIELD", b"BITFIELD_RO"]), self.key()]
+        for _ in range(self.rnd.randint(0, 3)):
+            t = self.rnd.choice([b"i", b"u"]) + str(self.rnd.choice([1, 3, 8, 16, 63, 64])).encode()
+            off = self.int_arg(0, 100) if self.rnd.random() < 0.8 else b"#" + self.int_arg(0, 10)
+            op = self.rnd.choice([b"GET", b"SET", b"INCRBY", b"OVERFLOW"])
+            if op == b"OVERFLOW":
+                cmd += [op, self.rnd.choice([b"WRAP", b"SAT", b"FAIL"])]
+            elif op == b"GET":
+                cmd += [op, t, off]
+            else:
+                cmd += [op, t, off, self.int_arg(-300, 300)]
+        return cmd
+
+    def hll_key(self):
+        return self.rnd.choice(HLL_KEYS) if self.rnd.random() < 0.85 else self.key()
+
+    def d_pfadd(self):
+        return [b"PFADD", self.hll_key()] + [self.value()[:12] for _ in range(self.rnd.randint(0, 30))]
+
+    def d_pfcount(self):
+        return [b"PFCOUNT"] + [self.hll_key() for _ in range(self.rnd.randint(1, 3))]
+
+    def d_pfmerge(self):
+        return [b"PFMERGE"] + [self.hll_key() for _ in range(self.rnd.randint(1, 3))]
+
+    def d_lcs(self):
+        cmd = [b"LCS", self.key(), self.key()]
+        cmd += self.rnd.sample([b"LEN", b"IDX", b"WITHMATCHLEN", b"MINMATCHLEN", b"2"], self.rnd.randint(0, 2))
+        return cmd
+
+    def d_sort(self):
+        key = self.rnd.choice(LIST_KEYS + SET_KEYS + ZSET_KEYS + [self.key()])
+        cmd = [self.rnd.choice([b"SORT", b"SORT_RO"]), key]
+        if self.rnd.random() < 0.6:
+            cmd.append(b"ALPHA")
+        if self.rnd.random() < 0.3:
+            cmd.append(b"DESC")
+        if self.rnd.random() < 0.3:
+            cmd += [b"LIMIT", self.int_arg(-2, 5), self.int_arg(-2, 5)]
+        if self.rnd.random() < 0.2:
+            cmd += [b"STORE", self.rnd.choice(LIST_KEYS)]
+        return cmd
+
+
+class Generator(TypeCommands, TransactionCommands, DataCommands):
     """Produces commands (lists of bytes). Deterministic for a seed, apart
     from absolute times, which are offsets from the start time."""
 
@@ -524,7 +612,7 @@ class Generator(TypeCommands, TransactionCommands):
             (1, self.swapdb), (2, self.move), (3, self.object_encoding),
             (2, self.digest_value), (6, self.expire), (4, self.ttl),
             (2, self.persist), (0.15, self.flush), (1, self.echo),
-        ] + self.types_table() + self.transactions_table()
+        ] + self.types_table() + self.transactions_table() + self.data_table()
         self.pending = []
         self.funcs = [f for _, f in table]
         self.weights = [w for w, _ in table]

@@ -104,6 +104,10 @@ void RegisterAllCommands(CommandTable& t) {
   RegisterBlockingCommands(t);
   RegisterMemoryCommands(t);
   RegisterModuleCommands(t);
+  RegisterBitmapCommands(t);
+  RegisterHyperLogLogCommands(t);
+  RegisterSortCommands(t);
+  RegisterLcsCommands(t);
 }
 
 void CommandTable::Rename(std::string_view from, std::string_view to) {

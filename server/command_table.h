@@ -174,6 +174,10 @@ void RegisterPubSubCommands(CommandTable& t);
 void RegisterBlockingCommands(CommandTable& t);
 void RegisterMemoryCommands(CommandTable& t);
 void RegisterModuleCommands(CommandTable& t);
+void RegisterBitmapCommands(CommandTable& t);
+void RegisterHyperLogLogCommands(CommandTable& t);
+void RegisterSortCommands(CommandTable& t);  // SORT, SORT_RO
+void RegisterLcsCommands(CommandTable& t);
 
 // Subcommand dispatchers that live in their own files.
 void ClientCommand(CommandContext& ctx);

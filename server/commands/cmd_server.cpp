@@ -75,17 +75,23 @@ std::vector<const char*> FlagNames(uint32_t flags) {
 // few that Redis assigns to a command by hand.
 std::vector<const char*> AclCategories(const Command& c) {
   static const char* kOrder[] = {"@keyspace", "@read",  "@write",     "@set",      "@sortedset",  "@list",
-                                 "@hash",     "@string", "@pubsub",   "@admin",    "@fast",       "@slow",
+                                 "@hash",     "@string", "@bitmap",   "@hyperloglog", "@pubsub",  "@admin",
+                                 "@fast",     "@slow",
                                  "@blocking", "@dangerous", "@connection", "@transaction"};
   static const std::unordered_map<std::string_view, std::vector<std::string_view>> kByHand = {
       {"command", {"@connection"}}, {"info", {"@dangerous"}},      {"keys", {"@dangerous"}},
       {"flushall", {"@dangerous"}}, {"flushdb", {"@dangerous"}},   {"swapdb", {"@dangerous"}},
       {"lastsave", {"@admin", "@dangerous"}}, {"role", {"@admin", "@dangerous"}},
-      {"wait", {"@connection"}}};
+      {"wait", {"@connection"}},
+      {"sort", {"@set", "@sortedset", "@list", "@dangerous"}},
+      {"sort_ro", {"@set", "@sortedset", "@list", "@dangerous"}}};
+  // Generic commands Redis files under other categories only.
+  static const std::string_view kNotKeyspace[] = {"sort", "sort_ro", "wait"};
   std::string_view g = c.group;
   std::vector<std::string_view> have;
-  // WAIT is documented in the generic group but is no keyspace command.
-  if (g == "generic" && c.name != "wait") have.push_back("@keyspace");
+  if (g == "generic" && std::find(std::begin(kNotKeyspace), std::end(kNotKeyspace), c.full_name) == std::end(kNotKeyspace)) {
+    have.push_back("@keyspace");
+  }
   if (c.flags & kCmdReadonly) have.push_back("@read");
   if (c.flags & kCmdWrite) have.push_back("@write");
   if (g == "set") have.push_back("@set");
@@ -93,6 +99,8 @@ std::vector<const char*> AclCategories(const Command& c) {
   if (g == "list") have.push_back("@list");
   if (g == "hash") have.push_back("@hash");
   if (g == "string") have.push_back("@string");
+  if (g == "bitmap") have.push_back("@bitmap");
+  if (g == "hyperloglog") have.push_back("@hyperloglog");
   if (c.flags & kCmdPubsub) have.push_back("@pubsub");
   if (c.flags & kCmdAdmin) have.push_back("@admin");
   have.push_back((c.flags & kCmdFast) ? "@fast" : "@slow");

@@ -186,6 +186,21 @@ const char* CommandSummary(std::string_view name) {
       {"zscore", "Returns the score of a sorted set member."},
       {"zunion", "Returns the union of sorted sets."},
       {"zunionstore", "Stores the union of sorted sets in a key."},
+      {"setbit", "Sets or clears the bit at an offset of a string value."},
+      {"getbit", "Returns the bit at an offset of a string value."},
+      {"bitcount", "Counts the set bits of a string value, or of a byte or bit range of it."},
+      {"bitpos", "Finds the first set or clear bit of a string value."},
+      {"bitop", "Stores the AND, OR, XOR or NOT of string values in a key."},
+      {"bitfield", "Reads, sets and increments integer fields of arbitrary width in a string value."},
+      {"bitfield_ro", "Reads integer fields of arbitrary width in a string value."},
+      {"pfadd", "Adds elements to a HyperLogLog."},
+      {"pfcount", "Returns the estimated number of distinct elements seen by HyperLogLogs."},
+      {"pfmerge", "Merges HyperLogLogs into one."},
+      {"pfdebug", "Inspects the internals of a HyperLogLog."},
+      {"pfselftest", "Tests the HyperLogLog implementation."},
+      {"lcs", "Finds the longest common subsequence of two string values."},
+      {"sort", "Sorts the elements of a list, set or sorted set, optionally storing the result."},
+      {"sort_ro", "Sorts the elements of a list, set or sorted set (read-only)."},
   };
   auto it = kDocs.find(name);
   return it == kDocs.end() ? "(no summary)" : it->second;

@@ -265,7 +265,7 @@ std::vector<ConfigDef> BuildTable() {
           0, kLLMax),
       Mem("zset-max-listpack-value", "zset-max-ziplist-value", 0, &C::zset_max_listpack_value, 0,
           kLLMax),
-      Mem("hll-sparse-max-bytes", "", N, &C::hll_sparse_max_bytes, 0, kLLMax),
+      Mem("hll-sparse-max-bytes", "", 0, &C::hll_sparse_max_bytes, 0, kLLMax),
       Mem("stream-node-max-bytes", "", N, &C::stream_node_max_bytes, 0, kLLMax),
       Int("stream-node-max-entries", "", N, &C::stream_node_max_entries, 0, kLLMax),
 
