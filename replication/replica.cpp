@@ -398,7 +398,8 @@ bool ReplicaSide::FinishTransfer() {
   // This node's replicas follow the old history: they must resync.
   on_full_sync_();
   Keyspace& ks = server_.keyspace();
-  for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear();
+  // replica-lazy-flush: the old values are freed on the job thread.
+  for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear(server_.config().replica_lazy_flush);
   const std::string& dbfile = server_.config().dbfilename;
   if (rename(temp_path_.c_str(), dbfile.c_str()) != 0) {
     Fail(std::string("Failed trying to rename the temp DB into ") + dbfile +
