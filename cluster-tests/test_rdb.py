@@ -687,3 +687,27 @@ def test_debug_reload_keeps_the_dataset(server_factory):
         assert c.command("EXISTS", "after") == 0
         assert dataset_state(c) == before
     assert "DB reloaded by DEBUG RELOAD" in srv.log_text()
+
+
+def test_child_reports_progress_while_it_saves(server_factory):
+    # INFO's current_* fields follow a running BGSAVE (Redis's child info
+    # pipe, about once a second): keys done out of the keys at the fork.
+    srv = server_factory()
+    c = srv.client()
+    p = c.pipeline(transaction=False)
+    for i in range(3000):
+        p.set(f"k{i}", i)
+    p.execute()
+    c.config_set("rdb-key-save-delay", 1000)  # 1 ms a key: ~3 s
+    assert c.bgsave()
+    harness.wait_for(lambda: c.info("persistence")["current_save_keys_processed"] > 0, 20,
+                     "a progress report from the child")
+    info = c.info("persistence")
+    assert info["rdb_bgsave_in_progress"] == 1
+    assert info["current_save_keys_total"] == 3000
+    assert 0 < info["current_save_keys_processed"] <= 3000
+    assert 0 < float(info["current_fork_perc"]) <= 100
+    c.config_set("rdb-key-save-delay", 0)
+    harness.wait_for(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0, 30, "the save to end")
+    info = c.info("persistence")
+    assert info["current_save_keys_processed"] == 0 and info["current_save_keys_total"] == 0

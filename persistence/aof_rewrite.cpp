@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "persistence/aof_loader.h"
+#include "persistence/child.h"
 #include "persistence/format/file.h"
 #include "persistence/rdb_keyspace.h"
 #include "server/keyspace.h"
@@ -115,6 +116,7 @@ Status WriteCommands(Keyspace& ks, WritableFile* file, int key_delay_us) {
     db.keys().ForEach([&](Entry* e) {
       if (!st.ok()) return;
       st = AppendEntryCommands(e, &buf);
+      ChildNoteKeySaved();
       KeyDelay(key_delay_us);
       if (st.ok() && buf.size() >= (1u << 20)) {
         st = file->Append(buf);

@@ -28,6 +28,16 @@ namespace replikv::persistence {
 
 enum class ChildKind { kNone, kRdb, kAof };
 
+// What a running child last reported (about once a second), for INFO
+// persistence's current_* fields.
+struct ChildProgress {
+  uint64_t keys_processed = 0;
+  uint64_t keys_total = 0;      // the dataset's keys at the fork
+  uint64_t cow_bytes = 0;
+  uint64_t cow_peak = 0;
+  int64_t cow_updated_ms = 0;   // when cow_bytes was last reported; 0 never
+};
+
 struct ChildResult {
   ChildKind kind = ChildKind::kNone;
   pid_t pid = -1;
@@ -59,6 +69,9 @@ class ChildProcess {
   ChildKind kind() const { return kind_; }
   pid_t pid() const { return pid_; }
   int64_t start_ms() const { return start_ms_; }
+  // Reads what the child reported since the last call (cron).
+  void Poll();
+  const ChildProgress& progress() const { return progress_; }
   // Kills the child with SIGUSR1 (Redis's "killed on purpose" signal, so the
   // parent does not count it as a failure... the callback decides) and reaps
   // it synchronously.
@@ -68,6 +81,9 @@ class ChildProcess {
   static void OnSigchld(uv_signal_t* h, int signum);
   void Reap(bool block);
   void Finish(int status);
+  // Parses complete report lines in report_buf_ ("progress <keys> <cow>",
+  // "cow=<bytes>" at exit); returns the exit line's cow, if seen.
+  void ParseReports(uint64_t* final_cow);
 
   Server& server_;
   uv_signal_t sigchld_;
@@ -75,11 +91,19 @@ class ChildProcess {
   pid_t pid_ = -1;
   ChildKind kind_ = ChildKind::kNone;
   int report_fd_ = -1;  // parent's end of the child's report pipe
+  std::string report_buf_;
+  ChildProgress progress_;
   int64_t start_ms_ = 0;
   OnDone on_done_;
 };
 
 // Copy-on-write size of the calling process (Private_Dirty of /proc/self/smaps_rollup).
 uint64_t CurrentCowBytes();
+
+// Called by the snapshot and rewrite writers after each key. In a fork
+// child it reports the keys done and the copy-on-write size to the parent
+// about once a second (Redis's child info pipe); elsewhere (SAVE in the
+// loop) it does nothing.
+void ChildNoteKeySaved();
 
 }  // namespace replikv::persistence

@@ -31,6 +31,7 @@ Status PersistenceModule::LoadAtStartup() {
 }
 
 void PersistenceModule::Cron() {
+  child_.Poll();
   snapshotter_.Cron();
   aof_.Cron();
 }

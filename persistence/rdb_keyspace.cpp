@@ -8,6 +8,7 @@
 #include <string>
 #include <system_error>
 
+#include "persistence/child.h"
 #include "persistence/format/file.h"
 #include "persistence/format/rdb_decoder.h"
 #include "persistence/rdb_object_codec.h"
@@ -65,6 +66,7 @@ Status WriteKeyspace(Keyspace& ks, RdbSink* sink, const RdbEncoderOptions& optio
       if (!st.ok()) return;
       st = WriteEntry(enc, e);
       ++keys;
+      ChildNoteKeySaved();
       KeyDelay(key_delay_us);
     });
   }

@@ -189,12 +189,15 @@ Status Snapshotter::OnShutdown(bool save, bool nosave) {
 void Snapshotter::AppendInfo(std::string* o) {
   server_.loading_state().AppendInfo(o);
   bool bgsave = child_.running() && child_.kind() == ChildKind::kRdb;
-  InfoField(o, "current_cow_peak", int64_t{0});
-  InfoField(o, "current_cow_size", int64_t{0});
-  InfoField(o, "current_cow_size_age", int64_t{0});
-  InfoField(o, "current_fork_perc", std::string("0.00"));
-  InfoField(o, "current_save_keys_processed", int64_t{0});
-  InfoField(o, "current_save_keys_total", int64_t{0});
+  // What the running child (BGSAVE or rewrite) last reported; 0 without one.
+  ChildProgress p = child_.running() ? child_.progress() : ChildProgress();
+  InfoField(o, "current_cow_peak", p.cow_peak);
+  InfoField(o, "current_cow_size", p.cow_bytes);
+  InfoField(o, "current_cow_size_age", p.cow_updated_ms ? (WallClockMs() - p.cow_updated_ms) / 1000 : int64_t{0});
+  InfoFieldF(o, "current_fork_perc",
+             p.keys_total ? 100.0 * static_cast<double>(p.keys_processed) / static_cast<double>(p.keys_total) : 0.0);
+  InfoField(o, "current_save_keys_processed", p.keys_processed);
+  InfoField(o, "current_save_keys_total", p.keys_total);
   InfoField(o, "rdb_changes_since_last_save", static_cast<int64_t>(server_.dirty));
   InfoField(o, "rdb_bgsave_in_progress", int64_t{bgsave ? 1 : 0});
   InfoField(o, "rdb_last_save_time", server_.lastsave_unix);
