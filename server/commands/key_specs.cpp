@@ -25,7 +25,9 @@ const std::unordered_map<std::string_view, std::pair<size_t, size_t>>& Index() {
 // that is absent), -1 if the begin search is not one replikv evaluates.
 long BeginOf(const KeySpecRow& spec, ArgList argv) {
   const long argc = static_cast<long>(argv.size());
-  if (spec.begin == key_specs_internal::kIndex) return spec.index < argc ? spec.index : 0;
+  // An index past the command line makes the whole line invalid, as in
+  // Redis 7.0 ("PFMERGE dest" has no source keys: an error, not one key).
+  if (spec.begin == key_specs_internal::kIndex) return spec.index < argc ? spec.index : -2;
   if (spec.begin != key_specs_internal::kKeyword) return -1;
   // From `startfrom` towards the end, or (negative) from that far before
   // the end towards the start.
@@ -40,7 +42,8 @@ long BeginOf(const KeySpecRow& spec, ArgList argv) {
 bool IsNotKey(const KeySpecRow& spec) { return std::string_view(spec.flags) == "not_key"; }
 
 // A spec whose flags depend on the arguments ("variable_flags"): the flags
-// for this command line. SET is RW only with GET (else it overwrites).
+// for this command line. SET is RW only with GET (else it overwrites);
+// BITFIELD is RO unless it writes.
 std::string_view ResolveFlags(const KeySpecRow& spec, ArgList argv) {
   std::string_view flags = spec.flags;
   if (flags.find("variable_flags") == std::string_view::npos) return flags;
@@ -49,6 +52,13 @@ std::string_view ResolveFlags(const KeySpecRow& spec, ArgList argv) {
       if (EqualsIgnoreCase(argv[i], "get")) return "RW access update";
     }
     return "OW update";
+  }
+  if (std::string_view(spec.command) == "bitfield") {
+    // Redis's bitfieldGetKeys: read-only unless a SET or INCRBY writes.
+    for (size_t i = 2; i < argv.size(); ++i) {
+      if (EqualsIgnoreCase(argv[i], "set") || EqualsIgnoreCase(argv[i], "incrby")) return "RW access update";
+    }
+    return "RO access";
   }
   return flags;
 }
@@ -73,6 +83,7 @@ bool FindCommandKeys(std::string_view full_name, ArgList argv, std::vector<KeyRe
     const KeySpecRow& spec = key_specs_internal::kKeySpecRows[r];
     if (IsNotKey(spec)) continue;
     long first = BeginOf(spec, argv);
+    if (first == -2) return false;
     if (first <= 0) continue;  // the spec does not apply to this command line
     long last, step;
     if (spec.find == key_specs_internal::kRange) {

@@ -77,4 +77,12 @@ int FuzzManifest(const uint8_t* data, size_t size);
 // REWRITE depends on).
 int FuzzConfig(const uint8_t* data, size_t size);
 
+// What a replica reads from its primary after PSYNC (replication/
+// psync_protocol.h): reply lines (keepalives, +FULLRESYNC, +CONTINUE,
+// errors), then for a full sync the RDB transfer ($<len> or $EOF:<mark>),
+// then the command stream as the replica's primary client parses it. Byte 0
+// picks the chunk size the rest arrives in. Oracle: the classification, the
+// RDB payload and the commands are the same as when all bytes arrive at once.
+int FuzzPsync(const uint8_t* data, size_t size);
+
 }  // namespace replikv::fuzz

@@ -55,6 +55,7 @@ TEST(FuzzRegression, ManifestSeedsAndRegressionsReplayCleanly) {
   EXPECT_GT(ReplayAll("manifest", FuzzManifest), 0u);
 }
 TEST(FuzzRegression, ConfigSeedsAndRegressionsReplayCleanly) { EXPECT_GT(ReplayAll("config", FuzzConfig), 0u); }
+TEST(FuzzRegression, PsyncSeedsAndRegressionsReplayCleanly) { EXPECT_GT(ReplayAll("psync", FuzzPsync), 0u); }
 
 TEST(FuzzParts, SplitPartsHonoursTheLimit) {
   std::string s = "a" + std::string(kPartSeparator) + "b" + std::string(kPartSeparator) + "c";
