@@ -301,7 +301,8 @@ def test_expired_keys_leave_the_replica_through_the_primary(node):
     # the replica's copy keeps its absolute expiry time.
     pc.set("short", "v", px=2000)
     wait_in_sync(pc, rc)
-    assert rc.pttl("short") > 0 or rc.get("short") is None
+    if pc.pttl("short") > 200:  # not yet expired on the primary: the replica has it too
+        assert rc.get("short") == b"v"
     # Once the TTL passed the replica hides the key; the primary's DEL
     # (active expiry or a read) removes it.
     harness.wait_for(lambda: rc.get("short") is None, 20, "the key hidden on the replica")
