@@ -698,3 +698,25 @@ def test_command_info_matches_the_oracle_for_every_command(server, oracle_factor
         if a is None or a[1:7] != b[1:7]:
             mismatches.append((name, a and a[1:7], b[1:7]))
     assert not mismatches, mismatches
+
+
+def test_command_docs_since_and_group_match_the_oracle(server, oracle_factory):
+    # COMMAND DOCS "since" and "group" of every command replikv has, as
+    # redis-server 7.0 gives them (GETDEL and GETEX once said 1.0.0).
+    oracle = oracle_factory()
+    with server.raw() as c:
+        names = c.command("COMMAND", "LIST")
+        ours = c.command("COMMAND", "DOCS", *names)
+    with oracle.raw() as c:
+        theirs = c.command("COMMAND", "DOCS", *names)
+
+    def fields(docs):
+        out = {}
+        for name, doc in zip(docs[0::2], docs[1::2]):
+            d = dict(zip(doc[0::2], doc[1::2]))
+            out[name] = (d.get(b"since"), d.get(b"group"))
+        return out
+
+    ours, theirs = fields(ours), fields(theirs)
+    diff = [(n, ours[n], theirs.get(n)) for n in ours if n in theirs and ours[n] != theirs[n]]
+    assert not diff

@@ -131,10 +131,10 @@ void RegisterConnectionCommands(CommandTable& t) {
     {"echo", 2, kCmdFast | kCmdStale | kCmdLoading, EchoCommand},
     {"quit", -1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript | kCmdAllowBusy, QuitCommand},
     {"auth", -2, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript | kCmdAllowBusy, AuthCommand},
-    {"hello", -1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript | kCmdAllowBusy, HelloCommand},
+    {"hello", -1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript | kCmdAllowBusy, HelloCommand, 0, 0, 0, "6.0.0"},
     {"select", 2, kCmdFast | kCmdStale | kCmdLoading, SelectCommand},
-    {"reset", 1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript | kCmdAllowBusy, ResetCommand},
-    {"client", -2, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale, ClientCommand}
+    {"reset", 1, kCmdNoAuth | kCmdFast | kCmdStale | kCmdLoading | kCmdNoscript | kCmdAllowBusy, ResetCommand, 0, 0, 0, "6.2.0"},
+    {"client", -2, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale, ClientCommand, 0, 0, 0, "2.4.0"}
   });
   const uint32_t kC = kCmdNoscript | kCmdLoading | kCmdStale;
   t.AddSubcommands("client",

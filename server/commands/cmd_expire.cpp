@@ -118,14 +118,14 @@ void PersistCommand(CommandContext& ctx) {
 void RegisterExpireCommands(CommandTable& t) {
   AddCommands(t, "generic", {
     {"expire", -3, kCmdWrite | kCmdFast, ExpireCommand, 1, 1, 1},
-    {"pexpire", -3, kCmdWrite | kCmdFast, PexpireCommand, 1, 1, 1},
-    {"expireat", -3, kCmdWrite | kCmdFast, ExpireatCommand, 1, 1, 1},
-    {"pexpireat", -3, kCmdWrite | kCmdFast, PexpireatCommand, 1, 1, 1},
+    {"pexpire", -3, kCmdWrite | kCmdFast, PexpireCommand, 1, 1, 1, "2.6.0"},
+    {"expireat", -3, kCmdWrite | kCmdFast, ExpireatCommand, 1, 1, 1, "1.2.0"},
+    {"pexpireat", -3, kCmdWrite | kCmdFast, PexpireatCommand, 1, 1, 1, "2.6.0"},
     {"ttl", 2, kCmdReadonly | kCmdFast, TtlCommand, 1, 1, 1},
-    {"pttl", 2, kCmdReadonly | kCmdFast, PttlCommand, 1, 1, 1},
-    {"expiretime", 2, kCmdReadonly | kCmdFast, ExpiretimeCommand, 1, 1, 1},
-    {"pexpiretime", 2, kCmdReadonly | kCmdFast, PexpiretimeCommand, 1, 1, 1},
-    {"persist", 2, kCmdWrite | kCmdFast, PersistCommand, 1, 1, 1}
+    {"pttl", 2, kCmdReadonly | kCmdFast, PttlCommand, 1, 1, 1, "2.6.0"},
+    {"expiretime", 2, kCmdReadonly | kCmdFast, ExpiretimeCommand, 1, 1, 1, "7.0.0"},
+    {"pexpiretime", 2, kCmdReadonly | kCmdFast, PexpiretimeCommand, 1, 1, 1, "7.0.0"},
+    {"persist", 2, kCmdWrite | kCmdFast, PersistCommand, 1, 1, 1, "2.2.0"}
   });
 }
 

@@ -314,54 +314,28 @@ void HscanCommand(CommandContext& ctx) {
   ReplyScan(ctx.reply, cursor, out);
 }
 
-// The Redis version that introduced each command (COMMAND DOCS "since").
-const char* SinceOf(std::string_view name) {
-  static const std::pair<std::string_view, const char*> kSince[] = {
-      {"hset", "2.0.0"},
-      {"hmset", "2.0.0"},
-      {"hsetnx", "2.0.0"},
-      {"hget", "2.0.0"},
-      {"hmget", "2.0.0"},
-      {"hdel", "2.0.0"},
-      {"hlen", "2.0.0"},
-      {"hstrlen", "3.2.0"},
-      {"hexists", "2.0.0"},
-      {"hgetall", "2.0.0"},
-      {"hkeys", "2.0.0"},
-      {"hvals", "2.0.0"},
-      {"hincrby", "2.0.0"},
-      {"hincrbyfloat", "2.6.0"},
-      {"hrandfield", "6.2.0"},
-      {"hscan", "2.8.0"},
-  };
-  for (const auto& [n, v] : kSince) {
-    if (n == name) return v;
-  }
-  return "1.0.0";
-}
-
 }  // namespace
 
 void RegisterHashCommands(CommandTable& t) {
   const uint32_t kWF = kCmdWrite | kCmdDenyOom | kCmdFast;
   const uint32_t kRF = kCmdReadonly | kCmdFast;
   AddCommands(t, "hash", {
-      {"hset", -4, kWF, HsetCommand, 1, 1, 1, SinceOf("hset")},
-      {"hmset", -4, kWF, HmsetCommand, 1, 1, 1, SinceOf("hmset")},
-      {"hsetnx", 4, kWF, HsetnxCommand, 1, 1, 1, SinceOf("hsetnx")},
-      {"hget", 3, kRF, HgetCommand, 1, 1, 1, SinceOf("hget")},
-      {"hmget", -3, kRF, HmgetCommand, 1, 1, 1, SinceOf("hmget")},
-      {"hdel", -3, kCmdWrite | kCmdFast, HdelCommand, 1, 1, 1, SinceOf("hdel")},
-      {"hlen", 2, kRF, HlenCommand, 1, 1, 1, SinceOf("hlen")},
-      {"hstrlen", 3, kRF, HstrlenCommand, 1, 1, 1, SinceOf("hstrlen")},
-      {"hexists", 3, kRF, HexistsCommand, 1, 1, 1, SinceOf("hexists")},
-      {"hgetall", 2, kCmdReadonly, HgetallCommand, 1, 1, 1, SinceOf("hgetall")},
-      {"hkeys", 2, kCmdReadonly, HkeysCommand, 1, 1, 1, SinceOf("hkeys")},
-      {"hvals", 2, kCmdReadonly, HvalsCommand, 1, 1, 1, SinceOf("hvals")},
-      {"hincrby", 4, kWF, HincrbyCommand, 1, 1, 1, SinceOf("hincrby")},
-      {"hincrbyfloat", 4, kWF, HincrbyfloatCommand, 1, 1, 1, SinceOf("hincrbyfloat")},
-      {"hrandfield", -2, kCmdReadonly, HrandfieldCommand, 1, 1, 1, SinceOf("hrandfield")},
-      {"hscan", -3, kCmdReadonly, HscanCommand, 1, 1, 1, SinceOf("hscan")},
+      {"hset", -4, kWF, HsetCommand, 1, 1, 1, "2.0.0"},
+      {"hmset", -4, kWF, HmsetCommand, 1, 1, 1, "2.0.0"},
+      {"hsetnx", 4, kWF, HsetnxCommand, 1, 1, 1, "2.0.0"},
+      {"hget", 3, kRF, HgetCommand, 1, 1, 1, "2.0.0"},
+      {"hmget", -3, kRF, HmgetCommand, 1, 1, 1, "2.0.0"},
+      {"hdel", -3, kCmdWrite | kCmdFast, HdelCommand, 1, 1, 1, "2.0.0"},
+      {"hlen", 2, kRF, HlenCommand, 1, 1, 1, "2.0.0"},
+      {"hstrlen", 3, kRF, HstrlenCommand, 1, 1, 1, "3.2.0"},
+      {"hexists", 3, kRF, HexistsCommand, 1, 1, 1, "2.0.0"},
+      {"hgetall", 2, kCmdReadonly, HgetallCommand, 1, 1, 1, "2.0.0"},
+      {"hkeys", 2, kCmdReadonly, HkeysCommand, 1, 1, 1, "2.0.0"},
+      {"hvals", 2, kCmdReadonly, HvalsCommand, 1, 1, 1, "2.0.0"},
+      {"hincrby", 4, kWF, HincrbyCommand, 1, 1, 1, "2.0.0"},
+      {"hincrbyfloat", 4, kWF, HincrbyfloatCommand, 1, 1, 1, "2.6.0"},
+      {"hrandfield", -2, kCmdReadonly, HrandfieldCommand, 1, 1, 1, "6.2.0"},
+      {"hscan", -3, kCmdReadonly, HscanCommand, 1, 1, 1, "2.8.0"},
   });
 }
 

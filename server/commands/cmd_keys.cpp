@@ -359,24 +359,28 @@ void ObjectCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterKeyCommands(CommandTable& t) {
-  AddCommands(t, "generic", {
-    {"del", -2, kCmdWrite, DelCommand, 1, -1, 1},
-    {"unlink", -2, kCmdWrite | kCmdFast, UnlinkCommand, 1, -1, 1},
-    {"exists", -2, kCmdReadonly | kCmdFast, ExistsCommand, 1, -1, 1},
-    {"touch", -2, kCmdReadonly | kCmdFast, TouchCommand, 1, -1, 1},
-    {"type", 2, kCmdReadonly | kCmdFast, TypeCommand, 1, 1, 1},
-    {"keys", 2, kCmdReadonly, KeysCommand, 0, 0, 0},
-    {"scan", -2, kCmdReadonly, ScanCommand, 0, 0, 0},
-    {"randomkey", 1, kCmdReadonly, RandomkeyCommand, 0, 0, 0},
+  // Documented in the server group; their ACL categories include @keyspace
+  // (cmd_server.cpp adds it by hand).
+  AddCommands(t, "server", {
     {"dbsize", 1, kCmdReadonly | kCmdFast, DbsizeCommand, 0, 0, 0},
     {"flushdb", -1, kCmdWrite, FlushdbCommand, 0, 0, 0},
     {"flushall", -1, kCmdWrite, FlushallCommand, 0, 0, 0},
+    {"swapdb", 3, kCmdWrite | kCmdFast, SwapdbCommand, 0, 0, 0, "4.0.0"}
+  });
+  AddCommands(t, "generic", {
+    {"del", -2, kCmdWrite, DelCommand, 1, -1, 1},
+    {"unlink", -2, kCmdWrite | kCmdFast, UnlinkCommand, 1, -1, 1, "4.0.0"},
+    {"exists", -2, kCmdReadonly | kCmdFast, ExistsCommand, 1, -1, 1},
+    {"touch", -2, kCmdReadonly | kCmdFast, TouchCommand, 1, -1, 1, "3.2.1"},
+    {"type", 2, kCmdReadonly | kCmdFast, TypeCommand, 1, 1, 1},
+    {"keys", 2, kCmdReadonly, KeysCommand, 0, 0, 0},
+    {"scan", -2, kCmdReadonly, ScanCommand, 0, 0, 0, "2.8.0"},
+    {"randomkey", 1, kCmdReadonly, RandomkeyCommand, 0, 0, 0},
     {"rename", 3, kCmdWrite, RenameCommand, 1, 2, 1},
     {"renamenx", 3, kCmdWrite | kCmdFast, RenamenxCommand, 1, 2, 1},
     {"move", 3, kCmdWrite | kCmdFast, MoveCommand, 1, 1, 1},
-    {"copy", -3, kCmdWrite | kCmdDenyOom, CopyCommand, 1, 2, 1},
-    {"swapdb", 3, kCmdWrite | kCmdFast, SwapdbCommand, 0, 0, 0},
-    {"object", -2, kCmdReadonly, ObjectCommand, 2, 2, 1}
+    {"copy", -3, kCmdWrite | kCmdDenyOom, CopyCommand, 1, 2, 1, "6.2.0"},
+    {"object", -2, kCmdReadonly, ObjectCommand, 2, 2, 1, "2.2.3"}
   });
   t.AddSubcommands("object",
                    {{"help", 2, kCmdLoading | kCmdStale},

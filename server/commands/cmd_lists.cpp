@@ -336,53 +336,27 @@ void LmoveCommand(CommandContext& ctx) {
 
 void RpoplpushCommand(CommandContext& ctx) { MoveGeneric(ctx, List::kTail, List::kHead); }
 
-// The Redis version that introduced each command (COMMAND DOCS "since").
-const char* SinceOf(std::string_view name) {
-  static const std::pair<std::string_view, const char*> kSince[] = {
-      {"lpush", "1.0.0"},
-      {"rpush", "1.0.0"},
-      {"lpushx", "2.2.0"},
-      {"rpushx", "2.2.0"},
-      {"lpop", "1.0.0"},
-      {"rpop", "1.0.0"},
-      {"llen", "1.0.0"},
-      {"lrange", "1.0.0"},
-      {"lindex", "1.0.0"},
-      {"lset", "1.0.0"},
-      {"lrem", "1.0.0"},
-      {"ltrim", "1.0.0"},
-      {"linsert", "2.2.0"},
-      {"lpos", "6.0.6"},
-      {"lmove", "6.2.0"},
-      {"rpoplpush", "1.2.0"},
-  };
-  for (const auto& [n, v] : kSince) {
-    if (n == name) return v;
-  }
-  return "1.0.0";
-}
-
 }  // namespace
 
 void RegisterListCommands(CommandTable& t) {
   const uint32_t kWF = kCmdWrite | kCmdDenyOom | kCmdFast;
   AddCommands(t, "list", {
-      {"lpush", -3, kWF, LpushCommand, 1, 1, 1, SinceOf("lpush")},
-      {"rpush", -3, kWF, RpushCommand, 1, 1, 1, SinceOf("rpush")},
-      {"lpushx", -3, kWF, LpushxCommand, 1, 1, 1, SinceOf("lpushx")},
-      {"rpushx", -3, kWF, RpushxCommand, 1, 1, 1, SinceOf("rpushx")},
-      {"lpop", -2, kCmdWrite | kCmdFast, LpopCommand, 1, 1, 1, SinceOf("lpop")},
-      {"rpop", -2, kCmdWrite | kCmdFast, RpopCommand, 1, 1, 1, SinceOf("rpop")},
-      {"llen", 2, kCmdReadonly | kCmdFast, LlenCommand, 1, 1, 1, SinceOf("llen")},
-      {"lrange", 4, kCmdReadonly, LrangeCommand, 1, 1, 1, SinceOf("lrange")},
-      {"lindex", 3, kCmdReadonly, LindexCommand, 1, 1, 1, SinceOf("lindex")},
-      {"lset", 4, kCmdWrite | kCmdDenyOom, LsetCommand, 1, 1, 1, SinceOf("lset")},
-      {"lrem", 4, kCmdWrite, LremCommand, 1, 1, 1, SinceOf("lrem")},
-      {"ltrim", 4, kCmdWrite, LtrimCommand, 1, 1, 1, SinceOf("ltrim")},
-      {"linsert", 5, kCmdWrite | kCmdDenyOom, LinsertCommand, 1, 1, 1, SinceOf("linsert")},
-      {"lpos", -3, kCmdReadonly, LposCommand, 1, 1, 1, SinceOf("lpos")},
-      {"lmove", 5, kCmdWrite | kCmdDenyOom, LmoveCommand, 1, 2, 1, SinceOf("lmove")},
-      {"rpoplpush", 3, kCmdWrite | kCmdDenyOom, RpoplpushCommand, 1, 2, 1, SinceOf("rpoplpush")},
+      {"lpush", -3, kWF, LpushCommand, 1, 1, 1, "1.0.0"},
+      {"rpush", -3, kWF, RpushCommand, 1, 1, 1, "1.0.0"},
+      {"lpushx", -3, kWF, LpushxCommand, 1, 1, 1, "2.2.0"},
+      {"rpushx", -3, kWF, RpushxCommand, 1, 1, 1, "2.2.0"},
+      {"lpop", -2, kCmdWrite | kCmdFast, LpopCommand, 1, 1, 1, "1.0.0"},
+      {"rpop", -2, kCmdWrite | kCmdFast, RpopCommand, 1, 1, 1, "1.0.0"},
+      {"llen", 2, kCmdReadonly | kCmdFast, LlenCommand, 1, 1, 1, "1.0.0"},
+      {"lrange", 4, kCmdReadonly, LrangeCommand, 1, 1, 1, "1.0.0"},
+      {"lindex", 3, kCmdReadonly, LindexCommand, 1, 1, 1, "1.0.0"},
+      {"lset", 4, kCmdWrite | kCmdDenyOom, LsetCommand, 1, 1, 1, "1.0.0"},
+      {"lrem", 4, kCmdWrite, LremCommand, 1, 1, 1, "1.0.0"},
+      {"ltrim", 4, kCmdWrite, LtrimCommand, 1, 1, 1, "1.0.0"},
+      {"linsert", 5, kCmdWrite | kCmdDenyOom, LinsertCommand, 1, 1, 1, "2.2.0"},
+      {"lpos", -3, kCmdReadonly, LposCommand, 1, 1, 1, "6.0.6"},
+      {"lmove", 5, kCmdWrite | kCmdDenyOom, LmoveCommand, 1, 2, 1, "6.2.0"},
+      {"rpoplpush", 3, kCmdWrite | kCmdDenyOom, RpoplpushCommand, 1, 2, 1, "1.2.0"},
   });
 }
 

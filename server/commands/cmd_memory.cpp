@@ -186,7 +186,7 @@ void MemoryCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterMemoryCommands(CommandTable& t) {
-  AddCommands(t, "server", {{"memory", -2, 0, MemoryCommand, 0, 0, 0}});
+  AddCommands(t, "server", {{"memory", -2, 0, MemoryCommand, 0, 0, 0, "4.0.0"}});
   t.AddSubcommands("memory",
                    {{"doctor", 2, 0},
                     {"malloc-stats", 2, 0},

@@ -80,7 +80,8 @@ std::vector<const char*> AclCategories(const Command& c) {
                                  "@blocking", "@dangerous", "@connection", "@transaction"};
   static const std::unordered_map<std::string_view, std::vector<std::string_view>> kByHand = {
       {"command", {"@connection"}}, {"info", {"@dangerous"}},      {"keys", {"@dangerous"}},
-      {"flushall", {"@dangerous"}}, {"flushdb", {"@dangerous"}},   {"swapdb", {"@dangerous"}},
+      {"flushall", {"@keyspace", "@dangerous"}}, {"flushdb", {"@keyspace", "@dangerous"}},
+      {"swapdb", {"@keyspace", "@dangerous"}},   {"dbsize", {"@keyspace"}},
       {"lastsave", {"@admin", "@dangerous"}}, {"role", {"@admin", "@dangerous"}},
       {"wait", {"@connection"}},
       {"sort", {"@set", "@sortedset", "@list", "@dangerous"}},
@@ -319,7 +320,9 @@ void CommandCommand(CommandContext& ctx) {
       ctx.reply.AddBulk("since");
       ctx.reply.AddBulk(c->since);
       ctx.reply.AddBulk("group");
-      ctx.reply.AddBulk(c->group);
+      // The docs spell it "sorted-set"; the ACL category code keys on the
+      // internal name.
+      ctx.reply.AddBulk(std::string_view(c->group) == "sorted_set" ? "sorted-set" : c->group);
     }
     return;
   }
@@ -330,11 +333,11 @@ void RegisterServerCommands(CommandTable& t) {
   AddCommands(t, "server", {
     {"info", -1, kCmdLoading | kCmdStale, InfoCommand},
     {"lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, LastsaveCommand},
-    {"time", 1, kCmdLoading | kCmdStale | kCmdFast, TimeCommand},
+    {"time", 1, kCmdLoading | kCmdStale | kCmdFast, TimeCommand, 0, 0, 0, "2.6.0"},
     {"shutdown", -1, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdAllowBusy,
      ShutdownCommand},
-    {"command", -1, kCmdLoading | kCmdStale, CommandCommand},
-    {"config", -2, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale, ConfigCommand}
+    {"command", -1, kCmdLoading | kCmdStale, CommandCommand, 0, 0, 0, "2.8.13"},
+    {"config", -2, kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale, ConfigCommand, 0, 0, 0, "2.0.0"}
   });
   const uint32_t kS = kCmdLoading | kCmdStale;
   t.AddSubcommands("config",

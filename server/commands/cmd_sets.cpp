@@ -406,56 +406,29 @@ void SscanCommand(CommandContext& ctx) {
   ReplyScan(ctx.reply, cursor, out);
 }
 
-// The Redis version that introduced each command (COMMAND DOCS "since").
-const char* SinceOf(std::string_view name) {
-  static const std::pair<std::string_view, const char*> kSince[] = {
-      {"sadd", "1.0.0"},
-      {"srem", "1.0.0"},
-      {"smembers", "1.0.0"},
-      {"sismember", "1.0.0"},
-      {"smismember", "6.2.0"},
-      {"scard", "1.0.0"},
-      {"spop", "1.0.0"},
-      {"srandmember", "1.0.0"},
-      {"smove", "1.0.0"},
-      {"sinter", "1.0.0"},
-      {"sintercard", "7.0.0"},
-      {"sinterstore", "1.0.0"},
-      {"sunion", "1.0.0"},
-      {"sunionstore", "1.0.0"},
-      {"sdiff", "1.0.0"},
-      {"sdiffstore", "1.0.0"},
-      {"sscan", "2.8.0"},
-  };
-  for (const auto& [n, v] : kSince) {
-    if (n == name) return v;
-  }
-  return "1.0.0";
-}
-
 }  // namespace
 
 void RegisterSetCommands(CommandTable& t) {
   const uint32_t kWF = kCmdWrite | kCmdDenyOom | kCmdFast;
   const uint32_t kRF = kCmdReadonly | kCmdFast;
   AddCommands(t, "set", {
-      {"sadd", -3, kWF, SaddCommand, 1, 1, 1, SinceOf("sadd")},
-      {"srem", -3, kCmdWrite | kCmdFast, SremCommand, 1, 1, 1, SinceOf("srem")},
-      {"smembers", 2, kCmdReadonly, SmembersCommand, 1, 1, 1, SinceOf("smembers")},
-      {"sismember", 3, kRF, SismemberCommand, 1, 1, 1, SinceOf("sismember")},
-      {"smismember", -3, kRF, SmismemberCommand, 1, 1, 1, SinceOf("smismember")},
-      {"scard", 2, kRF, ScardCommand, 1, 1, 1, SinceOf("scard")},
-      {"spop", -2, kCmdWrite | kCmdFast, SpopCommand, 1, 1, 1, SinceOf("spop")},
-      {"srandmember", -2, kCmdReadonly, SrandmemberCommand, 1, 1, 1, SinceOf("srandmember")},
-      {"smove", 4, kCmdWrite | kCmdFast, SmoveCommand, 1, 2, 1, SinceOf("smove")},
-      {"sinter", -2, kCmdReadonly, SinterCommand, 1, -1, 1, SinceOf("sinter")},
-      {"sintercard", -3, kCmdReadonly | kCmdMovableKeys, SintercardCommand, 0, 0, 0, SinceOf("sintercard")},
-      {"sinterstore", -3, kCmdWrite | kCmdDenyOom, SinterstoreCommand, 1, -1, 1, SinceOf("sinterstore")},
-      {"sunion", -2, kCmdReadonly, SunionCommand, 1, -1, 1, SinceOf("sunion")},
-      {"sunionstore", -3, kCmdWrite | kCmdDenyOom, SunionstoreCommand, 1, -1, 1, SinceOf("sunionstore")},
-      {"sdiff", -2, kCmdReadonly, SdiffCommand, 1, -1, 1, SinceOf("sdiff")},
-      {"sdiffstore", -3, kCmdWrite | kCmdDenyOom, SdiffstoreCommand, 1, -1, 1, SinceOf("sdiffstore")},
-      {"sscan", -3, kCmdReadonly, SscanCommand, 1, 1, 1, SinceOf("sscan")},
+      {"sadd", -3, kWF, SaddCommand, 1, 1, 1, "1.0.0"},
+      {"srem", -3, kCmdWrite | kCmdFast, SremCommand, 1, 1, 1, "1.0.0"},
+      {"smembers", 2, kCmdReadonly, SmembersCommand, 1, 1, 1, "1.0.0"},
+      {"sismember", 3, kRF, SismemberCommand, 1, 1, 1, "1.0.0"},
+      {"smismember", -3, kRF, SmismemberCommand, 1, 1, 1, "6.2.0"},
+      {"scard", 2, kRF, ScardCommand, 1, 1, 1, "1.0.0"},
+      {"spop", -2, kCmdWrite | kCmdFast, SpopCommand, 1, 1, 1, "1.0.0"},
+      {"srandmember", -2, kCmdReadonly, SrandmemberCommand, 1, 1, 1, "1.0.0"},
+      {"smove", 4, kCmdWrite | kCmdFast, SmoveCommand, 1, 2, 1, "1.0.0"},
+      {"sinter", -2, kCmdReadonly, SinterCommand, 1, -1, 1, "1.0.0"},
+      {"sintercard", -3, kCmdReadonly | kCmdMovableKeys, SintercardCommand, 0, 0, 0, "7.0.0"},
+      {"sinterstore", -3, kCmdWrite | kCmdDenyOom, SinterstoreCommand, 1, -1, 1, "1.0.0"},
+      {"sunion", -2, kCmdReadonly, SunionCommand, 1, -1, 1, "1.0.0"},
+      {"sunionstore", -3, kCmdWrite | kCmdDenyOom, SunionstoreCommand, 1, -1, 1, "1.0.0"},
+      {"sdiff", -2, kCmdReadonly, SdiffCommand, 1, -1, 1, "1.0.0"},
+      {"sdiffstore", -3, kCmdWrite | kCmdDenyOom, SdiffstoreCommand, 1, -1, 1, "1.0.0"},
+      {"sscan", -3, kCmdReadonly, SscanCommand, 1, 1, 1, "2.8.0"},
   });
 }
 

@@ -486,68 +486,35 @@ void ZscanCommand(CommandContext& ctx) {
   ReplyScan(ctx.reply, cursor, out);
 }
 
-// The Redis version that introduced each command (COMMAND DOCS "since").
-const char* SinceOf(std::string_view name) {
-  static const std::pair<std::string_view, const char*> kSince[] = {
-      {"zadd", "1.2.0"},
-      {"zincrby", "1.2.0"},
-      {"zrem", "1.2.0"},
-      {"zcard", "1.2.0"},
-      {"zscore", "1.2.0"},
-      {"zmscore", "6.2.0"},
-      {"zrank", "2.0.0"},
-      {"zrevrank", "2.0.0"},
-      {"zcount", "2.0.0"},
-      {"zlexcount", "2.8.9"},
-      {"zrange", "1.2.0"},
-      {"zrangestore", "6.2.0"},
-      {"zrevrange", "1.2.0"},
-      {"zrangebyscore", "1.0.5"},
-      {"zrevrangebyscore", "2.2.0"},
-      {"zrangebylex", "2.8.9"},
-      {"zrevrangebylex", "2.8.9"},
-      {"zremrangebyscore", "1.2.0"},
-      {"zremrangebyrank", "2.0.0"},
-      {"zremrangebylex", "2.8.9"},
-      {"zpopmin", "5.0.0"},
-      {"zpopmax", "5.0.0"},
-      {"zscan", "2.8.0"},
-  };
-  for (const auto& [n, v] : kSince) {
-    if (n == name) return v;
-  }
-  return "1.0.0";
-}
-
 }  // namespace
 
 void RegisterZsetCommands(CommandTable& t) {
   const uint32_t kWF = kCmdWrite | kCmdDenyOom | kCmdFast;
   const uint32_t kRF = kCmdReadonly | kCmdFast;
   AddCommands(t, "sorted_set", {
-      {"zadd", -4, kWF, ZaddCommand, 1, 1, 1, SinceOf("zadd")},
-      {"zincrby", 4, kWF, ZincrbyCommand, 1, 1, 1, SinceOf("zincrby")},
-      {"zrem", -3, kCmdWrite | kCmdFast, ZremCommand, 1, 1, 1, SinceOf("zrem")},
-      {"zcard", 2, kRF, ZcardCommand, 1, 1, 1, SinceOf("zcard")},
-      {"zscore", 3, kRF, ZscoreCommand, 1, 1, 1, SinceOf("zscore")},
-      {"zmscore", -3, kRF, ZmscoreCommand, 1, 1, 1, SinceOf("zmscore")},
-      {"zrank", 3, kRF, ZrankCommand, 1, 1, 1, SinceOf("zrank")},
-      {"zrevrank", 3, kRF, ZrevrankCommand, 1, 1, 1, SinceOf("zrevrank")},
-      {"zcount", 4, kRF, ZcountCommand, 1, 1, 1, SinceOf("zcount")},
-      {"zlexcount", 4, kRF, ZlexcountCommand, 1, 1, 1, SinceOf("zlexcount")},
-      {"zrange", -4, kCmdReadonly, ZrangeCommand, 1, 1, 1, SinceOf("zrange")},
-      {"zrangestore", -5, kCmdWrite | kCmdDenyOom, ZrangestoreCommand, 1, 2, 1, SinceOf("zrangestore")},
-      {"zrevrange", -4, kCmdReadonly, ZrevrangeCommand, 1, 1, 1, SinceOf("zrevrange")},
-      {"zrangebyscore", -4, kCmdReadonly, ZrangebyscoreCommand, 1, 1, 1, SinceOf("zrangebyscore")},
-      {"zrevrangebyscore", -4, kCmdReadonly, ZrevrangebyscoreCommand, 1, 1, 1, SinceOf("zrevrangebyscore")},
-      {"zrangebylex", -4, kCmdReadonly, ZrangebylexCommand, 1, 1, 1, SinceOf("zrangebylex")},
-      {"zrevrangebylex", -4, kCmdReadonly, ZrevrangebylexCommand, 1, 1, 1, SinceOf("zrevrangebylex")},
-      {"zremrangebyscore", 4, kCmdWrite, ZremrangebyscoreCommand, 1, 1, 1, SinceOf("zremrangebyscore")},
-      {"zremrangebyrank", 4, kCmdWrite, ZremrangebyrankCommand, 1, 1, 1, SinceOf("zremrangebyrank")},
-      {"zremrangebylex", 4, kCmdWrite, ZremrangebylexCommand, 1, 1, 1, SinceOf("zremrangebylex")},
-      {"zpopmin", -2, kCmdWrite | kCmdFast, ZpopminCommand, 1, 1, 1, SinceOf("zpopmin")},
-      {"zpopmax", -2, kCmdWrite | kCmdFast, ZpopmaxCommand, 1, 1, 1, SinceOf("zpopmax")},
-      {"zscan", -3, kCmdReadonly, ZscanCommand, 1, 1, 1, SinceOf("zscan")},
+      {"zadd", -4, kWF, ZaddCommand, 1, 1, 1, "1.2.0"},
+      {"zincrby", 4, kWF, ZincrbyCommand, 1, 1, 1, "1.2.0"},
+      {"zrem", -3, kCmdWrite | kCmdFast, ZremCommand, 1, 1, 1, "1.2.0"},
+      {"zcard", 2, kRF, ZcardCommand, 1, 1, 1, "1.2.0"},
+      {"zscore", 3, kRF, ZscoreCommand, 1, 1, 1, "1.2.0"},
+      {"zmscore", -3, kRF, ZmscoreCommand, 1, 1, 1, "6.2.0"},
+      {"zrank", 3, kRF, ZrankCommand, 1, 1, 1, "2.0.0"},
+      {"zrevrank", 3, kRF, ZrevrankCommand, 1, 1, 1, "2.0.0"},
+      {"zcount", 4, kRF, ZcountCommand, 1, 1, 1, "2.0.0"},
+      {"zlexcount", 4, kRF, ZlexcountCommand, 1, 1, 1, "2.8.9"},
+      {"zrange", -4, kCmdReadonly, ZrangeCommand, 1, 1, 1, "1.2.0"},
+      {"zrangestore", -5, kCmdWrite | kCmdDenyOom, ZrangestoreCommand, 1, 2, 1, "6.2.0"},
+      {"zrevrange", -4, kCmdReadonly, ZrevrangeCommand, 1, 1, 1, "1.2.0"},
+      {"zrangebyscore", -4, kCmdReadonly, ZrangebyscoreCommand, 1, 1, 1, "1.0.5"},
+      {"zrevrangebyscore", -4, kCmdReadonly, ZrevrangebyscoreCommand, 1, 1, 1, "2.2.0"},
+      {"zrangebylex", -4, kCmdReadonly, ZrangebylexCommand, 1, 1, 1, "2.8.9"},
+      {"zrevrangebylex", -4, kCmdReadonly, ZrevrangebylexCommand, 1, 1, 1, "2.8.9"},
+      {"zremrangebyscore", 4, kCmdWrite, ZremrangebyscoreCommand, 1, 1, 1, "1.2.0"},
+      {"zremrangebyrank", 4, kCmdWrite, ZremrangebyrankCommand, 1, 1, 1, "2.0.0"},
+      {"zremrangebylex", 4, kCmdWrite, ZremrangebylexCommand, 1, 1, 1, "2.8.9"},
+      {"zpopmin", -2, kCmdWrite | kCmdFast, ZpopminCommand, 1, 1, 1, "5.0.0"},
+      {"zpopmax", -2, kCmdWrite | kCmdFast, ZpopmaxCommand, 1, 1, 1, "5.0.0"},
+      {"zscan", -3, kCmdReadonly, ZscanCommand, 1, 1, 1, "2.8.0"},
   });
   RegisterZsetOpCommands(t);
   RegisterZpopCommands(t);

@@ -225,7 +225,7 @@ void RegisterMultiCommands(CommandTable& t) {
   AddCommands(t, "transactions", {
     {"multi", 1, kBase | kCmdFast | kCmdAllowBusy | kCmdRunsInMulti, MultiCommand, 0, 0, 0, "1.2.0"},
     {"exec", 1, kBase | kCmdSkipSlowlog | kCmdRunsInMulti, ExecCommand, 0, 0, 0, "1.2.0"},
-    {"discard", 1, kBase | kCmdFast | kCmdAllowBusy | kCmdRunsInMulti, DiscardCommand, 0, 0, 0, "1.2.0"},
+    {"discard", 1, kBase | kCmdFast | kCmdAllowBusy | kCmdRunsInMulti, DiscardCommand, 0, 0, 0, "2.0.0"},
     {"watch", -2, kBase | kCmdFast | kCmdAllowBusy | kCmdRunsInMulti, WatchCommand, 1, -1, 1, "2.2.0"},
     {"unwatch", 1, kBase | kCmdFast | kCmdAllowBusy, UnwatchCommand, 0, 0, 0, "2.2.0"}
   });

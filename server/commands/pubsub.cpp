@@ -357,11 +357,11 @@ void RegisterPubSubCommands(CommandTable& t) {
     {"unsubscribe", -1, kSub, UnsubscribeCommand, 0, 0, 0, "2.0.0"},
     {"psubscribe", -2, kSub, PsubscribeCommand, 0, 0, 0, "2.0.0"},
     {"punsubscribe", -1, kSub, PunsubscribeCommand, 0, 0, 0, "2.0.0"},
-    {"ssubscribe", -2, kSub, SsubscribeCommand, 1, -1, 1, "2.0.0"},
-    {"sunsubscribe", -1, kSub, SunsubscribeCommand, 1, -1, 1, "2.0.0"},
+    {"ssubscribe", -2, kSub, SsubscribeCommand, 1, -1, 1, "7.0.0"},
+    {"sunsubscribe", -1, kSub, SunsubscribeCommand, 1, -1, 1, "7.0.0"},
     {"publish", 3, kPub, PublishCommand, 0, 0, 0, "2.0.0"},
-    {"spublish", 3, kPub, SpublishCommand, 1, 1, 1, "2.0.0"},
-    {"pubsub", -2, 0, PubsubCommand, 0, 0, 0, "2.0.0"}
+    {"spublish", 3, kPub, SpublishCommand, 1, 1, 1, "7.0.0"},
+    {"pubsub", -2, 0, PubsubCommand, 0, 0, 0, "2.8.0"}
   });
   const uint32_t kQ = kCmdPubsub | kCmdLoading | kCmdStale;
   t.AddSubcommands("pubsub",
