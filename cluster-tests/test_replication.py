@@ -358,3 +358,23 @@ def test_interop_target_replica_follows_the_oracle(node, oracle_factory):
         wait_in_sync(oc, rc)
         assert info(oc, "stats")["sync_partial_ok"] == before["sync_partial_ok"] + 1
     assert digest(rc) == digest(oc)
+
+
+def test_killing_the_master_client_reconnects_with_psync(node):
+    primary = node()
+    pc = primary.client()
+    fill(pc, 200)
+    replica = node()
+    rc = attach(replica, primary.port)
+    wait_in_sync(pc, rc)
+    flags = [line for line in rc.execute_command("CLIENT", "LIST", "TYPE", "master").decode().splitlines() if line]
+    assert len(flags) == 1 and "flags=M" in flags[0]
+    before = info(pc, "stats")
+    assert rc.execute_command("CLIENT", "KILL", "TYPE", "master") == 1
+    pc.set("after-kill", 1)
+    wait_in_sync(pc, rc)
+    assert rc.get("after-kill") == b"1"
+    after = info(pc, "stats")
+    assert after["sync_partial_ok"] == before["sync_partial_ok"] + 1
+    assert after["sync_full"] == before["sync_full"]
+    assert digest(rc) == digest(pc)

@@ -91,10 +91,8 @@ void ReplicaSide::Fail(const std::string& why, bool stop) {
   }
   if (state_ == State::kConnected || state_ == State::kTransfer) link_down_since_ms_ = WallClockMs();
   CloseSocket();
-  if (primary_client_ != nullptr) {
-    primary_client_->Close();
-    primary_client_ = nullptr;
-  }
+  if (Client* c = PrimaryClient()) c->Close();
+  primary_client_id_ = 0;
   if (temp_fd_ != -1) {
     close(temp_fd_);
     temp_fd_ = -1;
@@ -444,10 +442,10 @@ bool ReplicaSide::FinishTransfer() {
 
 void ReplicaSide::BecomeConnected() {
   auto c = std::make_unique<Client>(server_, server_.NextClientId());
-  primary_client_ = c.get();
-  primary_client_->authenticated = true;
-  primary_client_->set_kind(ClientKind::kPrimary);
-  primary_client_->addr = host_ + ":" + std::to_string(port_);
+  primary_client_id_ = c->id();
+  c->authenticated = true;
+  c->set_kind(ClientKind::kPrimary);
+  c->addr = host_ + ":" + std::to_string(port_);
   server_.AddClient(std::move(c));
   state_ = State::kConnected;
   last_ack_ms_ = 0;
@@ -455,7 +453,17 @@ void ReplicaSide::BecomeConnected() {
   SendAck();
 }
 
-int ReplicaSide::stream_db() const { return primary_client_ != nullptr ? primary_client_->db : 0; }
+Client* ReplicaSide::PrimaryClient() const {
+  Client* c = primary_client_id_ != 0 ? server_.FindClient(primary_client_id_) : nullptr;
+  return c != nullptr && !c->closing() ? c : nullptr;
+}
+
+bool ReplicaSide::IsPrimaryClient(const Client& c) const { return primary_client_id_ != 0 && c.id() == primary_client_id_; }
+
+int ReplicaSide::stream_db() const {
+  Client* c = PrimaryClient();
+  return c != nullptr ? c->db : 0;
+}
 
 // Runs every complete command of in_ on the primary client. Each command's
 // bytes are counted into the offset and passed on verbatim to this node's
@@ -465,8 +473,14 @@ bool ReplicaSide::ApplyStream() {
   Propagator& prop = server_.propagator();
   Keyspace& ks = server_.keyspace();
   while (pos < in_.size() && state_ == State::kConnected) {
+    Client* pc = PrimaryClient();
+    if (pc == nullptr) {
+      // CLIENT KILL of the primary client: the link goes, PSYNC follows.
+      Fail("the master client was killed");
+      return false;
+    }
     // A paused replica stops applying (Redis 7.0 pauses the master link).
-    if (primary_client_->paused()) break;
+    if (pc->paused()) break;
     RespParser::State st = parser_.Parse(in_.data() + pos, in_.size() - pos);
     if (st == RespParser::State::kNeedMore) {
       // Skipped empty lines still count in the offset.
@@ -488,13 +502,13 @@ bool ReplicaSide::ApplyStream() {
     if (!argv.empty()) {
       // Keys expire only by the primary's DELs: its commands see every key.
       ks.set_expiry_paused(true);
-      server_.ExecuteCommand(*primary_client_, argv);
+      server_.ExecuteCommand(*pc, argv);
       ks.set_expiry_paused(false);
-      primary_client_->reply().Clear();
+      pc->reply().Clear();
     }
     prop.set_replicating_from_primary(false);
     pos += n;
-    if (primary_client_ == nullptr) break;  // the command dropped the link (REPLICAOF...)
+    if (state_ != State::kConnected) break;  // the command dropped the link (REPLICAOF...)
   }
   if (state_ == State::kConnected) in_.erase(0, pos);
   return true;
@@ -528,7 +542,9 @@ void ReplicaSide::Cron() {
     return;
   }
   if (state_ == State::kConnected) {
-    if (primary_client_ != nullptr && !primary_client_->paused() && !in_.empty()) ApplyStream();
+    Client* pc = PrimaryClient();
+    if (pc == nullptr) return Fail("the master client was killed");
+    if (!pc->paused() && !in_.empty()) ApplyStream();
     if (now - last_ack_ms_ >= 1000) SendAck();
   }
 }

@@ -79,7 +79,7 @@ class ReplicaSide {
   const char* RoleState() const;
 
   // Whether the command now running comes from the primary.
-  bool IsPrimaryClient(const Client& c) const { return primary_client_ == &c; }
+  bool IsPrimaryClient(const Client& c) const;
 
  private:
   enum class State { kNone, kConnect, kConnecting, kHandshake, kTransfer, kConnected };
@@ -133,7 +133,10 @@ class ReplicaSide {
   int64_t transfer_last_log_ms_ = 0;
   // The stream.
   RespParser parser_;
-  Client* primary_client_ = nullptr;
+  // The primary client is the server's (CLIENT KILL may close it): it is
+  // looked up by id, never kept as a pointer.
+  uint64_t primary_client_id_ = 0;
+  Client* PrimaryClient() const;
   int64_t last_io_ms_ = 0;
   int64_t link_down_since_ms_ = 0;
   int64_t last_ack_ms_ = 0;

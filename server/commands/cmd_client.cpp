@@ -103,10 +103,12 @@ bool ValidClientType(std::string_view t) {
          EqualsIgnoreCase(t, "slave") || EqualsIgnoreCase(t, "pubsub");
 }
 
-// CLIENT LIST/KILL TYPE: a client's type is its output-buffer class, as
-// Redis's getClientType() (a subscriber is "pubsub"). No client is a
-// "master" yet.
+// CLIENT LIST/KILL TYPE: as Redis's getClientType(), a replica's link to its
+// primary is "master", else the output-buffer class (a subscriber is
+// "pubsub", a replica "replica").
 bool ClientHasType(const Client& c, std::string_view t) {
+  if (EqualsIgnoreCase(t, "master")) return c.kind() == ClientKind::kPrimary;
+  if (c.kind() == ClientKind::kPrimary) return false;
   if (EqualsIgnoreCase(t, "normal")) return c.output_class == ClientClass::kNormal;
   if (EqualsIgnoreCase(t, "pubsub")) return c.output_class == ClientClass::kPubSub;
   if (EqualsIgnoreCase(t, "replica") || EqualsIgnoreCase(t, "slave")) return c.output_class == ClientClass::kReplica;
