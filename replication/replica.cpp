@@ -420,6 +420,9 @@ bool ReplicaSide::FinishTransfer() {
       },
       &result, tuning);
   loading.End();
+  // The load served events (PumpEvents); nothing may have dropped the link
+  // meanwhile (Cron skips its timeout while loading), but check.
+  if (socket_ == nullptr || state_ != State::kTransfer) return false;
   if (!st.ok()) {
     spdlog::warn("Failed trying to load the MASTER synchronization DB from disk: {}", st.message());
     for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear();
@@ -533,6 +536,12 @@ void ReplicaSide::Cron() {
   if (state_ == State::kConnect && second) {
     spdlog::info("Connecting to MASTER {}:{}", host_, port_);
     StartConnect();
+    return;
+  }
+  // Loading the primary's RDB runs Cron from inside the load: the link is
+  // not idle then, it is us.
+  if (state_ == State::kTransfer && server_.loading_state().active()) {
+    last_io_ms_ = now;
     return;
   }
   if ((state_ == State::kHandshake || state_ == State::kTransfer || state_ == State::kConnected) &&
