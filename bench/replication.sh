@@ -295,7 +295,7 @@ same_digest() {
   local n ports=() ds
   for n in "$@"; do ports+=("${PORT[$n]}"); done
   ds=$(helper digest "${ports[@]}") || fail "DEBUG DIGEST" "$@"
-  [[ $(sort -u <<<"$ds" | wc -l) == 1 ]] || fail "DEBUG DIGEST differs ($*): $(echo $ds)" "$@"
+  [[ $(sort -u <<<"$ds" | wc -l) == 1 ]] || fail "DEBUG DIGEST differs ($*): ${ds//$'\n'/ }" "$@"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A samples  # "<series>" -> newline-separated values
