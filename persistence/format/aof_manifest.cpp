@@ -1,5 +1,7 @@
 #include "persistence/format/aof_manifest.h"
 
+#include <cstdint>
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -84,7 +86,12 @@ Result<AofManifest> AofManifest::Parse(std::string_view text, AofManifestError* 
       // Unknown keys are ignored, as Redis does, for forward compatibility.
     }
     // An empty name is refused too (Redis would go on and stat the directory).
-    if (!has_name || info.name.empty() || info.seq == 0 || type == 0) return fail(line_no, line, kInvalidFormat);
+    // A sequence near INT64_MAX (atoll saturates) could not be incremented
+    // by the next rewrite without overflowing; no real AOF gets there.
+    constexpr int64_t kMaxSeq = INT64_MAX / 2;
+    if (!has_name || info.name.empty() || info.seq == 0 || info.seq > kMaxSeq || type == 0) {
+      return fail(line_no, line, kInvalidFormat);
+    }
     switch (type) {
       case 'b':
         if (m.base) return fail(line_no, line, "Found duplicate base file information");
