@@ -269,6 +269,12 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             return None
 
+    def kill(self, timeout_s=STOP_TIMEOUT_S):
+        """SIGKILL to our own pid (a crash), then reap it."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=timeout_s)
+
     def stop(self, timeout_s=STOP_TIMEOUT_S):
         """SIGTERM, then SIGKILL after timeout_s. Only our own pid."""
         if self.proc is None:

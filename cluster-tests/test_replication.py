@@ -106,11 +106,17 @@ def attach(replica, primary_port):
     return rc
 
 
-def test_full_sync_under_writes_reaches_equal_digests(node):
-    primary = node()
+SYNC_MODES = {"disk": ["--repl-diskless-sync", "no"],
+              "diskless": ["--repl-diskless-sync", "yes"]}
+
+
+@pytest.mark.parametrize("mode", sorted(SYNC_MODES))
+@pytest.mark.parametrize("n_replicas", [1, 3])
+def test_full_sync_under_writes_reaches_equal_digests(node, mode, n_replicas):
+    primary = node(SYNC_MODES[mode])
     pc = primary.client()
     fill(pc, 3000)
-    replicas = [node(), node()]
+    replicas = [node() for _ in range(n_replicas)]
     rcs = []
     with Writer(primary) as w:
         for r in replicas:
@@ -124,8 +130,128 @@ def test_full_sync_under_writes_reaches_equal_digests(node):
     for rc in rcs:
         assert digest(rc) == d
         assert rc.get(b"w:counter") == pc.get(b"w:counter")
-    assert info(pc)["connected_slaves"] == 2
+    assert info(pc)["connected_slaves"] == n_replicas
+    assert info(pc, "stats")["sync_full"] == n_replicas
+    target = "replicas sockets" if mode == "diskless" else "disk"
+    assert f"Starting BGSAVE for SYNC with target: {target}" in primary.log_text()
+
+
+def test_diskless_sync_serves_every_waiting_replica_with_one_child(node):
+    # A long delay, cut short by max-replicas: both replicas get one child.
+    primary = node(["--repl-diskless-sync-delay", "60", "--repl-diskless-sync-max-replicas", "2"])
+    pc = primary.client()
+    fill(pc, 1000)
+    forks = info(pc, "stats")["total_forks"]
+    rcs = [attach(node(), primary.port) for _ in range(2)]
+    wait_in_sync(pc, *rcs)
+    assert info(pc, "stats")["total_forks"] == forks + 1
     assert info(pc, "stats")["sync_full"] == 2
+    assert all(digest(rc) == digest(pc) for rc in rcs)
+
+
+def test_diskless_delay_holds_the_sync_back(node):
+    primary = node(["--repl-diskless-sync-delay", "2"])
+    pc = primary.client()
+    pc.set("k", "v")
+    rc = attach(node(), primary.port)
+    # Held back: no child within the first moment, then the sync happens.
+    assert info(pc, "persistence")["rdb_bgsave_in_progress"] == 0
+    assert info(rc)["master_link_status"] == "down"
+    wait_in_sync(pc, rc)
+    assert "Delay next BGSAVE for diskless SYNC" in primary.log_text()
+    assert rc.get("k") == b"v"
+
+
+def test_diskless_transfer_goes_on_when_one_replica_dies_and_stops_when_all_do(node):
+    # A slow child (rdb-key-save-delay) keeps the transfer running while
+    # replicas are killed.
+    primary = node(["--rdb-key-save-delay", "200"])
+    pc = primary.client()
+    fill(pc, 2000)
+    doomed, survivor = node(), node()
+    attach(doomed, primary.port)
+    sc = attach(survivor, primary.port)
+    harness.wait_for(lambda: info(pc, "persistence")["rdb_bgsave_in_progress"] == 1,
+                     SYNC_TIMEOUT_S, "the diskless transfer running")
+    doomed.kill()
+    pc.config_set("rdb-key-save-delay", 0)  # the running child keeps its pace
+    wait_in_sync(pc, sc, timeout_s=120)
+    assert digest(sc) == digest(pc)
+    # Now every target of a new transfer dies: the child is killed.
+    pc.config_set("rdb-key-save-delay", 200)
+    lone = node()
+    attach(lone, primary.port)
+    harness.wait_for(lambda: info(pc, "persistence")["rdb_bgsave_in_progress"] == 1,
+                     SYNC_TIMEOUT_S, "a second transfer running")
+    lone.kill()
+    harness.wait_for(lambda: info(pc, "persistence")["rdb_bgsave_in_progress"] == 0,
+                     SYNC_TIMEOUT_S, "the transfer's child gone with its last replica")
+    pc.set("still", "serving")
+    assert pc.get("still") == b"serving"
+
+
+def test_cut_mid_rdb_transfer_then_a_full_sync_completes(node):
+    primary = node(["--rdb-key-save-delay", "100"])
+    pc = primary.client()
+    fill(pc, 2000)
+    replica = node()
+    with FaultProxy(primary.port) as proxy:
+        rc = attach(replica, proxy.port)
+        harness.wait_for(lambda: info(rc).get("master_sync_in_progress") == 1,
+                         SYNC_TIMEOUT_S, "the replica receiving the RDB")
+        before = info(pc, "stats")["sync_full"]
+        pc.config_set("rdb-key-save-delay", 0)
+        proxy.cut()
+        wait_in_sync(pc, rc, timeout_s=120)
+        assert info(pc, "stats")["sync_full"] >= before + 1
+    assert digest(rc) == digest(pc)
+
+
+def test_a_slow_replica_is_dropped_by_the_output_limit_and_recovers(node):
+    primary = node(["--client-output-buffer-limit", "replica 1mb 0 0",
+                    "--repl-backlog-size", "1mb"])
+    pc = primary.client()
+    replica = node()
+    with FaultProxy(primary.port) as proxy:
+        rc = attach(replica, proxy.port)
+        wait_in_sync(pc, rc)
+        proxy.pause()
+        value = "x" * 100_000
+        # Far more than the limit plus what the sockets can hold.
+        for i in range(200):
+            pc.set(f"big:{i}", value)
+        harness.wait_for(lambda: info(pc)["connected_slaves"] == 0, SYNC_TIMEOUT_S,
+                         "the slow replica dropped")
+        assert "for overcoming of output buffer limits" in primary.log_text()
+        proxy.cut()
+        proxy.resume()
+        wait_in_sync(pc, rc)
+    assert digest(rc) == digest(pc)
+
+
+def test_replicas_share_one_copy_of_the_stream(node):
+    """Three stalled replicas hold about what one does: the pending stream
+    is one copy shared by every replica, not one per replica."""
+    held = {}
+    for n in (1, 3):
+        primary = node(["--repl-backlog-size", "1mb"])
+        pc = primary.client()
+        proxies = [FaultProxy(primary.port) for _ in range(n)]
+        try:
+            rcs = [attach(node(), p.port) for p in proxies]
+            wait_in_sync(pc, *rcs)
+            for p in proxies:
+                p.pause()
+            value = "y" * 50_000
+            for i in range(400):  # 20 MB: beyond what the sockets hold
+                pc.set(f"v:{i}", value)
+            harness.wait_for(lambda: info(pc, "memory")["mem_clients_slaves"] > 8 << 20,
+                             30, "the stream pending for the stalled replicas")
+            held[n] = info(pc, "memory")["mem_clients_slaves"]
+        finally:
+            for p in proxies:
+                p.close()
+    assert held[3] < held[1] * 1.5, held
 
 
 def test_writes_in_other_dbs_reach_the_replica(node):
