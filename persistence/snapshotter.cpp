@@ -38,17 +38,6 @@ std::string Snapshotter::RdbPath() const {
   return server_.config().dbfilename;
 }
 
-RdbLoadTuning Snapshotter::LoadTuning() const {
-  const ServerConfig& c = server_.config();
-  RdbLoadTuning t;
-  t.key_delay_us = c.key_load_delay;
-  t.limits = EncoderOptionsFromConfig(c).limits;
-  if (c.loading_process_events_interval_bytes > 0) {
-    t.progress_interval_bytes = static_cast<uint64_t>(c.loading_process_events_interval_bytes);
-  }
-  return t;
-}
-
 RdbAuxFields Snapshotter::AuxFields() const {
   RdbAuxFields aux;
   aux.redis_ver = kRedisCompatVersion;
@@ -318,7 +307,7 @@ Status Snapshotter::LoadAtStartup() {
         // processEventsWhileBlocked.
         server_.PumpEvents();
       },
-      &result, LoadTuning());
+      &result, LoadTuningFromConfig(server_.config()));
   const int64_t start_ms = loading.start_ms();
   loading.End();
   if (!st.ok()) {
@@ -371,7 +360,7 @@ void Snapshotter::DebugReload(CommandContext& ctx) {
     for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear();
   }
   RdbLoadResult result;
-  RdbLoadTuning tuning = LoadTuning();
+  RdbLoadTuning tuning = LoadTuningFromConfig(server_.config());
   tuning.replace_existing = merge;
   Status st = LoadKeyspaceFromFile(ks, RdbPath(), true, nullptr, &result, tuning);
   if (!st.ok()) {

@@ -109,8 +109,6 @@ class Snapshotter {
   void OnChildDone(const ChildResult& r);
   void DebugReload(CommandContext& ctx);
   RdbAuxFields AuxFields() const;
-  // key-load-delay and loading-process-events-interval-bytes.
-  RdbLoadTuning LoadTuning() const;
   std::string RdbPath() const;
   void NoteSaved();
 

@@ -100,6 +100,10 @@ class ReplicaSide {
   void BeginTransfer(const PsyncReply& reply);
   bool FeedTransfer();
   bool FinishTransfer();
+  // repl-diskless-load: whether this transfer is parsed from the socket.
+  bool UseDisklessLoad() const;
+  bool LoadFromSocket();
+  bool CompleteFullSync();
   void BecomeConnected();
   bool ApplyStream();
   // Drops the connection; back to kConnect (retry) unless `stop`.
@@ -111,6 +115,7 @@ class ReplicaSide {
   ReplStream& stream_;
   persistence::PersistenceModule& persistence_;
   std::function<void()> on_full_sync_;
+  bool loading_from_socket_ = false;
 
   State state_ = State::kNone;
   Step step_ = Step::kPing;

@@ -170,7 +170,7 @@ std::vector<ConfigDef> BuildTable() {
       Int("repl-diskless-sync-delay", "", 0, &C::repl_diskless_sync_delay, 0, kIntMax),
       Int("repl-diskless-sync-max-replicas", "", 0, &C::repl_diskless_sync_max_replicas, 0,
           kIntMax),
-      En("repl-diskless-load", "", N, Enum<&C::repl_diskless_load>(), kDisklessLoad),
+      En("repl-diskless-load", "", 0, Enum<&C::repl_diskless_load>(), kDisklessLoad),
       Int("repl-ping-replica-period", "repl-ping-slave-period", 0, &C::repl_ping_replica_period, 1,
           kIntMax),
       Int("repl-timeout", "", 0, &C::repl_timeout, 1, kIntMax),
