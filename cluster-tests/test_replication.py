@@ -677,3 +677,32 @@ def test_a_bad_transfer_from_the_primary_is_refused_and_retried(node, target, lo
         assert rc.ping()
     finally:
         fake.close()
+
+
+def test_a_replica_killed_before_its_aof_is_rewritten_restarts_on_whole_data(node):
+    """After a full sync the replica's AOF is restarted (Redis's
+    restartAOFAfterSYNC): until the rewrite of the new dataset ends, its
+    manifest names only the old files, so a crash then restarts on the old
+    dataset, whole: never the old data plus the new primary's writes."""
+    primary = node()
+    pc = primary.client()
+    fill(pc, 300, prefix="primary")
+    # A slow rewrite child (rdb-key-save-delay) keeps the window open.
+    replica = node(["--appendonly", "yes", "--rdb-key-save-delay", "20000"])
+    rc = replica.client()
+    for i in range(20):
+        rc.set(f"old:{i}", i)
+    harness.wait_for(lambda: info(rc, "persistence")["aof_rewrite_in_progress"] == 0,
+                     SYNC_TIMEOUT_S, "no AOF rewrite running on the replica")
+    attach(replica, primary.port)
+    wait_in_sync(pc, rc)
+    pc.set("after-sync", 1)
+    wait_in_sync(pc, rc)
+    # The restarted AOF's rewrite is still running (about 6 s of delays).
+    assert info(rc, "persistence")["aof_rewrite_in_progress"] == 1
+    replica.kill()
+    replica.start()
+    rc = replica.client()
+    keys = set(rc.keys("*"))
+    old = {k for k in keys if k.startswith(b"old:")}
+    assert keys == old and len(old) == 20, sorted(keys)[:10]

@@ -539,11 +539,8 @@ bool ReplicaSide::CompleteFullSync() {
   spdlog::info("MASTER <-> REPLICA sync: Finished with success");
   uv_read_start(reinterpret_cast<uv_stream_t*>(socket_), &ReplicaSide::OnAlloc, &ReplicaSide::OnRead);
   BecomeConnected();
-  // The AOF must describe the new dataset: rewrite it from memory.
-  if (server_.config().appendonly) {
-    spdlog::info("Background append only file rewriting started after a full sync");
-    persistence_.aof().StartRewrite().IgnoreError();
-  }
+  // The AOF must describe the new dataset (restartAOFAfterSYNC).
+  if (server_.config().appendonly) persistence_.aof().RestartAfterFullSync();
   return state_ == State::kConnected;
 }
 
