@@ -345,7 +345,7 @@ void PrimarySide::FinishDisklessIfComplete() {
     l->state = LinkState::kOnline;
     l->wait_first_ack = true;
     l->ack_time_ms = WallClockMs();
-    spdlog::info("Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from replica to "
+    spdlog::info("Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from slave to "
                  "enable streaming",
                  l->name());
   }
@@ -618,12 +618,13 @@ void PrimarySide::AppendInfo(std::string* o) const {
   }
 }
 
-std::vector<PrimarySide::ReplicaView> PrimarySide::Replicas() const {
+std::vector<PrimarySide::ReplicaView> PrimarySide::Replicas(bool online_only) const {
   std::vector<ReplicaView> out;
   for (const auto& l : links_) {
-    if (l->is_replica && !l->dead && l->state == LinkState::kOnline) {
-      out.push_back({l->ip, l->listening_port, l->ack_offset});
-    }
+    if (!l->is_replica || l->dead) continue;
+    // A diskless replica still loading is not online for anyone yet.
+    const bool online = l->state == LinkState::kOnline && !l->wait_first_ack;
+    if (online || !online_only) out.push_back({l->ip, l->listening_port, l->ack_offset, online});
   }
   return out;
 }

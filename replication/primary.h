@@ -81,13 +81,15 @@ class PrimarySide {
 
   // INFO replication: connected_slaves and the slaveN lines.
   void AppendInfo(std::string* out) const;
-  // ROLE's replica list: (ip, port, offset) per online replica.
+  // ROLE's replica list: (ip, port, offset) per online replica; with
+  // `online_only` false also the replicas still syncing (FAILOVER's checks).
   struct ReplicaView {
     std::string ip;
     int port;
     int64_t ack_offset;
+    bool online;
   };
-  std::vector<ReplicaView> Replicas() const;
+  std::vector<ReplicaView> Replicas(bool online_only = true) const;
   // Replicas whose last ACK is at or past `offset` (WAIT).
   int CountAcked(int64_t offset) const;
   // Online replicas whose last ACK is at most `max_lag_s` old

@@ -52,8 +52,9 @@ ReplicaSide::~ReplicaSide() {
   if (temp_fd_ != -1) close(temp_fd_);
 }
 
-void ReplicaSide::SetPrimary(const std::string& host, int port) {
+void ReplicaSide::SetPrimary(const std::string& host, int port, bool failover) {
   if (state_ != State::kNone) Fail("a new primary was set", /*stop=*/true);
+  failover_psync_ = failover;
   host_ = host;
   port_ = port;
   state_ = State::kConnect;
@@ -283,7 +284,7 @@ bool ReplicaSide::HandshakeLine(std::string_view line) {
       const bool has_history = stream_.has_backlog() || stream_.end_offset() > 0;
       if (has_history) {
         spdlog::info("Trying a partial resynchronization (request {}:{}).", id_.replid(), stream_.end_offset() + 1);
-        Send(FormatPsyncCommand(id_.replid(), stream_.end_offset() + 1));
+        Send(FormatPsyncCommand(id_.replid(), stream_.end_offset() + 1, failover_psync_));
       } else {
         spdlog::info("Partial resynchronization not possible (no cached master)");
         Send(FormatPsyncCommand("?", -1));
@@ -292,6 +293,17 @@ bool ReplicaSide::HandshakeLine(std::string_view line) {
     }
     case Step::kPsync: {
       auto reply = ParsePsyncReply(line);
+      if (failover_psync_ && (!reply.ok() || reply->kind != PsyncReply::Kind::kKeepalive)) {
+        // The hand-over's answer: the target took over, or refused.
+        failover_psync_ = false;
+        const bool accepted = reply.ok() && (reply->kind == PsyncReply::Kind::kContinue ||
+                                             reply->kind == PsyncReply::Kind::kFullResync);
+        if (on_failover_psync_) on_failover_psync_(accepted);
+        if (!accepted) {
+          // The failover is aborted: this node is a primary again.
+          if (state_ == State::kNone) return false;
+        }
+      }
       if (!reply.ok()) {
         Fail(reply.status().message());
         return false;
