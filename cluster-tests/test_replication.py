@@ -331,6 +331,21 @@ def test_publish_reaches_subscribers_of_a_replica(node):
     sub.close()
 
 
+def test_publish_on_a_replica_stays_out_of_its_stream(node):
+    # Sentinel publishes its hello on replicas. The replica's offset must
+    # stay its primary's, or a PSYNC to a promoted sibling is refused later.
+    primary = node()
+    replica = node()
+    pc = primary.client()
+    rc = attach(replica, primary.port)
+    wait_in_sync(pc, rc)
+    for i in range(20):
+        assert rc.publish("__sentinel__:hello", f"hello {i}") == 0
+    pc.set("after", 1)
+    wait_in_sync(pc, rc)
+    assert info(rc)["master_repl_offset"] == info(pc)["master_repl_offset"]
+
+
 def test_interop_oracle_replica_follows_the_target(node, oracle_factory):
     primary = node()
     pc = primary.client()
