@@ -291,6 +291,12 @@ def test_min_replicas_to_write_refuses_without_replicas(node):
     wait_in_sync(pc, rc)
     harness.wait_for(lambda: info(pc).get("min_slaves_good_slaves") == 1, 10, "a good replica")
     assert pc.set("k", "v")
+    # Redis 7.0 prints the count between connected_slaves and slave0.
+    with primary.raw() as raw:
+        text = raw.command("INFO", "replication").decode()
+    names = [line.split(":", 1)[0] for line in text.split("\r\n")]
+    i = names.index("connected_slaves")
+    assert names[i + 1:i + 3] == ["min_slaves_good_slaves", "slave0"]
 
 
 def test_expired_keys_leave_the_replica_through_the_primary(node):

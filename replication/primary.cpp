@@ -474,10 +474,11 @@ void PrimarySide::RequestAcks() {
   sink_->Feed(kGetack);
 }
 
-void PrimarySide::AppendInfo(std::string* o) const {
+void PrimarySide::AppendInfo(std::string* o, int good_replicas) const {
   int n = 0;
   for (const auto& l : links_) n += l->is_replica && !l->dead;
   InfoField(o, "connected_slaves", n);
+  if (good_replicas >= 0) InfoField(o, "min_slaves_good_slaves", good_replicas);
   int i = 0;
   const int64_t now_s = WallClockMs() / 1000;
   for (const auto& l : links_) {

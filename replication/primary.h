@@ -70,8 +70,10 @@ class PrimarySide {
   // Drops every replica link (promotion, REPLICAOF, shutdown).
   void DisconnectAll();
 
-  // INFO replication: connected_slaves and the slaveN lines.
-  void AppendInfo(std::string* out) const;
+  // INFO replication: connected_slaves, min_slaves_good_slaves when
+  // `good_replicas` >= 0 (Redis 7.0 prints it between the two), and the
+  // slaveN lines.
+  void AppendInfo(std::string* out, int good_replicas) const;
   // ROLE's replica list: (ip, port, offset) per online replica.
   struct ReplicaView {
     std::string ip;

@@ -303,10 +303,8 @@ void ReplicationModule::AppendInfo(std::string_view section, std::string* o) {
     InfoField(o, "slave_read_only", cfg.replica_read_only ? 1 : 0);
     InfoField(o, "replica_announced", cfg.replica_announced ? 1 : 0);
   }
-  primary_->AppendInfo(o);
-  if (!server_.is_replica() && cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0) {
-    InfoField(o, "min_slaves_good_slaves", primary_->CountGood(cfg.min_replicas_max_lag));
-  }
+  const bool count_good = !server_.is_replica() && cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0;
+  primary_->AppendInfo(o, count_good ? primary_->CountGood(cfg.min_replicas_max_lag) : -1);
   InfoField(o, "master_failover_state", "no-failover");
   InfoField(o, "master_replid", id_.replid());
   InfoField(o, "master_replid2", id_.replid2());
