@@ -132,9 +132,14 @@ def topology(server_factory, tmp_path_factory, request):
 
 
 def in_sync(pc, *rcs):
-    want = pc.info("replication")["master_repl_offset"]
-    return all(rc.info("replication").get("master_link_status") == "up" and
-               rc.info("replication")["master_repl_offset"] == want for rc in rcs)
+    # A connection may be cut by Sentinel's CLIENT KILL TYPE normal.
+    try:
+        want = pc.info("replication")["master_repl_offset"]
+        infos = [rc.info("replication") for rc in rcs]
+    except redis.ConnectionError:
+        return False
+    return all(i.get("master_link_status") == "up" and i["master_repl_offset"] == want
+               for i in infos)
 
 
 def wait_in_sync(primary, *replicas):
@@ -148,9 +153,9 @@ def follows(node, port):
     """True once `node` is a replica of 127.0.0.1:port with its link up."""
     try:
         role = node.client(socket_timeout=2).execute_command("ROLE")
-    except redis.RedisError:
+    except (redis.ConnectionError, redis.TimeoutError):
         return False
-    return (role[0] == b"slave" and int(role[2]) == port and role[3] == b"connected")
+    return role[0] == b"slave" and int(role[2]) == port and role[3] == b"connected"
 
 
 def wait_follows(node, port):
