@@ -99,8 +99,11 @@ def topology(server_factory, tmp_path_factory, request):
     the replicas, then the sentinels with `options` added to the defaults."""
     sentinels = []
 
-    def make(replica_args=None, node_config="", options=()):
+    def make(replica_args=None, node_config="", options=(), password=None):
         conf_dir = tmp_path_factory.mktemp("node-conf")
+        if password is not None:
+            node_config += f"requirepass {password}\nmasterauth {password}\n"
+            options = list(options) + [("auth-pass", password)]
         replica_args = replica_args or [[], []]
         nodes = []
         for i, extra in enumerate([[]] + list(replica_args)):
@@ -109,9 +112,10 @@ def topology(server_factory, tmp_path_factory, request):
             nodes.append(server_factory(extra_args=NODE_ARGS + list(extra), config_file=conf))
         primary, replicas = nodes[0], nodes[1:]
         for r in replicas:
-            r.client().execute_command("REPLICAOF", "127.0.0.1", primary.port)
-        pc = primary.client()
-        harness.wait_for(lambda: in_sync(pc, *(r.client() for r in replicas)), 30,
+            r.client(password=password).execute_command("REPLICAOF", "127.0.0.1", primary.port)
+        pc = primary.client(password=password)
+        rcs = [r.client(password=password) for r in replicas]
+        harness.wait_for(lambda: in_sync(pc, *rcs), 30,
                          "replicas in sync before the sentinels start")
         opts = [("down-after-milliseconds", 1000),
                 ("failover-timeout", FAILOVER_TIMEOUT_MS)] + list(options)
@@ -233,8 +237,10 @@ class FollowingWriter:
         self.stop()
 
 
-def test_sentinels_discover_the_replicas_and_each_other(topology):
-    t = topology()
+@pytest.mark.parametrize("password", [None, "s3cret"], ids=["open", "requirepass"])
+def test_sentinels_discover_the_replicas_and_each_other(topology, password):
+    # With requirepass, Sentinel AUTHs (auth-pass) on both of its links.
+    t = topology(password=password)
     t.wait_discovered()
     for s in t.sentinels:
         master = dict(zip(*[iter(x.decode() for x in s.query("SENTINEL", "master", MASTER))] * 2))
@@ -248,10 +254,12 @@ def test_sentinels_discover_the_replicas_and_each_other(topology):
     # Sentinel names its two connections to every node and keeps the pubsub
     # one subscribed to the hello channel, on the replicas too.
     for node in t.nodes:
-        names = [c.get("name", "") for c in node.client(decode_responses=True).client_list()]
+        c = node.client(decode_responses=True, password=password)
+        names = [x.get("name", "") for x in c.client_list()]
         assert sum(n.startswith("sentinel-") and n.endswith("-cmd") for n in names) == 3, names
         assert sum(n.startswith("sentinel-") and n.endswith("-pubsub") for n in names) == 3, names
-    assert t.primary.client().pubsub_numsub("__sentinel__:hello") == [(b"__sentinel__:hello", 3)]
+    pc = t.primary.client(password=password)
+    assert pc.pubsub_numsub("__sentinel__:hello") == [(b"__sentinel__:hello", 3)]
 
 
 def test_kill_primary_under_writes_promotes_a_replica_with_partial_resyncs(topology):
