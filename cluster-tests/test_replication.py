@@ -352,6 +352,28 @@ def test_publish_on_a_replica_stays_out_of_its_stream(node):
     assert info(rc)["master_repl_offset"] == info(pc)["master_repl_offset"]
 
 
+def test_link_down_since_counts_from_a_lost_link_only(node):
+    # Sentinel reads master_link_down_since_seconds to rule replicas out of
+    # a promotion. Redis 7.0 says -1 until a link that was up is lost, and
+    # again after REPLICAOF NO ONE.
+    def down_since(c):
+        return int(info(c)["master_link_down_since_seconds"])
+
+    primary = node()
+    replica = node()
+    rc = replica.client()
+    rc.execute_command("REPLICAOF", "127.0.0.1", harness.pick_free_port())
+    assert down_since(rc) == -1
+    attach(replica, primary.port)
+    wait_in_sync(primary.client(), rc)
+    primary.stop()
+    harness.wait_for(lambda: info(rc)["master_link_status"] == "down", 10, "link down")
+    assert down_since(rc) >= 0
+    rc.execute_command("REPLICAOF", "NO", "ONE")
+    rc.execute_command("REPLICAOF", "127.0.0.1", harness.pick_free_port())
+    assert down_since(rc) == -1
+
+
 def test_interop_oracle_replica_follows_the_target(node, oracle_factory):
     primary = node()
     pc = primary.client()
