@@ -318,6 +318,28 @@ def test_stalled_primary_is_replaced_and_rejoins_after_sigcont(topology):
     assert "replicaof" not in new.config_file.read_text()
 
 
+def test_manual_failover_demotes_the_live_primary(topology):
+    t = topology()
+    t.wait_discovered()
+    old = t.primary
+    pc = old.client()
+    for i in range(500):
+        pc.set(f"before:{i}", i)
+    wait_in_sync(old, *t.replicas)
+    # SENTINEL FAILOVER needs no agreement: the primary is alive.
+    assert t.sentinels[0].query("SENTINEL", "failover", MASTER) == "OK"
+    new_port = t.wait_master_moves_from(old.port)
+    new = t.node_on(new_port)
+    other = next(r for r in t.replicas if r is not new)
+    wait_follows(other, new_port)
+    wait_follows(old, new_port)
+    new.client().set("after", 1)
+    wait_in_sync(new, other, old)
+    assert_equal_digests([new, other, old])
+    assert old.client().get("before:499") == b"499"
+    assert old.client().get("after") == b"1"
+
+
 def test_priority_zero_replica_is_never_promoted(topology):
     # slave-priority is the old name of replica-priority.
     t = topology(replica_args=[["--slave-priority", "0"], []])
