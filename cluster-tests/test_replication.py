@@ -374,6 +374,25 @@ def test_link_down_since_counts_from_a_lost_link_only(node):
     assert down_since(rc) == -1
 
 
+def test_becoming_a_replica_fails_blocked_clients(node):
+    # Sentinel demotes a returning primary with SLAVEOF: its BLPOP and WAIT
+    # clients get Redis 7.0's -UNBLOCKED and are disconnected.
+    primary = node()
+    other = node()
+    blpop, wait = primary.raw(), primary.raw()
+    blpop.send(harness.encode_command("BLPOP", "list", "0"))
+    wait.send(harness.encode_command("WAIT", "1", "0"))
+    with primary.raw() as c:
+        harness.wait_blocked(c, 2)
+        assert c.command("REPLICAOF", "127.0.0.1", other.port) == "OK"
+    for blocked in (blpop, wait):
+        assert blocked.read_reply() == harness.RespError(
+            "UNBLOCKED force unblock from blocking operation, "
+            "instance state changed (master -> replica?)")
+        blocked.read_until_closed()
+        blocked.close()
+
+
 def test_interop_oracle_replica_follows_the_target(node, oracle_factory):
     primary = node()
     pc = primary.client()

@@ -130,6 +130,9 @@ void ReplicationModule::SetPrimary(const std::string& host, int port) {
     if (!stream_.has_backlog()) stream_.CreateBacklog();
   }
   server_.set_role(Role::kReplica);
+  // Redis 7.0's words; the clients are closed after the reply.
+  server_.blocked_clients().FailAll(
+      "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)");
   primary_->DisconnectAll();
   ServerConfig* cfg = server_.config_registry().mutable_config();
   cfg->replicaof_host = host;
