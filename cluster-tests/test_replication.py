@@ -393,6 +393,28 @@ def test_becoming_a_replica_fails_blocked_clients(node):
         blocked.close()
 
 
+def test_replica_announces_what_sentinel_reads(node):
+    # Sentinel finds replicas in the primary's slaveN lines and reads each
+    # replica's slave_priority and replica_announced.
+    primary = node()
+    replica = node(["--replica-announce-ip", "10.1.2.3", "--replica-announce-port", "7777",
+                    "--slave-priority", "7", "--replica-announced", "no"])
+    pc = primary.client()
+    rc = attach(replica, primary.port)
+    wait_in_sync(pc, rc)
+    slave0 = info(pc)["slave0"]
+    assert (slave0["ip"], slave0["port"]) == ("10.1.2.3", 7777)
+    role = pc.execute_command("ROLE")
+    assert [x[:2] for x in role[2]] == [[b"10.1.2.3", b"7777"]]
+    ri = info(rc)
+    assert (ri["slave_priority"], ri["replica_announced"]) == (7, 0)
+    assert rc.config_get("replica-priority") == {"replica-priority": "7"}
+    rc.config_set("slave-priority", 0)
+    rc.config_set("replica-announced", "yes")
+    ri = info(rc)
+    assert (ri["slave_priority"], ri["replica_announced"]) == (0, 1)
+
+
 def test_interop_oracle_replica_follows_the_target(node, oracle_factory):
     primary = node()
     pc = primary.client()
