@@ -237,6 +237,43 @@ class FollowingWriter:
         self.stop()
 
 
+def sentinel_transaction(c, *slaveof_args):
+    """Sentinel's reconfiguration of one node, sent as Sentinel sends it:
+    one write, then the six replies."""
+    return c.pipeline([("MULTI",), ("SLAVEOF",) + slaveof_args, ("CONFIG", "REWRITE"),
+                       ("CLIENT", "KILL", "TYPE", "normal"),
+                       ("CLIENT", "KILL", "TYPE", "pubsub"), ("EXEC",)])
+
+
+def test_sentinel_transaction_replies(server_factory, tmp_path):
+    conf = tmp_path / "node.conf"
+    conf.write_text("# kept\n")
+    with_file = server_factory(extra_args=NODE_ARGS, config_file=conf)
+    without = server_factory(extra_args=NODE_ARGS)
+    idle, sub = with_file.raw(), with_file.raw()
+    idle.command("PING")
+    sub.command("SUBSCRIBE", "__sentinel__:hello")
+    with with_file.raw() as c:
+        replies = sentinel_transaction(c, "127.0.0.1", without.port)
+    assert replies == ["OK"] + ["QUEUED"] * 4 + [["OK", "OK", 1, 1]]
+    assert f"replicaof 127.0.0.1 {without.port}" in conf.read_text()
+    assert conf.read_text().startswith("# kept\n")
+    for killed in (idle, sub):
+        killed.read_until_closed()
+        killed.close()
+    with with_file.raw() as c:
+        replies = sentinel_transaction(c, "NO", "ONE")
+    assert replies[-1] == ["OK", "OK", 0, 0]
+    assert "replicaof" not in conf.read_text()
+    # A node started without a config file: Redis's error inside EXEC,
+    # and the rest of the transaction still runs.
+    with without.raw() as c:
+        replies = sentinel_transaction(c, "127.0.0.1", with_file.port)
+        assert replies[-1] == ["OK", harness.RespError(
+            "ERR The server is running without a config file"), 0, 0]
+        assert c.command("ROLE")[0] == b"slave"
+
+
 @pytest.mark.parametrize("password", [None, "s3cret"], ids=["open", "requirepass"])
 def test_sentinels_discover_the_replicas_and_each_other(topology, password):
     # With requirepass, Sentinel AUTHs (auth-pass) on both of its links.
