@@ -1,7 +1,7 @@
 """Debian's real Redis Sentinel 7.0 driving the target's nodes.
 
-Each test builds a primary, two replicas (all of the target's kind) and
-three redis-sentinel processes (quorum 2, down-after-milliseconds 1000) on
+The topology tests build a primary, two replicas (all of the target's kind)
+and three redis-sentinel processes (quorum 2, down-after-milliseconds 1000) on
 127.0.0.1, each in its own temp dir. On "redis" the nodes are redis-server
 7.0, which proves the test itself; on "replikv" the same Sentinel drives
 replikv. Sentinel talks to the nodes with INFO, PING, CLIENT SETNAME,
@@ -24,7 +24,6 @@ import pytest
 import redis
 
 import harness
-from conftest import _use
 
 MASTER = "m"
 # Generous: a split vote is retried after 2 x failover-timeout, and Sentinel
@@ -93,12 +92,12 @@ class Topology:
 
 
 @pytest.fixture
-def topology(server_factory, tmp_path_factory, request):
-    """topology(replica_args=None, node_config="", options=()) starts the
-    nodes (each with its own config file holding `node_config`), attaches
-    the replicas, then the sentinels with `options` added to the defaults."""
-    sentinels = []
-
+def topology(server_factory, sentinel_factory, tmp_path_factory):
+    """topology(replica_args=None, node_config="", options=(), password=None)
+    starts the nodes (each with its own config file holding `node_config`),
+    attaches the replicas, then three sentinels with `options` added to the
+    defaults. A password becomes requirepass + masterauth on the nodes and
+    Sentinel's auth-pass."""
     def make(replica_args=None, node_config="", options=(), password=None):
         conf_dir = tmp_path_factory.mktemp("node-conf")
         if password is not None:
@@ -119,20 +118,11 @@ def topology(server_factory, tmp_path_factory, request):
                          "replicas in sync before the sentinels start")
         opts = [("down-after-milliseconds", 1000),
                 ("failover-timeout", FAILOVER_TIMEOUT_MS)] + list(options)
-        for i in range(3):
-            try:
-                s = harness.SentinelProcess(tmp_path_factory.mktemp(f"sentinel{i}"),
-                                            [(MASTER, primary.port, 2)], {MASTER: opts})
-            except harness.BinaryMissing as e:
-                pytest.fail(str(e), pytrace=False)
-            sentinels.append(s)
-            _use(request, s)
-            s.start()
-        return Topology(primary, replicas, list(sentinels))
+        sentinels = [sentinel_factory([(MASTER, primary.port, 2)], {MASTER: opts})
+                     for _ in range(3)]
+        return Topology(primary, replicas, sentinels)
 
-    yield make
-    for s in sentinels:
-        s.stop()
+    return make
 
 
 def in_sync(pc, *rcs):
