@@ -70,8 +70,9 @@ class Topology:
         return new, other
 
     def discovered(self):
-        """Every sentinel sees the primary up, both replicas up and the two
-        other sentinels (learned from their hello messages)."""
+        """Every sentinel lists both replicas with no flag but "slave" (not
+        down) and the two other sentinels (learned from their hello
+        messages)."""
         want_replicas = sorted(str(r.port) for r in self.replicas)
         want_sentinels = sorted(str(s.port) for s in self.sentinels)
         for s in self.sentinels:
@@ -86,9 +87,6 @@ class Topology:
     def wait_discovered(self):
         harness.wait_for(self.discovered, SENTINEL_TIMEOUT_S,
                          "sentinels to discover both replicas and each other")
-
-    def sentinel_logs(self):
-        return "".join(s.log_text() for s in self.sentinels)
 
 
 @pytest.fixture
