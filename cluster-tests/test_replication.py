@@ -417,6 +417,12 @@ def test_min_replicas_to_write_refuses_without_replicas(node):
     wait_in_sync(pc, rc)
     harness.wait_for(lambda: info(pc).get("min_slaves_good_slaves") == 1, 10, "a good replica")
     assert pc.set("k", "v")
+    # Redis 7.0 prints the count between connected_slaves and slave0.
+    with primary.raw() as raw:
+        text = raw.command("INFO", "replication").decode()
+    names = [line.split(":", 1)[0] for line in text.split("\r\n")]
+    i = names.index("connected_slaves")
+    assert names[i + 1:i + 3] == ["min_slaves_good_slaves", "slave0"]
 
 
 def test_expired_keys_leave_the_replica_through_the_primary(node):
@@ -455,6 +461,84 @@ def test_publish_reaches_subscribers_of_a_replica(node):
             break
     assert msg is not None and msg["data"] == b"hello"
     sub.close()
+
+
+def test_publish_on_a_replica_stays_out_of_its_stream(node):
+    # Sentinel publishes its hello on replicas. The replica's offset must
+    # stay its primary's, or a PSYNC to a promoted sibling is refused later.
+    primary = node()
+    replica = node()
+    pc = primary.client()
+    rc = attach(replica, primary.port)
+    wait_in_sync(pc, rc)
+    for i in range(20):
+        assert rc.publish("__sentinel__:hello", f"hello {i}") == 0
+    pc.set("after", 1)
+    wait_in_sync(pc, rc)
+    assert info(rc)["master_repl_offset"] == info(pc)["master_repl_offset"]
+
+
+def test_link_down_since_counts_from_a_lost_link_only(node):
+    # Sentinel reads master_link_down_since_seconds to rule replicas out of
+    # a promotion. Redis 7.0 says -1 until a link that was up is lost, and
+    # again after REPLICAOF NO ONE.
+    def down_since(c):
+        return int(info(c)["master_link_down_since_seconds"])
+
+    primary = node()
+    replica = node()
+    rc = replica.client()
+    rc.execute_command("REPLICAOF", "127.0.0.1", harness.pick_free_port())
+    assert down_since(rc) == -1
+    attach(replica, primary.port)
+    wait_in_sync(primary.client(), rc)
+    primary.stop()
+    harness.wait_for(lambda: info(rc)["master_link_status"] == "down", 10, "link down")
+    assert down_since(rc) >= 0
+    rc.execute_command("REPLICAOF", "NO", "ONE")
+    rc.execute_command("REPLICAOF", "127.0.0.1", harness.pick_free_port())
+    assert down_since(rc) == -1
+
+
+def test_becoming_a_replica_fails_blocked_clients(node):
+    # Sentinel demotes a returning primary with SLAVEOF: its BLPOP and WAIT
+    # clients get Redis 7.0's -UNBLOCKED and are disconnected.
+    primary = node()
+    other = node()
+    blpop, wait = primary.raw(), primary.raw()
+    blpop.send(harness.encode_command("BLPOP", "list", "0"))
+    wait.send(harness.encode_command("WAIT", "1", "0"))
+    with primary.raw() as c:
+        harness.wait_blocked(c, 2)
+        assert c.command("REPLICAOF", "127.0.0.1", other.port) == "OK"
+    for blocked in (blpop, wait):
+        assert blocked.read_reply() == harness.RespError(
+            "UNBLOCKED force unblock from blocking operation, "
+            "instance state changed (master -> replica?)")
+        blocked.read_until_closed()
+        blocked.close()
+
+
+def test_replica_announces_what_sentinel_reads(node):
+    # Sentinel finds replicas in the primary's slaveN lines and reads each
+    # replica's slave_priority and replica_announced.
+    primary = node()
+    replica = node(["--replica-announce-ip", "10.1.2.3", "--replica-announce-port", "7777",
+                    "--slave-priority", "7", "--replica-announced", "no"])
+    pc = primary.client()
+    rc = attach(replica, primary.port)
+    wait_in_sync(pc, rc)
+    slave0 = info(pc)["slave0"]
+    assert (slave0["ip"], slave0["port"]) == ("10.1.2.3", 7777)
+    role = pc.execute_command("ROLE")
+    assert [x[:2] for x in role[2]] == [[b"10.1.2.3", b"7777"]]
+    ri = info(rc)
+    assert (ri["slave_priority"], ri["replica_announced"]) == (7, 0)
+    assert rc.config_get("replica-priority") == {"replica-priority": "7"}
+    rc.config_set("slave-priority", 0)
+    rc.config_set("replica-announced", "yes")
+    ri = info(rc)
+    assert (ri["slave_priority"], ri["replica_announced"]) == (0, 1)
 
 
 def test_interop_oracle_replica_follows_the_target(node, oracle_factory):

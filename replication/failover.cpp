@@ -92,10 +92,11 @@ void Failover::Command(CommandContext& ctx) {
     spdlog::info("FAILOVER requested to any replica.");
   }
   state_ = State::kWaitForSync;
-  // No write may slip in between the target's last ACK and the hand-over.
+  // One GETACK before the pause, for a quick first answer; then no write
+  // may slip in between the target's last ACK and the hand-over.
+  primary_.RequestAcks();
   server_.client_pause().Pause(PausePurpose::kFailover, PauseType::kWrite, std::numeric_limits<int64_t>::max(),
                                WallClockMs());
-  primary_.RequestAcks();
   ctx.reply.AddOk();
 }
 
@@ -140,9 +141,9 @@ void Failover::Cron() {
     }
     return Abort("Replica never caught up before timeout");
   }
+  // The replicas' once-a-second ACKs tell when the target has every byte
+  // (no GETACK now: it would move the offset).
   OnAck();
-  // Ask again: the target's answer tells whether it has every byte.
-  if (state_ == State::kWaitForSync) primary_.RequestAcks();
 }
 
 void Failover::OnPsyncResult(bool accepted) {

@@ -5,8 +5,9 @@
 //   (or TIMEOUT with FORCE)--> failover-in-progress --target's +CONTINUE /
 //   +FULLRESYNC--> no-failover (we are its replica)
 //
-// While waiting, writes are paused (PausePurpose::kFailover) and replicas
-// are asked for their offset; once the target has every byte, this node
+// While waiting, writes are paused (PausePurpose::kFailover), and so are
+// GETACKs and PINGs in the stream, so the offset stands still; the
+// replicas' once-a-second ACKs say when the target has every byte; then this node
 // becomes its replica and sends `PSYNC <replid> <offset> FAILOVER`, on which
 // the target promotes itself and answers +CONTINUE, so no acknowledged
 // write is lost and nobody needs a full sync. ABORT, a TIMEOUT without

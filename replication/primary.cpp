@@ -13,6 +13,7 @@
 #include "persistence/snapshotter.h"
 #include "replication/psync_protocol.h"
 #include "server/command_table.h"
+#include "server/commands/client_pause.h"
 #include "server/info_field.h"
 #include "server/net/client.h"
 #include "server/server.h"
@@ -583,7 +584,10 @@ void PrimarySide::Cron() {
   ++cron_seconds_;
   // PING in the stream (counted in the offset), so replicas see the link
   // alive; a replica never pings its own replicas (they get its primary's).
-  if (any_replica && !server_.is_replica() && cron_seconds_ % static_cast<uint64_t>(cfg.repl_ping_replica_period) == 0) {
+  // Not while writes are paused (as 7.0): a FAILOVER waits for its target
+  // to reach an offset that must stand still.
+  if (any_replica && !server_.is_replica() && !server_.client_pause().active() &&
+      cron_seconds_ % static_cast<uint64_t>(cfg.repl_ping_replica_period) == 0) {
     sink_->Feed(kPing);
   }
   // The backlog's time to live without replicas (never on a replica).
@@ -597,19 +601,24 @@ void PrimarySide::Cron() {
 }
 
 void PrimarySide::RequestAcks() {
+  // A replica's stream is its primary's, byte for byte: nothing of its own
+  // goes in (a WAIT issued before a demotion must not add a GETACK).
+  if (server_.is_replica()) return;
   static constexpr std::string_view kGetack = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
   sink_->Feed(kGetack);
 }
 
-void PrimarySide::AppendInfo(std::string* o) const {
+void PrimarySide::AppendInfo(std::string* o, int good_replicas) const {
   int n = 0;
   for (const auto& l : links_) n += l->is_replica && !l->dead;
   InfoField(o, "connected_slaves", n);
+  if (good_replicas >= 0) InfoField(o, "min_slaves_good_slaves", good_replicas);
   int i = 0;
   const int64_t now_s = WallClockMs() / 1000;
   for (const auto& l : links_) {
     if (!l->is_replica || l->dead) continue;
-    const char* state = l->state == LinkState::kOnline     ? "online"
+    // A diskless replica still loading (no ACK yet) shows as waiting, as 7.0.
+    const char* state = l->state == LinkState::kOnline && !l->wait_first_ack ? "online"
                         : l->state == LinkState::kSendBulk ? "send_bulk"
                                                            : "wait_bgsave";
     std::string v = "ip=" + l->ip + ",port=" + std::to_string(l->listening_port) + ",state=" + state +

@@ -79,8 +79,10 @@ class PrimarySide {
   // Drops every replica link (promotion, REPLICAOF, shutdown).
   void DisconnectAll();
 
-  // INFO replication: connected_slaves and the slaveN lines.
-  void AppendInfo(std::string* out) const;
+  // INFO replication: connected_slaves, min_slaves_good_slaves when
+  // `good_replicas` >= 0 (Redis 7.0 prints it between the two), and the
+  // slaveN lines.
+  void AppendInfo(std::string* out, int good_replicas) const;
   // ROLE's replica list: (ip, port, offset) per online replica; with
   // `online_only` false also the replicas still syncing (FAILOVER's checks).
   struct ReplicaView {

@@ -58,7 +58,8 @@ void ReplicaSide::SetPrimary(const std::string& host, int port, bool failover) {
   host_ = host;
   port_ = port;
   state_ = State::kConnect;
-  link_down_since_ms_ = WallClockMs();
+  // master_link_down_since_seconds counts from a lost link only: a node
+  // that was a primary says -1 until its first link drops (Redis 7.0).
   spdlog::info("Connecting to MASTER {}:{}", host_, port_);
   StartConnect();
 }
@@ -68,6 +69,7 @@ void ReplicaSide::Unset() {
   Fail("replication stopped", /*stop=*/true);
   host_.clear();
   port_ = 0;
+  link_down_since_ms_ = 0;
 }
 
 void ReplicaSide::CloseSocket() {

@@ -7,6 +7,7 @@
 
 #include "persistence/persistence_module.h"
 #include "server/commands/blocking.h"
+#include "server/commands/client_pause.h"
 #include "server/info_field.h"
 #include "server/memory_report.h"
 #include "server/net/client.h"
@@ -136,6 +137,9 @@ void ReplicationModule::SetPrimary(const std::string& host, int port, bool failo
     if (!stream_.has_backlog()) stream_.CreateBacklog();
   }
   server_.set_role(Role::kReplica);
+  // Redis 7.0's words; the clients are closed after the reply.
+  server_.blocked_clients().FailAll(
+      "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)");
   primary_->DisconnectAll();
   ServerConfig* cfg = server_.config_registry().mutable_config();
   cfg->replicaof_host = host;
@@ -292,7 +296,9 @@ void ReplicationModule::ReleaseWaiters() {
 void ReplicationModule::BeforeReply() {
   // WAIT asks the replicas for their offset once per iteration, after the
   // writes it waits for are in the stream (Redis's beforeSleep GETACK).
-  if (getack_pending_) {
+  // Not while writes are paused (Redis 7.0 neither): the GETACK would move
+  // the offset a FAILOVER waits for its target to reach.
+  if (getack_pending_ && !server_.client_pause().active()) {
     getack_pending_ = false;
     primary_->RequestAcks();
   }
@@ -337,10 +343,8 @@ void ReplicationModule::AppendInfo(std::string_view section, std::string* o) {
     InfoField(o, "slave_read_only", cfg.replica_read_only ? 1 : 0);
     InfoField(o, "replica_announced", cfg.replica_announced ? 1 : 0);
   }
-  primary_->AppendInfo(o);
-  if (!server_.is_replica() && cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0) {
-    InfoField(o, "min_slaves_good_slaves", primary_->CountGood(cfg.min_replicas_max_lag));
-  }
+  const bool count_good = !server_.is_replica() && cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0;
+  primary_->AppendInfo(o, count_good ? primary_->CountGood(cfg.min_replicas_max_lag) : -1);
   InfoField(o, "master_failover_state", failover_->StateName());
   InfoField(o, "master_replid", id_.replid());
   InfoField(o, "master_replid2", id_.replid2());
