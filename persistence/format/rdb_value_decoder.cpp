@@ -83,6 +83,7 @@ void ClearValue(RdbValue* v) {
   v->viewed = false;
   v->views.clear();
   v->scores.clear();
+  v->stream = RdbStream();
 }
 
 }  // namespace
@@ -114,6 +115,9 @@ Status RdbDecoder::ReadValue(uint8_t type, RdbValue* v) {
     case kRdbTypeHashListpack:
     case kRdbTypeZsetListpack:
     case kRdbTypeSetListpack: s = ReadCompact(type, v); break;
+    case kRdbTypeStreamListpacks:
+    case kRdbTypeStreamListpacks2:
+    case kRdbTypeStreamListpacks3: return ReadStream(type, v);
     case kRdbTypeModulePreGa:
     case kRdbTypeModule2: {
       const uint64_t at = in_->offset();
