@@ -52,6 +52,7 @@ void XgroupCommand(CommandContext& ctx) {
   int64_t entries_read = kInvalidEntriesRead;
   std::string_view grpname;
   if (argc >= 4) {
+    if (EqualsIgnoreCase(opt, "setid") && argc != 5 && argc != 7) return ReplySubcommandSyntaxError(ctx);
     if (EqualsIgnoreCase(opt, "create")) {
       for (size_t i = 5; i < argc;) {
         if (EqualsIgnoreCase(a[i], "mkstream")) {
@@ -81,8 +82,8 @@ void XgroupCommand(CommandContext& ctx) {
     if (s != nullptr) cg = s->FindGroup(grpname);
     if (cg == nullptr && (EqualsIgnoreCase(opt, "setid") || EqualsIgnoreCase(opt, "createconsumer") ||
                           EqualsIgnoreCase(opt, "delconsumer"))) {
-      return ctx.reply.AddError("-NOGROUP No such consumer group '" + std::string(grpname) + "' for key name '" +
-                                std::string(a[2]) + "'");
+      return ctx.reply.AddError("-NOGROUP No such consumer group '" + CStr(grpname) + "' for key name '" +
+                                CStr(a[2]) + "'");
     }
   }
 
@@ -208,8 +209,8 @@ void XpendingCommand(CommandContext& ctx) {
   if (wrongtype) return;
   StreamGroup* g = e == nullptr ? nullptr : StreamOf(e)->FindGroup(a[2]);
   if (g == nullptr) {
-    return ctx.reply.AddError("-NOGROUP No such key '" + std::string(a[1]) + "' or consumer group '" +
-                              std::string(a[2]) + "'");
+    return ctx.reply.AddError("-NOGROUP No such key '" + CStr(a[1]) + "' or consumer group '" +
+                              CStr(a[2]) + "'");
   }
   ReplyBuffer& r = ctx.reply;
   if (justinfo) {
@@ -294,8 +295,8 @@ void XclaimCommand(CommandContext& ctx) {
   if (wrongtype) return;
   StreamGroup* g = e == nullptr ? nullptr : StreamOf(e)->FindGroup(a[2]);
   if (g == nullptr) {
-    return ctx.reply.AddError("-NOGROUP No such key '" + std::string(a[1]) + "' or consumer group '" +
-                              std::string(a[2]) + "'");
+    return ctx.reply.AddError("-NOGROUP No such key '" + CStr(a[1]) + "' or consumer group '" +
+                              CStr(a[2]) + "'");
   }
   Stream* s = StreamOf(e);
   int64_t minidle;
@@ -331,7 +332,7 @@ void XclaimCommand(CommandContext& ctx) {
     } else if (EqualsIgnoreCase(opt, "lastid") && moreargs != 0) {
       if (!ParseStreamID(&ctx, a[++j], &last_id, 0, true)) return;
     } else {
-      return ctx.reply.AddError("Unrecognized XCLAIM option '" + std::string(opt) + "'");
+      return ctx.reply.AddError("Unrecognized XCLAIM option '" + CStr(opt) + "'");
     }
   }
   if (last_id > g->last_id) {
@@ -431,8 +432,8 @@ void XautoclaimCommand(CommandContext& ctx) {
   if (wrongtype) return;
   StreamGroup* g = e == nullptr ? nullptr : StreamOf(e)->FindGroup(a[2]);
   if (g == nullptr) {
-    return ctx.reply.AddError("-NOGROUP No such key '" + std::string(a[1]) + "' or consumer group '" +
-                              std::string(a[2]) + "'");
+    return ctx.reply.AddError("-NOGROUP No such key '" + CStr(a[1]) + "' or consumer group '" +
+                              CStr(a[2]) + "'");
   }
   Stream* s = StreamOf(e);
   const int64_t now = ctx.server.keyspace().now_ms();

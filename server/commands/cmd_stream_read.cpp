@@ -73,9 +73,9 @@ void XreadGeneric(CommandContext& ctx, bool xreadgroup) {
       streams_arg = i + 1;
       streams_count = a.size() - streams_arg;
       if (streams_count % 2 != 0) {
-        return ctx.reply.AddError(std::string("Unbalanced '") + (xreadgroup ? "xreadgroup" : "xread") +
-                                  "' list of streams: for each stream key an ID or '" + (xreadgroup ? ">" : "$") +
-                                  "' must be specified.");
+        // Redis 7.0's text, the same for XREADGROUP.
+        return ctx.reply.AddError(
+            "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
       }
       streams_count /= 2;
       break;
@@ -108,8 +108,8 @@ void XreadGeneric(CommandContext& ctx, bool xreadgroup) {
     if (has_group) {
       StreamGroup* g = e == nullptr ? nullptr : StreamOf(e)->FindGroup(group_name);
       if (g == nullptr) {
-        return ctx.reply.AddError("-NOGROUP No such key '" + std::string(key) + "' or consumer group '" +
-                                  std::string(group_name) + "' in XREADGROUP with GROUP option");
+        return ctx.reply.AddError("-NOGROUP No such key '" + CStr(key) + "' or consumer group '" +
+                                  CStr(group_name) + "' in XREADGROUP with GROUP option");
       }
       groups[idx] = g;
     }
@@ -157,7 +157,6 @@ void XreadGeneric(CommandContext& ctx, bool xreadgroup) {
         }
       }
       gr.group = groups[i];
-      gr.consumer = LookupOrCreateConsumer(ctx, groups[i], consumer_name, &gr.consumer_created);
       gr.noack = noack;
       gr.history = history;
       gr.key = key;
@@ -167,6 +166,8 @@ void XreadGeneric(CommandContext& ctx, bool xreadgroup) {
       if (maxid > gt) serve = true;
     }
     if (!serve) continue;
+    // Redis 7.0 makes the consumer only when it is served something.
+    if (has_group) gr.consumer = LookupOrCreateConsumer(ctx, groups[i], consumer_name, &gr.consumer_created);
     ++served;
     StreamID start = gt;
     start.Incr();

@@ -147,8 +147,8 @@ void XinfoCommand(CommandContext& ctx) {
   if (EqualsIgnoreCase(a[1], "consumers") && a.size() == 4) {
     StreamGroup* g = s->FindGroup(a[3]);
     if (g == nullptr) {
-      return r.AddError("-NOGROUP No such consumer group '" + std::string(a[3]) + "' for key name '" +
-                        std::string(a[2]) + "'");
+      return r.AddError("-NOGROUP No such consumer group '" + CStr(a[3]) + "' for key name '" +
+                        CStr(a[2]) + "'");
     }
     const int64_t now = ctx.server.keyspace().now_ms();
     r.AddArrayLen(g->consumers.size());

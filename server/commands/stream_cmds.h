@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "server/command_table.h"
@@ -48,6 +49,9 @@ void PropagateXclaim(CommandContext& ctx, std::string_view key, std::string_view
                      const StreamID& id, const StreamNack& nack);
 // XGROUP SETID <key> <group> <last id> ENTRIESREAD <n>.
 void PropagateGroupId(CommandContext& ctx, std::string_view key, std::string_view group_name, const StreamGroup& g);
+
+// An argument as Redis's "%s" prints it in an error: up to its first NUL.
+inline std::string CStr(std::string_view s) { return std::string(s.substr(0, s.find('\0'))); }
 
 // "ERR unknown subcommand or wrong number of arguments for '<sub>'. Try
 // <CMD> HELP."
