@@ -138,19 +138,27 @@ size_t StreamReplyRange(CommandContext& ctx, Stream* s, const StreamID& start, c
     return picked.size();
   }
 
-  // The entry count is known only at the end: collect the entries first
-  // when the reply needs the length up front.
-  struct Item {
+  // The reply's length comes first: a counting pass (no side effects), then
+  // the pass that replies and, for a group, moves the PEL and last id.
+  size_t total = 0;
+  {
+    StreamIterator counter(s, &start, end, rev);
     StreamID id;
-    std::vector<std::string> fv;
-  };
-  std::vector<Item> items;
+    int64_t numfields;
+    std::string_view f, v;
+    while ((count == 0 || total < count) && counter.GetID(&id, &numfields)) {
+      while (numfields--) counter.GetField(&f, &v);
+      ++total;
+    }
+  }
+  if (!raw) r.AddArrayLen(total);
   StreamIterator si(s, &start, end, rev);
   StreamID id;
   int64_t numfields;
   bool propagate_last_id = false;
   const int64_t now = ctx.server.keyspace().now_ms();
-  while (si.GetID(&id, &numfields)) {
+  size_t emitted = 0;
+  while (emitted < total && si.GetID(&id, &numfields)) {
     StreamGroup* g = gr != nullptr ? gr->group : nullptr;
     if (g != nullptr && id > g->last_id) {
       if (g->entries_read != kInvalidEntriesRead && !s->RangeHasTombstones(id, nullptr)) {
@@ -161,15 +169,16 @@ size_t StreamReplyRange(CommandContext& ctx, Stream* s, const StreamID& start, c
       g->last_id = id;
       if (gr->noack) propagate_last_id = true;
     }
-    Item item{id, {}};
-    item.fv.reserve(static_cast<size_t>(numfields) * 2);
+    r.AddArrayLen(2);
+    ReplyStreamID(r, id);
+    r.AddArrayLen(static_cast<size_t>(numfields) * 2);
     for (int64_t i = 0; i < numfields; ++i) {
       std::string_view f, v;
       si.GetField(&f, &v);
-      item.fv.emplace_back(f);
-      item.fv.emplace_back(v);
+      r.AddBulk(f);
+      r.AddBulk(v);
     }
-    items.push_back(std::move(item));
+    ++emitted;
     if (g != nullptr && !gr->noack) {
       StreamConsumer* c = gr->consumer;
       auto [git, inserted] = g->pel.try_emplace(id, nullptr);
@@ -190,7 +199,6 @@ size_t StreamReplyRange(CommandContext& ctx, Stream* s, const StreamID& start, c
       }
       PropagateXclaim(ctx, gr->key, gr->group_name, *g, id, *nack);
     }
-    if (count != 0 && items.size() == count) break;
   }
   if (gr != nullptr && propagate_last_id) {
     if (gr->consumer_created) {
@@ -199,14 +207,7 @@ size_t StreamReplyRange(CommandContext& ctx, Stream* s, const StreamID& start, c
     }
     PropagateGroupId(ctx, gr->key, gr->group_name, *gr->group);
   }
-  if (!raw) r.AddArrayLen(items.size());
-  for (const Item& item : items) {
-    r.AddArrayLen(2);
-    ReplyStreamID(r, item.id);
-    r.AddArrayLen(item.fv.size());
-    for (const std::string& x : item.fv) r.AddBulk(x);
-  }
-  return items.size();
+  return emitted;
 }
 
 namespace {
@@ -362,20 +363,28 @@ void XaddCommand(CommandContext& ctx) {
   std::string idstr = id.ToString();
   ctx.reply.AddBulk(idstr);
   ctx.AddDirty();
-  std::vector<std::string> out(ctx.argv.begin(), ctx.argv.end());
-  bool rewrite = false;
+  // Propagated as run: the id chosen, and an approximate trim as the exact
+  // one it turned out to be.
+  std::string threshold;
+  bool approx_trimmed = false;
   if (args.trim.strategy != Stream::TrimArgs::kNone) {
     s->Trim(args.trim);
     if (args.trim.approx) {
-      RewriteApproxTrim(out, args, s);
-      rewrite = true;
+      threshold = args.trim.strategy == Stream::TrimArgs::kMaxlen ? std::to_string(s->length)
+                                                                   : s->first_id.ToString();
+      approx_trimmed = true;
     }
   }
-  if (!args.id_given || !args.seq_given) {
-    out[static_cast<size_t>(idpos)] = idstr;
-    rewrite = true;
+  const bool new_id = !args.id_given || !args.seq_given;
+  if (approx_trimmed || new_id) {
+    std::vector<std::string_view> out(ctx.argv.begin(), ctx.argv.end());
+    if (approx_trimmed) {
+      out[args.trim_arg_idx - 1] = "=";
+      out[args.trim_arg_idx] = threshold;
+    }
+    if (new_id) out[static_cast<size_t>(idpos)] = idstr;
+    ctx.Propagate(ArgList(out));
   }
-  if (rewrite) ProposeRewritten(ctx, out);
   ctx.server.blocked_clients().SignalStreamReady(ctx.db_index(), ctx.argv[1]);
 }
 
