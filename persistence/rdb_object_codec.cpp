@@ -50,7 +50,8 @@ Result<Entry*> BuildFromViews(std::string_view key, const RdbValue& value, const
       }
       return Entry::NewObject(key, ObjType::kZset, ZsetValue::Build(value.views, value.scores, ZsetLimits(limits)),
                               expire_slot);
-    case RdbValue::Type::kString: break;
+    case RdbValue::Type::kString:
+    case RdbValue::Type::kStream: break;  // never viewed
   }
   return Status::InvalidArgument("RDB loader: unknown value type");
 }

@@ -176,7 +176,8 @@ void RdbDecoder::Materialize(RdbValue* v) {
       v->zset.reserve(v->views.size());
       for (size_t i = 0; i < v->views.size(); ++i) v->zset.emplace_back(v->views[i], v->scores[i]);
       break;
-    case RdbValue::Type::kString: break;
+    case RdbValue::Type::kString:
+    case RdbValue::Type::kStream: break;  // streams are never viewed
   }
   v->viewed = false;
   v->views.clear();

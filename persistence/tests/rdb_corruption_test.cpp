@@ -373,6 +373,40 @@ TEST(RdbCorruption, WellFormedStreamLoads) {
   EXPECT_EQ(h.Find("st", 0)->value.stream.length, 3u);
 }
 
+// Types 15 (Redis 5/6: no first id, tombstone id, entries added or entries
+// read) and 21 (Redis 7.2: a consumer active time after its seen time).
+TEST(RdbCorruption, StreamTypes15And21Load) {
+  const std::string node = StreamNode(3);
+  const std::string id1 = NodeKey(1);
+  std::string v15 = Key(kRdbTypeStreamListpacks, "st") + RdbLength(1) + RdbRawString(id1) + RdbRawString(node) +
+                    RdbLength(3) + RdbLength(9) + RdbLength(0) +  // length, last id
+                    RdbLength(1) + RdbRawString("g") + RdbLength(1) + RdbLength(0) +  // group g at 1-0
+                    RdbLength(1) + id1 + std::string(8, '\0') + RdbLength(1) +      // PEL: 1-0
+                    RdbLength(1) + RdbRawString("c") + std::string(8, '\0') + RdbLength(1) + id1;
+  CollectingHandler h15;
+  Status s = DecodeRdb(RdbFile(9, v15), &h15);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  const RdbStream& a = h15.Find("st", 0)->value.stream;
+  EXPECT_TRUE(a.first_id_unknown);
+  EXPECT_EQ(a.entries_added, 3u);
+  ASSERT_EQ(a.groups.size(), 1u);
+  EXPECT_EQ(a.groups[0].entries_read, -2);  // derived at load
+  EXPECT_EQ(a.groups[0].consumers[0].pel.size(), 1u);
+
+  std::string v21 = Key(kRdbTypeStreamListpacks3, "st") + RdbLength(1) + RdbRawString(id1) + RdbRawString(node) +
+                    RdbLength(3) + RdbLength(9) + RdbLength(0) + RdbLength(1) + RdbLength(0) + RdbLength(0) +
+                    RdbLength(0) + RdbLength(3) + RdbLength(1) + RdbRawString("g") + RdbLength(1) +
+                    RdbLength(0) + RdbLength(1) + RdbLength(1) + id1 + std::string(8, '\0') + RdbLength(1) +
+                    RdbLength(1) + RdbRawString("c") + std::string(8, '\0') + std::string(8, '\1') +
+                    RdbLength(1) + id1;
+  CollectingHandler h21;
+  s = DecodeRdb(RdbFile(11, v21), &h21);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  const RdbStream& b = h21.Find("st", 0)->value.stream;
+  EXPECT_EQ(b.groups[0].entries_read, 1);
+  EXPECT_EQ(b.groups[0].consumers[0].name, "c");
+}
+
 TEST(RdbCorruption, StreamNodeKeyOfTheWrongSize) {
   Status s = Decode(RdbFile(10, StreamValue("short", StreamNode(3), 3)));
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();

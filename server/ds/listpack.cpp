@@ -279,6 +279,40 @@ uint8_t* ReplaceInt(uint8_t* lp, uint8_t** p, int64_t v) {
   return lp;
 }
 
+void Batch::Add(std::string_view s) {
+  int64_t v;
+  if (StringToInt(s, &v)) return AddInt(v);
+  size_t len = StrHeaderLen(s.size()) + s.size();
+  size_t at = bytes_.size();
+  bytes_.resize(at + len + BacklenSize(len));
+  auto* out = reinterpret_cast<uint8_t*>(bytes_.data() + at);
+  EncodeStr(out, s);
+  WriteBacklen(out + len, len);
+  ++count_;
+}
+
+void Batch::AddInt(int64_t v) {
+  size_t len = IntLen(v);
+  size_t at = bytes_.size();
+  bytes_.resize(at + len + BacklenSize(len));
+  auto* out = reinterpret_cast<uint8_t*>(bytes_.data() + at);
+  EncodeInt(out, v);
+  WriteBacklen(out + len, len);
+  ++count_;
+}
+
+uint8_t* AppendBatch(uint8_t* lp, const Batch& batch) {
+  uint32_t old = Bytes(lp);
+  size_t add = batch.bytes().size();
+  lp = static_cast<uint8_t*>(std::realloc(lp, old + add));
+  std::memcpy(lp + old - 1, batch.bytes().data(), add);
+  lp[old - 1 + add] = kEnd;
+  SetBytes(lp, static_cast<uint32_t>(old + add));
+  uint16_t c = HeaderCount(lp);
+  if (c != kUnknownCount) SetHeaderCount(lp, c + batch.count());
+  return lp;
+}
+
 size_t EntrySize(std::string_view s) {
   int64_t v;
   size_t len = StringToInt(s, &v) ? IntLen(v) : StrHeaderLen(s.size()) + s.size();

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace replikv::lp {
@@ -55,6 +56,29 @@ uint8_t* AppendInt(uint8_t* lp, int64_t v);
 // Replaces the element at *p with the integer v; *p is updated to the
 // replaced element in the (possibly moved) buffer.
 uint8_t* ReplaceInt(uint8_t* lp, uint8_t** p, int64_t v);
+
+// Elements encoded ahead and appended with one reallocation (an XADD adds
+// a whole entry at once). Reusable: Clear() keeps the capacity.
+class Batch {
+ public:
+  void Add(std::string_view s);
+  void AddInt(int64_t v);
+  void Clear() {
+    bytes_.clear();
+    count_ = 0;
+  }
+  // Gives back a large buffer (a huge entry should not stay allocated).
+  void Trim() {
+    if (bytes_.capacity() > (1u << 16)) std::string().swap(bytes_);
+  }
+  const std::string& bytes() const { return bytes_; }
+  uint32_t count() const { return count_; }
+
+ private:
+  std::string bytes_;
+  uint32_t count_ = 0;
+};
+uint8_t* AppendBatch(uint8_t* lp, const Batch& batch);
 
 // Bytes one element would take.
 size_t EntrySize(std::string_view s);

@@ -210,17 +210,22 @@ Stream::AppendResult Stream::Append(std::span<const std::string_view> fv, const 
     }
   }
   const bool same = flags & kStreamItemSameFields;
-  lp = lp::AppendInt(lp, flags);
-  lp = lp::AppendInt(lp, static_cast<int64_t>(id.ms - master.ms));
-  lp = lp::AppendInt(lp, static_cast<int64_t>(id.seq - master.seq));
-  if (!same) lp = lp::AppendInt(lp, static_cast<int64_t>(numfields));
+  // The entry is encoded ahead and appended with one reallocation.
+  static thread_local lp::Batch batch;
+  batch.Clear();
+  batch.AddInt(flags);
+  batch.AddInt(static_cast<int64_t>(id.ms - master.ms));
+  batch.AddInt(static_cast<int64_t>(id.seq - master.seq));
+  if (!same) batch.AddInt(static_cast<int64_t>(numfields));
   for (size_t i = 0; i < numfields; ++i) {
-    if (!same) lp = lp::Append(lp, fv[2 * i]);
-    lp = lp::Append(lp, fv[2 * i + 1]);
+    if (!same) batch.Add(fv[2 * i]);
+    batch.Add(fv[2 * i + 1]);
   }
   int64_t lp_count = static_cast<int64_t>(numfields) + 3;
   if (!same) lp_count += static_cast<int64_t>(numfields) + 1;
-  lp = lp::AppendInt(lp, lp_count);
+  batch.AddInt(lp_count);
+  lp = lp::AppendBatch(lp, batch);
+  batch.Trim();
   tail->second = lp;
 
   ++length;
