@@ -77,9 +77,15 @@ rps_cmd() {  # rps_cmd PORT PIPELINE COMMAND... -> requests per second
   redis-benchmark -p "$port" -n "$requests" -c 50 -P "$p" -r 100000 -q --csv "$@" 2>/dev/null |
     awk -F, 'NR>1 {gsub(/"/,"",$2); last=$2} END {print last}'
 }
+# XADD appends to one stream (ids from the clock, two fields, the same
+# names each time as real producers send); XRANGE reads the first 10
+# entries of that stream and XREVRANGE the last 10 (it holds `requests`
+# entries by then).
 data_rows=("setbit:SETBIT bm:__rand_int__ 1000 1" "bitcount:BITCOUNT bitmap"
            "bitcount_r:BITCOUNT bitmap 100 5000" "pfadd:PFADD hll el:__rand_int__"
-           "pfcount:PFCOUNT hll" "pfcount_2:PFCOUNT hll hll2")
+           "pfcount:PFCOUNT hll" "pfcount_2:PFCOUNT hll hll2"
+           "xadd:XADD st * sensor __rand_int__ value 12.5"
+           "xrange_10:XRANGE st - + COUNT 10" "xrevrange_10:XREVRANGE st + - COUNT 10")
 head -c 12500 /dev/urandom >"$BENCH_TMP/bitmap"
 for port in "$rk_port" "$rd_port"; do
   redis-cli -p "$port" -x set bitmap <"$BENCH_TMP/bitmap" >/dev/null

@@ -52,7 +52,8 @@ HASH_KEYS = [b"h1", b"h2", b"h3"]
 SET_KEYS = [b"s1", b"s2", b"s3", b"s4"]
 ZSET_KEYS = [b"z1", b"z2", b"z3"]
 ZLEX_KEYS = [b"zl1", b"zl2"]
-KEYS = KEYS + [LIST_KEYS[0], HASH_KEYS[0], SET_KEYS[0], ZSET_KEYS[0]]
+STREAM_KEYS = [b"x1", b"x2", b"x3"]
+KEYS = KEYS + [LIST_KEYS[0], HASH_KEYS[0], SET_KEYS[0], ZSET_KEYS[0], STREAM_KEYS[0]]
 INT_VALUES = [b"0", b"1", b"-1", b"42", b"9223372036854775807",
               b"-9223372036854775808", b"9223372036854775806", b"010", b"+5",
               b" 5", b"10000", b"-0", b"18446744073709551616"]
@@ -443,6 +444,137 @@ class TypeCommands:
         return [b"TYPE", key]
 
 
+class StreamCommands:
+    """Streams in deterministic forms only: XADD with explicit ids (from a
+    growing clock, sometimes behind it so the id is refused), trims, deletes,
+    ranges, and groups read and claimed without anything that depends on the
+    time (no XPENDING ranges, XINFO CONSUMERS or FULL: idle and delivery
+    times differ between the two servers)."""
+
+    GROUPS = [b"g1", b"g2"]
+    CONSUMERS = [b"c1", b"c2", b"c3"]
+    FIELDS = [b"a", b"b", b"f", b"1", b"", b"long-field-name"]
+
+    def streams_table(self):
+        self.stream_ms = 1
+        return [
+            (6, self.x_add), (2, self.x_range), (1, self.x_len), (1, self.x_del),
+            (1, self.x_trim), (1, self.x_read), (1, self.x_group), (2, self.x_readgroup),
+            (1, self.x_ack), (1, self.x_claim), (1, self.x_info), (0.3, self.x_setid),
+        ]
+
+    def x_id(self):
+        r = self.rnd.random()
+        if r < 0.8:
+            self.stream_ms += self.rnd.choice([0, 1, 1, 2, 50])
+            if self.rnd.random() < 0.3:
+                return b"%d-*" % self.stream_ms
+            return b"%d-%d" % (self.stream_ms, self.rnd.randint(0, 3))
+        if r < 0.95:
+            return b"%d-%d" % (max(0, self.stream_ms - self.rnd.randint(0, 20)), self.rnd.randint(0, 3))
+        return self.rnd.choice([b"0-0", b"bad", b"-", b"+", b"1"])
+
+    def x_some_id(self):
+        r = self.rnd.random()
+        if r < 0.7:
+            return b"%d-%d" % (self.rnd.randint(0, self.stream_ms + 2), self.rnd.randint(0, 3))
+        return self.rnd.choice([b"-", b"+", b"0", b"(5-0", b"%d" % self.stream_ms, b"x"])
+
+    def x_add(self):
+        cmd = [b"XADD", self.t_key(STREAM_KEYS)]
+        r = self.rnd.random()
+        if r < 0.1:
+            cmd += [b"NOMKSTREAM"]
+        elif r < 0.25:
+            cmd += [b"MAXLEN", self.rnd.choice([b"~", b"=", b"~"]), b"%d" % self.rnd.randint(0, 300)]
+        elif r < 0.3:
+            cmd += [b"MINID", b"~", b"%d" % max(0, self.stream_ms - 200), b"LIMIT", b"%d" % self.rnd.randint(0, 200)]
+        cmd.append(self.x_id())
+        fields = self.rnd.sample(self.FIELDS, self.rnd.randint(1, 3))
+        if self.rnd.random() < 0.6:
+            fields = [b"a", b"b"]
+        for f in fields:
+            cmd += [f, self.t_member()]
+        return cmd
+
+    def x_range(self):
+        name = self.rnd.choice([b"XRANGE", b"XREVRANGE"])
+        a, b = self.x_some_id(), self.x_some_id()
+        cmd = [name, self.t_key(STREAM_KEYS)] + ([b"-", b"+"] if self.rnd.random() < 0.3 else [a, b])
+        if self.rnd.random() < 0.5:
+            cmd += [b"COUNT", self.rnd.choice([b"1", b"3", b"10", b"0", b"-1"])]
+        return cmd
+
+    def x_len(self):
+        return [b"XLEN", self.t_key(STREAM_KEYS)]
+
+    def x_del(self):
+        return [b"XDEL", self.t_key(STREAM_KEYS)] + [self.x_some_id() for _ in range(self.rnd.randint(1, 4))]
+
+    def x_trim(self):
+        if self.rnd.random() < 0.5:
+            return [b"XTRIM", self.t_key(STREAM_KEYS), b"MAXLEN", self.rnd.choice([b"~", b"="]),
+                    b"%d" % self.rnd.randint(0, 200)]
+        return [b"XTRIM", self.t_key(STREAM_KEYS), b"MINID", self.x_some_id()]
+
+    def x_read(self):
+        keys = self.rnd.sample(STREAM_KEYS, self.rnd.randint(1, 2))
+        cmd = [b"XREAD"]
+        if self.rnd.random() < 0.5:
+            cmd += [b"COUNT", b"%d" % self.rnd.randint(1, 5)]
+        return cmd + [b"STREAMS"] + keys + [self.x_some_id() for _ in keys]
+
+    def x_group(self):
+        key, g = self.t_key(STREAM_KEYS), self.rnd.choice(self.GROUPS)
+        r = self.rnd.random()
+        if r < 0.4:
+            cmd = [b"XGROUP", b"CREATE", key, g, self.rnd.choice([b"0", b"$", self.x_some_id()])]
+            if self.rnd.random() < 0.3:
+                cmd.append(b"MKSTREAM")
+            return cmd
+        if r < 0.6:
+            return [b"XGROUP", b"SETID", key, g, self.rnd.choice([b"0", b"$", self.x_some_id()])]
+        if r < 0.7:
+            return [b"XGROUP", b"DESTROY", key, g]
+        if r < 0.85:
+            return [b"XGROUP", b"CREATECONSUMER", key, g, self.rnd.choice(self.CONSUMERS)]
+        return [b"XGROUP", b"DELCONSUMER", key, g, self.rnd.choice(self.CONSUMERS)]
+
+    def x_readgroup(self):
+        cmd = [b"XREADGROUP", b"GROUP", self.rnd.choice(self.GROUPS), self.rnd.choice(self.CONSUMERS)]
+        if self.rnd.random() < 0.5:
+            cmd += [b"COUNT", b"%d" % self.rnd.randint(1, 5)]
+        if self.rnd.random() < 0.2:
+            cmd.append(b"NOACK")
+        return cmd + [b"STREAMS", self.t_key(STREAM_KEYS), self.rnd.choice([b">", b">", b"0"])]
+
+    def x_ack(self):
+        return [b"XACK", self.t_key(STREAM_KEYS), self.rnd.choice(self.GROUPS)] + [
+            self.x_some_id() for _ in range(self.rnd.randint(1, 3))]
+
+    def x_claim(self):
+        key, g, c = self.t_key(STREAM_KEYS), self.rnd.choice(self.GROUPS), self.rnd.choice(self.CONSUMERS)
+        if self.rnd.random() < 0.5:
+            return [b"XAUTOCLAIM", key, g, c, b"0", self.x_some_id(), b"COUNT",
+                    b"%d" % self.rnd.randint(1, 5), b"JUSTID"]
+        return [b"XCLAIM", key, g, c, b"0"] + [self.x_some_id() for _ in range(self.rnd.randint(1, 3))] + [
+            b"JUSTID"] + ([b"FORCE"] if self.rnd.random() < 0.3 else [])
+
+    def x_info(self):
+        key = self.t_key(STREAM_KEYS)
+        r = self.rnd.random()
+        if r < 0.35:
+            return [b"XINFO", b"STREAM", key]
+        if r < 0.6:
+            return [b"XINFO", b"GROUPS", key]
+        if r < 0.8:
+            return [b"XPENDING", key, self.rnd.choice(self.GROUPS)]
+        return [b"DEBUG", b"DIGEST-VALUE", key]
+
+    def x_setid(self):
+        return [b"XSETID", self.t_key(STREAM_KEYS), b"%d-9" % (self.stream_ms + self.rnd.randint(0, 5))]
+
+
 class ExecCommand(list):
     """EXEC, carrying the commands it runs so its reply (an array of their
     replies) is compared element by element with their normalisation."""
@@ -597,7 +729,7 @@ class DataCommands:
         return cmd
 
 
-class Generator(TypeCommands, TransactionCommands, DataCommands):
+class Generator(TypeCommands, StreamCommands, TransactionCommands, DataCommands):
     """Produces commands (lists of bytes). Deterministic for a seed, apart
     from absolute times, which are offsets from the start time."""
 
@@ -616,7 +748,7 @@ class Generator(TypeCommands, TransactionCommands, DataCommands):
             (1, self.swapdb), (2, self.move), (3, self.object_encoding),
             (2, self.digest_value), (6, self.expire), (4, self.ttl),
             (2, self.persist), (0.15, self.flush), (1, self.echo),
-        ] + self.types_table() + self.transactions_table() + self.data_table()
+        ] + self.types_table() + self.streams_table() + self.transactions_table() + self.data_table()
         self.pending = []
         self.funcs = [f for _, f in table]
         self.weights = [w for w, _ in table]

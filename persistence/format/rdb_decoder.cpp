@@ -193,7 +193,8 @@ Status RdbDecoder::ReadEntry(uint8_t type, int64_t expire_ms) {
            : s.IsCorruption()    ? Status::Corruption(msg)
                                  : s;
   }
-  if (entry_.value.type != RdbValue::Type::kString && entry_.value.size() == 0) {
+  if (entry_.value.type != RdbValue::Type::kString && entry_.value.type != RdbValue::Type::kStream &&
+      entry_.value.size() == 0) {
     ++stats_.empty_keys_skipped;
     return Status::OK();
   }

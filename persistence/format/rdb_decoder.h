@@ -125,6 +125,8 @@ class RdbDecoder {
   Status ReadPlainZset(uint8_t type, RdbValue* v);
   Status ReadQuicklist(uint8_t type, RdbValue* v);
   Status ReadCompact(uint8_t type, RdbValue* v);
+  // Stream types 15, 19 and 21 (rdb_stream_decoder.cpp).
+  Status ReadStream(uint8_t type, RdbValue* v);
   Status ReadTextDouble(double* score);
   // Reads one RDB string onto the end of arena_.
   Status ReadElement(std::string_view what);

@@ -373,7 +373,65 @@ Status RdbEncoder::WriteZsetEntry(std::string_view key,
   return WriteString(lp.Finish());
 }
 
+// | nodes | (node key, listpack)... | length | last id | first id |
+// max deleted id | entries added | groups | per group: name, last id,
+// entries read, PEL (16-byte raw id, 8-byte LE delivery ms, count),
+// consumers (name, 8-byte LE seen ms, PEL of 16-byte raw ids) |
+Status RdbEncoder::WriteStreamEntry(std::string_view key, const RdbStream& s, int64_t expire_ms) {
+  RETURN_IF_ERROR(Prologue(expire_ms));
+  RETURN_IF_ERROR(WriteType(kRdbTypeStreamListpacks2));
+  RETURN_IF_ERROR(WriteString(key));
+  RETURN_IF_ERROR(WriteLength(s.nodes.size()));
+  for (const RdbStream::Node& n : s.nodes) {
+    RETURN_IF_ERROR(WriteString(n.key));
+    RETURN_IF_ERROR(WriteString(n.lp));
+  }
+  auto id = [&](const RdbStreamId& i) -> Status {
+    RETURN_IF_ERROR(WriteLength(i.ms));
+    return WriteLength(i.seq);
+  };
+  auto raw_id = [&](const RdbStreamId& i) -> Status {
+    char buf[16];
+    for (int k = 0; k < 8; ++k) {
+      buf[k] = static_cast<char>(i.ms >> (56 - 8 * k));
+      buf[8 + k] = static_cast<char>(i.seq >> (56 - 8 * k));
+    }
+    return WriteRaw(buf, 16);
+  };
+  auto ms_time = [&](int64_t t) -> Status {
+    char buf[8];
+    PutLe(buf, static_cast<uint64_t>(t), 8);
+    return WriteRaw(buf, 8);
+  };
+  RETURN_IF_ERROR(WriteLength(s.length));
+  RETURN_IF_ERROR(id(s.last_id));
+  RETURN_IF_ERROR(id(s.first_id));
+  RETURN_IF_ERROR(id(s.max_deleted_id));
+  RETURN_IF_ERROR(WriteLength(s.entries_added));
+  RETURN_IF_ERROR(WriteLength(s.groups.size()));
+  for (const RdbStream::Group& g : s.groups) {
+    RETURN_IF_ERROR(WriteString(g.name));
+    RETURN_IF_ERROR(id(g.last_id));
+    RETURN_IF_ERROR(WriteLength(static_cast<uint64_t>(g.entries_read)));
+    RETURN_IF_ERROR(WriteLength(g.pel.size()));
+    for (const RdbStream::Nack& n : g.pel) {
+      RETURN_IF_ERROR(raw_id(n.id));
+      RETURN_IF_ERROR(ms_time(n.delivery_time));
+      RETURN_IF_ERROR(WriteLength(n.delivery_count));
+    }
+    RETURN_IF_ERROR(WriteLength(g.consumers.size()));
+    for (const RdbStream::Consumer& c : g.consumers) {
+      RETURN_IF_ERROR(WriteString(c.name));
+      RETURN_IF_ERROR(ms_time(c.seen_time));
+      RETURN_IF_ERROR(WriteLength(c.pel.size()));
+      for (const RdbStreamId& i : c.pel) RETURN_IF_ERROR(raw_id(i));
+    }
+  }
+  return Status::OK();
+}
+
 Status RdbEncoder::WriteEntry(std::string_view key, const RdbValue& value, int64_t expire_ms) {
+  if (value.type == RdbValue::Type::kStream) return WriteStreamEntry(key, value.stream, expire_ms);
   if (value.viewed && value.type != RdbValue::Type::kString) return WriteViewedEntry(key, value, expire_ms);
   switch (value.type) {
     case RdbValue::Type::kString: return WriteStringEntry(key, value.str, expire_ms);
@@ -392,6 +450,7 @@ Status RdbEncoder::WriteEntry(std::string_view key, const RdbValue& value, int64
       std::vector<std::pair<std::string_view, double>> views(value.zset.begin(), value.zset.end());
       return WriteZsetEntry(key, views, expire_ms);
     }
+    case RdbValue::Type::kStream: break;
   }
   return Status::InvalidArgument("rdb encoder", "unknown value type");
 }
@@ -415,7 +474,8 @@ Status RdbEncoder::WriteViewedEntry(std::string_view key, const RdbValue& value,
       for (size_t i = 0; i < v.size(); ++i) members.emplace_back(v[i], value.scores[i]);
       return WriteZsetEntry(key, members, expire_ms);
     }
-    case RdbValue::Type::kString: break;
+    case RdbValue::Type::kString:
+    case RdbValue::Type::kStream: break;
   }
   return WriteStringEntry(key, value.str, expire_ms);
 }

@@ -153,6 +153,8 @@ class RdbEncoder {
                         std::span<const std::pair<std::string_view, double>> members,
                         int64_t expire_ms = -1);
   // Any RdbValue, owned or viewed (RdbValue::viewed).
+  // A stream, as Redis 7.0 writes it (RDB_TYPE_STREAM_LISTPACKS_2).
+  Status WriteStreamEntry(std::string_view key, const RdbStream& s, int64_t expire_ms = -1);
   Status WriteEntry(std::string_view key, const RdbValue& value, int64_t expire_ms = -1);
 
   // EOF opcode and the CRC64 footer (zero when checksums are off), then

@@ -23,7 +23,7 @@ constexpr int kMaxServeRounds = 1 << 20;
 constexpr int kMaxResumeRounds = 64;
 
 // Types a wait can be for (BlockState::waits_for()).
-bool Awaitable(ObjType t) { return t == ObjType::kList || t == ObjType::kZset; }
+bool Awaitable(ObjType t) { return t == ObjType::kList || t == ObjType::kZset || t == ObjType::kStream; }
 
 }  // namespace
 
@@ -162,9 +162,14 @@ void BlockedClients::SignalReady(int db, std::string_view key) {
 }
 
 void BlockedClients::KeyChanged(Db& db, std::string_view key, const Entry* stored) {
-  if (stored == nullptr || !Awaitable(stored->type())) return;
   const KeyMap& map = by_db_[static_cast<size_t>(db.id())];
-  if (map.find(key) != map.end()) SignalReady(db.id(), key);
+  auto it = map.find(key);
+  if (it == map.end()) return;
+  if (stored != nullptr && Awaitable(stored->type())) return SignalReady(db.id(), key);
+  // Deleted, or replaced by another type: XREADGROUP waits end (Redis 7.0).
+  for (const Client* w : it->second) {
+    if (w->block->op == BlockState::Op::kXRead && w->block->has_group) return SignalReady(db.id(), key);
+  }
 }
 
 void BlockedClients::AfterSwap(Db& a, Db& b) {
@@ -195,7 +200,8 @@ void BlockedClients::ServeKey(int db, const std::string& key) {
     auto it = map.find(key);
     if (it == map.end()) return;
     Entry* e = ks.db(db).Find(key);
-    if (e == nullptr || ks.IsExpired(e)) return;
+    if (e != nullptr && ks.IsExpired(e)) e = nullptr;
+    if (e == nullptr || e->type() == ObjType::kStream || !Awaitable(e->type())) return ServeStreamKey(db, key, e);
     // The first waiter for this type; waiters for the other type keep
     // their place, as Redis 7.0 skips them.
     Client* next = nullptr;
@@ -208,6 +214,32 @@ void BlockedClients::ServeKey(int db, const std::string& key) {
     if (next == nullptr) return;
     Serve(*next, key);
   }
+}
+
+void BlockedClients::ServeStreamKey(int db, const std::string& key, Entry* e) {
+  KeyMap& map = by_db_[static_cast<size_t>(db)];
+  auto it = map.find(key);
+  if (it == map.end()) return;
+  std::vector<uint64_t> ids;  // serving may unblock (and so unlist) others
+  for (Client* w : it->second) {
+    if (w->block->op == BlockState::Op::kXRead) ids.push_back(w->id());
+  }
+  for (uint64_t id : ids) {
+    Client* c = server_.FindClient(id);
+    if (c == nullptr || !c->blocked() || c->block->op != BlockState::Op::kXRead || c->db != db) continue;
+    // Every serve may change the key (XREADGROUP moves the group): look again.
+    Entry* cur = server_.keyspace().db(db).Find(key);
+    if (cur != nullptr && server_.keyspace().IsExpired(cur)) cur = nullptr;
+    const uint64_t dirty_before = server_.dirty;
+    if (ServeStreamWaiter(server_, *c, *c->block, key, cur) == StreamServe::kKeep) continue;
+    Detach(*c);
+    server_.watched_keys().EndCommand(server_.dirty != dirty_before);
+    server_.propagator().EndCall();
+    server_.QueuePendingWrite(c);
+    Resume(*c);
+    c->CheckOutputLimits();
+  }
+  (void)e;
 }
 
 void BlockedClients::PopFrom(Client& c, Entry* e, std::string_view key, bool from_left, int64_t count,
@@ -307,6 +339,8 @@ void BlockedClients::Serve(Client& c, std::string_view key) {
       break;
     case BlockState::Op::kZMultiPop:
       ZPopFrom(c, e, key, st->from_left, st->count, true);
+      break;
+    case BlockState::Op::kXRead:  // served by ServeStreamKey
       break;
   }
   server_.watched_keys().EndCommand(server_.dirty != dirty_before);

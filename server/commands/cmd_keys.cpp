@@ -23,6 +23,7 @@ const char* TypeName(ObjType t) {
     case ObjType::kSet: return "set";
     case ObjType::kZset: return "zset";
     case ObjType::kHash: return "hash";
+    case ObjType::kStream: return "stream";
   }
   return "none";
 }
@@ -75,7 +76,7 @@ void KeysCommand(CommandContext& ctx) {
 bool ParseType(std::string_view s, ObjType* t) {
   static const std::pair<const char*, ObjType> kTypes[] = {
       {"string", ObjType::kString}, {"list", ObjType::kList}, {"set", ObjType::kSet},
-      {"zset", ObjType::kZset}, {"hash", ObjType::kHash}};
+      {"zset", ObjType::kZset}, {"hash", ObjType::kHash}, {"stream", ObjType::kStream}};
   for (auto& [name, type] : kTypes) {
     if (EqualsIgnoreCase(s, name)) {
       *t = type;

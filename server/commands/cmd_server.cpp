@@ -75,7 +75,7 @@ std::vector<const char*> FlagNames(uint32_t flags) {
 // few that Redis assigns to a command by hand.
 std::vector<const char*> AclCategories(const Command& c) {
   static const char* kOrder[] = {"@keyspace", "@read",  "@write",     "@set",      "@sortedset",  "@list",
-                                 "@hash",     "@string", "@bitmap",   "@hyperloglog", "@pubsub",  "@admin",
+                                 "@hash",     "@string", "@bitmap",   "@hyperloglog", "@stream", "@pubsub",  "@admin",
                                  "@fast",     "@slow",
                                  "@blocking", "@dangerous", "@connection", "@transaction"};
   static const std::unordered_map<std::string_view, std::vector<std::string_view>> kByHand = {
@@ -102,6 +102,7 @@ std::vector<const char*> AclCategories(const Command& c) {
   if (g == "string") have.push_back("@string");
   if (g == "bitmap") have.push_back("@bitmap");
   if (g == "hyperloglog") have.push_back("@hyperloglog");
+  if (g == "stream") have.push_back("@stream");
   if (c.flags & kCmdPubsub) have.push_back("@pubsub");
   if (c.flags & kCmdAdmin) have.push_back("@admin");
   have.push_back((c.flags & kCmdFast) ? "@fast" : "@slow");

@@ -266,8 +266,8 @@ std::vector<ConfigDef> BuildTable() {
       Mem("zset-max-listpack-value", "zset-max-ziplist-value", 0, &C::zset_max_listpack_value, 0,
           kLLMax),
       Mem("hll-sparse-max-bytes", "", 0, &C::hll_sparse_max_bytes, 0, kLLMax),
-      Mem("stream-node-max-bytes", "", N, &C::stream_node_max_bytes, 0, kLLMax),
-      Int("stream-node-max-entries", "", N, &C::stream_node_max_entries, 0, kLLMax),
+      Mem("stream-node-max-bytes", "", 0, &C::stream_node_max_bytes, 0, kLLMax),
+      Int("stream-node-max-entries", "", 0, &C::stream_node_max_entries, 0, kLLMax),
 
       // Advanced.
       Bool("activerehashing", "", N, &C::activerehashing),
