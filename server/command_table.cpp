@@ -108,6 +108,7 @@ void RegisterAllCommands(CommandTable& t) {
   RegisterHyperLogLogCommands(t);
   RegisterSortCommands(t);
   RegisterLcsCommands(t);
+  RegisterGeoCommands(t);
 }
 
 void CommandTable::Rename(std::string_view from, std::string_view to) {

@@ -178,6 +178,7 @@ void RegisterBitmapCommands(CommandTable& t);
 void RegisterHyperLogLogCommands(CommandTable& t);
 void RegisterSortCommands(CommandTable& t);  // SORT, SORT_RO
 void RegisterLcsCommands(CommandTable& t);
+void RegisterGeoCommands(CommandTable& t);  // GEOADD GEOSEARCH GEORADIUS...
 
 // Subcommand dispatchers that live in their own files.
 void ClientCommand(CommandContext& ctx);
