@@ -82,16 +82,18 @@ bool ParseRestoreOptions(CommandContext& ctx, RestoreOptions* o) {
 
 // The value of a payload already checked by OpenDumpPayload, as a new
 // entry for `key`; null when the object is damaged or of a type Redis 7.0
-// does not restore.
-Entry* BuildFromPayload(CommandContext& ctx, std::string_view key, std::string_view object, bool expire_slot) {
+// does not restore. The object is read from the start of the whole
+// payload: like Redis's, the reader may run on into the footer (a checked
+// payload whose string lengths reach into it restores on both servers).
+Entry* BuildFromPayload(CommandContext& ctx, std::string_view key, std::string_view payload, bool expire_slot) {
   // Types newer than RDB 10 (7.2's set listpack, 7.4's hash field
   // expires) cannot be in a version 10 payload: Redis 7.0 refuses them.
-  if (object.empty() || static_cast<uint8_t>(object[0]) > kRdbTypeStreamListpacks2) return nullptr;
-  auto file = NewMemorySequentialFile(object);
+  if (static_cast<uint8_t>(payload[0]) > kRdbTypeStreamListpacks2) return nullptr;
+  auto file = NewMemorySequentialFile(payload);
   RdbDecoderOptions options;
   // Lengths inside are bounded by the payload's size before anything is
   // allocated.
-  options.source_size = object.size();
+  options.source_size = payload.size();
   options.element_views = true;
   RdbDecoder decoder(file.get(), nullptr, options);
   RdbValue value;
@@ -116,7 +118,7 @@ void RestoreCommand(CommandContext& ctx) {
   if (ttl < 0) return ctx.reply.AddError("Invalid TTL value, must be >= 0");
   std::string_view object;
   if (!OpenDumpPayload(a[3], &object)) return ctx.reply.AddError("DUMP payload version or checksum are wrong");
-  Entry* e = BuildFromPayload(ctx, key, object, ttl != 0);
+  Entry* e = BuildFromPayload(ctx, key, a[3], ttl != 0);
   if (e == nullptr) return ctx.reply.AddError("Bad data format");
 
   Db& db = ctx.db();
