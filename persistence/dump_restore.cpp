@@ -25,18 +25,10 @@ namespace {
 void DumpCommand(CommandContext& ctx) {
   const Entry* e = ctx.server.keyspace().LookupRead(ctx.db_index(), ctx.argv[1]);
   if (e == nullptr) return ctx.reply.AddNullBulk();
-  // rdbcompression and the encoding limits apply as to a snapshot; no
-  // access prefix (a payload holds the value alone).
-  RdbEncoderOptions options = EncoderOptionsFromConfig(ctx.server.config());
-  options.key_access = RdbKeyAccess::kNone;
-  std::string payload;
-  StringSink sink(&payload);
-  RdbEncoder enc(&sink, options);
-  Status st = WriteValue(enc, e);
-  if (st.ok()) st = enc.Flush();
-  if (!st.ok()) return ctx.reply.AddError("DUMP: " + st.ToString());
-  SealDumpPayload(&payload);
-  ctx.reply.AddBulk(payload);
+  // rdbcompression and the encoding limits apply as to a snapshot.
+  Result<std::string> payload = DumpPayloadOf(e, EncoderOptionsFromConfig(ctx.server.config()));
+  if (!payload.ok()) return ctx.reply.AddError("DUMP: " + payload.status().ToString());
+  ctx.reply.AddBulk(*payload);
 }
 
 // RESTORE's options after the payload, as Redis 7.0 parses them: IDLETIME
@@ -80,30 +72,6 @@ bool ParseRestoreOptions(CommandContext& ctx, RestoreOptions* o) {
   return true;
 }
 
-// The value of a payload already checked by OpenDumpPayload, as a new
-// entry for `key`; null when the object is damaged or of a type Redis 7.0
-// does not restore. The object is read from the start of the whole
-// payload: like Redis's, the reader may run on into the footer (a checked
-// payload whose string lengths reach into it restores on both servers).
-Entry* BuildFromPayload(CommandContext& ctx, std::string_view key, std::string_view payload, bool expire_slot) {
-  // Types newer than RDB 10 (7.2's set listpack, 7.4's hash field
-  // expires) cannot be in a version 10 payload: Redis 7.0 refuses them.
-  if (static_cast<uint8_t>(payload[0]) > kRdbTypeStreamListpacks2) return nullptr;
-  auto file = NewMemorySequentialFile(payload);
-  RdbDecoderOptions options;
-  // Lengths inside are bounded by the payload's size before anything is
-  // allocated.
-  options.source_size = payload.size();
-  options.element_views = true;
-  RdbDecoder decoder(file.get(), nullptr, options);
-  RdbValue value;
-  if (!decoder.ReadObject(&value).ok()) return nullptr;
-  // Streams reach here as InvalidArgument from the decoder until the value
-  // codec holds them; then BuildEntry builds them like any other type.
-  Result<Entry*> e = BuildEntry(key, value, EncoderOptionsFromConfig(ctx.server.config()).limits, expire_slot);
-  return e.ok() ? *e : nullptr;
-}
-
 void RestoreCommand(CommandContext& ctx) {
   ArgList a = ctx.argv;
   RestoreOptions o;
@@ -118,7 +86,7 @@ void RestoreCommand(CommandContext& ctx) {
   if (ttl < 0) return ctx.reply.AddError("Invalid TTL value, must be >= 0");
   std::string_view object;
   if (!OpenDumpPayload(a[3], &object)) return ctx.reply.AddError("DUMP payload version or checksum are wrong");
-  Entry* e = BuildFromPayload(ctx, key, a[3], ttl != 0);
+  Entry* e = EntryFromPayload(key, a[3], EncoderOptionsFromConfig(ctx.server.config()).limits, ttl != 0);
   if (e == nullptr) return ctx.reply.AddError("Bad data format");
 
   Db& db = ctx.db();
@@ -151,6 +119,42 @@ void RestoreCommand(CommandContext& ctx) {
 }
 
 }  // namespace
+
+Result<std::string> DumpPayloadOf(const Entry* e, const RdbEncoderOptions& options) {
+  RdbEncoderOptions o = options;
+  o.key_access = RdbKeyAccess::kNone;  // a payload holds the value alone
+  std::string payload;
+  StringSink sink(&payload);
+  RdbEncoder enc(&sink, o);
+  Status st = WriteValue(enc, e);
+  if (st.ok()) st = enc.Flush();
+  if (!st.ok()) return st;
+  SealDumpPayload(&payload);
+  return payload;
+}
+
+// The object is read from the start of the whole payload: like Redis's,
+// the reader may run on into the footer (a checked payload whose string
+// lengths reach into it restores on both servers).
+Entry* EntryFromPayload(std::string_view key, std::string_view payload, const RdbEncodingLimits& limits,
+                        bool expire_slot) {
+  // Types newer than RDB 10 (7.2's set listpack, 7.4's hash field
+  // expires) cannot be in a version 10 payload: Redis 7.0 refuses them.
+  if (payload.empty() || static_cast<uint8_t>(payload[0]) > kRdbTypeStreamListpacks2) return nullptr;
+  auto file = NewMemorySequentialFile(payload);
+  RdbDecoderOptions options;
+  // Lengths inside are bounded by the payload's size before anything is
+  // allocated.
+  options.source_size = payload.size();
+  options.element_views = true;
+  RdbDecoder decoder(file.get(), nullptr, options);
+  RdbValue value;
+  if (!decoder.ReadObject(&value).ok()) return nullptr;
+  // Streams reach here as InvalidArgument from the decoder until the value
+  // codec holds them; then BuildEntry builds them like any other type.
+  Result<Entry*> e = BuildEntry(key, value, limits, expire_slot);
+  return e.ok() ? *e : nullptr;
+}
 
 void RegisterDumpRestoreCommands(CommandTable& t, PersistenceModule* owner) {
   Command dump;

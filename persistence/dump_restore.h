@@ -15,16 +15,35 @@
 //   (UNLINK under lazyfree-lazy-server-del) when REPLACE removed one.
 #pragma once
 
+#include <string>
+#include <string_view>
+
+#include "server/base/status.h"
+
 namespace replikv {
 class CommandTable;
-}
+class Entry;
+}  // namespace replikv
 
 namespace replikv::persistence {
 
 class PersistenceModule;
+struct RdbEncoderOptions;
+struct RdbEncodingLimits;
 
 // Registers DUMP and RESTORE bound to `owner` (null: names only, for
 // main's rename-command checks).
 void RegisterDumpRestoreCommands(CommandTable& t, PersistenceModule* owner);
+
+// DUMP's payload for an entry's value (the options' compression and
+// encoding limits; no access data).
+Result<std::string> DumpPayloadOf(const Entry* e, const RdbEncoderOptions& options);
+
+// RESTORE's decoding step: a new entry for `key` (owned by the caller,
+// with room for a TTL when `expire_slot`) from a payload that passed
+// OpenDumpPayload, or null when the object is damaged or of a type Redis
+// 7.0 does not restore ("Bad data format").
+Entry* EntryFromPayload(std::string_view key, std::string_view payload, const RdbEncodingLimits& limits,
+                        bool expire_slot);
 
 }  // namespace replikv::persistence
