@@ -138,22 +138,26 @@ Stream* FromRdbStream(RdbStream& rs) {
 
 }  // namespace
 
-Status WriteEntry(RdbEncoder& enc, const Entry* e) {
+namespace {
+
+// The entry's value, with its key and prologue (`with_key`, a snapshot) or
+// bare (a DUMP payload). Streams, once they exist, get their case here and
+// reach both SAVE and DUMP.
+Status WriteObject(RdbEncoder& enc, const Entry* e, bool with_key) {
   const int64_t expire = e->expire_ms();
-  if (enc.options().key_access != RdbKeyAccess::kNone) {
-    enc.SetNextKeyAccess(access_clock::IdleSeconds(e), access_clock::Frequency(e));
-  }
+  const std::string_view key = e->key();
   switch (e->type()) {
     case ObjType::kString: {
       char scratch[24];
-      return enc.WriteStringEntry(e->key(), e->StringValue(scratch), expire);
+      std::string_view v = e->StringValue(scratch);
+      return with_key ? enc.WriteStringEntry(key, v, expire) : enc.WriteStringValue(v);
     }
     case ObjType::kList: {
       std::vector<std::string_view> elems;
       const List* list = static_cast<const List*>(e->object());
       elems.reserve(list->size());
       list->ForEach([&](std::string_view v) { elems.push_back(v); });
-      return enc.WriteListEntry(e->key(), elems, expire);
+      return with_key ? enc.WriteListEntry(key, elems, expire) : enc.WriteListValue(elems);
     }
     case ObjType::kSet: {
       // Integer members are formatted into scratch storage that must outlive
@@ -163,21 +167,21 @@ Status WriteEntry(RdbEncoder& enc, const Entry* e) {
       members.reserve(set.size());
       set.ForEach([&](std::string_view m) { members.emplace_back(m); });
       std::vector<std::string_view> views(members.begin(), members.end());
-      return enc.WriteSetEntry(e->key(), views, expire);
+      return with_key ? enc.WriteSetEntry(key, views, expire) : enc.WriteSetValue(views);
     }
     case ObjType::kHash: {
       std::vector<std::pair<std::string_view, std::string_view>> pairs;
       HashValue hash(e->object());
       pairs.reserve(hash.size());
       hash.ForEach([&](std::string_view f, std::string_view v) { pairs.emplace_back(f, v); });
-      return enc.WriteHashEntry(e->key(), pairs, expire);
+      return with_key ? enc.WriteHashEntry(key, pairs, expire) : enc.WriteHashValue(pairs);
     }
     case ObjType::kZset: {
       std::vector<std::pair<std::string_view, double>> members;
       ZsetValue zset(e->object());
       members.reserve(zset.size());
       zset.ForEach([&](std::string_view m, double s) { members.emplace_back(m, s); });
-      return enc.WriteZsetEntry(e->key(), members, expire);
+      return with_key ? enc.WriteZsetEntry(key, members, expire) : enc.WriteZsetValue(members);
     }
     case ObjType::kStream: {
       RdbStream rs;
@@ -187,6 +191,17 @@ Status WriteEntry(RdbEncoder& enc, const Entry* e) {
   }
   return Status::InvalidArgument("RDB writer: unknown value type");
 }
+
+}  // namespace
+
+Status WriteEntry(RdbEncoder& enc, const Entry* e) {
+  if (enc.options().key_access != RdbKeyAccess::kNone) {
+    enc.SetNextKeyAccess(access_clock::IdleSeconds(e), access_clock::Frequency(e));
+  }
+  return WriteObject(enc, e, /*with_key=*/true);
+}
+
+Status WriteValue(RdbEncoder& enc, const Entry* e) { return WriteObject(enc, e, /*with_key=*/false); }
 
 Result<Entry*> BuildEntry(std::string_view key, RdbValue& value, const RdbEncodingLimits& limits, bool expire_slot) {
   if (value.type == RdbValue::Type::kStream) {

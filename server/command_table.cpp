@@ -109,6 +109,7 @@ void RegisterAllCommands(CommandTable& t) {
   RegisterSortCommands(t);
   RegisterLcsCommands(t);
   RegisterStreamCommands(t);
+  RegisterGeoCommands(t);
 }
 
 void CommandTable::Rename(std::string_view from, std::string_view to) {

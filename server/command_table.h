@@ -179,6 +179,7 @@ void RegisterHyperLogLogCommands(CommandTable& t);
 void RegisterSortCommands(CommandTable& t);  // SORT, SORT_RO
 void RegisterLcsCommands(CommandTable& t);
 void RegisterStreamCommands(CommandTable& t);  // XADD ... XINFO (cmd_streams.cpp)
+void RegisterGeoCommands(CommandTable& t);  // GEOADD GEOSEARCH GEORADIUS...
 
 // Subcommand dispatchers that live in their own files.
 void ClientCommand(CommandContext& ctx);

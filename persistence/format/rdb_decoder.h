@@ -105,6 +105,14 @@ class RdbDecoder {
 
   // Reads header to footer. Call once.
   Status Run();
+  // Instead of Run(): reads one object as a DUMP payload holds it,
+  // | type (1B) | value | (no header, key or footer), into *value; bytes
+  // after the value are left unread. With element_views the views stay
+  // valid while the decoder lives. An unknown type, damage, or an empty
+  // collection (which RESTORE refuses, as Redis) is Corruption; types
+  // replikv cannot hold are InvalidArgument as in Run(). `handler` may be
+  // null for a decoder used only this way.
+  Status ReadObject(RdbValue* value);
   const RdbLoadStats& stats() const { return stats_; }
   // Bytes consumed so far (the offset the next error would name).
   uint64_t offset() const;

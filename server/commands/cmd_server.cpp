@@ -75,7 +75,7 @@ std::vector<const char*> FlagNames(uint32_t flags) {
 // few that Redis assigns to a command by hand.
 std::vector<const char*> AclCategories(const Command& c) {
   static const char* kOrder[] = {"@keyspace", "@read",  "@write",     "@set",      "@sortedset",  "@list",
-                                 "@hash",     "@string", "@bitmap",   "@hyperloglog", "@stream", "@pubsub",  "@admin",
+                                 "@hash",     "@string", "@bitmap",   "@hyperloglog", "@geo", "@stream", "@pubsub",  "@admin",
                                  "@fast",     "@slow",
                                  "@blocking", "@dangerous", "@connection", "@transaction"};
   static const std::unordered_map<std::string_view, std::vector<std::string_view>> kByHand = {
@@ -83,7 +83,7 @@ std::vector<const char*> AclCategories(const Command& c) {
       {"flushall", {"@keyspace", "@dangerous"}}, {"flushdb", {"@keyspace", "@dangerous"}},
       {"swapdb", {"@keyspace", "@dangerous"}},   {"dbsize", {"@keyspace"}},
       {"lastsave", {"@admin", "@dangerous"}}, {"role", {"@admin", "@dangerous"}},
-      {"wait", {"@connection"}},
+      {"wait", {"@connection"}},          {"restore", {"@dangerous"}},
       {"sort", {"@set", "@sortedset", "@list", "@dangerous"}},
       {"sort_ro", {"@set", "@sortedset", "@list", "@dangerous"}}};
   // Generic commands Redis files under other categories only.
@@ -103,6 +103,7 @@ std::vector<const char*> AclCategories(const Command& c) {
   if (g == "bitmap") have.push_back("@bitmap");
   if (g == "hyperloglog") have.push_back("@hyperloglog");
   if (g == "stream") have.push_back("@stream");
+  if (g == "geo") have.push_back("@geo");
   if (c.flags & kCmdPubsub) have.push_back("@pubsub");
   if (c.flags & kCmdAdmin) have.push_back("@admin");
   have.push_back((c.flags & kCmdFast) ? "@fast" : "@slow");

@@ -146,11 +146,10 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
           : type == ObjType::kSet ? static_cast<int64_t>(SetValue(e).size())
                                   : static_cast<int64_t>(ZsetValue(e).size());
   }
-  // Redis 7.0 clamps LIMIT to the value's size first, so start + count
-  // cannot overflow (SORT s LIMIT 5 9223372036854775806 STORE d).
-  limit_start = std::min(std::max<int64_t>(limit_start, -1), len);
+  // Redis 7.0 clamps both to the element count first, so that start + count
+  // cannot overflow (LIMIT 4 9223372036854775807 is "from 4 to the end").
+  int64_t start = std::min(std::max<int64_t>(limit_start, 0), len);
   limit_count = std::min(std::max<int64_t>(limit_count, -1), len);
-  int64_t start = limit_start < 0 ? 0 : limit_start;
   int64_t end = limit_count < 0 ? len - 1 : start + limit_count - 1;
   if (start >= len) {
     start = len - 1;

@@ -99,7 +99,6 @@ void ZaddGeneric(CommandContext& ctx, int flags) {
   }
 }
 
-void ZaddCommand(CommandContext& ctx) { ZaddGeneric(ctx, 0); }
 void ZincrbyCommand(CommandContext& ctx) { ZaddGeneric(ctx, ZsetValue::kIncr); }
 
 // ------------------------------------------------------ point lookups
@@ -487,6 +486,8 @@ void ZscanCommand(CommandContext& ctx) {
 }
 
 }  // namespace
+
+void ZaddCommand(CommandContext& ctx) { ZaddGeneric(ctx, 0); }
 
 void RegisterZsetCommands(CommandTable& t) {
   const uint32_t kWF = kCmdWrite | kCmdDenyOom | kCmdFast;

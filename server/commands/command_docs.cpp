@@ -216,6 +216,18 @@ const char* CommandSummary(std::string_view name) {
       {"lcs", "Finds the longest common subsequence of two string values."},
       {"sort", "Sorts the elements of a list, set or sorted set, optionally storing the result."},
       {"sort_ro", "Sorts the elements of a list, set or sorted set (read-only)."},
+      {"geoadd", "Adds members with their longitude and latitude to a geo set."},
+      {"geodist", "Returns the distance between two members of a geo set."},
+      {"geohash", "Returns members' positions as 11-character geohash strings."},
+      {"geopos", "Returns the longitude and latitude of members of a geo set."},
+      {"georadius", "Returns members within a radius of a position (deprecated: GEOSEARCH)."},
+      {"georadius_ro", "Returns members within a radius of a position (read-only, deprecated)."},
+      {"georadiusbymember", "Returns members within a radius of a member (deprecated: GEOSEARCH)."},
+      {"georadiusbymember_ro", "Returns members within a radius of a member (read-only, deprecated)."},
+      {"geosearch", "Returns members of a geo set inside a circle or a box."},
+      {"geosearchstore", "Stores the members of a geo set inside a circle or a box in a sorted set."},
+      {"dump", "Returns a serialized form of a key's value."},
+      {"restore", "Creates a key from the serialized form DUMP made."},
   };
   auto it = kDocs.find(name);
   return it == kDocs.end() ? "(no summary)" : it->second;

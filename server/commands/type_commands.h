@@ -91,6 +91,10 @@ uint64_t RandomBits();
 // getRangeLongFromObjectOrReply does. False when replied with an error.
 bool ParseRangeCount(CommandContext& ctx, std::string_view s, int64_t* out);
 
+// ZADD's handler: GEOADD rewrites its arguments into a ZADD and runs it
+// (cmd_geo.cpp), as Redis does.
+void ZaddCommand(CommandContext& ctx);
+
 // ZUNION/ZINTER/ZDIFF (+STORE), ZINTERCARD, ZRANDMEMBER (cmd_zsetops.cpp);
 // registered by RegisterZsetCommands.
 void RegisterZsetOpCommands(CommandTable& t);

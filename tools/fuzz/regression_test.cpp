@@ -56,6 +56,9 @@ TEST(FuzzRegression, ManifestSeedsAndRegressionsReplayCleanly) {
 }
 TEST(FuzzRegression, ConfigSeedsAndRegressionsReplayCleanly) { EXPECT_GT(ReplayAll("config", FuzzConfig), 0u); }
 TEST(FuzzRegression, PsyncSeedsAndRegressionsReplayCleanly) { EXPECT_GT(ReplayAll("psync", FuzzPsync), 0u); }
+TEST(FuzzRegression, RestoreSeedsAndRegressionsReplayCleanly) {
+  EXPECT_GT(ReplayAll("restore", FuzzRestore), 0u);
+}
 
 TEST(FuzzParts, SplitPartsHonoursTheLimit) {
   std::string s = "a" + std::string(kPartSeparator) + "b" + std::string(kPartSeparator) + "c";
