@@ -186,7 +186,7 @@ Status WriteObject(RdbEncoder& enc, const Entry* e, bool with_key) {
     case ObjType::kStream: {
       RdbStream rs;
       ToRdbStream(*static_cast<const Stream*>(e->object()), &rs);
-      return enc.WriteStreamEntry(e->key(), rs, expire);
+      return with_key ? enc.WriteStreamEntry(key, rs, expire) : enc.WriteStreamValue(rs);
     }
   }
   return Status::InvalidArgument("RDB writer: unknown value type");

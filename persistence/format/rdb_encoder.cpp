@@ -410,9 +410,13 @@ Status RdbEncoder::WriteZsetObject(const std::string_view* key,
 // entries read, PEL (16-byte raw id, 8-byte LE delivery ms, count),
 // consumers (name, 8-byte LE seen ms, PEL of 16-byte raw ids) |
 Status RdbEncoder::WriteStreamEntry(std::string_view key, const RdbStream& s, int64_t expire_ms) {
-  RETURN_IF_ERROR(Prologue(expire_ms));
-  RETURN_IF_ERROR(WriteType(kRdbTypeStreamListpacks2));
-  RETURN_IF_ERROR(WriteString(key));
+  return WriteStreamObject(&key, s, expire_ms);
+}
+
+Status RdbEncoder::WriteStreamValue(const RdbStream& s) { return WriteStreamObject(nullptr, s, -1); }
+
+Status RdbEncoder::WriteStreamObject(const std::string_view* key, const RdbStream& s, int64_t expire_ms) {
+  RETURN_IF_ERROR(ObjectHeader(key, expire_ms, kRdbTypeStreamListpacks2));
   RETURN_IF_ERROR(WriteLength(s.nodes.size()));
   for (const RdbStream::Node& n : s.nodes) {
     RETURN_IF_ERROR(WriteString(n.key));
@@ -462,9 +466,6 @@ Status RdbEncoder::WriteStreamEntry(std::string_view key, const RdbStream& s, in
   return Status::OK();
 }
 
-Status RdbEncoder::WriteEntry(std::string_view key, const RdbValue& value, int64_t expire_ms) {
-  if (value.type == RdbValue::Type::kStream) return WriteStreamEntry(key, value.stream, expire_ms);
-  if (value.viewed && value.type != RdbValue::Type::kString) return WriteViewedEntry(key, value, expire_ms);
 Status RdbEncoder::WriteAnyObject(const std::string_view* key, const RdbValue& value, int64_t expire_ms) {
   if (value.viewed && value.type != RdbValue::Type::kString) return WriteViewedObject(key, value, expire_ms);
   switch (value.type) {
@@ -484,7 +485,7 @@ Status RdbEncoder::WriteAnyObject(const std::string_view* key, const RdbValue& v
       std::vector<std::pair<std::string_view, double>> views(value.zset.begin(), value.zset.end());
       return WriteZsetObject(key, views, expire_ms);
     }
-    case RdbValue::Type::kStream: break;
+    case RdbValue::Type::kStream: return WriteStreamObject(key, value.stream, expire_ms);
   }
   return Status::InvalidArgument("rdb encoder", "unknown value type");
 }

@@ -155,6 +155,8 @@ class RdbEncoder {
   // Any RdbValue, owned or viewed (RdbValue::viewed).
   // A stream, as Redis 7.0 writes it (RDB_TYPE_STREAM_LISTPACKS_2).
   Status WriteStreamEntry(std::string_view key, const RdbStream& s, int64_t expire_ms = -1);
+  // The stream alone, without a key (a DUMP payload).
+  Status WriteStreamValue(const RdbStream& s);
   Status WriteEntry(std::string_view key, const RdbValue& value, int64_t expire_ms = -1);
 
   // The same values without a key, expire or access prefix: | type | value |,
@@ -198,6 +200,7 @@ class RdbEncoder {
                          int64_t expire_ms);
   Status WriteAnyObject(const std::string_view* key, const RdbValue& value, int64_t expire_ms);
   Status WriteViewedObject(const std::string_view* key, const RdbValue& value, int64_t expire_ms);
+  Status WriteStreamObject(const std::string_view* key, const RdbStream& s, int64_t expire_ms);
   Status WriteQuicklistBody(std::span<const std::string_view> elems);
   uint64_t next_idle_ = 0;
   uint8_t next_freq_ = 0;

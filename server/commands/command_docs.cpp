@@ -71,6 +71,7 @@ const char* CommandSummary(std::string_view name) {
       {"debug", "Debugging and testing helpers."},
       {"bgrewriteaof", "Rewrites the append-only file in a forked child."},
       {"bgsave", "Saves the dataset to the RDB file in a forked child."},
+      {"failover", "Starts a coordinated failover from this primary to one of its replicas."},
       {"replicaof", "Makes the server a replica of another one, or a primary (NO ONE)."},
       {"slaveof", "Makes the server a replica of another one, or a primary (old name of REPLICAOF)."},
       {"sync", "Internal command used by replicas to get a full copy of the dataset."},
