@@ -4,42 +4,23 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "server/base/listpack_entry.h"
+#include "server/base/little_endian.h"
+
 namespace replikv::lp {
 namespace {
 
-constexpr uint8_t kEnd = 0xFF;
-constexpr uint16_t kUnknownCount = 0xFFFF;
+using listpack::BacklenSize;
+using listpack::EncodeBacklen;
+using listpack::IsCanonicalInt64;
+using listpack::kEnd;
+using listpack::kUnknownCount;
+using persistence::GetLe;
 
-uint64_t GetLe(const uint8_t* p, int n) {
-  uint64_t v = 0;
-  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-void PutLe(uint8_t* p, uint64_t v, int n) {
-  for (int i = 0; i < n; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-
+void PutLe(uint8_t* p, uint64_t v, int n) { persistence::PutLe(reinterpret_cast<char*>(p), v, n); }
 void SetBytes(uint8_t* lp, uint32_t n) { PutLe(lp, n, 4); }
 uint16_t HeaderCount(const uint8_t* lp) { return static_cast<uint16_t>(GetLe(lp + 4, 2)); }
 void SetHeaderCount(uint8_t* lp, uint32_t n) { PutLe(lp + 4, n < kUnknownCount ? n : kUnknownCount, 2); }
-
-// Redis's thresholds (16383 itself takes three bytes).
-size_t BacklenSize(size_t len) {
-  if (len <= 127) return 1;
-  if (len < 16383) return 2;
-  if (len < 2097151) return 3;
-  if (len < 268435455) return 4;
-  return 5;
-}
-
-void WriteBacklen(uint8_t* out, size_t len) {
-  size_t n = BacklenSize(len);
-  for (size_t i = 0; i < n; ++i) {
-    auto byte = static_cast<uint8_t>((len >> (7 * (n - 1 - i))) & 127);
-    if (i > 0) byte |= 128;
-    out[i] = byte;
-  }
-}
 
 // Size of encoding + data of the element at p.
 size_t EncodedLen(const uint8_t* p) {
@@ -58,63 +39,6 @@ size_t EncodedLen(const uint8_t* p) {
   }
 }
 
-size_t IntLen(int64_t v) {
-  if (v >= 0 && v <= 127) return 1;
-  if (v >= -4096 && v <= 4095) return 2;
-  if (v >= -32768 && v <= 32767) return 3;
-  if (v >= -8388608 && v <= 8388607) return 4;
-  if (v >= INT32_MIN && v <= INT32_MAX) return 5;
-  return 9;
-}
-
-void EncodeInt(uint8_t* out, int64_t v) {
-  auto uv = static_cast<uint64_t>(v);
-  switch (IntLen(v)) {
-    case 1: out[0] = static_cast<uint8_t>(v); break;
-    case 2:
-      out[0] = static_cast<uint8_t>(0xC0 | ((uv >> 8) & 0x1F));
-      out[1] = static_cast<uint8_t>(uv & 0xFF);
-      break;
-    case 3: out[0] = 0xF1; PutLe(out + 1, uv, 2); break;
-    case 4: out[0] = 0xF2; PutLe(out + 1, uv, 3); break;
-    case 5: out[0] = 0xF3; PutLe(out + 1, uv, 4); break;
-    default: out[0] = 0xF4; PutLe(out + 1, uv, 8); break;
-  }
-}
-
-size_t StrHeaderLen(size_t n) { return n < 64 ? 1 : n < 4096 ? 2 : 5; }
-
-void EncodeStr(uint8_t* out, std::string_view s) {
-  size_t n = s.size();
-  size_t h = StrHeaderLen(n);
-  if (h == 1) {
-    out[0] = static_cast<uint8_t>(0x80 | n);
-  } else if (h == 2) {
-    out[0] = static_cast<uint8_t>(0xE0 | (n >> 8));
-    out[1] = static_cast<uint8_t>(n & 0xFF);
-  } else {
-    out[0] = 0xF0;
-    PutLe(out + 1, n, 4);
-  }
-  if (n > 0) std::memcpy(out + h, s.data(), n);
-}
-
-// lpStringToInt64: the canonical decimal text of an int64.
-bool StringToInt(std::string_view s, int64_t* v) {
-  if (s.empty() || s.size() > 20) return false;
-  if (s.size() == 1 && s[0] == '0') {
-    *v = 0;
-    return true;
-  }
-  size_t i = s[0] == '-' ? 1 : 0;
-  if (i == s.size() || s[i] < '1' || s[i] > '9') return false;
-  for (size_t j = i; j < s.size(); ++j) {
-    if (s[j] < '0' || s[j] > '9') return false;
-  }
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
-  return ec == std::errc() && end == s.data() + s.size();
-}
-
 // Writes an element (already encoded in `enc`, `enc_len` bytes) at the end.
 uint8_t* AppendEncoded(uint8_t* lp, const uint8_t* enc, size_t enc_len, std::string_view str) {
   uint32_t old = Bytes(lp);
@@ -125,9 +49,9 @@ uint8_t* AppendEncoded(uint8_t* lp, const uint8_t* enc, size_t enc_len, std::str
   if (enc != nullptr) {
     std::memcpy(at, enc, enc_len);
   } else {
-    EncodeStr(at, str);
+    listpack::EncodeString(at, str);
   }
-  WriteBacklen(at + enc_len, enc_len);
+  EncodeBacklen(at + enc_len, enc_len);
   at[add] = kEnd;
   SetBytes(lp, static_cast<uint32_t>(old + add));
   uint16_t c = HeaderCount(lp);
@@ -231,7 +155,7 @@ int64_t GetInt(const uint8_t* p, bool* ok) {
   if (ok != nullptr) *ok = true;
   if (v.is_int) return v.ival;
   int64_t out = 0;
-  if (!StringToInt(v.sval, &out) && ok != nullptr) *ok = false;
+  if (!IsCanonicalInt64(v.sval, &out) && ok != nullptr) *ok = false;
   return out;
 }
 
@@ -246,21 +170,21 @@ bool Equals(const uint8_t* p, std::string_view s) {
 
 uint8_t* Append(uint8_t* lp, std::string_view s) {
   int64_t v;
-  if (StringToInt(s, &v)) return AppendInt(lp, v);
-  return AppendEncoded(lp, nullptr, StrHeaderLen(s.size()) + s.size(), s);
+  if (IsCanonicalInt64(s, &v)) return AppendInt(lp, v);
+  return AppendEncoded(lp, nullptr, listpack::StringHeaderSize(s.size()) + s.size(), s);
 }
 
 uint8_t* AppendInt(uint8_t* lp, int64_t v) {
   uint8_t enc[9];
-  EncodeInt(enc, v);
-  return AppendEncoded(lp, enc, IntLen(v), {});
+  listpack::EncodeInt(enc, v);
+  return AppendEncoded(lp, enc, listpack::IntEncodedSize(v), {});
 }
 
 uint8_t* ReplaceInt(uint8_t* lp, uint8_t** p, int64_t v) {
   size_t off = static_cast<size_t>(*p - lp);
   size_t old_len = EncodedLen(*p);
   size_t old_total = old_len + BacklenSize(old_len);
-  size_t new_len = IntLen(v);
+  size_t new_len = listpack::IntEncodedSize(v);
   size_t new_total = new_len + BacklenSize(new_len);
   uint32_t bytes = Bytes(lp);
   if (new_total > old_total) {
@@ -270,8 +194,8 @@ uint8_t* ReplaceInt(uint8_t* lp, uint8_t** p, int64_t v) {
   if (new_total != old_total) {
     std::memmove(at + new_total, at + old_total, bytes - off - old_total);
   }
-  EncodeInt(at, v);
-  WriteBacklen(at + new_len, new_len);
+  listpack::EncodeInt(at, v);
+  EncodeBacklen(at + new_len, new_len);
   uint32_t nb = static_cast<uint32_t>(bytes + new_total - old_total);
   if (new_total < old_total) lp = static_cast<uint8_t*>(std::realloc(lp, nb));
   SetBytes(lp, nb);
@@ -281,23 +205,23 @@ uint8_t* ReplaceInt(uint8_t* lp, uint8_t** p, int64_t v) {
 
 void Batch::Add(std::string_view s) {
   int64_t v;
-  if (StringToInt(s, &v)) return AddInt(v);
-  size_t len = StrHeaderLen(s.size()) + s.size();
+  if (IsCanonicalInt64(s, &v)) return AddInt(v);
+  size_t len = listpack::StringHeaderSize(s.size()) + s.size();
   size_t at = bytes_.size();
   bytes_.resize(at + len + BacklenSize(len));
   auto* out = reinterpret_cast<uint8_t*>(bytes_.data() + at);
-  EncodeStr(out, s);
-  WriteBacklen(out + len, len);
+  listpack::EncodeString(out, s);
+  EncodeBacklen(out + len, len);
   ++count_;
 }
 
 void Batch::AddInt(int64_t v) {
-  size_t len = IntLen(v);
+  size_t len = listpack::IntEncodedSize(v);
   size_t at = bytes_.size();
   bytes_.resize(at + len + BacklenSize(len));
   auto* out = reinterpret_cast<uint8_t*>(bytes_.data() + at);
-  EncodeInt(out, v);
-  WriteBacklen(out + len, len);
+  listpack::EncodeInt(out, v);
+  EncodeBacklen(out + len, len);
   ++count_;
 }
 
@@ -313,10 +237,6 @@ uint8_t* AppendBatch(uint8_t* lp, const Batch& batch) {
   return lp;
 }
 
-size_t EntrySize(std::string_view s) {
-  int64_t v;
-  size_t len = StringToInt(s, &v) ? IntLen(v) : StrHeaderLen(s.size()) + s.size();
-  return len + BacklenSize(len);
-}
+size_t EntrySize(std::string_view s) { return listpack::EntrySize(s); }
 
 }  // namespace replikv::lp

@@ -5,8 +5,8 @@
 //   | total bytes (4B LE) | count (2B LE, 65535 = unknown) | entry ... | 0xFF |
 //   entry: | encoding + data | backlen (1-5B, readable backwards) |
 //
-// The encodings are those of persistence/format/listpack.h (the codec's
-// read-only copy); a string that is the canonical decimal text of an int64
+// Entries are encoded by server/base/listpack_entry.h, shared with the RDB
+// codec (persistence/format/listpack.h); a string that is the canonical decimal text of an int64
 // is stored as an integer, as Redis's lpAppend does. Elements are addressed
 // by pointers into the buffer; every mutation may move the buffer and
 // returns its new address. Buffers come from malloc. Not thread-safe.
@@ -17,9 +17,11 @@
 #include <string>
 #include <string_view>
 
+#include "server/base/listpack_entry.h"
+
 namespace replikv::lp {
 
-inline constexpr size_t kHeaderSize = 6;
+using listpack::kHeaderSize;
 
 // An empty listpack (7 bytes).
 uint8_t* New();
