@@ -59,7 +59,7 @@ def fill(c, n, prefix="k"):
     p.execute()
 
 
-class Writer:
+class Writer(harness.BackgroundWork):
     """Writes in a background thread until stop(); bounded in count."""
 
     def __init__(self, server, prefix="w", limit=200_000):
@@ -67,8 +67,7 @@ class Writer:
         self.prefix = prefix
         self.limit = limit
         self.count = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__()
 
     def _run(self):
         while not self._stop.is_set() and self.count < self.limit:
@@ -78,17 +77,6 @@ class Writer:
             p.incr(f"{self.prefix}:counter")
             p.execute()
             self.count += 1
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 @pytest.fixture

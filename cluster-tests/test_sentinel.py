@@ -17,7 +17,6 @@ nothing sleeps a fixed time.
 
 import os
 import signal
-import threading
 import time
 
 import pytest
@@ -161,7 +160,7 @@ def assert_equal_digests(nodes):
     assert digests.count(digests[0]) == len(digests), digests
 
 
-class FollowingWriter:
+class FollowingWriter(harness.BackgroundWork):
     """A client that writes SET f:<i> <i> one at a time to whichever node
     the sentinels name as the primary; after an error (refused, timed out,
     READONLY) it asks again. Records (i, port) of every acknowledged write.
@@ -173,8 +172,7 @@ class FollowingWriter:
         self.timeout_s = timeout_s
         self.acked = []
         self.errors = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__()
 
     def _ask(self):
         for s in self.topo.sentinels:
@@ -212,17 +210,6 @@ class FollowingWriter:
 
     def acked_on(self, port):
         return [i for i, p in list(self.acked) if p == port]
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def sentinel_transaction(c, *slaveof_args):
