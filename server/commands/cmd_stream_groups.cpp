@@ -22,6 +22,22 @@ namespace {
 
 Stream* StreamOf(Entry* e) { return static_cast<Stream*>(e->object()); }
 
+// The group `group` of the stream at `key` (*entry its key), or nullptr
+// after replying -WRONGTYPE, or -NOGROUP when the key or the group is
+// missing (XPENDING, XCLAIM, XAUTOCLAIM).
+StreamGroup* LookupGroupOrReply(CommandContext& ctx, std::string_view key, std::string_view group, Entry** entry) {
+  bool wrongtype;
+  Entry* e = LookupTypedRead(ctx, key, ObjType::kStream, &wrongtype);
+  if (wrongtype) return nullptr;
+  StreamGroup* g = e == nullptr ? nullptr : StreamOf(e)->FindGroup(group);
+  if (g == nullptr) {
+    ctx.reply.AddError("-NOGROUP No such key '" + CStr(key) + "' or consumer group '" + CStr(group) + "'");
+    return nullptr;
+  }
+  *entry = e;
+  return g;
+}
+
 const char* const kXgroupHelp[] = {
     "XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "CREATE <key> <groupname> <id|$> [option]",
@@ -204,14 +220,9 @@ void XpendingCommand(CommandContext& ctx) {
       has_consumer = true;
     }
   }
-  bool wrongtype;
-  Entry* e = LookupTypedRead(ctx, a[1], ObjType::kStream, &wrongtype);
-  if (wrongtype) return;
-  StreamGroup* g = e == nullptr ? nullptr : StreamOf(e)->FindGroup(a[2]);
-  if (g == nullptr) {
-    return ctx.reply.AddError("-NOGROUP No such key '" + CStr(a[1]) + "' or consumer group '" +
-                              CStr(a[2]) + "'");
-  }
+  Entry* e = nullptr;
+  StreamGroup* g = LookupGroupOrReply(ctx, a[1], a[2], &e);
+  if (g == nullptr) return;
   ReplyBuffer& r = ctx.reply;
   if (justinfo) {
     r.AddArrayLen(4);
@@ -290,14 +301,9 @@ void MoveNack(StreamNack* nack, const StreamID& id, StreamConsumer* consumer) {
 void XclaimCommand(CommandContext& ctx) {
   ArgList a = ctx.argv;
   ctx.propagation_handled = true;
-  bool wrongtype;
-  Entry* e = LookupTypedRead(ctx, a[1], ObjType::kStream, &wrongtype);
-  if (wrongtype) return;
-  StreamGroup* g = e == nullptr ? nullptr : StreamOf(e)->FindGroup(a[2]);
-  if (g == nullptr) {
-    return ctx.reply.AddError("-NOGROUP No such key '" + CStr(a[1]) + "' or consumer group '" +
-                              CStr(a[2]) + "'");
-  }
+  Entry* e = nullptr;
+  StreamGroup* g = LookupGroupOrReply(ctx, a[1], a[2], &e);
+  if (g == nullptr) return;
   Stream* s = StreamOf(e);
   int64_t minidle;
   if (!ParseInt64(a[4], &minidle)) return ctx.reply.AddError("Invalid min-idle-time argument for XCLAIM");
@@ -427,14 +433,9 @@ void XautoclaimCommand(CommandContext& ctx) {
       return ReplySyntaxError(ctx.reply);
     }
   }
-  bool wrongtype;
-  Entry* e = LookupTypedRead(ctx, a[1], ObjType::kStream, &wrongtype);
-  if (wrongtype) return;
-  StreamGroup* g = e == nullptr ? nullptr : StreamOf(e)->FindGroup(a[2]);
-  if (g == nullptr) {
-    return ctx.reply.AddError("-NOGROUP No such key '" + CStr(a[1]) + "' or consumer group '" +
-                              CStr(a[2]) + "'");
-  }
+  Entry* e = nullptr;
+  StreamGroup* g = LookupGroupOrReply(ctx, a[1], a[2], &e);
+  if (g == nullptr) return;
   Stream* s = StreamOf(e);
   const int64_t now = ctx.server.keyspace().now_ms();
   int64_t attempts = count * kAttemptsFactor;
