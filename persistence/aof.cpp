@@ -636,7 +636,7 @@ void AppendOnlyFile::RegisterCommands(CommandTable& t, AppendOnlyFile* owner) {
 void AppendOnlyFile::DebugLoadAof(CommandContext& ctx) {
   if (state_ != State::kOff) Flush(true);
   Keyspace& ks = server_.keyspace();
-  for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear();
+  ks.ClearAll();
   std::string text;
   const std::string manifest_path = PathOf(AofManifest::ManifestName(server_.config().appendfilename));
   Status st = ReadFileToString(manifest_path, &text);

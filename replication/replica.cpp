@@ -412,8 +412,7 @@ bool ReplicaSide::FinishTransfer() {
   // This node's replicas follow the old history: they must resync.
   on_full_sync_();
   Keyspace& ks = server_.keyspace();
-  // replica-lazy-flush: the old values are freed on the job thread.
-  for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear(server_.config().replica_lazy_flush);
+  ks.ClearAll(server_.config().replica_lazy_flush);
   const std::string& dbfile = server_.config().dbfilename;
   if (rename(temp_path_.c_str(), dbfile.c_str()) != 0) {
     Fail(std::string("Failed trying to rename the temp DB into ") + dbfile +
@@ -423,24 +422,15 @@ bool ReplicaSide::FinishTransfer() {
   spdlog::info("MASTER <-> REPLICA sync: Loading DB in memory");
   // The rest of in_ is the stream; nothing reads the socket while loading.
   uv_read_stop(reinterpret_cast<uv_stream_t*>(socket_));
-  LoadingState& loading = server_.loading_state();
-  loading.Begin("MASTER RDB", static_cast<uint64_t>(transfer_start_ms_ > 0 ? 0 : 0));
+  auto size = persistence::GetFileSize(dbfile);
+  auto file = persistence::NewSequentialFile(dbfile);
+  Status st = !size.ok() ? size.status() : !file.ok() ? file.status() : Status::OK();
   persistence::RdbLoadResult result;
-  persistence::RdbLoadTuning tuning = persistence::LoadTuningFromConfig(server_.config());
-  Status st = persistence::LoadKeyspaceFromFile(
-      ks, dbfile, /*drop_expired=*/false,
-      [&](uint64_t bytes, uint64_t) {
-        loading.Progress(bytes);
-        server_.PumpEvents();
-      },
-      &result, tuning);
-  loading.End();
-  // The load served events (PumpEvents); nothing may have dropped the link
-  // meanwhile (Cron skips its timeout while loading), but check.
-  if (socket_ == nullptr || state_ != State::kTransfer) return false;
+  if (st.ok()) st = LoadPrimaryRdb(ks, file->get(), *size, /*async=*/false, &result);
+  if (socket_ == nullptr || state_ != State::kTransfer) return false;  // dropped meanwhile
   if (!st.ok()) {
     spdlog::warn("Failed trying to load the MASTER synchronization DB from disk: {}", st.message());
-    for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear();
+    ks.ClearAll();
     Fail("the RDB from the master could not be loaded");
     return false;
   }
@@ -480,8 +470,7 @@ bool ReplicaSide::LoadFromSocket() {
   } else {
     spdlog::info("MASTER <-> REPLICA sync: receiving {} bytes from master to parser", transfer_->transfer_size());
   }
-  uv_stream_t* sock = reinterpret_cast<uv_stream_t*>(socket_);
-  uv_read_stop(sock);
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(socket_));
   uv_os_fd_t fd;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(socket_), &fd) != 0) {
     Fail("can't read the master's socket");
@@ -496,31 +485,18 @@ bool ReplicaSide::LoadFromSocket() {
     fresh->set_is_replica(true);
   } else {
     spdlog::info("MASTER <-> REPLICA sync: Flushing old data");
-    for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear(server_.config().replica_lazy_flush);
+    ks.ClearAll(server_.config().replica_lazy_flush);
   }
   Keyspace& target = swapdb ? *fresh : ks;
-  LoadingState& loading = server_.loading_state();
-  loading.Begin("MASTER RDB", 0, async);
-  loading_from_socket_ = true;
-  auto pump = [this] {
+  SocketRdbSource source(fd, transfer_.get(), std::move(in_), server_.config().repl_timeout * 1000, [this] {
     last_io_ms_ = WallClockMs();
     server_.PumpEvents();
-  };
-  SocketRdbSource source(fd, transfer_.get(), std::move(in_), server_.config().repl_timeout * 1000, pump);
+  });
   in_.clear();
   persistence::RdbLoadResult result;
-  persistence::RdbLoadTuning tuning = persistence::LoadTuningFromConfig(server_.config());
-  Status st = persistence::LoadKeyspaceFromSource(
-      target, &source, 0, /*drop_expired=*/false,
-      [&](uint64_t bytes, uint64_t) {
-        loading.Progress(bytes);
-        pump();
-      },
-      &result, tuning);
+  Status st = LoadPrimaryRdb(target, &source, 0, async, &result);
   std::string stream;
   if (st.ok()) st = source.Finish(result.bytes, &stream);
-  loading.End();
-  loading_from_socket_ = false;
   if (socket_ == nullptr || state_ != State::kTransfer) return false;  // dropped meanwhile
   transfer_.reset();
   if (!st.ok()) {
@@ -528,21 +504,39 @@ bool ReplicaSide::LoadFromSocket() {
     if (swapdb) {
       spdlog::info("MASTER <-> REPLICA sync: Discarding the half-loaded data");  // the old data stays
     } else {
-      for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear();
+      ks.ClearAll();
     }
     Fail("the RDB from the master could not be loaded");
     return false;
   }
   if (swapdb) {
     spdlog::info("MASTER <-> REPLICA sync: Swapping active DB with loaded DB");
-    for (int i = 0; i < ks.databases(); ++i) {
-      ks.db(i).Clear(server_.config().replica_lazy_flush);
-      ks.db(i).Swap(fresh->db(i));
-    }
+    ks.ClearAll(server_.config().replica_lazy_flush);
+    for (int i = 0; i < ks.databases(); ++i) ks.db(i).Swap(fresh->db(i));
   }
   spdlog::info("MASTER <-> REPLICA sync: Loaded {} bytes of RDB from the socket", source.payload_bytes());
   in_ = std::move(stream);
   return CompleteFullSync();
+}
+
+// Loads the primary's RDB from `source` (`total` bytes, 0 unknown) into
+// `target`, keys already expired kept (the primary's DELs will come), with
+// the loading state's progress and the loop served between chunks; `async`
+// while the old dataset goes on serving (swapdb).
+Status ReplicaSide::LoadPrimaryRdb(Keyspace& target, persistence::SequentialFile* source, uint64_t total, bool async,
+                                   persistence::RdbLoadResult* result) {
+  LoadingState& loading = server_.loading_state();
+  loading.Begin("MASTER RDB", total, async);
+  Status st = persistence::LoadKeyspaceFromSource(
+      target, source, total, /*drop_expired=*/false,
+      [&](uint64_t bytes, uint64_t) {
+        loading.Progress(bytes);
+        last_io_ms_ = WallClockMs();
+        server_.PumpEvents();
+      },
+      result, persistence::LoadTuningFromConfig(server_.config()));
+  loading.End();
+  return st;
 }
 
 // The dataset is the primary's as of sync_offset_: follow its stream.
@@ -655,7 +649,7 @@ void ReplicaSide::Cron() {
   }
   // Loading the primary's RDB runs Cron from inside the load: the link is
   // not idle then, it is us.
-  if (state_ == State::kTransfer && (server_.loading_state().active() || loading_from_socket_)) {
+  if (state_ == State::kTransfer && server_.loading_state().active()) {
     last_io_ms_ = now;
     return;
   }

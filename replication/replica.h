@@ -35,14 +35,18 @@
 #include "replication/repl_id.h"
 #include "replication/repl_stream.h"
 #include "server/base/resp_parser.h"
+#include "server/base/status.h"
 
 namespace replikv {
 class Server;
 class Client;
+class Keyspace;
 class PropagationSink;
 namespace persistence {
 class PersistenceModule;
-}
+class SequentialFile;
+struct RdbLoadResult;
+}  // namespace persistence
 }  // namespace replikv
 
 namespace replikv::repl {
@@ -106,6 +110,8 @@ class ReplicaSide {
   // repl-diskless-load: whether this transfer is parsed from the socket.
   bool UseDisklessLoad() const;
   bool LoadFromSocket();
+  Status LoadPrimaryRdb(Keyspace& target, persistence::SequentialFile* source, uint64_t total, bool async,
+                        persistence::RdbLoadResult* result);
   bool CompleteFullSync();
   void BecomeConnected();
   bool ApplyStream();
@@ -118,7 +124,6 @@ class ReplicaSide {
   ReplStream& stream_;
   persistence::PersistenceModule& persistence_;
   std::function<void()> on_full_sync_;
-  bool loading_from_socket_ = false;
   bool failover_psync_ = false;  // the next PSYNC says FAILOVER
 
   State state_ = State::kNone;

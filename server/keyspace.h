@@ -161,6 +161,10 @@ class Keyspace {
 
   int databases() const { return static_cast<int>(dbs_.size()); }
   Db& db(int i) { return *dbs_[i]; }
+  // Empties every db (Db::Clear; `lazy` frees the values on the job thread).
+  void ClearAll(bool lazy = false) {
+    for (auto& d : dbs_) d->Clear(lazy);
+  }
 
   // The time commands see: refreshed once per command, as Redis's
   // server.mstime, so one command sees one "now".
