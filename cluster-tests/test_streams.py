@@ -434,6 +434,16 @@ def test_xreadgroup_block_ends_on_destroy_and_delete(server):
     c.command("DEL", "s")
     t.join(10)
     assert out == [RespError("UNBLOCKED the stream key no longer exists")]
+    # FLUSHALL and SWAPDB take the key away too.
+    for takes_it in (("FLUSHALL",), ("SWAPDB", "0", "1")):
+        c.command("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+        out.clear()
+        t = read_in_thread(server, ("XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", ">"), out)
+        wait_blocked(c, 1)
+        c.command(*takes_it)
+        t.join(10)
+        assert out == [RespError("UNBLOCKED the stream key no longer exists")], takes_it
+        c.command("FLUSHALL")
     # A plain XREAD keeps waiting through a delete.
     out.clear()
     t = read_in_thread(server, ("XREAD", "BLOCK", "0", "STREAMS", "s", "$"), out)

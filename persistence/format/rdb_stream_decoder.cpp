@@ -62,6 +62,7 @@ std::string CheckNode(const std::vector<std::string>& el, const RdbStreamId& mas
     if (!next_int(&lp_count)) return "missing lp-count";
     if (static_cast<size_t>(lp_count) != i - 1 - start) return "lp-count does not match the entry";
     RdbStreamId id{master.ms + static_cast<uint64_t>(ms_delta), master.seq + static_cast<uint64_t>(seq_delta)};
+    if (Less(id, master)) return "entry id below the node's master id";
     if (*has_prev && !Less(*prev, id)) return "entry ids do not rise";
     *prev = id;
     *has_prev = true;

@@ -161,14 +161,31 @@ void BlockedClients::SignalReady(int db, std::string_view key) {
   if (ready_set_.insert(std::move(id)).second) ready_.emplace_back(db, std::string(key));
 }
 
+namespace {
+
+bool HasGroupReader(const std::vector<Client*>& waiters) {
+  for (const Client* w : waiters) {
+    if (w->block->op == BlockState::Op::kXRead && w->block->has_group) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void BlockedClients::KeyChanged(Db& db, std::string_view key, const Entry* stored) {
   const KeyMap& map = by_db_[static_cast<size_t>(db.id())];
   auto it = map.find(key);
   if (it == map.end()) return;
   if (stored != nullptr && Awaitable(stored->type())) return SignalReady(db.id(), key);
   // Deleted, or replaced by another type: XREADGROUP waits end (Redis 7.0).
-  for (const Client* w : it->second) {
-    if (w->block->op == BlockState::Op::kXRead && w->block->has_group) return SignalReady(db.id(), key);
+  if (HasGroupReader(it->second)) SignalReady(db.id(), key);
+}
+
+void BlockedClients::BeforeClear(Db& db) {
+  // FLUSHDB/FLUSHALL delete every key: XREADGROUP waits end after the
+  // command, as for a DEL (Redis 7.0).
+  for (const auto& [key, waiters] : by_db_[static_cast<size_t>(db.id())]) {
+    if (HasGroupReader(waiters)) SignalReady(db.id(), key);
   }
 }
 
@@ -178,7 +195,7 @@ void BlockedClients::AfterSwap(Db& a, Db& b) {
   for (Db* db : {&a, &b}) {
     for (const auto& [key, waiters] : by_db_[static_cast<size_t>(db->id())]) {
       Entry* e = db->Find(key);
-      if (e != nullptr && Awaitable(e->type())) SignalReady(db->id(), key);
+      if ((e != nullptr && Awaitable(e->type())) || HasGroupReader(waiters)) SignalReady(db->id(), key);
     }
   }
 }

@@ -148,7 +148,7 @@ class BlockedClients : public KeyspaceListener {
   // KeyspaceListener.
   void KeyChanged(Db& db, std::string_view key, const Entry* stored) override;
   void KeyFoundForWrite(Db&, std::string_view) override {}
-  void BeforeClear(Db&) override {}
+  void BeforeClear(Db& db) override;
   void BeforeSwap(Db&, Db&) override {}
   void AfterSwap(Db& a, Db& b) override;
 
