@@ -51,10 +51,6 @@ Result<Entry*> BuildFromViews(std::string_view key, const RdbValue& value, const
   return Status::InvalidArgument("RDB loader: unknown value type");
 }
 
-}  // namespace
-
-namespace {
-
 // The entry's value, with its key and prologue (`with_key`, a snapshot) or
 // bare (a DUMP payload). Streams, once they exist, get their case here and
 // reach both SAVE and DUMP.
@@ -101,6 +97,7 @@ Status WriteObject(RdbEncoder& enc, const Entry* e, bool with_key) {
   }
   return Status::InvalidArgument("RDB writer: unknown value type");
 }
+
 
 }  // namespace
 
