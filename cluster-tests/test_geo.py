@@ -247,9 +247,9 @@ def geo_commands(seed, n):
     def coord():
         r = rnd.random()
         if r < 0.5:
-            return (min(180, max(-180, rnd.choice([13.36, -0.1, 179.99, -179.99, 0.0, 100.5]) + rnd.uniform(-0.5, 0.5))),
-                    min(85.05112878, max(-85.05112878, rnd.choice([38.1, 51.5, 0.0, -33.9, 84.9, -84.9, 70.0, -81.0])
-                                         + rnd.uniform(-0.5, 0.5))))
+            lon = rnd.choice([13.36, -0.1, 179.99, -179.99, 0.0, 100.5]) + rnd.uniform(-0.5, 0.5)
+            lat = rnd.choice([38.1, 51.5, 0.0, -33.9, 84.9, -84.9, 70.0, -81.0]) + rnd.uniform(-0.5, 0.5)
+            return min(180, max(-180, lon)), min(85.05112878, max(-85.05112878, lat))
         if r < 0.6:
             return rnd.choice([180, -180, 0, 13.5]), rnd.choice([85.05112878, -85.05112878, 0, 10.25])
         return rnd.uniform(-180, 180), rnd.uniform(-85.05112878, 85.05112878)

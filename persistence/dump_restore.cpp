@@ -84,8 +84,10 @@ void RestoreCommand(CommandContext& ctx) {
   int64_t ttl;
   if (!ParseInt64(a[2], &ttl)) return ReplyNotInteger(ctx.reply);
   if (ttl < 0) return ctx.reply.AddError("Invalid TTL value, must be >= 0");
-  std::string_view object;
-  if (!OpenDumpPayload(a[3], &object)) return ctx.reply.AddError("DUMP payload version or checksum are wrong");
+  std::string_view unused_object;  // read from the whole payload below
+  if (!OpenDumpPayload(a[3], &unused_object)) {
+    return ctx.reply.AddError("DUMP payload version or checksum are wrong");
+  }
   Entry* e = EntryFromPayload(key, a[3], EncoderOptionsFromConfig(ctx.server.config()).limits, ttl != 0);
   if (e == nullptr) return ctx.reply.AddError("Bad data format");
 
@@ -93,7 +95,9 @@ void RestoreCommand(CommandContext& ctx) {
   const bool deleted = o.replace && db.Delete(key);
   // A relative TTL from now; Redis's addition wraps on overflow (and the
   // negative result counts as already expired).
-  if (ttl != 0 && !o.absttl) ttl = static_cast<int64_t>(static_cast<uint64_t>(ttl) + static_cast<uint64_t>(ks.now_ms()));
+  if (ttl != 0 && !o.absttl) {
+    ttl = static_cast<int64_t>(static_cast<uint64_t>(ttl) + static_cast<uint64_t>(ks.now_ms()));
+  }
   if (ttl != 0 && ks.AlreadyExpired(ttl)) {
     Entry::Free(e);
     if (deleted) {

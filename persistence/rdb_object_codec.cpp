@@ -192,6 +192,7 @@ Status WriteObject(RdbEncoder& enc, const Entry* e, bool with_key) {
   return Status::InvalidArgument("RDB writer: unknown value type");
 }
 
+
 }  // namespace
 
 Status WriteEntry(RdbEncoder& enc, const Entry* e) {

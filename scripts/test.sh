@@ -27,7 +27,7 @@ fuzz_pass() {
     echo "test.sh: fuzz pass SKIPPED (REPLIKV_SKIP_FUZZ=1)"
     return 0
   fi
-  # ~20 s per target (5 targets) plus the clang build: under 5 minutes on
+  # ~20 s per target (7 targets) plus the clang build: under 6 minutes on
   # 2 cores. Any crash, leak, timeout or OOM fails the run.
   echo "test.sh: fuzz pass (libFuzzer, ASan + UBSan) in ${REPLIKV_FUZZ_BUILD_DIR:-$root/build-fuzz}"
   env -u ASAN_OPTIONS -u UBSAN_OPTIONS "$root/scripts/fuzz.sh" "${REPLIKV_FUZZ_SECONDS:-20}"

@@ -18,6 +18,7 @@
 //     pqsort does (server/ds/partial_sort.h), which decides the order of
 //     members at equal distances.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -120,10 +121,13 @@ void ReplyDistance(ReplyBuffer& r, double d) {
                         : INT64_MIN;
   const uint64_t mag = v < 0 ? uint64_t{0} - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
   char buf[32];
-  const int n = std::snprintf(buf, sizeof(buf), "%s%llu.%04llu", v < 0 ? "-" : "",
-                              static_cast<unsigned long long>(mag / 10000),
-                              static_cast<unsigned long long>(mag % 10000));
-  r.AddBulk(std::string_view(buf, static_cast<size_t>(n)));
+  char* p = buf;
+  if (v < 0) *p++ = '-';
+  p = std::to_chars(p, buf + 24, mag / 10000).ptr;
+  uint64_t frac = mag % 10000;
+  *p++ = '.';
+  for (int i = 3; i >= 0; --i, frac /= 10) p[i] = static_cast<char>('0' + frac % 10);
+  r.AddBulk(std::string_view(buf, static_cast<size_t>(p + 4 - buf)));
 }
 
 // A coordinate in Redis's human long double form ("13.36138933897018433").

@@ -78,9 +78,9 @@ Cover CoveringCells(const Shape& shape) {
   const double longitude = shape.xy[0];
   const double latitude = shape.xy[1];
   // A box is sized by its half-diagonal.
-  double radius_meters = shape.type == Shape::Type::kCircle
-                             ? shape.radius
-                             : std::sqrt((shape.width / 2) * (shape.width / 2) + (shape.height / 2) * (shape.height / 2));
+  const double half_w = shape.width / 2, half_h = shape.height / 2;
+  double radius_meters =
+      shape.type == Shape::Type::kCircle ? shape.radius : std::sqrt(half_w * half_w + half_h * half_h);
   radius_meters *= shape.conversion;
 
   int steps = EstimateStepsByRadius(radius_meters, latitude);
