@@ -298,6 +298,56 @@ def test_partial_resync_after_the_link_is_cut(node):
     assert digest(rc) == digest(pc)
 
 
+def test_partial_resync_goes_on_in_the_db_the_stream_selected(node):
+    # The primary's stream selected db 5 before the cut and sends no new
+    # SELECT after it: the continued stream must still apply in db 5.
+    primary = node()
+    pc = primary.client()
+    replica = node()
+    with FaultProxy(primary.port) as proxy:
+        rc = attach(replica, proxy.port)
+        wait_in_sync(pc, rc)
+        p5 = primary.client(db=5)
+        p5.set("before", 1)
+        wait_in_sync(pc, rc)
+        before = info(pc, "stats")
+        proxy.pause()
+        p5.set("during", 2)
+        proxy.cut()
+        proxy.resume()
+        wait_in_sync(pc, rc)
+        after = info(pc, "stats")
+    assert_one_partial_resync(before, after)
+    r5 = replica.client(db=5)
+    assert sorted(r5.keys("*")) == [b"before", b"during"]
+    assert rc.dbsize() == 0
+    assert digest(rc) == digest(pc)
+
+
+def test_replica_restart_goes_on_in_the_db_its_rdb_names(node):
+    primary = node()
+    pc = primary.client()
+    replica = node()
+    rc = attach(replica, primary.port)
+    p3 = primary.client(db=3)
+    p3.set("a", 1)
+    wait_in_sync(pc, rc)
+    try:
+        rc.execute_command("SHUTDOWN", "SAVE")
+    except Exception:
+        pass
+    replica.wait_exit(30)
+    p3.set("b", 2)  # no SELECT: the stream is still in db 3
+    before = info(pc, "stats")
+    replica.extra_args += ["--replicaof", "127.0.0.1", str(primary.port)]
+    replica.start()
+    rc = replica.client()
+    wait_in_sync(pc, rc)
+    assert_one_partial_resync(before, info(pc, "stats"))
+    assert sorted(replica.client(db=3).keys("*")) == [b"a", b"b"]
+    assert digest(rc) == digest(pc)
+
+
 def test_full_sync_when_the_backlog_no_longer_covers_the_gap(node):
     primary = node(["--repl-backlog-size", "16kb"])
     pc = primary.client()

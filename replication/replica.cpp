@@ -95,7 +95,10 @@ void ReplicaSide::Fail(const std::string& why, bool stop) {
   }
   if (state_ == State::kConnected || state_ == State::kTransfer) link_down_since_ms_ = WallClockMs();
   CloseSocket();
-  if (Client* c = PrimaryClient()) c->Close();
+  if (Client* c = PrimaryClient()) {
+    stream_db_ = c->db;
+    c->Close();
+  }
   primary_client_id_ = 0;
   if (temp_fd_ != -1) {
     close(temp_fd_);
@@ -536,6 +539,8 @@ Status ReplicaSide::LoadPrimaryRdb(Keyspace& target, persistence::SequentialFile
       },
       result, persistence::LoadTuningFromConfig(server_.config()));
   loading.End();
+  // The stream goes on in the db the RDB names (Redis's rsi.repl_stream_db).
+  if (st.ok()) set_stream_db(result->repl_id.empty() ? 0 : result->repl_stream_db);
   return st;
 }
 
@@ -558,6 +563,7 @@ void ReplicaSide::BecomeConnected() {
   c->authenticated = true;
   c->set_kind(ClientKind::kPrimary);
   c->addr = host_ + ":" + std::to_string(port_);
+  c->db = stream_db_ < server_.keyspace().databases() ? stream_db_ : 0;
   server_.AddClient(std::move(c));
   state_ = State::kConnected;
   last_ack_ms_ = 0;
@@ -574,7 +580,7 @@ bool ReplicaSide::IsPrimaryClient(const Client& c) const { return primary_client
 
 int ReplicaSide::stream_db() const {
   Client* c = PrimaryClient();
-  return c != nullptr ? c->db : 0;
+  return c != nullptr ? c->db : stream_db_;
 }
 
 // Runs every complete command of in_ on the primary client. Each command's

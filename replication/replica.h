@@ -77,7 +77,12 @@ class ReplicaSide {
   const std::string& host() const { return host_; }
   int port() const { return port_; }
   // The db the primary's stream has selected (RDB repl-stream-db).
+  // The db the primary's stream has selected: the live link's, else the one
+  // it had when the link was lost (Redis's cached master keeps its db), so a
+  // partial resync goes on applying in the same db.
   int stream_db() const;
+  // After a restart (the RDB's repl-stream-db) or a demotion (0, as Redis).
+  void set_stream_db(int db) { stream_db_ = db < 0 ? 0 : db; }
   // REPLCONF GETACK from the primary: answer with the offset now.
   void SendAck();
   // INFO replication fields of a replica (master_host ... slave_repl_offset).
@@ -125,6 +130,7 @@ class ReplicaSide {
   persistence::PersistenceModule& persistence_;
   std::function<void()> on_full_sync_;
   bool failover_psync_ = false;  // the next PSYNC says FAILOVER
+  int stream_db_ = 0;            // see stream_db()
 
   State state_ = State::kNone;
   Step step_ = Step::kPing;

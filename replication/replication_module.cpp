@@ -115,6 +115,7 @@ void ReplicationModule::AfterLoad() {
   if (info.present() && info.repl_id.size() == kReplIdLen) {
     id_.Adopt(info.repl_id);
     stream_.ResetBacklog(info.repl_offset);
+    replica_->set_stream_db(info.repl_stream_db);
     if (cfg.replicaof_host.empty()) {
       // A primary restarted: its old id continues as replid2, so its
       // replicas get +CONTINUE (Redis 7.0's loadDataFromDisk).
@@ -135,6 +136,8 @@ void ReplicationModule::SetPrimary(const std::string& host, int port, bool failo
     // Our own history stays cached: the new primary may know it (a
     // demoted primary whose replica was promoted continues with PSYNC).
     if (!stream_.has_backlog()) stream_.CreateBacklog();
+    // The promoted node's first write selects its db (Redis's slaveseldb -1).
+    replica_->set_stream_db(0);
   }
   server_.set_role(Role::kReplica);
   // Redis 7.0's words; the clients are closed after the reply.
