@@ -345,6 +345,14 @@ Status AppendOnlyFile::OpenAtStartup() {
   return Status::OK();
 }
 
+std::string AppendOnlyFile::DatasetMark() const {
+  if (state_ != State::kOn || !buf_.empty()) return "";
+  std::string mark;
+  if (manifest_.base) mark += fmt::format("{}={};", manifest_.base->name, FileSizeOr0(PathOf(manifest_.base->name)));
+  for (const AofFileInfo& f : manifest_.incrs) mark += fmt::format("{}={};", f.name, FileSizeOr0(PathOf(f.name)));
+  return mark;
+}
+
 Status AppendOnlyFile::StartRewrite() {
   if (child_.running()) {
     if (child_.kind() == ChildKind::kAof) return Status::InvalidArgument("Background append only file rewriting already in progress");

@@ -217,8 +217,7 @@ void PrimarySide::StartFullResync(Client& c, Link& link) {
     // The first replica: a new history starts here (Redis 7.0's
     // syncCommand creates the backlog with a fresh id).
     if (!server_.is_replica()) {
-      id_.NewReplid();
-      id_.ClearSecondary();
+      id_.StartNewHistory(stream_.end_offset() + 1);
     }
     stream_.CreateBacklog();
     spdlog::info("Replication backlog created, my new replication IDs are '{}' and '{}'", id_.replid(),
@@ -593,8 +592,7 @@ void PrimarySide::Cron() {
   // The backlog's time to live without replicas (never on a replica).
   if (!any_replica && stream_.has_backlog() && !server_.is_replica() && cfg.repl_backlog_ttl > 0 &&
       now - no_replicas_since_ms_ > cfg.repl_backlog_ttl * 1000) {
-    id_.NewReplid();
-    id_.ClearSecondary();
+    id_.StartNewHistory(stream_.end_offset() + 1);
     stream_.FreeBacklog();
     spdlog::info("Replication backlog freed after {} seconds without connected replicas.", cfg.repl_backlog_ttl);
   }

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "persistence/format/file.h"
+#include "persistence/format/rdb_decoder.h"
 #include "persistence/persistence_module.h"
 #include "persistence/rdb_keyspace.h"
 #include "replication/socket_rdb_source.h"
@@ -287,9 +289,12 @@ bool ReplicaSide::HandshakeLine(std::string_view line) {
       // With a history (a cached primary, or ourselves after a restart or a
       // promotion), ask to continue from the next byte.
       const bool has_history = stream_.has_backlog() || stream_.end_offset() > 0;
+      psync_had_history_ = has_history;
       if (has_history) {
-        spdlog::info("Trying a partial resynchronization (request {}:{}).", id_.replid(), stream_.end_offset() + 1);
-        Send(FormatPsyncCommand(id_.replid(), stream_.end_offset() + 1, failover_psync_));
+        const int64_t next = stream_.end_offset() + 1;
+        const std::string& replid = id_.PsyncReplid(next);
+        spdlog::info("Trying a partial resynchronization (request {}:{}).", replid, next);
+        Send(FormatPsyncCommand(replid, next, failover_psync_));
       } else {
         spdlog::info("Partial resynchronization not possible (no cached master)");
         Send(FormatPsyncCommand("?", -1));
@@ -411,6 +416,12 @@ bool ReplicaSide::FinishTransfer() {
   }
   temp_fd_ = -1;
   transfer_.reset();
+  if (RefuseEmptySync(psync_had_history_ && server_.config().replica_refuse_empty_sync &&
+                      RdbFileIsEmpty(temp_path_))) {
+    unlink(temp_path_.c_str());
+    Fail("the master's dataset is empty and its history is not ours");
+    return false;
+  }
   spdlog::info("MASTER <-> REPLICA sync: Flushing old data");
   // This node's replicas follow the old history: they must resync.
   on_full_sync_();
@@ -446,11 +457,41 @@ bool ReplicaSide::UseDisklessLoad() const {
     case ReplDisklessLoad::kSwapDb: return true;
     case ReplDisklessLoad::kOnEmptyDb: break;
   }
-  Keyspace& ks = server_.keyspace();
-  for (int i = 0; i < ks.databases(); ++i) {
-    if (ks.db(i).size() != 0) return false;
-  }
+  return server_.keyspace().KeyCount() == 0;
+}
+
+// replica-refuse-empty-sync: the primary did not know our history (it
+// answered our PSYNC with a full sync) and sends an empty dataset while we
+// hold keys -- the primary restarted without its data. Redis flushes the
+// replica then; with the directive we keep our data, log why and retry.
+bool ReplicaSide::RefuseEmptySync(bool incoming_empty) {
+  if (!server_.config().replica_refuse_empty_sync || !psync_had_history_ || !incoming_empty) return false;
+  const uint64_t keys = server_.keyspace().KeyCount();
+  if (keys == 0) return false;
+  spdlog::warn("MASTER <-> REPLICA sync: refusing the full sync: the master {}:{} (replication id {}) did not know "
+               "our history and sent an empty dataset; keeping our {} keys (replica-refuse-empty-sync yes)",
+               host_, port_, sync_replid_, keys);
   return true;
+}
+
+// Whether the RDB file holds no key. A dataset with keys is rarely small,
+// so only files up to kEmptyRdbProbeBytes are decoded; a larger file (or
+// one that does not decode: the load will say why) counts as not empty.
+bool ReplicaSide::RdbFileIsEmpty(const std::string& path) {
+  constexpr uint64_t kEmptyRdbProbeBytes = 1 << 20;
+  auto size = persistence::GetFileSize(path);
+  if (!size.ok() || *size > kEmptyRdbProbeBytes) return false;
+  std::string data;
+  if (!persistence::ReadFileToString(path, &data).ok()) return false;
+  struct KeyFinder final : persistence::RdbHandler {
+    bool found = false;
+    Status OnKey(persistence::RdbEntry&) override {
+      found = true;
+      return Status::InvalidArgument("a key");  // enough: stop here
+    }
+  } finder;
+  Status st = persistence::DecodeRdb(data, &finder);
+  return st.ok() && !finder.found;
 }
 
 // repl-diskless-load: the RDB is parsed straight from the socket, as Redis's
@@ -512,6 +553,10 @@ bool ReplicaSide::LoadFromSocket() {
     Fail("the RDB from the master could not be loaded");
     return false;
   }
+  if (swapdb && RefuseEmptySync(fresh->KeyCount() == 0)) {
+    Fail("the master's dataset is empty and its history is not ours");
+    return false;
+  }
   if (swapdb) {
     spdlog::info("MASTER <-> REPLICA sync: Swapping active DB with loaded DB");
     ks.ClearAll(server_.config().replica_lazy_flush);
@@ -546,8 +591,7 @@ Status ReplicaSide::LoadPrimaryRdb(Keyspace& target, persistence::SequentialFile
 
 // The dataset is the primary's as of sync_offset_: follow its stream.
 bool ReplicaSide::CompleteFullSync() {
-  id_.Adopt(sync_replid_);
-  id_.ClearSecondary();
+  id_.Adopt(sync_replid_, sync_offset_ + 1);
   stream_.ResetBacklog(sync_offset_);
   spdlog::info("MASTER <-> REPLICA sync: Finished with success");
   uv_read_start(reinterpret_cast<uv_stream_t*>(socket_), &ReplicaSide::OnAlloc, &ReplicaSide::OnRead);

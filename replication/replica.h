@@ -115,6 +115,8 @@ class ReplicaSide {
   // repl-diskless-load: whether this transfer is parsed from the socket.
   bool UseDisklessLoad() const;
   bool LoadFromSocket();
+  bool RefuseEmptySync(bool incoming_empty);
+  static bool RdbFileIsEmpty(const std::string& path);
   Status LoadPrimaryRdb(Keyspace& target, persistence::SequentialFile* source, uint64_t total, bool async,
                         persistence::RdbLoadResult* result);
   bool CompleteFullSync();
@@ -131,6 +133,7 @@ class ReplicaSide {
   std::function<void()> on_full_sync_;
   bool failover_psync_ = false;  // the next PSYNC says FAILOVER
   int stream_db_ = 0;            // see stream_db()
+  bool psync_had_history_ = false;  // the last PSYNC named our history
 
   State state_ = State::kNone;
   Step step_ = Step::kPing;

@@ -161,6 +161,12 @@ class Keyspace {
 
   int databases() const { return static_cast<int>(dbs_.size()); }
   Db& db(int i) { return *dbs_[i]; }
+  // Keys in every db.
+  uint64_t KeyCount() {
+    uint64_t n = 0;
+    for (auto& d : dbs_) n += d->size();
+    return n;
+  }
   // Empties every db (Db::Clear; `lazy` frees the values on the job thread).
   void ClearAll(bool lazy = false) {
     for (auto& d : dbs_) d->Clear(lazy);

@@ -311,6 +311,10 @@ std::vector<ConfigDef> BuildTable() {
 
       // replikv's own, not in Redis 7.0 (README: "Differences from Redis").
       Int("busy-poll", "", 0, &C::busy_poll, 0, 1000),
+      // replication/node_state.h: the replication timeline beside the data
+      // ("" keeps none); the opt-in guard against the empty-primary wipe.
+      Str("node-state-file", "", I, &C::node_state_file, CheckNodeStateFile),
+      Bool("replica-refuse-empty-sync", "", 0, &C::replica_refuse_empty_sync),
 
       // Hidden test knobs.
       Int("rdb-key-save-delay", "", H, &C::rdb_key_save_delay, INT_MIN, kIntMax),

@@ -94,4 +94,10 @@ int FuzzPsync(const uint8_t* data, size_t size);
 // restores, and both values have the same DEBUG DIGEST-VALUE.
 int FuzzRestore(const uint8_t* data, size_t size);
 
+// The node-state file's decoder (replication/node_state.h), twice: the input
+// as a whole file (magic and checksum checks), and the input as the message
+// inside a file with a right checksum (so mutations reach the protobuf
+// decoder). Whatever decodes must encode and decode to the same state.
+int FuzzNodeState(const uint8_t* data, size_t size);
+
 }  // namespace replikv::fuzz

@@ -57,6 +57,9 @@ TEST(FuzzRegression, ManifestSeedsAndRegressionsReplayCleanly) {
 }
 TEST(FuzzRegression, ConfigSeedsAndRegressionsReplayCleanly) { EXPECT_GT(ReplayAll("config", FuzzConfig), 0u); }
 TEST(FuzzRegression, PsyncSeedsAndRegressionsReplayCleanly) { EXPECT_GT(ReplayAll("psync", FuzzPsync), 0u); }
+TEST(FuzzRegression, NodeStateSeedsAndRegressionsReplayCleanly) {
+  EXPECT_GT(ReplayAll("node_state", FuzzNodeState), 0u);
+}
 TEST(FuzzRegression, RestoreSeedsAndRegressionsReplayCleanly) {
   EXPECT_GT(ReplayAll("restore", FuzzRestore), 0u);
 }
