@@ -591,6 +591,55 @@ def test_interop_oracle_replica_follows_the_target(node, oracle_factory):
     assert digest(oc) == digest(pc)
 
 
+class WriterUntilItFails(harness.BackgroundWork):
+    """Writes SET w:<i> one at a time until stop() or the first error (the
+    server was killed); bounded in count."""
+
+    def __init__(self, server, limit=200_000):
+        self.c = server.client(socket_timeout=5)
+        self.limit = limit
+        self.count = 0
+        super().__init__()
+
+    def _run(self):
+        while not self._stop.is_set() and self.count < self.limit:
+            try:
+                self.c.set(f"w:{self.count}", self.count)
+            except Exception:
+                return
+            self.count += 1
+
+
+@pytest.mark.parametrize("promoted", ["target", "oracle"])
+def test_interop_promotion_under_writes_continues_across_kinds(node, oracle_factory, promoted):
+    # The primary dies under writes; the replica that is furthest ahead is
+    # promoted, the other is re-pointed to it: +CONTINUE, no full sync, even
+    # when one is a redis-server and the other the target.
+    kinds = {"target": node, "oracle": lambda: oracle_factory(extra_args=REPL_ARGS)}
+    other = "oracle" if promoted == "target" else "target"
+    a, b, c = kinds[other](), kinds[promoted](), kinds[other]()
+    ac = a.client()
+    fill(ac, 300)
+    bc = attach(b, a.port)
+    with FaultProxy(a.port) as proxy:
+        cc = attach(c, proxy.port)
+        wait_in_sync(ac, bc, cc)
+        with WriterUntilItFails(a) as w:
+            harness.wait_for(lambda: w.count > 300, SYNC_TIMEOUT_S, "writes before the pause")
+            proxy.pause()  # C falls behind B
+            start = w.count
+            harness.wait_for(lambda: w.count > start + 300, SYNC_TIMEOUT_S, "writes while C is behind")
+            a.kill()
+    assert bc.execute_command("REPLICAOF", "NO", "ONE") == b"OK"
+    attach(c, b.port)
+    bc.set("after-promotion", 1)
+    wait_in_sync(bc, cc)
+    stats = info(bc, "stats")
+    assert (stats["sync_partial_ok"], stats["sync_full"]) == (1, 0)
+    assert cc.get("after-promotion") == b"1"
+    assert digest(cc) == digest(bc)
+
+
 def test_interop_target_replica_follows_the_oracle(node, oracle_factory):
     oracle = oracle_factory(extra_args=REPL_ARGS)
     oc = oracle.client()
