@@ -131,6 +131,10 @@ Result<NodeState> DecodeMessage(std::string_view data) {
     }
   }
   if (st.version != kNodeStateVersion) return Bad(fmt::format("unknown version {}", st.version));
+  if (!st.replica) {  // a primary follows nobody, whatever the file says
+    st.primary_host.clear();
+    st.primary_port = 0;
+  }
   if (!IsReplid(st.replid)) return Bad("the replication id is not 40 hex chars");
   if (st.first_offset < 1) return Bad("the first offset is out of range");
   if (st.primary_host.size() > kMaxHostLen || st.run_id.size() > kReplIdLen) return Bad("a name is too long");

@@ -319,6 +319,7 @@ void PrimarySide::StartBgsaveForReplication(bool diskless) {
   cb.on_target_failed = [this](uint64_t id, const std::string& why) {
     if (Link* l = FindLink(id)) DropLink(*l, why);
   };
+  cb.on_bytes_sent = [this](size_t n) { server_.stats().total_net_repl_output_bytes += n; };
   cb.on_done = [this](bool ok) {
     if (ok) spdlog::info("Diskless rdb transfer, done reading from pipe, {} replicas still up.", transfer_->live_targets());
     transfer_pipe_ok_ = ok ? 1 : 0;
@@ -442,7 +443,7 @@ void PrimarySide::OnWritten(uv_write_t* req, int status) {
     if (!link->dead) self->DropLink(*link, uv_strerror(status));
     return;
   }
-  self->server_.stats().total_net_output_bytes += wrote + link->chunk.size();
+  self->server_.stats().total_net_repl_output_bytes += wrote + link->chunk.size();
   if (link->dead) return;
   if (link->state == LinkState::kSendBulk) {
     if (link->rdb_sent < link->rdb_size) return self->SendNextChunk(*link);

@@ -189,7 +189,7 @@ void ReplicaSide::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
   }
   if (nread == 0) return;
   self->last_io_ms_ = WallClockMs();
-  self->server_.stats().total_net_input_bytes += static_cast<uint64_t>(nread);
+  self->server_.stats().total_net_repl_input_bytes += static_cast<uint64_t>(nread);
   self->in_.append(buf->base, static_cast<size_t>(nread));
   self->Process();
 }
@@ -541,6 +541,7 @@ bool ReplicaSide::LoadFromSocket() {
   Status st = LoadPrimaryRdb(target, &source, 0, async, &result);
   std::string stream;
   if (st.ok()) st = source.Finish(result.bytes, &stream);
+  server_.stats().total_net_repl_input_bytes += source.socket_bytes();
   if (socket_ == nullptr || state_ != State::kTransfer) return false;  // dropped meanwhile
   transfer_.reset();
   if (!st.ok()) {

@@ -151,6 +151,10 @@ std::optional<NodeState> ReplicationModule::ReadNodeState() const {
     }
     return std::nullopt;
   }
+  spdlog::info("Node state file {}: written by run {} as a {}{}, replication id {} with {} past histories{}", path,
+               ns->run_id, ns->replica ? "replica of " : "primary",
+               ns->replica ? ns->primary_host + ":" + std::to_string(ns->primary_port) : "", ns->replid,
+               ns->past.size(), ns->shutdown ? ", at a clean shutdown" : "");
   return std::move(*ns);
 }
 

@@ -136,11 +136,15 @@ void StatsSection(Server& s, std::string* o) {
   KeyspaceStats& ks = s.keyspace().stats();
   InfoField(o, "total_connections_received", st.total_connections_received);
   InfoField(o, "total_commands_processed", st.total_commands_processed);
-  InfoField(o, "instantaneous_ops_per_sec", static_cast<int64_t>(st.instantaneous_ops_per_sec));
+  InfoField(o, "instantaneous_ops_per_sec", static_cast<int64_t>(st.ops_per_sec.PerSecond()));
   InfoField(o, "total_net_input_bytes", st.total_net_input_bytes);
   InfoField(o, "total_net_output_bytes", st.total_net_output_bytes);
-  InfoField(o, "total_net_repl_input_bytes", 0);
-  InfoField(o, "total_net_repl_output_bytes", 0);
+  InfoField(o, "total_net_repl_input_bytes", st.total_net_repl_input_bytes);
+  InfoField(o, "total_net_repl_output_bytes", st.total_net_repl_output_bytes);
+  InfoFieldF(o, "instantaneous_input_kbps", st.net_input_per_sec.PerSecond() / 1024);
+  InfoFieldF(o, "instantaneous_output_kbps", st.net_output_per_sec.PerSecond() / 1024);
+  InfoFieldF(o, "instantaneous_input_repl_kbps", st.net_repl_input_per_sec.PerSecond() / 1024);
+  InfoFieldF(o, "instantaneous_output_repl_kbps", st.net_repl_output_per_sec.PerSecond() / 1024);
   InfoField(o, "rejected_connections", st.rejected_connections);
   InfoField(o, "sync_full", s.stats().sync_full);
   InfoField(o, "sync_partial_ok", s.stats().sync_partial_ok);

@@ -265,12 +265,13 @@ void Server::Cron() {
     for (auto& [id, c] : clients_) c->ShrinkQueryBufferIfIdle();
   }
   int64_t now = keyspace_.now_ms();
-  if (now - stats_.ops_sample_last_ms >= 100) {
-    uint64_t ops = stats_.total_commands_processed - stats_.ops_sample_last_count;
-    double secs = static_cast<double>(now - stats_.ops_sample_last_ms) / 1000.0;
-    stats_.instantaneous_ops_per_sec = secs > 0 ? static_cast<double>(ops) / secs : 0;
-    stats_.ops_sample_last_count = stats_.total_commands_processed;
-    stats_.ops_sample_last_ms = now;
+  if (now - stats_.metrics_sample_last_ms >= 100) {
+    stats_.metrics_sample_last_ms = now;
+    stats_.ops_per_sec.Sample(stats_.total_commands_processed, now);
+    stats_.net_input_per_sec.Sample(stats_.total_net_input_bytes, now);
+    stats_.net_output_per_sec.Sample(stats_.total_net_output_bytes, now);
+    stats_.net_repl_input_per_sec.Sample(stats_.total_net_repl_input_bytes, now);
+    stats_.net_repl_output_per_sec.Sample(stats_.total_net_repl_output_bytes, now);
   }
   for (ServerModule* m : modules_) m->Cron();
 }

@@ -43,13 +43,42 @@ bool IsLoopbackAddress(const std::string& addr);
 
 enum class Role { kPrimary, kReplica };
 
+// A rate as Redis's trackInstantaneousMetric(): the increase of a running
+// total per second, sampled every 100 ms, averaged over the last 16 samples.
+struct InstantaneousMetric {
+  static constexpr int kSamples = 16;
+  void Sample(uint64_t total, int64_t now_ms) {
+    if (last_ms_ != 0 && now_ms > last_ms_) {
+      samples_[next_] = static_cast<double>(total - last_total_) * 1000.0 / static_cast<double>(now_ms - last_ms_);
+      next_ = (next_ + 1) % kSamples;
+    }
+    last_total_ = total;
+    last_ms_ = now_ms;
+  }
+  double PerSecond() const {
+    double sum = 0;
+    for (double s : samples_) sum += s;
+    return sum / kSamples;
+  }
+
+ private:
+  uint64_t last_total_ = 0;
+  int64_t last_ms_ = 0;
+  double samples_[kSamples] = {};
+  int next_ = 0;
+};
+
 struct ServerStats {
   int64_t start_time_ms = 0;
   uint64_t total_connections_received = 0;
   uint64_t total_commands_processed = 0;
   uint64_t rejected_connections = 0;
+  // Client traffic; a replica's link to its primary and the primary's links
+  // to its replicas count apart, as Redis 7.0's total_net_repl_*_bytes.
   uint64_t total_net_input_bytes = 0;
   uint64_t total_net_output_bytes = 0;
+  uint64_t total_net_repl_input_bytes = 0;
+  uint64_t total_net_repl_output_bytes = 0;
   uint64_t unexpected_error_replies = 0;
   uint64_t client_qbuf_limit_disconnections = 0;
   uint64_t client_outbuf_limit_disconnections = 0;
@@ -57,10 +86,13 @@ struct ServerStats {
   uint64_t sync_full = 0;
   uint64_t sync_partial_ok = 0;
   uint64_t sync_partial_err = 0;
-  // Ops-per-second samples, as Redis's instantaneous_ops_per_sec.
-  uint64_t ops_sample_last_count = 0;
-  int64_t ops_sample_last_ms = 0;
-  double instantaneous_ops_per_sec = 0;
+  // INFO's instantaneous_* fields; sampled by Server::Cron.
+  int64_t metrics_sample_last_ms = 0;
+  InstantaneousMetric ops_per_sec;
+  InstantaneousMetric net_input_per_sec;
+  InstantaneousMetric net_output_per_sec;
+  InstantaneousMetric net_repl_input_per_sec;
+  InstantaneousMetric net_repl_output_per_sec;
 };
 
 class Server {
