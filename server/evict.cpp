@@ -1,5 +1,7 @@
 #include "server/evict.h"
 
+#include "server/notify.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include "server/access_clock.h"
 #include "server/keyspace.h"
 #include "server/memory_stats.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -264,6 +267,7 @@ void Evictor::Evict(Db& db, const std::string& key) {
   // Redis names it UNLINK when lazyfree-lazy-eviction is set.
   Propagator& p = server_.propagator();
   p.Add(db.id(), {lazy ? "UNLINK" : "DEL", key});
+  NotifyKeyspaceEvent(server_, kNotifyEvicted, "evicted", key, db.id());
   p.EndCall();
 }
 

@@ -1,4 +1,5 @@
 #include "server/server.h"
+#include "server/notify.h"
 
 #include "server/base/log.h"
 
@@ -54,6 +55,8 @@ Server::Server(ConfigRegistry& registry)
   evictor_ = std::make_unique<Evictor>(*this);
   evictor_->Install();
   client_pause_ = std::make_unique<ClientPause>(*this);
+  key_events_ = MakeKeyEventPublisher(*this);
+  keyspace_.SetKeyEventSink(key_events_.get(), &config().notify_keyspace_events);
   // The lazyfree directives that govern the keyspace's implicit deletions.
   auto apply_lazy_free = [this](const ServerConfig& cfg) {
     keyspace_.lazy_free_policy() = LazyFreePolicy{cfg.lazyfree_lazy_server_del, cfg.lazyfree_lazy_expire};

@@ -212,6 +212,7 @@ class Server {
   std::unique_ptr<BlockedClients> blocked_clients_;
   std::unique_ptr<Evictor> evictor_;
   std::unique_ptr<ClientPause> client_pause_;
+  std::unique_ptr<KeyEventSink> key_events_;  // notify-keyspace-events from the keyspace
   std::vector<Client*> pending_writes_;
   std::vector<ServerModule*> modules_;
   Role role_ = Role::kPrimary;
