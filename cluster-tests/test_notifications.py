@@ -195,3 +195,169 @@ def test_command_events_in_order(nserver, case):
         subscribe(sub)
         got = collect(sub, c, lambda: c.pipeline(commands))
     assert as_events(got) == expected
+
+
+def private(server_factory, flags):
+    return server_factory(extra_args=["--notify-keyspace-events", flags])
+
+
+def test_keyspace_and_keyevent_forms_in_order(server_factory):
+    srv = private(server_factory, "KEA")
+    with srv.raw() as c, srv.raw() as sub:
+        subscribe(sub)
+        got = collect(sub, c, lambda: c.pipeline([
+            ("SET", "k", "v"), ("SELECT", "3"), ("LPUSH", "l", "x"), ("SELECT", "0")]))
+    # K before E for each event; "new" is not part of A.
+    assert got == [
+        [b"pmessage", b"__key*__:*", b"__keyspace@0__:k", b"set"],
+        [b"pmessage", b"__key*__:*", b"__keyevent@0__:set", b"k"],
+        [b"pmessage", b"__key*__:*", b"__keyspace@3__:l", b"lpush"],
+        [b"pmessage", b"__key*__:*", b"__keyevent@3__:lpush", b"l"],
+    ]
+
+
+def test_only_enabled_classes_fire(server_factory):
+    srv = private(server_factory, "K$")
+    with srv.raw() as c, srv.raw() as sub:
+        subscribe(sub)
+        got = collect(sub, c, lambda: c.pipeline([
+            ("SET", "k", "v"), ("LPUSH", "l", "x"), ("DEL", "k"), ("INCR", "n"),
+            ("EXPIRE", "n", "100"), ("HSET", "h", "f", "v")]))
+    assert [(m[2], m[3]) for m in got] == [
+        (b"__keyspace@0__:k", b"set"), (b"__keyspace@0__:n", b"incrby")]
+
+
+def test_nothing_fires_without_k_or_e(server_factory):
+    srv = private(server_factory, "A")
+    with srv.raw() as c, srv.raw() as sub:
+        subscribe(sub)
+        assert collect(sub, c, lambda: c.pipeline([("SET", "k", "v"), ("DEL", "k")])) == []
+
+
+def test_config_set_turns_events_on_and_off(server_factory):
+    srv = server_factory()
+    with srv.raw() as c, srv.raw() as sub:
+        subscribe(sub)
+        assert collect(sub, c, lambda: c.command("SET", "a", "1")) == []
+        assert c.command("CONFIG", "SET", "notify-keyspace-events", "E$") == SimpleString("OK")
+        got = collect(sub, c, lambda: c.command("SET", "a", "2"))
+        assert as_events(got) == ["set a"]
+        assert c.command("CONFIG", "SET", "notify-keyspace-events", "") == SimpleString("OK")
+        assert collect(sub, c, lambda: c.command("SET", "a", "3")) == []
+
+
+@pytest.mark.parametrize("given,shown", [
+    ("KEA", "AKE"), ("Ag$", "A"), ("g$lshzxetd", "A"), ("KEAmn", "AKEm"),
+    ("Kx", "xK"), ("", ""), ("EmK", "KEm"), ("n", "n"), ("Ez", "zE"),
+    ("KEAd", "AKE"), ("KEg$lshzxet", "g$lshzxetKE"),
+])
+def test_config_get_normalised_form(server_factory, given, shown):
+    srv = server_factory()
+    with srv.raw() as c:
+        assert c.command("CONFIG", "SET", "notify-keyspace-events", given) == SimpleString("OK")
+        assert c.command("CONFIG", "GET", "notify-keyspace-events") == [
+            b"notify-keyspace-events", shown.encode()]
+
+
+def test_bad_class_character_is_refused(server_factory):
+    srv = server_factory(extra_args=["--notify-keyspace-events", "KEA"])
+    with srv.raw() as c:
+        assert c.command("CONFIG", "SET", "notify-keyspace-events", "KX") == RespError(
+            "ERR CONFIG SET failed (possibly related to argument 'notify-keyspace-events') - "
+            "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+        assert c.command("CONFIG", "GET", "notify-keyspace-events") == [
+            b"notify-keyspace-events", b"AKE"]
+
+
+def test_config_file_and_rewrite(server_factory, tmp_path):
+    conf = tmp_path / "n.conf"
+    conf.write_text("notify-keyspace-events Ex$\n")
+    srv = server_factory(config_file=str(conf))
+    with srv.raw() as c:
+        assert c.command("CONFIG", "GET", "notify-keyspace-events") == [
+            b"notify-keyspace-events", b"$xE"]
+        assert c.command("CONFIG", "SET", "notify-keyspace-events", "KA") == SimpleString("OK")
+        assert c.command("CONFIG", "REWRITE") == SimpleString("OK")
+    lines = [ln for ln in conf.read_text().splitlines()
+             if ln.startswith("notify-keyspace-events")]
+    assert lines == ['notify-keyspace-events "AK"']
+
+
+KEYMISS_COMMANDS = [
+    (("GET", "none"), ["none"]), (("EXISTS", "none"), ["none"]), (("TYPE", "none"), ["none"]),
+    (("TTL", "none"), ["none"]), (("LRANGE", "none", "0", "-1"), ["none"]),
+    (("HGET", "none", "f"), ["none"]), (("MGET", "none1", "none2"), ["none1", "none2"]),
+    (("GETDEL", "none"), ["none"]), (("INCR", "none2"), []),
+    (("OBJECT", "ENCODING", "none"), []), (("STRLEN", "none"), ["none"]),
+    (("DUMP", "none"), ["none"]), (("SCARD", "none"), ["none"]),
+    (("SISMEMBER", "none", "x"), ["none"]), (("ZSCORE", "none", "x"), ["none"]),
+    (("XRANGE", "none", "-", "+"), ["none"]), (("GETRANGE", "none", "0", "1"), ["none"]),
+    (("TOUCH", "none"), ["none"]), (("PFCOUNT", "none"), ["none"]),
+    (("BITCOUNT", "none"), ["none"]), (("SORT", "none"), ["none"]),
+    (("HGETALL", "none"), ["none"]), (("SET", "none", "v"), []),
+]
+
+
+@pytest.mark.parametrize("args,missed", KEYMISS_COMMANDS, ids=lambda v: "-".join(v) if isinstance(v, tuple) else None)
+def test_keymiss_fires_on_read_lookups(server_factory, args, missed):
+    srv = private(server_factory, "Em")
+    with srv.raw() as c, srv.raw() as sub:
+        subscribe(sub)
+        got = collect(sub, c, lambda: c.command(*args))
+    assert as_events(got) == [f"keymiss {k}" for k in missed]
+
+
+def test_expired_event_then_keymiss(server_factory):
+    srv = private(server_factory, "KEA")
+    with srv.raw() as c, srv.raw() as sub:
+        assert c.command("DEBUG", "SET-ACTIVE-EXPIRE", "0") == SimpleString("OK")
+        assert c.command("SET", "k", "v", "PX", "1") == SimpleString("OK")
+        assert c.command("CONFIG", "SET", "notify-keyspace-events", "KEAm") == SimpleString("OK")
+        subscribe(sub)
+
+        def poll():
+            # Waits (bounded) until the key is past its time: the first
+            # lookup that finds it expired deletes it and fires "expired"
+            # (PTTL 0 is a key in its last millisecond, still there).
+            wait_for(lambda: c.command("PTTL", "k") == -2, 5, "k's time to pass")
+            c.command("GET", "k")
+        got = collect(sub, c, poll)
+    assert [(m[2], m[3]) for m in got][:2] == [
+        (b"__keyspace@0__:k", b"expired"), (b"__keyevent@0__:expired", b"k")]
+    assert (b"__keyevent@0__:keymiss", b"k") in [(m[2], m[3]) for m in got]
+
+
+def test_active_expiry_fires_expired(server_factory):
+    srv = private(server_factory, "Ex")
+    with srv.raw() as c, srv.raw() as sub:
+        subscribe(sub)
+        assert c.command("SET", "k", "v", "PX", "20") == SimpleString("OK")
+        m = sub.read_reply(timeout_s=10)  # the active cycle runs at hz 10
+    assert m == [b"pmessage", b"__key*__:*", b"__keyevent@0__:expired", b"k"]
+
+
+def test_evicted_events_name_evicted_keys(server_factory):
+    srv = private(server_factory, "Ee")
+    with srv.raw() as c, srv.raw() as sub:
+        for i in range(200):
+            c.command("SET", f"key:{i}", "x" * 1000)
+        subscribe(sub)
+        used = harness.info_fields(c.command("INFO", "memory").decode())["used_memory"]
+        assert c.command("CONFIG", "SET", "maxmemory-policy", "allkeys-random") == SimpleString("OK")
+        got = collect(sub, c, lambda: (
+            c.command("CONFIG", "SET", "maxmemory", str(int(used) - 50000)),
+            c.command("SET", "trigger", "1")))
+        evicted = [k for k in as_events(got) if k.startswith("evicted ")]
+        assert len(evicted) >= 10
+        names = [e.split(" ", 1)[1] for e in evicted]
+        assert len(set(names)) == len(names)
+        assert c.command("EXISTS", *names) == 0
+
+
+def test_transaction_fires_as_commands_run(server_factory):
+    srv = private(server_factory, "E$lg")
+    with srv.raw() as c, srv.raw() as sub:
+        subscribe(sub)
+        got = collect(sub, c, lambda: c.pipeline([
+            ("MULTI",), ("SET", "a", "1"), ("RPUSH", "l", "x"), ("DEL", "a"), ("EXEC",)]))
+    assert as_events(got) == ["set a", "rpush l", "del a"]

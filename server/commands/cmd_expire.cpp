@@ -93,7 +93,11 @@ void PexpireatCommand(CommandContext& ctx) { ExpireGeneric(ctx, false, false, "p
 void TtlGeneric(CommandContext& ctx, bool ms, bool absolute) {
   Keyspace& ks = ctx.server.keyspace();
   Entry* e = ks.LookupNoTouch(ctx.db_index(), ctx.argv[1]);
-  if (e == nullptr) return ctx.reply.AddInt(-2);
+  if (e == nullptr) {
+    // A read lookup for Redis: a missing key fires "keymiss".
+    ks.FireKeyEvent(kNotifyKeyMiss, "keymiss", ctx.argv[1], ctx.db_index());
+    return ctx.reply.AddInt(-2);
+  }
   int64_t when = e->expire_ms();
   if (when == Entry::kNoExpire) return ctx.reply.AddInt(-1);
   // Rounded to the nearest second without overflowing near INT64_MAX.

@@ -59,6 +59,8 @@ void TouchCommand(CommandContext& ctx) { ExistsCommand(ctx); }
 
 void TypeCommand(CommandContext& ctx) {
   Entry* e = ctx.server.keyspace().LookupNoTouch(ctx.db_index(), ctx.argv[1]);
+  // A read lookup for Redis: a missing key fires "keymiss".
+  if (e == nullptr) ctx.server.keyspace().FireKeyEvent(kNotifyKeyMiss, "keymiss", ctx.argv[1], ctx.db_index());
   ctx.reply.AddSimple(e == nullptr ? "none" : TypeName(e->type()));
 }
 

@@ -235,7 +235,11 @@ void GetdelCommand(CommandContext& ctx) {
   bool wrongtype;
   Entry* e = LookupStringWrite(ctx, ctx.argv[1], &wrongtype);
   if (wrongtype) return ReplyWrongType(ctx.reply);
-  if (e == nullptr) return ctx.reply.AddNullBulk();
+  if (e == nullptr) {
+    // Redis looks GETDEL's key up for reading: a miss fires "keymiss".
+    ctx.server.keyspace().FireKeyEvent(kNotifyKeyMiss, "keymiss", ctx.argv[1], ctx.db_index());
+    return ctx.reply.AddNullBulk();
+  }
   ReplyValue(ctx.reply, e);
   ctx.db().Delete(ctx.argv[1]);
   ctx.AddDirty();
