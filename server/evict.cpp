@@ -128,6 +128,7 @@ Evictor::Result Evictor::PerformEvictions() {
     return Result::kOk;
   }
   Result result = Result::kFail;
+  const int64_t start_all_us = MonotonicUs();
   if (cfg.maxmemory_policy != MaxmemoryPolicy::kNoEviction) {
     const size_t to_free = used - cfg.maxmemory;
     const uint64_t limit_us = TimeLimitUs(cfg.maxmemory_eviction_tenacity);
@@ -143,7 +144,9 @@ Evictor::Result Evictor::PerformEvictions() {
         break;
       }
       size_t before = UsedMemory();
+      const int64_t del_start = MonotonicUs();
       Evict(server_.keyspace().db(db_index), key);
+      server_.AddLatencySample("eviction-del", (MonotonicUs() - del_start) / 1000);
       size_t after = UsedMemory();
       if (before > after) freed += before - after;
       ++evicted;
@@ -159,6 +162,9 @@ Evictor::Result Evictor::PerformEvictions() {
         break;
       }
     }
+  }
+  if (cfg.maxmemory_policy != MaxmemoryPolicy::kNoEviction) {
+    server_.AddLatencySample("eviction-cycle", (MonotonicUs() - start_all_us) / 1000);
   }
   if (result == Result::kOk) {
     if (stats_.exceeded_since_us != 0) {
