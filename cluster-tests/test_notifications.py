@@ -142,6 +142,62 @@ CASES = {
         [],
         [('MULTI',), ('SET', 'a', '1'), ('LPUSH', 'l', 'x'), ('EXEC',)],
         ['new a', 'set a', 'new l', 'lpush l']),
+    "errors_fire_nothing": (
+        [('SET', 's', 'x'), ('RPUSH', 'l', 'a')],
+        [('LPUSH', 's', 'x'), ('HSET', 'l', 'f', 'v'), ('INCR', 'l'), ('LSET', 'l', '9', 'x'), ('ZADD', 'z', 'nan', 'a'), ('XADD', 'x', '0-0', 'f', 'v'), ('SETRANGE', 's', '-1', 'x')],
+        []),
+    "same_list_move": (
+        [('RPUSH', 'l', 'a')],
+        [('RPOPLPUSH', 'l', 'l'), ('LMOVE', 'l', 'l', 'LEFT', 'RIGHT')],
+        ['lpush l', 'rpop l', 'rpush l', 'lpop l']),
+    "smove_same_and_missing": (
+        [('SADD', 's', 'a')],
+        [('SMOVE', 's', 's', 'a'), ('SMOVE', 'none', 's', 'a'), ('SPOP', 'none'), ('SREM', 'none', 'a')],
+        []),
+    "zadd_flags": (
+        [('ZADD', 'z', '5', 'a')],
+        [('ZADD', 'z', 'GT', '1', 'a'), ('ZADD', 'z', 'LT', '1', 'a'), ('ZADD', 'z', 'NX', '9', 'a'), ('ZADD', 'z', 'XX', 'CH', '2', 'a'), ('ZADD', 'z', 'GT', 'CH', 'INCR', '1', 'a'), ('ZPOPMAX', 'z', '0'), ('ZINCRBY', 'z', '1', 'b')],
+        ['zadd z', 'zadd z', 'zincr z', 'zincr z']),
+    "expire_options": (
+        [('SET', 'a', '1', 'EX', '100')],
+        [('EXPIRE', 'a', '50', 'GT'), ('EXPIRE', 'a', '500', 'GT'), ('PEXPIRE', 'a', '1000', 'LT'), ('EXPIRE', 'a', '10', 'XX'), ('PERSIST', 'a'), ('EXPIRE', 'a', '10', 'XX')],
+        ['expire a', 'expire a', 'expire a', 'persist a']),
+    "multi_pops": (
+        [('RPUSH', 'l', 'a', 'b', 'c'), ('ZADD', 'z', '1', 'a', '2', 'b')],
+        [('BLMPOP', '0.01', '2', 'none', 'l', 'RIGHT', 'COUNT', '2'), ('BZMPOP', '0.01', '1', 'z', 'MAX', 'COUNT', '5'), ('ZMPOP', '1', 'none', 'MIN'), ('LMPOP', '1', 'l', 'LEFT')],
+        ['rpop l', 'zpopmax z', 'del z', 'lpop l', 'del l']),
+    "zstore_variants": (
+        [('ZADD', 'a', '1', 'x', '2', 'y'), ('ZADD', 'b', '3', 'y')],
+        [('ZUNIONSTORE', 'd', '2', 'a', 'b', 'WEIGHTS', '1', '2'), ('ZRANGESTORE', 'r', 'a', '1', '2', 'BYSCORE'), ('ZINTERSTORE', 'a', '2', 'a', 'b'), ('ZDIFFSTORE', 'e', '1', 'none')],
+        ['new d', 'zunionstore d', 'new r', 'zrangestore r', 'zinterstore a']),
+    "copy_other_db_replace": (
+        [('SET', 'a', '1'), ('SELECT', '2'), ('SET', 'a', '2'), ('SELECT', '0')],
+        [('COPY', 'a', 'a', 'DB', '2', 'REPLACE'), ('MOVE', 'a', '2')],
+        ['new a @2', 'copy_to a @2']),
+    "xgroup_mkstream_existing": (
+        [('XADD', 's', '1-1', 'f', 'v')],
+        [('XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM'), ('XTRIM', 's', 'MAXLEN', '~', '0'), ('XTRIM', 's', 'MINID', '2'), ('XDEL', 's', '1-1')],
+        ['xgroup-create s', 'xtrim s']),
+    "geo_flags": (
+        [('GEOADD', 'g', '13.3', '38.1', 'P')],
+        [('GEOADD', 'g', 'NX', '13.3', '38.1', 'P'), ('GEOADD', 'g', 'XX', '13.4', '38.1', 'P'), ('GEOADD', 'g', 'CH', '13.4', '38.1', 'P'), ('GEOADD', 'g', 'XX', '13.4', '38.1', 'Q')],
+        ['zadd g']),
+    "pfadd_empty_existing": (
+        [('PFADD', 'h', 'a')],
+        [('PFADD', 'h'), ('PFADD', 'h', 'a'), ('PFADD', 'h', 'b')],
+        ['pfadd h']),
+    "hash_empties": (
+        [('HSET', 'h', 'a', '1')],
+        [('HDEL', 'h', 'a', 'b'), ('HSETNX', 'h', 'a', '2'), ('HINCRBYFLOAT', 'h', 'a', '1')],
+        ['hdel h', 'del h', 'new h', 'hset h', 'hincrbyfloat h']),
+    "append_to_int": (
+        [('SET', 'n', '5')],
+        [('APPEND', 'n', '1'), ('INCRBY', 'n', '1'), ('SETRANGE', 'n', '0', '9'), ('GETSET', 'n', 'x'), ('GETDEL', 'n')],
+        ['append n', 'incrby n', 'setrange n', 'set n', 'del n']),
+    "setex_replaces_ttl": (
+        [('SET', 'a', '1', 'EX', '100')],
+        [('SET', 'a', '2'), ('SETEX', 'a', '5', '3'), ('SET', 'a', '4', 'KEEPTTL'), ('INCRBYFLOAT', 'a', '1')],
+        ['set a', 'set a', 'expire a', 'set a', 'incrbyfloat a']),
 }
 
 
