@@ -417,3 +417,31 @@ def test_transaction_fires_as_commands_run(server_factory):
         got = collect(sub, c, lambda: c.pipeline([
             ("MULTI",), ("SET", "a", "1"), ("RPUSH", "l", "x"), ("DEL", "a"), ("EXEC",)]))
     assert as_events(got) == ["set a", "rpush l", "del a"]
+
+
+def test_replica_fires_events_and_monitors_see_the_primary_stream(server_factory):
+    primary = server_factory(extra_args=["--repl-diskless-sync-delay", "0"])
+    replica = server_factory(extra_args=["--notify-keyspace-events", "EA",
+                                         "--replicaof", "127.0.0.1", str(primary.port)])
+    with primary.raw() as pc, replica.raw() as rc, replica.raw() as sub, replica.raw() as mon:
+        wait_for(lambda: b"master_link_status:up" in rc.command("INFO", "replication"), 15,
+                 "replica linked")
+        subscribe(sub)
+        assert mon.command("MONITOR") == SimpleString("OK")
+        assert pc.command("SET", "k", "v") == SimpleString("OK")
+        assert pc.command("LPUSH", "l", "x") == 1
+        # The replica runs the primary's stream: the same events fire there.
+        events = []
+        for _ in range(10):
+            events.append(sub.read_reply(timeout_s=10))
+            if len(events) == 2:
+                break
+        assert [(m[2], m[3]) for m in events] == [
+            (b"__keyevent@0__:set", b"k"), (b"__keyevent@0__:lpush", b"l")]
+        shown = []
+        for _ in range(50):
+            line = mon.read_reply(timeout_s=10)
+            if '"LPUSH" "l" "x"' in line:
+                break
+            shown.append(line)
+        assert any(line.endswith('"SET" "k" "v"') for line in shown)
