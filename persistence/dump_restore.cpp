@@ -16,6 +16,7 @@
 #include "server/config/config.h"
 #include "server/keyspace.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 #include "server/types/entry.h"
 
@@ -103,6 +104,7 @@ void RestoreCommand(CommandContext& ctx) {
     if (deleted) {
       ctx.Propagate({ctx.server.config().lazyfree_lazy_server_del ? "UNLINK" : "DEL", key});
       ctx.AddDirty();
+      Notify(ctx, kNotifyGeneric, "del", key);
     }
     return ctx.reply.AddOk();
   }
@@ -119,6 +121,7 @@ void RestoreCommand(CommandContext& ctx) {
     ctx.Propagate(ArgList(argv));
   }
   ctx.AddDirty();
+  Notify(ctx, kNotifyGeneric, "restore", key);
   ctx.reply.AddOk();
 }
 

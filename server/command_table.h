@@ -180,6 +180,7 @@ void RegisterSortCommands(CommandTable& t);  // SORT, SORT_RO
 void RegisterLcsCommands(CommandTable& t);
 void RegisterStreamCommands(CommandTable& t);  // XADD ... XINFO (cmd_streams.cpp)
 void RegisterGeoCommands(CommandTable& t);  // GEOADD GEOSEARCH GEORADIUS...
+void RegisterObserveCommands(CommandTable& t);  // MONITOR SLOWLOG LATENCY LOLWUT
 
 // Subcommand dispatchers that live in their own files.
 void ClientCommand(CommandContext& ctx);

@@ -12,6 +12,9 @@
 #include "server/evict.h"
 #include "server/latency_histogram.h"
 #include "server/commands/multi.h"
+#include "server/latency_monitor.h"
+#include "server/monitor.h"
+#include "server/slowlog.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -120,6 +123,10 @@ void Server::Dispatch(Client& c, ArgList argv) {
   if (!c.authenticated && !(cmd->flags & kCmdNoAuth)) {
     return Reject(*this, c, cmd, "-NOAUTH Authentication required.");
   }
+  // A monitor is a replica-like client (Redis 7.0's CLIENT_SLAVE flag).
+  if (c.monitor && (cmd->flags & (kCmdWrite | kCmdReadonly | kCmdMayReplicate))) {
+    return Reject(*this, c, cmd, "Replica can't interact with the keyspace");
+  }
   if (config().maxmemory != 0 && !PassesMemoryCheck(c, *cmd)) return;
   if (!modules_.empty() && !PassesChecks(c, *cmd)) return;
   if (c.in_pubsub_mode() && c.resp == 2 && !(cmd->flags & kCmdPubSubContext)) {
@@ -164,6 +171,18 @@ void Server::Call(Client& c, Command& cmd, ArgList argv, ReplyBuffer& reply) {
   cmd.usec += static_cast<uint64_t>(took_us > 0 ? took_us : 0);  // the wall clock may step back
   ++cmd.calls;
   if (config().latency_tracking) RecordCommandLatency(cmd, took_us);
+  // After the call: a SELECT shows its new db, EXEC follows what it ran.
+  if (c.kind() != ClientKind::kInternal) {  // not while an AOF loads
+    if (!monitors_->empty() && !(cmd.flags & (kCmdSkipMonitor | kCmdAdmin))) monitors_->Feed(c, c.db, argv);
+    const ServerConfig& cfg = config();
+    if (cfg.slowlog_log_slower_than >= 0 && took_us >= cfg.slowlog_log_slower_than &&
+        !(cmd.flags & kCmdSkipSlowlog)) {
+      slowlog_->Add(argv, took_us, start_us / 1000000, c.addr, c.name, static_cast<uint64_t>(cfg.slowlog_max_len));
+    }
+    if (cfg.latency_monitor_threshold > 0 && took_us / 1000 >= cfg.latency_monitor_threshold) {
+      latency_monitor_->Add((cmd.flags & kCmdFast) ? "fast-command" : "command", took_us / 1000, start_us / 1000000);
+    }
+  }
   const uint64_t errors = reply.errors() - errors_before;
   if (errors > nested_call_errors_) ++cmd.failed_calls;
   nested_call_errors_ = outer_nested_errors + errors;

@@ -1,4 +1,5 @@
 #include "server/server.h"
+#include "server/notify.h"
 
 #include "server/base/log.h"
 
@@ -14,6 +15,9 @@
 #include "server/commands/client_pause.h"
 #include "server/evict.h"
 #include "server/memory_stats.h"
+#include "server/latency_monitor.h"
+#include "server/monitor.h"
+#include "server/slowlog.h"
 #include "server/commands/multi.h"
 #include "server/commands/pubsub.h"
 
@@ -54,6 +58,11 @@ Server::Server(ConfigRegistry& registry)
   evictor_ = std::make_unique<Evictor>(*this);
   evictor_->Install();
   client_pause_ = std::make_unique<ClientPause>(*this);
+  key_events_ = MakeKeyEventPublisher(*this);
+  monitors_ = std::make_unique<Monitors>(*this);
+  slowlog_ = std::make_unique<SlowLog>();
+  latency_monitor_ = std::make_unique<LatencyMonitor>();
+  keyspace_.SetKeyEventSink(key_events_.get(), &config().notify_keyspace_events);
   // The lazyfree directives that govern the keyspace's implicit deletions.
   auto apply_lazy_free = [this](const ServerConfig& cfg) {
     keyspace_.lazy_free_policy() = LazyFreePolicy{cfg.lazyfree_lazy_server_del, cfg.lazyfree_lazy_expire};
@@ -64,6 +73,10 @@ Server::Server(ConfigRegistry& registry)
   // First hook of each iteration: clients whose wait ended run their
   // pending input now, before the AOF write that follows, so their writes
   // are durable before their replies leave like everyone else's.
+}
+
+void Server::AddLatencySample(const char* event, int64_t latency_ms) {
+  latency_monitor_->AddIfNeeded(event, latency_ms, config().latency_monitor_threshold, WallClockMs() / 1000);
 }
 
 void Server::ApplyCommandRenames() {
@@ -258,7 +271,9 @@ void Server::Cron() {
   // 25% of CPU at active-expire-effort 1, 2 points more per effort step.
   int64_t tick_us = 1000000 / (config().hz > 0 ? config().hz : 10);
   int64_t expire_percent = 25 + 2 * (config().active_expire_effort - 1);
+  const int64_t expire_start_us = MonotonicUs();
   keyspace_.ActiveExpireCycle(tick_us * expire_percent / 100);
+  AddLatencySample("expire-cycle", (MonotonicUs() - expire_start_us) / 1000);
   for (int i = 0; i < keyspace_.databases(); ++i) keyspace_.db(i).Maintain();
   if (cron_loops_ % static_cast<uint64_t>(config().hz > 0 ? config().hz : 10) == 0) {
     CloseTimedOutClients();

@@ -37,6 +37,9 @@ class PubSub;          // server/pubsub.h
 class BlockedClients;  // server/blocking.h
 class Evictor;         // server/evict.h
 class ClientPause;     // server/client_pause.h
+class Monitors;        // server/monitor.h
+class SlowLog;         // server/slowlog.h
+class LatencyMonitor;  // server/latency_monitor.h
 
 // Whether "ip:port" is a loopback peer (protected mode, DEBUG local).
 bool IsLoopbackAddress(const std::string& addr);
@@ -140,6 +143,14 @@ class Server {
   Evictor& evictor() { return *evictor_; }
   // CLIENT PAUSE state and the clients it holds (FAILOVER reuses it).
   ClientPause& client_pause() { return *client_pause_; }
+  // MONITOR clients (fed by Call).
+  Monitors& monitors() { return *monitors_; }
+  // SLOWLOG entries and LATENCY samples (fed by Call and the cycles).
+  SlowLog& slowlog() { return *slowlog_; }
+  LatencyMonitor& latency_monitor() { return *latency_monitor_; }
+  // Records a latency-monitor sample for `event` if it reached
+  // latency-monitor-threshold.
+  void AddLatencySample(const char* event, int64_t latency_ms);
 
   // Clients.
   void AddClient(std::unique_ptr<Client> c);
@@ -244,6 +255,10 @@ class Server {
   std::unique_ptr<BlockedClients> blocked_clients_;
   std::unique_ptr<Evictor> evictor_;
   std::unique_ptr<ClientPause> client_pause_;
+  std::unique_ptr<KeyEventSink> key_events_;
+  std::unique_ptr<Monitors> monitors_;
+  std::unique_ptr<SlowLog> slowlog_;
+  std::unique_ptr<LatencyMonitor> latency_monitor_;  // notify-keyspace-events from the keyspace
   std::vector<Client*> pending_writes_;
   std::vector<ServerModule*> modules_;
   Role role_ = Role::kPrimary;

@@ -9,6 +9,7 @@
 #include "server/net/client.h"
 #include "server/commands/list_keys.h"
 #include "server/commands/multi.h"
+#include "server/notify.h"
 #include "server/server.h"
 #include "server/commands/type_commands.h"
 #include "server/types/type_zset.h"
@@ -274,12 +275,17 @@ void BlockedClients::PopFrom(Client& c, Entry* e, std::string_view key, bool fro
     server_.propagator().Add(c.db, form);
   } else {
     // Redis 7.0 propagates the count actually popped.
-    const size_t n = std::min(static_cast<size_t>(count), ListOf(e)->size());
+    List* l = ListOf(e);
+    const size_t n = std::min(static_cast<size_t>(count), l->size());
     c.reply().AddArrayLen(n);
-    for (size_t i = 0; i < n; ++i) {  // the last pop may delete the key
-      ListPopKey(ctx, e, key, end, &value);
+    for (size_t i = 0; i < n; ++i) {
+      l->Pop(end, &value);
       c.reply().AddBulk(value);
     }
+    ctx.AddDirty(n);
+    // One event for the whole pop, then "del" if it emptied the list.
+    Notify(ctx, kNotifyList, from_left ? "lpop" : "rpop", key);
+    if (l->empty()) DeleteKey(ctx, key);
     std::string popped = std::to_string(n);
     std::string_view form[] = {verb, key, popped};
     server_.propagator().Add(c.db, form);
@@ -303,6 +309,7 @@ void BlockedClients::ZPopFrom(Client& c, Entry* e, std::string_view key, bool fr
     r.AddDouble(s);
   });
   z.DeleteRange(first, last);
+  Notify(ctx, kNotifyZset, from_min ? "zpopmin" : "zpopmax", key);
   if (z.size() == 0) DeleteKey(ctx, key);
   ctx.AddDirty(n);
   std::string_view verb = from_min ? "ZPOPMIN" : "ZPOPMAX";

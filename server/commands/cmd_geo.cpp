@@ -31,6 +31,7 @@
 #include "server/ds/geohash.h"
 #include "server/ds/partial_sort.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 #include "server/types/type_zset.h"
 
@@ -408,7 +409,10 @@ bool ParseSearchOptions(CommandContext& ctx, size_t base, int flags, const Entry
 void StoreResult(CommandContext& ctx, const SearchOptions& o, const geo::Shape& shape, const GeoPoint* points,
                  size_t n) {
   if (n == 0) {
-    if (ctx.db().Delete(o.storekey)) ctx.AddDirty();
+    if (ctx.db().Delete(o.storekey)) {
+      ctx.AddDirty();
+      Notify(ctx, kNotifyGeneric, "del", o.storekey);
+    }
     return ctx.reply.AddInt(0);
   }
   size_t maxelelen = 0;
@@ -425,6 +429,8 @@ void StoreResult(CommandContext& ctx, const SearchOptions& o, const geo::Shape& 
   // may go now.
   StoreObjectKey(ctx, o.storekey, ObjType::kZset, result.object());
   ctx.AddDirty(n);
+  const bool search = EqualsIgnoreCase(ctx.argv[0].substr(0, 9), "geosearch");
+  Notify(ctx, kNotifyZset, search ? "geosearchstore" : "georadiusstore", o.storekey);
   ctx.reply.AddInt(static_cast<int64_t>(n));
 }
 

@@ -22,6 +22,7 @@
 #include "server/commands/type_commands.h"
 #include "server/net/client.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 #include "server/types/type_hash.h"
 #include "server/types/type_list.h"
@@ -244,6 +245,7 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
     ks.LookupWrite(ctx.db_index(), *store);
     StoreObjectKey(ctx, *store, ObjType::kList, list);
     ctx.AddDirty(static_cast<uint64_t>(outputlen));
+    Notify(ctx, kNotifyList, "sortstore", *store);
   } else if (ks.LookupWrite(ctx.db_index(), *store) != nullptr) {
     DeleteKey(ctx, *store);
     ctx.AddDirty();

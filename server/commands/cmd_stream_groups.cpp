@@ -15,6 +15,7 @@
 #include "server/commands/type_commands.h"
 #include "server/net/client.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -119,6 +120,7 @@ void XgroupCommand(CommandContext& ctx) {
       return ctx.reply.AddError("-BUSYGROUP Consumer Group name already exists");
     }
     ctx.AddDirty();
+    Notify(ctx, kNotifyStream, "xgroup-create", a[2]);
     return ctx.reply.AddOk();
   }
   if (EqualsIgnoreCase(opt, "setid") && (argc == 5 || argc == 7)) {
@@ -138,12 +140,14 @@ void XgroupCommand(CommandContext& ctx) {
     cg->last_id = id;
     cg->entries_read = entries_read;
     ctx.AddDirty();
+    Notify(ctx, kNotifyStream, "xgroup-setid", a[2]);
     return ctx.reply.AddOk();
   }
   if (EqualsIgnoreCase(opt, "destroy") && argc == 4) {
     if (cg == nullptr) return ctx.reply.AddInt(0);
     s->DestroyGroup(grpname);
     ctx.AddDirty();
+    Notify(ctx, kNotifyStream, "xgroup-destroy", a[2]);
     ctx.reply.AddInt(1);
     // Readers blocked on the group end with -NOGROUP.
     ctx.server.blocked_clients().SignalStreamReady(ctx.db_index(), a[2]);
@@ -151,7 +155,10 @@ void XgroupCommand(CommandContext& ctx) {
   }
   if (EqualsIgnoreCase(opt, "createconsumer") && argc == 5) {
     bool created = Stream::CreateConsumer(cg, a[4], ctx.server.keyspace().now_ms()) != nullptr;
-    if (created) ctx.AddDirty();
+    if (created) {
+      ctx.AddDirty();
+      Notify(ctx, kNotifyStream, "xgroup-createconsumer", a[2]);
+    }
     return ctx.reply.AddInt(created ? 1 : 0);
   }
   if (EqualsIgnoreCase(opt, "delconsumer") && argc == 5) {
@@ -159,6 +166,7 @@ void XgroupCommand(CommandContext& ctx) {
     if (Stream::FindConsumer(cg, a[4]) != nullptr) {
       pending = static_cast<int64_t>(Stream::DeleteConsumer(cg, a[4]));
       ctx.AddDirty();
+      Notify(ctx, kNotifyStream, "xgroup-delconsumer", a[2]);
     }
     return ctx.reply.AddInt(pending);
   }
@@ -283,6 +291,7 @@ StreamConsumer* ClaimingConsumer(CommandContext& ctx, StreamGroup* g, std::strin
   if (c == nullptr) {
     c = Stream::CreateConsumer(g, name, now);
     ctx.AddDirty();
+    Notify(ctx, kNotifyStream, "xgroup-createconsumer", ctx.argv[1]);
   }
   c->seen_time = now;
   return c;

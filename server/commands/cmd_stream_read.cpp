@@ -21,6 +21,7 @@
 #include "server/commands/type_commands.h"
 #include "server/net/client.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -32,7 +33,8 @@ constexpr int64_t kBlockedDefaultCount = 1000;
 
 Stream* StreamOf(Entry* e) { return static_cast<Stream*>(e->object()); }
 
-StreamConsumer* LookupOrCreateConsumer(CommandContext& ctx, StreamGroup* g, std::string_view name, bool* created) {
+StreamConsumer* LookupOrCreateConsumer(CommandContext& ctx, std::string_view key, StreamGroup* g, std::string_view name,
+                                       bool* created) {
   const int64_t now = ctx.server.keyspace().now_ms();
   StreamConsumer* c = Stream::FindConsumer(g, name);
   *created = false;
@@ -40,6 +42,7 @@ StreamConsumer* LookupOrCreateConsumer(CommandContext& ctx, StreamGroup* g, std:
     c = Stream::CreateConsumer(g, name, now);
     *created = true;
     ctx.AddDirty();
+    Notify(ctx, kNotifyStream, "xgroup-createconsumer", key);
   }
   c->seen_time = now;
   return c;
@@ -167,7 +170,7 @@ void XreadGeneric(CommandContext& ctx, bool xreadgroup) {
     }
     if (!serve) continue;
     // Redis 7.0 makes the consumer only when it is served something.
-    if (has_group) gr.consumer = LookupOrCreateConsumer(ctx, groups[i], consumer_name, &gr.consumer_created);
+    if (has_group) gr.consumer = LookupOrCreateConsumer(ctx, key, groups[i], consumer_name, &gr.consumer_created);
     ++served;
     StreamID start = gt;
     start.Incr();
@@ -247,7 +250,7 @@ BlockedClients::StreamServe ServeStreamWaiter(Server& server, Client& c, BlockSt
   StreamGroupRead gr;
   if (g != nullptr) {
     gr.group = g;
-    gr.consumer = LookupOrCreateConsumer(ctx, g, st.consumer, &gr.consumer_created);
+    gr.consumer = LookupOrCreateConsumer(ctx, key, g, st.consumer, &gr.consumer_created);
     gr.noack = st.noack;
     gr.key = key;
     gr.group_name = st.group;

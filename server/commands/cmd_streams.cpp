@@ -20,6 +20,7 @@
 #include "server/config/config.h"
 #include "server/net/client.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -363,12 +364,13 @@ void XaddCommand(CommandContext& ctx) {
   std::string idstr = id.ToString();
   ctx.reply.AddBulk(idstr);
   ctx.AddDirty();
+  Notify(ctx, kNotifyStream, "xadd", ctx.argv[1]);
   // Propagated as run: the id chosen, and an approximate trim as the exact
   // one it turned out to be.
   std::string threshold;
   bool approx_trimmed = false;
   if (args.trim.strategy != Stream::TrimArgs::kNone) {
-    s->Trim(args.trim);
+    if (s->Trim(args.trim) != 0) Notify(ctx, kNotifyStream, "xtrim", ctx.argv[1]);
     if (args.trim.approx) {
       threshold = args.trim.strategy == Stream::TrimArgs::kMaxlen ? std::to_string(s->length)
                                                                    : s->first_id.ToString();
@@ -400,6 +402,7 @@ void XtrimCommand(CommandContext& ctx) {
   int64_t deleted = s->Trim(args.trim);
   if (deleted != 0) {
     ctx.AddDirty(static_cast<uint64_t>(deleted));
+    Notify(ctx, kNotifyStream, "xtrim", ctx.argv[1]);
     if (args.trim.approx) {
       std::vector<std::string> out(ctx.argv.begin(), ctx.argv.end());
       RewriteApproxTrim(out, args, s);
@@ -435,6 +438,7 @@ void XdelCommand(CommandContext& ctx) {
       s->UpdateFirstId();
     }
     ctx.AddDirty(static_cast<uint64_t>(deleted));
+    Notify(ctx, kNotifyStream, "xdel", ctx.argv[1]);
   }
   ctx.reply.AddInt(deleted);
 }
@@ -517,6 +521,7 @@ void XsetidCommand(CommandContext& ctx) {
   if (entries_added != -1) s->entries_added = static_cast<uint64_t>(entries_added);
   if (!max_xdel.IsZero()) s->max_deleted_entry_id = max_xdel;
   ctx.AddDirty();
+  Notify(ctx, kNotifyStream, "xsetid", ctx.argv[1]);
   ctx.reply.AddOk();
 }
 

@@ -9,6 +9,10 @@ namespace replikv {
 const char* CommandSummary(std::string_view name) {
   static const std::unordered_map<std::string_view, const char*> kDocs = {
       {"get", "Returns the string value of a key."},
+      {"monitor", "Streams every command the server runs to this connection."},
+      {"slowlog", "Inspects and clears the log of slow commands."},
+      {"latency", "Latency monitor samples, graphs, a diagnosis and per-command histograms."},
+      {"lolwut", "Draws a piece of computer art and prints the server version."},
       {"set", "Sets the string value of a key, with optional expiry and conditions."},
       {"setnx", "Sets a key only if it does not exist."},
       {"setex", "Sets a key and its expiry in seconds."},

@@ -8,6 +8,7 @@
 #include "server/commands/client_pause.h"
 #include "server/commands/multi.h"
 #include "server/commands/pubsub.h"
+#include "server/monitor.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -265,6 +266,7 @@ void Client::set_kind(ClientKind k) {
 std::string Client::ListFlags() const {
   // Redis 7.0's letter order.
   std::string flags;
+  if (monitor) flags += 'O';
   if (kind_ == ClientKind::kReplica) flags += 'S';
   if (kind_ == ClientKind::kPrimary) flags += 'M';
   if (in_pubsub_mode_) flags += 'P';
@@ -272,6 +274,7 @@ std::string Client::ListFlags() const {
   if (blocked() || paused_) flags += 'b';
   if (multi != nullptr && multi->dirty_cas) flags += 'd';
   if (close_after_reply_) flags += 'c';
+  if (no_evict) flags += 'e';
   if (flags.empty()) flags += 'N';
   return flags;
 }
@@ -354,6 +357,10 @@ void Client::ReleaseSessionState() {
   if (blocked()) server_.blocked_clients().Unblock(*this);
   if (multi != nullptr) DiscardTransaction(server_, *this);
   if (pubsub != nullptr) server_.pubsub().UnsubscribeAll(*this);
+  if (monitor) {
+    server_.monitors().Remove(this);
+    monitor = false;
+  }
 }
 
 void Client::Close() {

@@ -165,6 +165,11 @@ class Client {
   ClientClass output_class = ClientClass::kNormal;
   int64_t obuf_soft_limit_reached_ms = 0;
 
+  // In MONITOR mode (server/monitor.h): CLIENT LIST flags=O.
+  bool monitor = false;
+  // CLIENT NO-EVICT ON (flags=e).
+  bool no_evict = false;
+
   // Transactions (server/multi.h); null until the first MULTI or WATCH.
   std::unique_ptr<MultiState> multi;
   bool in_multi() const { return in_multi_; }
