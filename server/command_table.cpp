@@ -110,6 +110,7 @@ void RegisterAllCommands(CommandTable& t) {
   RegisterLcsCommands(t);
   RegisterStreamCommands(t);
   RegisterGeoCommands(t);
+  RegisterScriptingCommands(t);
 }
 
 void CommandTable::Rename(std::string_view from, std::string_view to) {

@@ -12,6 +12,7 @@
 #include "server/evict.h"
 #include "server/latency_histogram.h"
 #include "server/commands/multi.h"
+#include "server/commands/scripting.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -129,6 +130,11 @@ void Server::Dispatch(Client& c, ArgList argv) {
   }
   if ((loading && !(cmd->flags & kCmdLoading)) || (async_loading && (cmd->flags & kCmdNoAsyncLoading))) {
     return Reject(*this, c, cmd, "-LOADING Redis is loading the dataset in memory");
+  }
+  // A script past busy-reply-threshold is running (this command arrived
+  // while it pumps the loop): only allow-busy commands run.
+  if (scripting_->timed_out() && !(cmd->flags & kCmdAllowBusy)) {
+    return Reject(*this, c, cmd, "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
   }
   if (c.in_multi() && (cmd->flags & kCmdNoMulti)) {
     return Reject(*this, c, cmd, "Command not allowed inside a transaction");

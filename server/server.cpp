@@ -16,6 +16,7 @@
 #include "server/memory_stats.h"
 #include "server/commands/multi.h"
 #include "server/commands/pubsub.h"
+#include "server/commands/scripting.h"
 
 namespace replikv {
 namespace {
@@ -54,6 +55,7 @@ Server::Server(ConfigRegistry& registry)
   evictor_ = std::make_unique<Evictor>(*this);
   evictor_->Install();
   client_pause_ = std::make_unique<ClientPause>(*this);
+  scripting_ = std::make_unique<ScriptEngine>(*this);
   // The lazyfree directives that govern the keyspace's implicit deletions.
   auto apply_lazy_free = [this](const ServerConfig& cfg) {
     keyspace_.lazy_free_policy() = LazyFreePolicy{cfg.lazyfree_lazy_server_del, cfg.lazyfree_lazy_expire};
@@ -349,6 +351,7 @@ int Server::Run() {
   // Close every handle and let their callbacks run (libuv's rule before
   // uv_loop_close).
   for (auto& [id, c] : clients_) c->Close();
+  scripting_->Close();
   for (ServerModule* m : modules_) m->Stop();
   evictor_->Stop();
   for (auto& l : listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l.get()), nullptr);

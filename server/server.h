@@ -37,6 +37,7 @@ class PubSub;          // server/pubsub.h
 class BlockedClients;  // server/blocking.h
 class Evictor;         // server/evict.h
 class ClientPause;     // server/client_pause.h
+class ScriptEngine;    // server/commands/scripting.h
 
 // Whether "ip:port" is a loopback peer (protected mode, DEBUG local).
 bool IsLoopbackAddress(const std::string& addr);
@@ -108,6 +109,8 @@ class Server {
   Evictor& evictor() { return *evictor_; }
   // CLIENT PAUSE state and the clients it holds (FAILOVER reuses it).
   ClientPause& client_pause() { return *client_pause_; }
+  // EVAL's Lua interpreter and script cache.
+  ScriptEngine& scripting() { return *scripting_; }
 
   // Clients.
   void AddClient(std::unique_ptr<Client> c);
@@ -161,6 +164,7 @@ class Server {
   // `nosave` are SHUTDOWN's options. Returns the hook's error, if any.
   Status PrepareShutdown(bool save, bool nosave);
   void StopLoop();
+  bool shutting_down() const { return shutting_down_; }
 
   // Fork statistics (INFO stats), kept here since any layer may fork.
   int64_t latest_fork_usec = 0;
@@ -212,6 +216,7 @@ class Server {
   std::unique_ptr<BlockedClients> blocked_clients_;
   std::unique_ptr<Evictor> evictor_;
   std::unique_ptr<ClientPause> client_pause_;
+  std::unique_ptr<ScriptEngine> scripting_;
   std::vector<Client*> pending_writes_;
   std::vector<ServerModule*> modules_;
   Role role_ = Role::kPrimary;

@@ -11,6 +11,7 @@
 
 #include "server/commands/key_specs.h"
 #include "server/ds/glob.h"
+#include "server/commands/scripting.h"
 #include "server/net/client.h"
 #include "server/net/reply_buffer.h"
 #include "server/server.h"
@@ -46,6 +47,11 @@ void ShutdownCommand(CommandContext& ctx) {
   }
   if ((abort && ctx.argv.size() > 2) || (save && nosave)) return ReplySyntaxError(ctx.reply);
   if (abort) return ctx.reply.AddError("No shutdown in progress.");
+  // While a busy script runs only SHUTDOWN NOSAVE may stop the server
+  // (Redis 7.0): a save would store the script's half-done writes.
+  if (ctx.server.scripting().timed_out() && !nosave) {
+    return ctx.reply.AddError("-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+  }
   Status st = ctx.server.PrepareShutdown(save, nosave);
   if (!st.ok()) return ctx.reply.AddError("Errors trying to SHUTDOWN. Check logs.");
   // Redis sends no reply: the connection just closes as the process exits.
@@ -62,6 +68,7 @@ std::vector<const char*> FlagNames(uint32_t flags) {
       {kCmdStale, "stale"},           {kCmdSkipMonitor, "skip_monitor"},
       {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},
       {kCmdNoAuth, "no_auth"},        {kCmdMayReplicate, "may_replicate"},
+      {kCmdNoMandatoryKeys, "no_mandatory_keys"},
       {kCmdNoAsyncLoading, "no_async_loading"}, {kCmdNoMulti, "no_multi"},
       {kCmdMovableKeys, "movablekeys"}, {kCmdAllowBusy, "allow_busy"}};
   std::vector<const char*> out;

@@ -1,0 +1,44 @@
+// The two conversions between Redis replies and Lua values that EVAL needs,
+// as Redis 7.0 defines them for RESP2.
+//
+// Reply -> Lua (what redis.call / redis.pcall return):
+//   :n            -> number
+//   $n bulk       -> string          $-1 -> false
+//   *n array      -> table 1..n      *-1 -> false
+//   +status       -> {ok = "status"}
+//   -error        -> {err = "CODE message"}
+//
+// Lua -> reply (what a script returns):
+//   number  -> integer (the fraction is dropped; NaN, inf and out of range
+//              give INT64_MIN, as the C cast on x86-64 does in Redis)
+//   string  -> bulk          true -> :1      false, nil -> $-1
+//   table   -> {err = s}: the error reply "-s"; {ok = s}: "+s"; otherwise
+//              the array of t[1], t[2]... up to the first nil
+//   other   -> $-1
+// Loop thread only (the Lua state is the engine's).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+struct lua_State;
+
+namespace replikv {
+
+class ReplyBuffer;
+
+// Parses one RESP2 reply at the start of `resp` and pushes it on L's stack.
+// Returns the bytes it used, or 0 (nothing pushed) if `resp` does not hold a
+// whole reply. Nesting is bounded: a deeper reply is cut (pushed as false).
+size_t PushReplyAsLua(lua_State* L, std::string_view resp);
+
+// Writes the value at stack index `index` to `out`. Tables nested deeper
+// than kMaxLuaReplyDepth become an error element instead of recursing on.
+void LuaValueToReply(lua_State* L, int index, ReplyBuffer& out);
+
+inline constexpr int kMaxLuaReplyDepth = 1000;
+
+// Lua number -> integer the way Redis's (long long) cast behaves on x86-64.
+int64_t LuaNumberToInt64(double v);
+
+}  // namespace replikv
