@@ -102,6 +102,19 @@ def test_replies_become_lua_values(raw):
         b"ERR value is not an integer or out of range"
 
 
+def test_a_table_that_contains_itself_ends_at_the_stack_limit(server):
+    with server.raw() as c:
+        c.send(encode_command("EVAL", "local t = {} t[1] = t return t", "0"))
+        depth = 0
+        line = c._line()
+        while line == b"*1":
+            depth += 1
+            line = c._line()
+        assert line == b"-ERR reached lua stack limit"
+        assert depth == 7995
+        assert c.command("PING") == "PONG"
+
+
 def test_keys_and_argv(raw):
     assert raw.command("EVAL", "return {KEYS[1], ARGV[1], #KEYS, #ARGV}", "1", "k1", "a1") == [b"k1", b"a1", 1, 1]
     assert raw.command("EVAL", "return {#KEYS, #ARGV}", "0", "a", "b") == [0, 2]
@@ -443,13 +456,18 @@ def test_the_aof_gets_the_effects_wrapped_in_multi_exec(server_factory):
         assert c.command("EVAL", body, "0") == 1
         # Relative and random forms are written in their absolute effect.
         assert c.command("EVAL", "return redis.call('expire','a','100')", "0") == 1
+        body = ("redis.call('set','p','1') redis.set_repl(redis.REPL_NONE) redis.call('set','hidden2','1') "
+                "redis.set_repl(redis.REPL_ALL) redis.call('set','q','1')")
+        assert c.command("EVAL", body, "0") is None
         # The commands as the script spelt them; the writes before an error stay.
         expected_start = (resp("SELECT", "0") + resp("MULTI") + resp("set", "a", "1") + resp("incr", "a") +
                           resp("EXEC") + resp("set", "only", "1") + resp("set", "x", "1"))
-        wait_for(lambda: aof_incr_bytes(srv).startswith(expected_start) and b"PEXPIREAT" in aof_incr_bytes(srv),
-                 10, "the AOF to hold the script effects")
+        expected_end = resp("MULTI") + resp("set", "p", "1") + resp("set", "q", "1") + resp("EXEC")
+        wait_for(lambda: aof_incr_bytes(srv).startswith(expected_start) and
+                 aof_incr_bytes(srv).endswith(expected_end), 10, "the AOF to hold the script effects")
         data = aof_incr_bytes(srv)
         assert b"EVAL" not in data and b"hidden" not in data
+        assert b"PEXPIREAT" in data and b"expire" not in data
         digest = c.command("DEBUG", "DIGEST")
     srv.stop()
     srv.start()
@@ -458,6 +476,7 @@ def test_the_aof_gets_the_effects_wrapped_in_multi_exec(server_factory):
         assert c.command("EXISTS", "hidden") == 0
         assert c.command("DEBUG", "DIGEST") != digest  # hidden was not replayed
         assert c.command("SET", "hidden", "1") == "OK"
+        assert c.command("SET", "hidden2", "1") == "OK"
         assert c.command("DEBUG", "DIGEST") == digest
 
 

@@ -119,11 +119,12 @@ void ToReply(lua_State* L, int index, ReplyBuffer& out, int depth) {
       }
       return;
     case LUA_TTABLE: {
-      if (depth >= kMaxLuaReplyDepth) {
+      // Redis's limit: nesting ends where Lua's stack cannot grow (a table
+      // that contains itself is cut there, with this error as the leaf).
+      if (depth >= kMaxLuaReplyDepth || !lua_checkstack(L, 4)) {
         out.AddError("reached lua stack limit");
         return;
       }
-      lua_checkstack(L, 4);
       if (StringField(L, index, "err")) {
         size_t n = 0;
         const char* p = lua_tolstring(L, -1, &n);

@@ -32,11 +32,12 @@ class ReplyBuffer;
 // whole reply. Nesting is bounded: a deeper reply is cut (pushed as false).
 size_t PushReplyAsLua(lua_State* L, std::string_view resp);
 
-// Writes the value at stack index `index` to `out`. Tables nested deeper
-// than kMaxLuaReplyDepth become an error element instead of recursing on.
+// Writes the value at stack index `index` to `out`. Where Lua's stack can
+// grow no more (or past kMaxLuaReplyDepth) a nested table becomes the error
+// element "-ERR reached lua stack limit" instead of recursing on.
 void LuaValueToReply(lua_State* L, int index, ReplyBuffer& out);
 
-inline constexpr int kMaxLuaReplyDepth = 1000;
+inline constexpr int kMaxLuaReplyDepth = 10000;
 
 // Lua number -> integer the way Redis's (long long) cast behaves on x86-64.
 int64_t LuaNumberToInt64(double v);
