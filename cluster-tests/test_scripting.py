@@ -259,6 +259,45 @@ def test_read_only_variants_refuse_writes(raw):
     assert raw.command("EXISTS", "k") == 0
 
 
+def test_over_maxmemory_writes_are_refused_unless_allow_oom(raw):
+    assert raw.command("CONFIG", "SET", "maxmemory", "1") == "OK"
+    try:
+        body = "return redis.call('set','a','1')"
+        oom = "OOM command not allowed when used memory > 'maxmemory'."
+        assert raw.command("EVAL", body, "0") == script_error(oom, body)
+        assert raw.command("EVAL", "return redis.pcall('set','a','1')", "0") == RespError(oom)
+        assert raw.command("EVAL", "return redis.call('get','a')", "0") is None
+        assert raw.command("EVAL", "return redis.call('del','a')", "0") == 0
+        # A script with a shebang is judged as a whole, before it runs.
+        assert raw.command("EVAL", "#!lua\nreturn 1", "0") == RespError(oom)
+        assert raw.command("EVAL", "#!lua flags=no-writes\nreturn 1", "0") == 1
+        assert raw.command("EVAL", "#!lua flags=allow-oom\nreturn redis.call('set','a','1')", "0") == "OK"
+    finally:
+        assert raw.command("CONFIG", "SET", "maxmemory", "0") == "OK"
+
+
+def test_time_stands_still_for_keys_inside_a_script(raw):
+    # A key that expires while the script runs still exists for the script.
+    assert raw.command("SET", "tk", "v", "PX", "100") == "OK"
+    body = ("local t0 = redis.call('time') repeat local t = redis.call('time') "
+            "until (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 250000 return redis.call('get', 'tk')")
+    assert raw.command("EVAL", body, "0") == b"v"
+    assert raw.command("GET", "tk") is None
+
+
+def test_eval_inside_multi_and_a_waiting_blpop(server, raw, clients):
+    waiter = clients()
+    waiter.send(encode_command("BLPOP", "q", "5"))
+    wait_for(lambda: harness.blocked_count(raw) == 1, 10, "the BLPOP to block")
+    assert raw.command("EVAL", "redis.call('rpush','q','a') redis.call('rpush','q','b') return 1", "0") == 1
+    assert waiter.read_reply() == [b"q", b"a"]
+    assert raw.command("MULTI") == "OK"
+    assert raw.command("EVAL", "return redis.call('incr','n')", "0") == "QUEUED"
+    assert raw.command("EVAL", "return redis.call('incr','n')", "0") == "QUEUED"
+    assert raw.command("EXEC") == [1, 2]
+    assert raw.command("LRANGE", "q", "0", "-1") == [b"b"]
+
+
 def test_select_inside_a_script_leaves_the_caller_alone(raw):
     assert raw.command("EVAL", "redis.call('select', '1') return redis.call('set','dbk','1')", "0") == "OK"
     assert raw.command("EXISTS", "dbk") == 0
@@ -418,6 +457,21 @@ def test_a_script_that_wrote_is_unkillable_until_shutdown_nosave(server_factory)
     runner.close()
 
 
+def test_sigterm_during_a_busy_script_waits_for_its_end(server_factory):
+    srv = server_factory(extra_args=["--busy-reply-threshold", "100"])
+    runner = start_script(srv, SPIN, "0")
+    with srv.raw() as c:
+        wait_busy(c)
+        srv.proc.send_signal(15)
+        wait_for(lambda: "Received SIGTERM" in srv.log_text(), 10, "the signal to be logged")
+        assert c.command("PING") == BUSY
+        assert srv.alive()
+        assert c.command("SCRIPT", "KILL") == "OK"
+    srv.wait_exit(10)
+    assert not srv.alive()
+    runner.close()
+
+
 def test_a_pcall_inside_the_script_does_not_stop_script_kill(server_factory):
     srv = server_factory(extra_args=["--busy-reply-threshold", "100"])
     body = "while true do pcall(function() while true do end end) end"
@@ -501,6 +555,16 @@ def test_a_replica_applies_the_effects_and_matches_the_digest(server_factory):
         assert rc.scard("s") == 3
         # The replica never saw the script: its cache is empty.
         assert rc.script_exists(sha) == [False]
+        # A read-only replica refuses a script's writes (a shebang script
+        # that may write is refused before it runs).
+        readonly = "READONLY You can't write against a read only replica."
+        with replica.raw() as c:
+            body = "return redis.call('set','a','1')"
+            assert c.command("EVAL", body, "0") == script_error(readonly, body)
+            assert c.command("EVAL", "return redis.pcall('set','a','1')", "0") == RespError(readonly)
+            assert c.command("EVAL", "#!lua\nreturn 1", "0") == RespError(readonly)
+            assert c.command("EVAL", "#!lua flags=no-writes\nreturn 1", "0") == 1
+            assert c.command("EVAL_RO", "return redis.call('get','counter')", "0") == b"5"
     finally:
         pc.close()
         rc.close()

@@ -48,6 +48,7 @@ enum CommandFlag : uint32_t {
   // Internal (COMMAND does not print them):
   kCmdPubSubContext = 1 << 16,  // accepted from a RESP2 client in pub/sub mode
   kCmdRunsInMulti = 1 << 17,    // runs at once inside MULTI instead of queuing
+  kCmdScriptFlags = 1 << 21,    // EVAL*: a shebang's flags decide the checks
 };
 
 using ArgList = std::span<const std::string_view>;

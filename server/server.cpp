@@ -285,15 +285,26 @@ void Server::OnCron(uv_timer_t* t) {
 void Server::OnSignal(uv_signal_t* sig, int signum) {
   auto* s = static_cast<Server*>(sig->data);
   spdlog::warn("Received {} scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  // A script is running (this is the loop pass a busy script makes): the
+  // shutdown, and the save it may do, wait until the script has ended.
+  if (s->scripting_->running()) {
+    s->signal_shutdown_pending_ = true;
+    return;
+  }
+  s->ShutdownOnSignal();
+}
+
+void Server::ShutdownOnSignal() {
+  signal_shutdown_pending_ = false;
   // A signal shutdown saves per configuration; a failing save is logged by
   // the hook and the process exits anyway only if Redis would (it does not:
   // it keeps running). Here too: on error we keep serving.
-  Status st = s->PrepareShutdown(false, false);
+  Status st = PrepareShutdown(false, false);
   if (!st.ok()) {
     spdlog::warn("SIGTERM received but errors trying to shut down the server, check the logs for more information");
     return;
   }
-  s->StopLoop();
+  StopLoop();
 }
 
 Status Server::PrepareShutdown(bool save, bool nosave) {

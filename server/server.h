@@ -128,6 +128,9 @@ class Server {
   const char* RoleName() const { return is_replica() ? "slave" : "master"; }
   // DEBUG PAUSE-CRON: the cron tick does nothing while set.
   bool cron_paused = false;
+  // While a script runs, its commands see the time it started at (Call()
+  // leaves the keyspace clock alone).
+  bool freeze_clock = false;
 
   // Unix time of the last successful save (LASTSAVE); start-up time until
   // the first save, as in Redis.
@@ -165,6 +168,10 @@ class Server {
   Status PrepareShutdown(bool save, bool nosave);
   void StopLoop();
   bool shutting_down() const { return shutting_down_; }
+  // SIGTERM/SIGINT arrived while a script ran: the script's end calls
+  // ShutdownOnSignal().
+  bool signal_shutdown_pending() const { return signal_shutdown_pending_; }
+  void ShutdownOnSignal();
 
   // Fork statistics (INFO stats), kept here since any layer may fork.
   int64_t latest_fork_usec = 0;
@@ -226,6 +233,7 @@ class Server {
   int active_child_pid_ = -1;
   int exit_code_ = 0;
   bool shutting_down_ = false;
+  bool signal_shutdown_pending_ = false;
   std::string run_id_;
   uint64_t cron_loops_ = 0;
   uint64_t memory_peak_ = 0;

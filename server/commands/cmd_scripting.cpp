@@ -68,7 +68,7 @@ void ScriptCommand(CommandContext& ctx) {
 }  // namespace
 
 void RegisterScriptingCommands(CommandTable& t) {
-  const uint32_t kEval = kCmdNoscript | kCmdStale | kCmdSkipMonitor | kCmdNoMandatoryKeys | kCmdMovableKeys;
+  const uint32_t kEval = kCmdNoscript | kCmdStale | kCmdSkipMonitor | kCmdNoMandatoryKeys | kCmdMovableKeys | kCmdScriptFlags;
   AddCommands(t, "scripting", {
     {"eval", -3, kEval, EvalCommand, 0, 0, 0, "2.6.0"},
     {"evalsha", -3, kEval, EvalShaCommand, 0, 0, 0, "2.6.0"},

@@ -28,10 +28,7 @@ namespace {
 
 constexpr uint32_t kFlagNoWrites = 1, kFlagAllowOom = 2, kFlagAllowStale = 4, kFlagNoCluster = 8;
 constexpr int kHookEveryInstructions = 100000;
-constexpr const char* kScriptsKey = "replikv.scripts";     // registry: sha -> function
 constexpr const char* kReadonlyKey = "replikv.readonly";   // registry: proxy -> true
-constexpr const char* kErrHandlerKey = "replikv.errh";
-constexpr const char* kRealGlobalsKey = "replikv.globals";
 constexpr const char* kChunkName = "@user_script";
 
 // The sandbox, built at start-up inside the real globals table (the code
@@ -218,11 +215,6 @@ std::string ParseShebang(std::string_view body, uint32_t* flags, size_t* code_st
   return {};
 }
 
-std::string LowerSha(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 }  // namespace
 
@@ -306,10 +298,8 @@ void ScriptEngine::CreateState() {
   }
   lua_setglobal(L, "redis");
 
-  lua_newtable(L);
-  lua_setfield(L, LUA_REGISTRYINDEX, kScriptsKey);
   lua_pushcfunction(L, LuaErrorHandler);
-  lua_setfield(L, LUA_REGISTRYINDEX, kErrHandlerKey);
+  errh_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
 
   // Build the sandbox with the real globals, then make the proxy the
   // thread's globals: every chunk loaded from now on sees only it.
@@ -323,7 +313,7 @@ void ScriptEngine::CreateState() {
     RKV_ASSERT(false);
   }
   lua_pushvalue(L, LUA_GLOBALSINDEX);
-  lua_setfield(L, LUA_REGISTRYINDEX, kRealGlobalsKey);
+  globals_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_replace(L, LUA_GLOBALSINDEX);
   lua_settop(L, 0);
 }
@@ -351,11 +341,7 @@ const ScriptEngine::Script* ScriptEngine::Compile(std::string_view body, const s
     reply.AddError(msg);
     return nullptr;
   }
-  lua_getfield(L_, LUA_REGISTRYINDEX, kScriptsKey);
-  lua_pushlstring(L_, sha.data(), sha.size());
-  lua_pushvalue(L_, -3);
-  lua_rawset(L_, -3);
-  lua_pop(L_, 2);
+  script.fn_ref = luaL_ref(L_, LUA_REGISTRYINDEX);
   script.body.assign(body);
   scripts_bytes_ += body.size() + sha.size();
   return &scripts_.emplace(sha, std::move(script)).first->second;
@@ -367,7 +353,38 @@ void ScriptEngine::Load(std::string_view body, ReplyBuffer& reply) {
   reply.AddBulk(sha);
 }
 
-bool ScriptEngine::Exists(std::string_view sha) const { return scripts_.count(LowerSha(sha)) != 0; }
+bool ScriptEngine::Exists(std::string_view sha) const { return Find(sha) != nullptr; }
+
+const ScriptEngine::Script* ScriptEngine::Find(std::string_view sha) const {
+  if (sha.size() != 40) return nullptr;
+  char lower[40];
+  for (size_t i = 0; i < 40; ++i) lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(sha[i])));
+  auto it = scripts_.find(std::string(lower, 40));
+  return it == scripts_.end() ? nullptr : &it->second;
+}
+
+uint32_t ScriptEngine::DispatchFlags(uint32_t cmd_flags, bool by_sha, std::string_view script_or_sha) const {
+  uint32_t flags = 0;
+  if (by_sha) {
+    const Script* s = Find(script_or_sha);
+    if (s == nullptr || !s->shebang) return cmd_flags;
+    flags = s->flags;
+  } else {
+    if (script_or_sha.substr(0, 2) != "#!") return cmd_flags;
+    size_t code_start = 0;
+    if (!ParseShebang(script_or_sha, &flags, &code_start).empty()) return cmd_flags;
+  }
+  if (!(flags & kFlagNoWrites)) {
+    cmd_flags |= kCmdWrite;
+    if (!(flags & kFlagAllowOom)) cmd_flags |= kCmdDenyOom;
+  }
+  if (flags & kFlagAllowStale) {
+    cmd_flags |= kCmdStale;
+  } else {
+    cmd_flags &= ~kCmdStale;
+  }
+  return cmd_flags;
+}
 
 void ScriptEngine::Flush() {
   scripts_.clear();
@@ -376,7 +393,7 @@ void ScriptEngine::Flush() {
 }
 
 void ScriptEngine::Kill(ReplyBuffer& reply) {
-  if (run_ == nullptr) return reply.AddError("-NOTBUSY No scripts in execution right now.");
+  if (!run_) return reply.AddError("-NOTBUSY No scripts in execution right now.");
   if (run_->wrote) {
     return reply.AddError(
         "-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait "
@@ -394,15 +411,27 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
     return ctx.reply.AddError("Number of keys can't be greater than number of args");
   }
   if (numkeys < 0) return ctx.reply.AddError("Number of keys can't be negative");
-  std::string sha = by_sha ? LowerSha(argv[1]) : Sha1Hex(Sha1Of(argv[1]));
   const Script* script = nullptr;
-  if (auto it = scripts_.find(sha); it != scripts_.end()) {
-    script = &it->second;
-  } else if (by_sha) {
-    return ctx.reply.AddError("-NOSCRIPT No matching script. Please use EVAL.");
+  const std::string* sha = nullptr;
+  if (by_sha) {
+    if (argv[1].size() == 40) {
+      char lower[40];
+      for (size_t i = 0; i < 40; ++i) lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(argv[1][i])));
+      if (auto it = scripts_.find(std::string(lower, 40)); it != scripts_.end()) {
+        script = &it->second;
+        sha = &it->first;
+      }
+    }
+    if (script == nullptr) return ctx.reply.AddError("-NOSCRIPT No matching script. Please use EVAL.");
   } else {
-    script = Compile(argv[1], sha, ctx.reply);
-    if (script == nullptr) return;
+    std::string hex = Sha1Hex(Sha1Of(argv[1]));
+    auto it = scripts_.find(hex);
+    if (it == scripts_.end()) {
+      if (Compile(argv[1], hex, ctx.reply) == nullptr) return;
+      it = scripts_.find(hex);
+    }
+    script = &it->second;
+    sha = &it->first;
   }
   if (read_only && script->shebang && !(script->flags & kFlagNoWrites)) {
     return ctx.reply.AddError("Can not execute a script with write flag using *_ro command.");
@@ -410,14 +439,11 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   ctx.propagation_handled = true;  // only the script's writes propagate
 
   lua_State* L = L_;
-  lua_getfield(L, LUA_REGISTRYINDEX, kErrHandlerKey);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, errh_ref_);
   const int handler = lua_gettop(L);
-  lua_getfield(L, LUA_REGISTRYINDEX, kScriptsKey);
-  lua_pushlstring(L, sha.data(), sha.size());
-  lua_rawget(L, -2);
-  lua_remove(L, -2);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, script->fn_ref);
   // KEYS and ARGV live in the real globals (the proxy reads through).
-  lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobalsKey);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, globals_ref_);
   for (int part = 0; part < 2; ++part) {
     const size_t from = part == 0 ? 3 : 3 + static_cast<size_t>(numkeys);
     const size_t to = part == 0 ? 3 + static_cast<size_t>(numkeys) : argv.size();
@@ -437,8 +463,7 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   }
   client_->db = ctx.client.db;
 
-  run_ = std::make_unique<Run>();
-  Run& run = *run_;
+  Run& run = run_.emplace();
   run.sha = sha;
   run.caller = &ctx.client;
   run.flags = script->flags;
@@ -451,9 +476,13 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   const bool own_transaction = !prop.in_transaction();
   if (own_transaction) prop.BeginTransaction();
   lua_sethook(L, Hook, LUA_MASKCOUNT, kHookEveryInstructions);
+  // Keys expire by the time the script started (Redis 7.0's script time
+  // snapshot): a key the script saw stays there until it ends.
+  server_.freeze_clock = true;
 
   const int rc = lua_pcall(L, 0, 1, handler);
 
+  server_.freeze_clock = false;
   lua_sethook(L, nullptr, 0, 0);
   prop.set_target_mask(kPropagateAll);
   if (own_transaction) prop.EndTransaction();
@@ -467,14 +496,14 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
     lua_getfield(L, -1, "source");
     lua_getfield(L, -2, "line");
     if (lua_isstring(L, -2) && lua_isstring(L, -1)) {
-      msg += " script: " + sha + ", on " + lua_tostring(L, -2) + ":" + lua_tostring(L, -1) + ".";
+      msg += " script: " + *sha + ", on " + lua_tostring(L, -2) + ":" + lua_tostring(L, -1) + ".";
     }
     lua_pop(L, 2);
     ctx.reply.AddError("-" + msg);
   } else {
     // Out of memory inside Lua, or an error while handling an error.
     std::string msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "unknown error";
-    ctx.reply.AddError("Error running script (call to f_" + sha + "): " + msg);
+    ctx.reply.AddError("Error running script (call to f_" + *sha + "): " + msg);
   }
   lua_settop(L, 0);
   run_.reset();
@@ -485,6 +514,7 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
     // stop the nested pass of the loop.
     if (server_.shutting_down()) uv_stop(server_.loop());
   }
+  if (server_.signal_shutdown_pending()) server_.ShutdownOnSignal();
   if (++runs_ % 50 == 0) lua_gc(L, LUA_GCSTEP, 1);
 }
 
@@ -509,7 +539,7 @@ bool ScriptEngine::OnHook() {
     spdlog::warn(
         "Slow script detected: still in execution after {} milliseconds. You can try killing the script using "
         "the SCRIPT KILL command. Script name is: {}.",
-        now - run.start_ms, run.sha);
+        now - run.start_ms, *run.sha);
     run.caller->Protect();
     server_.cron_paused = true;
   }
@@ -578,7 +608,7 @@ int ScriptEngine::LuaPcall(lua_State* L) {
 bool ScriptEngine::RunRedisCommand(lua_State* L) {
   // No C++ object below outlives this function; the caller raises.
   const int argc = lua_gettop(L);
-  if (run_ == nullptr) {
+  if (!run_) {
     PushError(L, "redis.call() can only be called inside a script invocation");
     return true;
   }
@@ -587,22 +617,26 @@ bool ScriptEngine::RunRedisCommand(lua_State* L) {
     PushError(L, "Please specify at least one argument for this redis lib call");
     return true;
   }
-  std::vector<std::string> args;
-  args.reserve(static_cast<size_t>(argc));
+  // Number arguments are formatted into call_args_; strings are read in
+  // place (Lua keeps them alive: they are on its stack).
+  if (call_args_.size() < static_cast<size_t>(argc)) call_args_.resize(static_cast<size_t>(argc));
+  call_argv_.clear();
   for (int i = 1; i <= argc; ++i) {
     const int t = lua_type(L, i);
     if (t == LUA_TNUMBER) {
-      args.push_back(NumberArg(lua_tonumber(L, i)));
+      std::string& slot = call_args_[static_cast<size_t>(i - 1)];
+      slot = NumberArg(lua_tonumber(L, i));
+      call_argv_.emplace_back(slot);
     } else if (t == LUA_TSTRING) {
       size_t n = 0;
       const char* p = lua_tolstring(L, i, &n);
-      args.emplace_back(p, n);
+      call_argv_.emplace_back(p, n);
     } else {
       PushError(L, "Lua redis lib command arguments must be strings or integers");
       return true;
     }
   }
-  std::vector<std::string_view> argv(args.begin(), args.end());
+  ArgList argv(call_argv_);
   Command* cmd = server_.commands().Find(argv[0]);
   if (cmd != nullptr && !cmd->subcommands.empty() && argc >= 2) cmd = cmd->FindSubcommand(argv[1]);
   if (cmd == nullptr) {
@@ -642,7 +676,8 @@ bool ScriptEngine::RunRedisCommand(lua_State* L) {
   server_.Call(c, *cmd, argv, c.reply());
   ++server_.stats().total_commands_processed;
   // The reply, as RESP2 bytes, becomes a Lua value.
-  std::string resp;
+  std::string& resp = call_resp_;
+  resp.clear();
   std::string_view pieces[16];
   for (;;) {
     size_t n = c.reply().Pieces(pieces, 16);
@@ -655,7 +690,9 @@ bool ScriptEngine::RunRedisCommand(lua_State* L) {
     c.reply().Consume(taken);
   }
   const bool is_error = !resp.empty() && resp[0] == '-';
-  if (PushReplyAsLua(L, resp) == 0) {
+  const bool converted = PushReplyAsLua(L, resp) != 0;
+  if (resp.capacity() > (1u << 20)) std::string().swap(resp);  // keep no big reply around
+  if (!converted) {
     PushError(L, "reply could not be converted for the script");
     return true;
   }
@@ -705,7 +742,7 @@ int ScriptEngine::LuaSetResp(lua_State* L) {
 
 int ScriptEngine::LuaSetRepl(lua_State* L) {
   ScriptEngine& e = From(L);
-  if (e.run_ == nullptr) return RaiseError(L, "redis.set_repl() can only be called inside a script invocation");
+  if (!e.run_) return RaiseError(L, "redis.set_repl() can only be called inside a script invocation");
   if (lua_gettop(L) != 1) return RaiseError(L, "redis.set_repl() requires two arguments.");
   const lua_Integer v = lua_tointeger(L, 1);
   if (v < 0 || v > 3 || !lua_isnumber(L, 1)) {

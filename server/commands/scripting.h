@@ -27,7 +27,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 #include <unordered_map>
 
@@ -61,8 +63,15 @@ class ScriptEngine {
 
   // A script runs and has passed busy-reply-threshold: other clients are
   // being served (with -BUSY) while it runs.
-  bool timed_out() const { return run_ != nullptr && run_->timed_out; }
-  bool running() const { return run_ != nullptr; }
+  bool timed_out() const { return run_ && run_->timed_out; }
+  bool running() const { return run_.has_value(); }
+
+  // The flags dispatch judges an EVAL* by (`cmd_flags` are the command's):
+  // a script with a shebang is a write unless flags=no-writes, may grow
+  // memory unless allow-oom, and runs on a stale replica only with
+  // allow-stale (Redis 7.0's evalGetCommandFlags). Scripts without a
+  // shebang, and scripts not cached yet for EVALSHA, keep `cmd_flags`.
+  uint32_t DispatchFlags(uint32_t cmd_flags, bool by_sha, std::string_view script_or_sha) const;
 
   // INFO memory.
   uint64_t lua_memory() const;
@@ -74,13 +83,14 @@ class ScriptEngine {
 
  private:
   struct Script {
+    int fn_ref = 0;         // the compiled function, in Lua's registry
     std::string body;
     uint32_t flags = 0;     // kFlag* of the shebang
     bool shebang = false;   // "#!lua" present (flags declared)
   };
   // The state of the script that runs now.
   struct Run {
-    std::string sha;
+    const std::string* sha = nullptr;  // the cache's key (no flush while running)
     Client* caller = nullptr;
     uint32_t flags = 0;
     bool read_only = false;   // EVAL_RO or no-writes
@@ -97,6 +107,7 @@ class ScriptEngine {
   // Compiles `body` and caches it under `sha`; on error replies and returns
   // nullptr.
   const Script* Compile(std::string_view body, const std::string& sha, ReplyBuffer& reply);
+  const Script* Find(std::string_view sha) const;
 
   // The C functions the sandbox exposes.
   static ScriptEngine& From(lua_State* L);
@@ -123,7 +134,12 @@ class ScriptEngine {
   std::unordered_map<std::string, Script> scripts_;
   size_t scripts_bytes_ = 0;
   std::unique_ptr<Client> client_;  // the client scripts' commands run as
-  std::unique_ptr<Run> run_;
+  std::optional<Run> run_;
+  int errh_ref_ = 0, globals_ref_ = 0;  // registry refs: error handler, real globals
+  // redis.call's argument and reply buffers, reused from call to call.
+  std::vector<std::string> call_args_;
+  std::vector<std::string_view> call_argv_;
+  std::string call_resp_;
   uint64_t rand_state_ = 0;  // rand48 state of math.random
   uint64_t runs_ = 0;
 };
