@@ -366,7 +366,14 @@ def test_command_info_for_the_scripting_commands(raw):
                            0, 0, 0]
     assert info[1][:3] == [b"eval_ro", -3,
                            ["readonly", "noscript", "stale", "skip_monitor", "no_mandatory_keys", "movablekeys"]]
+    assert info[0][6] == ["@slow", "@scripting"]
+    assert info[1][6] == ["@slow", "@scripting"]  # no @read for scripting commands
     assert info[2][:2] == [b"script", -2]
+    assert info[2][6] == ["@slow"]
+    subs = {sub[0]: sub for sub in info[2][9]}
+    assert subs[b"script|kill"][:3] == [b"script|kill", 2, ["noscript", "allow_busy"]]
+    assert subs[b"script|load"][:3] == [b"script|load", 3, ["noscript", "stale"]]
+    assert subs[b"script|load"][6] == ["@slow", "@scripting"]
 
 
 def test_math_random_follows_the_same_sequence(server_factory):
@@ -566,5 +573,34 @@ def test_a_replica_applies_the_effects_and_matches_the_digest(server_factory):
             assert c.command("EVAL", "#!lua flags=no-writes\nreturn 1", "0") == 1
             assert c.command("EVAL_RO", "return redis.call('get','counter')", "0") == b"5"
     finally:
+        pc.close()
+        rc.close()
+
+
+def test_a_busy_script_on_a_replica_does_not_lose_the_primary_stream(server_factory):
+    primary = server_factory()
+    replica = server_factory(extra_args=["--busy-reply-threshold", "100"])
+    pc, rc = primary.client(), replica.client()
+    runner = None
+    try:
+        rc.execute_command("REPLICAOF", "127.0.0.1", primary.port)
+        wait_for(lambda: rc.info("replication").get("master_link_status") == "up", 15, "the replica link")
+        runner = replica.raw(timeout_s=30.0)
+        runner.send(encode_command("EVAL_RO", SPIN, "0"))
+        with replica.raw() as c:
+            wait_busy(c)
+            for i in range(200):
+                pc.set(f"k{i}", i)
+            pc.eval("for i = 1, 20 do redis.call('rpush', 'l', i) end", 0)
+            assert c.command("SCRIPT", "KILL") == "OK"
+        reply = runner.read_reply()
+        assert isinstance(reply, RespError) and "Script killed by user" in reply.message
+        want = pc.info("replication")["master_repl_offset"]
+        wait_for(lambda: rc.info("replication")["master_repl_offset"] == want, 15, "the replica to catch up")
+        assert rc.execute_command("DEBUG", "DIGEST") == pc.execute_command("DEBUG", "DIGEST")
+        assert rc.dbsize() == 201
+    finally:
+        if runner is not None:
+            runner.close()
         pc.close()
         rc.close()

@@ -154,8 +154,12 @@ void Server::Dispatch(Client& c, ArgList argv) {
     return Reject(*this, c, cmd, "-LOADING Redis is loading the dataset in memory");
   }
   // A script past busy-reply-threshold is running (this command arrived
-  // while it pumps the loop): only allow-busy commands run.
-  if (scripting_->timed_out() && !(cmd->flags & kCmdAllowBusy)) {
+  // while it pumps the loop): only allow-busy commands run. The primary's
+  // stream on a replica is never refused (a dropped write would make the
+  // replica diverge); Redis holds that stream back until the script ends,
+  // which would belong to the replica side's reader: here its commands run
+  // beside the (necessarily read-only) script.
+  if (scripting_->timed_out() && !(cmd->flags & kCmdAllowBusy) && c.kind() != ClientKind::kPrimary) {
     return Reject(*this, c, cmd, "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
   }
   if (c.in_multi() && (cmd->flags & kCmdNoMulti)) {

@@ -84,7 +84,7 @@ std::vector<const char*> AclCategories(const Command& c) {
   static const char* kOrder[] = {"@keyspace", "@read",  "@write",     "@set",      "@sortedset",  "@list",
                                  "@hash",     "@string", "@bitmap",   "@hyperloglog", "@geo", "@stream", "@pubsub",  "@admin",
                                  "@fast",     "@slow",
-                                 "@blocking", "@dangerous", "@connection", "@transaction"};
+                                 "@blocking", "@dangerous", "@connection", "@transaction", "@scripting"};
   static const std::unordered_map<std::string_view, std::vector<std::string_view>> kByHand = {
       {"command", {"@connection"}}, {"info", {"@dangerous"}},      {"keys", {"@dangerous"}},
       {"flushall", {"@keyspace", "@dangerous"}}, {"flushdb", {"@keyspace", "@dangerous"}},
@@ -100,7 +100,8 @@ std::vector<const char*> AclCategories(const Command& c) {
   if (g == "generic" && std::find(std::begin(kNotKeyspace), std::end(kNotKeyspace), c.full_name) == std::end(kNotKeyspace)) {
     have.push_back("@keyspace");
   }
-  if (c.flags & kCmdReadonly) have.push_back("@read");
+  // Redis leaves scripting commands out of @read (EVAL_RO, SCRIPT...).
+  if ((c.flags & kCmdReadonly) && g != "scripting") have.push_back("@read");
   if (c.flags & kCmdWrite) have.push_back("@write");
   if (g == "set") have.push_back("@set");
   if (g == "sorted_set") have.push_back("@sortedset");
@@ -118,6 +119,7 @@ std::vector<const char*> AclCategories(const Command& c) {
   if (c.flags & kCmdAdmin) have.push_back("@dangerous");
   if (g == "connection") have.push_back("@connection");
   if (g == "transactions") have.push_back("@transaction");
+  if (g == "scripting") have.push_back("@scripting");
   if (auto it = kByHand.find(c.full_name); it != kByHand.end()) {
     have.insert(have.end(), it->second.begin(), it->second.end());
   }

@@ -672,8 +672,11 @@ bool ScriptEngine::RunRedisCommand(lua_State* L) {
     run.wrote = true;
   }
   Client& c = *client_;
+  // redis.set_repl applies to the script's own calls only (not to what
+  // other clients run while a busy script pumps the loop).
   server_.propagator().set_target_mask(run.repl_targets);
   server_.Call(c, *cmd, argv, c.reply());
+  server_.propagator().set_target_mask(kPropagateAll);
   ++server_.stats().total_commands_processed;
   // The reply, as RESP2 bytes, becomes a Lua value.
   std::string& resp = call_resp_;
