@@ -221,6 +221,20 @@ def test_loadstring_chunks_stay_in_the_sandbox(raw):
     assert raw.command("EVAL", body, "0") == RespError(
         f"ERR [string \"x = 1\"]:1: Attempt to modify a readonly table script: {sha1(body)}, on x = 1:1.")
     assert raw.command("EVAL", "return loadstring(string.dump(function() return 1 end))", "0") is None
+    assert raw.command("EVAL", "return type(load)", "0") == b"function"
+    assert raw.command("EVAL", "local f = load(function() return nil end) return type(f)", "0") == b"function"
+
+
+def test_library_tables_are_read_only(raw):
+    body = "string.foo = 1"
+    assert raw.command("EVAL", body, "0") == script_error("ERR user_script:1: Attempt to modify a readonly table",
+                                                          body)
+    body = "math.random = nil"
+    assert raw.command("EVAL", body, "0") == script_error("ERR user_script:1: Attempt to modify a readonly table",
+                                                          body)
+    assert raw.command("EVAL", "return type(getmetatable('').__index)", "0") == b"table"
+    assert raw.command("EVAL", "return ('abc'):upper()", "0") == b"ABC"
+    assert raw.command("EVAL", "return type(coroutine)", "0") == b"table"
 
 
 # ------------------------------------------------------------ shebang and read-only scripts

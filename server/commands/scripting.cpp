@@ -37,7 +37,7 @@ constexpr const char* kChunkName = "@user_script";
 constexpr const char* kSandboxSource = R"lua(
 local real, readonly = ...
 local rawget, error, tostring, setmetatable, type = rawget, error, tostring, setmetatable, type
-local orig_loadstring = loadstring
+local orig_loadstring, orig_load, getmetatable, concat = loadstring, load, getmetatable, table.concat
 local function freeze(t)
   local proxy = {}
   setmetatable(proxy, {
@@ -55,6 +55,12 @@ end
 for _, name in ipairs({"string", "math", "table", "cjson", "bit", "coroutine", "redis"}) do
   if type(real[name]) == "table" then real[name] = freeze(real[name]) end
 end
+-- Strings find their methods through the frozen string table, and
+-- getmetatable("") gives a frozen stand-in, so no script can change the
+-- string library for the scripts after it.
+local string_mt = getmetatable("")
+string_mt.__index = real.string
+string_mt.__metatable = freeze({__index = real.string})
 local env = {}
 setmetatable(env, {
   __index = function(_, k)
@@ -74,6 +80,19 @@ real._G = env
 real.loadstring = function(s, name)
   if type(s) == "string" and s:sub(1, 1) == "\27" then return nil, "bytecode not allowed" end
   return orig_loadstring(s, name)
+end
+real.load = function(reader, name)
+  if type(reader) ~= "function" then return orig_load(reader, name) end
+  local parts = {}
+  while true do
+    local piece = reader()
+    if piece == nil or piece == "" then break end
+    if type(piece) ~= "string" then return nil, "reader function must return a string" end
+    parts[#parts + 1] = piece
+  end
+  local s = concat(parts)
+  if s:sub(1, 1) == "\27" then return nil, "bytecode not allowed" end
+  return orig_loadstring(s, name or "=(load)")
 end
 return env
 )lua";
@@ -487,6 +506,7 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   prop.set_target_mask(kPropagateAll);
   if (own_transaction) prop.EndTransaction();
   const bool timed_out = run.timed_out;
+  const bool cron_was_paused = run.cron_was_paused;
   if (rc == 0) {
     LuaValueToReply(L, -1, ctx.reply);
   } else if (lua_istable(L, -1)) {
@@ -509,7 +529,7 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   run_.reset();
   if (timed_out) {
     ctx.client.Unprotect();
-    server_.cron_paused = false;
+    server_.cron_paused = cron_was_paused;
     // SHUTDOWN NOSAVE arrived while the script ran: its StopLoop could only
     // stop the nested pass of the loop.
     if (server_.shutting_down()) uv_stop(server_.loop());
@@ -541,6 +561,7 @@ bool ScriptEngine::OnHook() {
         "the SCRIPT KILL command. Script name is: {}.",
         now - run.start_ms, *run.sha);
     run.caller->Protect();
+    run.cron_was_paused = server_.cron_paused;
     server_.cron_paused = true;
   }
   // Serve the other clients (-BUSY, SCRIPT KILL, SHUTDOWN NOSAVE).

@@ -98,6 +98,7 @@ class ScriptEngine {
     bool wrote = false;       // called a write command: unkillable
     bool kill = false;        // SCRIPT KILL (or SHUTDOWN NOSAVE) asked
     bool timed_out = false;
+    bool cron_was_paused = false;  // DEBUG PAUSE-CRON before the pump paused it
     int64_t start_ms = 0;
     int64_t last_pump_ms = 0;
     uint8_t repl_targets = 3;  // redis.set_repl
