@@ -390,6 +390,14 @@ def test_command_info_for_the_scripting_commands(raw):
     assert subs[b"script|load"][6] == ["@slow", "@scripting"]
 
 
+def test_command_getkeys_for_scripts(raw):
+    assert raw.command("COMMAND", "GETKEYS", "EVAL", "return 1", "2", "a", "b", "c") == [b"a", b"b"]
+    assert raw.command("COMMAND", "GETKEYS", "EVALSHA_RO", "abc", "1", "k") == [b"k"]
+    # No key is an answer for a command that needs none.
+    assert raw.command("COMMAND", "GETKEYS", "EVAL", "return 1", "0") == []
+    assert raw.command("COMMAND", "GETKEYS", "EVAL", "return 1", "5", "a") == []
+
+
 def test_math_random_follows_the_same_sequence(server_factory):
     # A fresh server starts the generator in the same state as Redis's.
     with server_factory().raw() as c:

@@ -226,6 +226,9 @@ void CommandGetKeys(CommandContext& ctx, bool with_flags) {
   }
   std::vector<KeyRef> keys;
   if (!FindCommandKeys(cmd->full_name, line, &keys) || keys.empty()) {
+    // EVAL with 0 keys (or a numkeys past the arguments): no keys is an
+    // answer for a command flagged no_mandatory_keys (Redis 7.0).
+    if (cmd->flags & kCmdNoMandatoryKeys) return ctx.reply.AddArrayLen(0);
     return ctx.reply.AddError("Invalid arguments specified for command");
   }
   ctx.reply.AddArrayLen(keys.size());
