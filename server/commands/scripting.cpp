@@ -485,9 +485,8 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   Run& run = run_.emplace();
   run.sha = sha;
   run.caller = &ctx.client;
-  run.flags = script->flags;
   run.read_only = read_only || (script->flags & kFlagNoWrites);
-  run.start_ms = run.last_pump_ms = NowMs();
+  run.start_ms = NowMs();
   if (server_.config().maxmemory != 0 && !(script->flags & kFlagAllowOom)) {
     run.oom = server_.evictor().PerformEvictions() == Evictor::Result::kFail;
   }

@@ -92,7 +92,6 @@ class ScriptEngine {
   struct Run {
     const std::string* sha = nullptr;  // the cache's key (no flush while running)
     Client* caller = nullptr;
-    uint32_t flags = 0;
     bool read_only = false;   // EVAL_RO or no-writes
     bool oom = false;         // over maxmemory when it started
     bool wrote = false;       // called a write command: unkillable
@@ -100,7 +99,6 @@ class ScriptEngine {
     bool timed_out = false;
     bool cron_was_paused = false;  // DEBUG PAUSE-CRON before the pump paused it
     int64_t start_ms = 0;
-    int64_t last_pump_ms = 0;
     uint8_t repl_targets = 3;  // redis.set_repl
   };
 
