@@ -172,6 +172,26 @@ int64_t LuaNumberToInt64(double v) {
   return static_cast<int64_t>(v);
 }
 
+void PushLuaErrorTable(lua_State* L, std::string_view text) {
+  std::string err;
+  if (!text.empty() && text[0] == '-') {
+    text.remove_prefix(1);
+    if (text.find(' ') == std::string_view::npos) err = "ERR ";
+  } else {
+    err = "ERR ";
+  }
+  err.append(text);
+  lua_newtable(L);
+  lua_pushstring(L, "err");
+  lua_pushlstring(L, err.data(), err.size());
+  lua_rawset(L, -3);
+}
+
+int RaiseLuaError(lua_State* L, const char* msg) {
+  lua_pushstring(L, msg);
+  return lua_error(L);
+}
+
 size_t PushReplyAsLua(lua_State* L, std::string_view resp) { return Push(L, resp, 0); }
 
 void LuaValueToReply(lua_State* L, int index, ReplyBuffer& out) { ToReply(L, index, out, 0); }

@@ -39,6 +39,14 @@ void LuaValueToReply(lua_State* L, int index, ReplyBuffer& out);
 
 inline constexpr int kMaxLuaReplyDepth = 10000;
 
+// Pushes Redis's error table {err = "CODE message"}: a text "-CODE msg"
+// brings its code; a bare message, or a "-word" with no space, gets ERR.
+void PushLuaErrorTable(lua_State* L, std::string_view text);
+
+// Raises `msg` as the error value, with no "file:line:" prefix (as Redis's
+// library errors read). Never returns.
+int RaiseLuaError(lua_State* L, const char* msg);
+
 // Lua number -> integer the way Redis's (long long) cast behaves on x86-64.
 int64_t LuaNumberToInt64(double v);
 

@@ -103,29 +103,6 @@ int64_t NowMs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-// Pushes Redis's error table {err = "CODE message"}: a text "-CODE msg"
-// brings its code, a bare message (or "-word") gets ERR.
-void PushError(lua_State* L, std::string_view text) {
-  std::string err;
-  if (!text.empty() && text[0] == '-') {
-    text.remove_prefix(1);
-    if (text.find(' ') == std::string_view::npos) err = "ERR ";
-  } else {
-    err = "ERR ";
-  }
-  err.append(text);
-  lua_newtable(L);
-  lua_pushstring(L, "err");
-  lua_pushlstring(L, err.data(), err.size());
-  lua_rawset(L, -3);
-}
-
-// Raises `msg` as is: Redis's library errors carry no "file:line:" prefix.
-int RaiseError(lua_State* L, const char* msg) {
-  lua_pushstring(L, msg);
-  return lua_error(L);
-}
-
 // pcall as Redis 7.0 replaces it: an error table ({err = ...}, as
 // redis.call raises) reaches the caller as its message string.
 int RedisPcall(lua_State* L) {
@@ -163,7 +140,7 @@ bool IsReadonly(lua_State* L, int index) {
 
 int GuardedRawset(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
-  if (IsReadonly(L, 1)) return RaiseError(L, "Attempt to modify a readonly table");
+  if (IsReadonly(L, 1)) return RaiseLuaError(L, "Attempt to modify a readonly table");
   luaL_checkany(L, 2);
   luaL_checkany(L, 3);
   lua_settop(L, 3);
@@ -173,10 +150,10 @@ int GuardedRawset(lua_State* L) {
 
 int GuardedSetmetatable(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
-  if (IsReadonly(L, 1)) return RaiseError(L, "Attempt to modify a readonly table");
+  if (IsReadonly(L, 1)) return RaiseLuaError(L, "Attempt to modify a readonly table");
   const int t = lua_type(L, 2);
   luaL_argcheck(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table expected");
-  if (luaL_getmetafield(L, 1, "__metatable")) return RaiseError(L, "cannot change a protected metatable");
+  if (luaL_getmetafield(L, 1, "__metatable")) return RaiseLuaError(L, "cannot change a protected metatable");
   lua_settop(L, 2);
   lua_setmetatable(L, 1);
   return 1;
@@ -542,7 +519,7 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
 void ScriptEngine::Hook(lua_State* L, lua_Debug*) {
   if (!From(L).OnHook()) return;
   lua_sethook(L, Hook, LUA_MASKLINE, 0);  // every line now: pcall cannot swallow it
-  PushError(L, "Script killed by user with SCRIPT KILL...");
+  PushLuaErrorTable(L, "Script killed by user with SCRIPT KILL...");
   lua_error(L);
 }
 
@@ -629,12 +606,12 @@ bool ScriptEngine::RunRedisCommand(lua_State* L) {
   // No C++ object below outlives this function; the caller raises.
   const int argc = lua_gettop(L);
   if (!run_) {
-    PushError(L, "redis.call() can only be called inside a script invocation");
+    PushLuaErrorTable(L, "redis.call() can only be called inside a script invocation");
     return true;
   }
   Run& run = *run_;
   if (argc == 0) {
-    PushError(L, "Please specify at least one argument for this redis lib call");
+    PushLuaErrorTable(L, "Please specify at least one argument for this redis lib call");
     return true;
   }
   // Number arguments are formatted into call_args_; strings are read in
@@ -652,7 +629,7 @@ bool ScriptEngine::RunRedisCommand(lua_State* L) {
       const char* p = lua_tolstring(L, i, &n);
       call_argv_.emplace_back(p, n);
     } else {
-      PushError(L, "Lua redis lib command arguments must be strings or integers");
+      PushLuaErrorTable(L, "Lua redis lib command arguments must be strings or integers");
       return true;
     }
   }
@@ -660,24 +637,24 @@ bool ScriptEngine::RunRedisCommand(lua_State* L) {
   Command* cmd = server_.commands().Find(argv[0]);
   if (cmd != nullptr && !cmd->subcommands.empty() && argc >= 2) cmd = cmd->FindSubcommand(argv[1]);
   if (cmd == nullptr) {
-    PushError(L, "Unknown Redis command called from script");
+    PushLuaErrorTable(L, "Unknown Redis command called from script");
     return true;
   }
   if ((cmd->arity > 0 && cmd->arity != argc) || argc < -cmd->arity) {
-    PushError(L, "Wrong number of args calling Redis command from script");
+    PushLuaErrorTable(L, "Wrong number of args calling Redis command from script");
     return true;
   }
   if (cmd->flags & kCmdNoscript) {
-    PushError(L, "This Redis command is not allowed from script");
+    PushLuaErrorTable(L, "This Redis command is not allowed from script");
     return true;
   }
   if (cmd->flags & kCmdWrite) {
     if (run.read_only) {
-      PushError(L, "Write commands are not allowed from read-only scripts.");
+      PushLuaErrorTable(L, "Write commands are not allowed from read-only scripts.");
       return true;
     }
     if (run.oom && (cmd->flags & kCmdDenyOom)) {
-      PushError(L, "-OOM command not allowed when used memory > 'maxmemory'.");
+      PushLuaErrorTable(L, "-OOM command not allowed when used memory > 'maxmemory'.");
       return true;
     }
     // -READONLY on a replica, -MISCONF, -NOREPLICAS: the modules judge the
@@ -685,7 +662,7 @@ bool ScriptEngine::RunRedisCommand(lua_State* L) {
     for (ServerModule* m : server_.modules()) {
       std::string error = m->CheckCommand(*run.caller, *cmd);
       if (!error.empty()) {
-        PushError(L, error);
+        PushLuaErrorTable(L, error);
         return true;
       }
     }
@@ -716,142 +693,10 @@ bool ScriptEngine::RunRedisCommand(lua_State* L) {
   const bool converted = PushReplyAsLua(L, resp) != 0;
   if (resp.capacity() > (1u << 20)) std::string().swap(resp);  // keep no big reply around
   if (!converted) {
-    PushError(L, "reply could not be converted for the script");
+    PushLuaErrorTable(L, "reply could not be converted for the script");
     return true;
   }
   return is_error;
-}
-
-// --- the rest of the redis table ---------------------------------------
-
-int ScriptEngine::LuaLog(lua_State* L) {
-  const int argc = lua_gettop(L);
-  if (argc < 2) return RaiseError(L, "redis.log() requires two arguments or more.");
-  if (!lua_isnumber(L, 1)) return RaiseError(L, "First argument must be a number (log level).");
-  const lua_Integer level = lua_tointeger(L, 1);
-  if (level < 0 || level > 3) return RaiseError(L, "Invalid debug level.");
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
-  for (int i = 2; i <= argc; ++i) {
-    if (!lua_isstring(L, i)) continue;
-    if (i > 2) luaL_addchar(&b, ' ');
-    lua_pushvalue(L, i);
-    luaL_addvalue(&b);
-  }
-  luaL_pushresult(&b);
-  const char* msg = lua_tostring(L, -1);
-  switch (level) {
-    case 0:
-    case 1:
-      spdlog::debug("{}", msg);
-      break;
-    case 2:
-      spdlog::info("{}", msg);
-      break;
-    default:
-      spdlog::warn("{}", msg);
-  }
-  return 0;
-}
-
-int ScriptEngine::LuaSetResp(lua_State* L) {
-  if (lua_gettop(L) != 1) return RaiseError(L, "redis.setresp() requires one argument.");
-  const lua_Integer v = lua_tointeger(L, 1);
-  if (v != 2 && v != 3) return RaiseError(L, "RESP version must be 2 or 3.");
-  // This server speaks RESP2 only (HELLO 3 answers -NOPROTO too).
-  if (v == 3) return RaiseError(L, "RESP3 is not supported by this server.");
-  return 0;
-}
-
-int ScriptEngine::LuaSetRepl(lua_State* L) {
-  ScriptEngine& e = From(L);
-  if (!e.run_) return RaiseError(L, "redis.set_repl() can only be called inside a script invocation");
-  if (lua_gettop(L) != 1) return RaiseError(L, "redis.set_repl() requires two arguments.");
-  const lua_Integer v = lua_tointeger(L, 1);
-  if (v < 0 || v > 3 || !lua_isnumber(L, 1)) {
-    return RaiseError(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
-  }
-  e.run_->repl_targets = static_cast<uint8_t>(v);
-  return 0;
-}
-
-int ScriptEngine::LuaSha1Hex(lua_State* L) {
-  if (lua_gettop(L) != 1) return RaiseError(L, "wrong number of arguments");
-  size_t n = 0;
-  const char* p = lua_tolstring(L, 1, &n);
-  if (p == nullptr) n = 0;
-  Sha1::Digest d = Sha1Of(std::string_view(p ? p : "", n));
-  char hex[41];
-  static const char kHex[] = "0123456789abcdef";
-  for (int i = 0; i < 20; ++i) {
-    hex[2 * i] = kHex[d[i] >> 4];
-    hex[2 * i + 1] = kHex[d[i] & 15];
-  }
-  lua_pushlstring(L, hex, 40);
-  return 1;
-}
-
-int ScriptEngine::LuaErrorReply(lua_State* L) {
-  if (lua_gettop(L) != 1 || lua_type(L, 1) != LUA_TSTRING) {
-    PushError(L, "wrong number or type of arguments");
-    return 1;
-  }
-  size_t n = 0;
-  const char* p = lua_tolstring(L, 1, &n);
-  // As Redis: the text is read as "-CODE message" (a dash added if
-  // missing), so "boom" becomes "ERR boom" and "MY boom" keeps MY.
-  std::string dashed;
-  if (n == 0 || p[0] != '-') dashed = "-";
-  dashed.append(p, n);
-  PushError(L, dashed);
-  return 1;
-}
-
-int ScriptEngine::LuaStatusReply(lua_State* L) {
-  if (lua_gettop(L) != 1 || lua_type(L, 1) != LUA_TSTRING) {
-    PushError(L, "wrong number or type of arguments");
-    return 1;
-  }
-  lua_newtable(L);
-  lua_pushstring(L, "ok");
-  lua_pushvalue(L, 1);
-  lua_rawset(L, -3);
-  return 1;
-}
-
-// math.random with Redis's generator: POSIX rand48 (X' = aX + c mod 2^48,
-// the top 31 bits out), so scripts see the same sequence as on Redis.
-int ScriptEngine::LuaRandom(lua_State* L) {
-  ScriptEngine& e = From(L);
-  e.rand_state_ = (0x5DEECE66DULL * e.rand_state_ + 0xB) & ((1ULL << 48) - 1);
-  const int64_t x = static_cast<int64_t>(e.rand_state_ >> 17);
-  const lua_Number r = static_cast<lua_Number>(x % 2147483647) / 2147483647.0;
-  switch (lua_gettop(L)) {
-    case 0:
-      lua_pushnumber(L, r);
-      return 1;
-    case 1: {
-      const int u = luaL_checkint(L, 1);
-      luaL_argcheck(L, 1 <= u, 1, "interval is empty");
-      lua_pushnumber(L, std::floor(r * u) + 1);
-      return 1;
-    }
-    case 2: {
-      const int l = luaL_checkint(L, 1);
-      const int u = luaL_checkint(L, 2);
-      luaL_argcheck(L, l <= u, 2, "interval is empty");
-      lua_pushnumber(L, std::floor(r * (u - l + 1)) + l);
-      return 1;
-    }
-    default:
-      return RaiseError(L, "wrong number of arguments");
-  }
-}
-
-int ScriptEngine::LuaRandomSeed(lua_State* L) {
-  const auto seed = static_cast<uint32_t>(luaL_checkint(L, 1));
-  From(L).rand_state_ = (static_cast<uint64_t>(seed) << 16) | 0x330E;
-  return 0;
 }
 
 }  // namespace replikv
