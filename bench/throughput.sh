@@ -21,7 +21,8 @@ requests=200000
 rounds=3
 tests="set,get,incr,mset,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,lrange_100"
 # -t none: only the data-command rows (SETBIT/BITCOUNT/PFADD/PFCOUNT/GEO*) and memory.
-# -d geoadd,geosearch: only those data-command rows ("none": no data rows).
+# -d geoadd,geosearch: only those data-command rows ("none": no data rows);
+# -d evalsha_1,evalsha_10: the scripting rows.
 small_n=1000000
 data_only=""
 while getopts "n:r:t:k:d:" opt; do
@@ -99,6 +100,14 @@ data_rows=("setbit:SETBIT bm:__rand_int__ 1000 1" "bitcount:BITCOUNT bitmap"
            "geoadd:GEOADD geoadd 13.__rand_int__ 38.__rand_int__ m:__rand_int__"
            "geosearch:GEOSEARCH geo FROMLONLAT 13.5 38.5 BYRADIUS 1 km ASC COUNT 10"
            "geosearch_b:GEOSEARCH geo FROMLONLAT 13.5 38.5 BYBOX 2 2 km WITHDIST")
+# Scripting: EVALSHA of a script that returns a constant (the call path:
+# argument tables, the Lua call, the reply conversion), and of one that
+# runs ten INCRs through redis.call (the per-call path inside a script).
+lua_const='return 1'
+lua_loop='local n = 0 for i = 1, 10 do n = redis.call("incr", KEYS[1]) end return n'
+sha_of() { printf '%s' "$1" | sha1sum | cut -c1-40; }
+data_rows+=("evalsha_1:EVALSHA $(sha_of "$lua_const") 0"
+            "evalsha_10:EVALSHA $(sha_of "$lua_loop") 1 counter")
 head -c 12500 /dev/urandom >"$BENCH_TMP/bitmap"
 /usr/bin/python3 - >"$BENCH_TMP/geo.resp" <<'PY'
 import random, sys
@@ -115,6 +124,8 @@ for port in "$rk_port" "$rd_port"; do
   redis-cli -p "$port" -x set bitmap <"$BENCH_TMP/bitmap" >/dev/null
   redis-cli -p "$port" pfadd hll2 a b c >/dev/null
   redis-cli -p "$port" --pipe <"$BENCH_TMP/geo.resp" >/dev/null
+  redis-cli -p "$port" script load "$lua_const" >/dev/null
+  redis-cli -p "$port" script load "$lua_loop" >/dev/null
 done
 for row in "${data_rows[@]}"; do
   name=${row%%:*}; read -ra cmd <<<"${row#*:}"

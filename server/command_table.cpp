@@ -111,6 +111,7 @@ void RegisterAllCommands(CommandTable& t) {
   RegisterStreamCommands(t);
   RegisterGeoCommands(t);
   RegisterObserveCommands(t);
+  RegisterScriptingCommands(t);
 }
 
 void CommandTable::Rename(std::string_view from, std::string_view to) {

@@ -19,6 +19,7 @@
 #include "server/memory_report.h"
 #include "server/memory_stats.h"
 #include "server/commands/pubsub.h"
+#include "server/commands/scripting.h"
 #include "server/net/reply_buffer.h"
 #include "server/lazy_free.h"
 #include "server/server.h"
@@ -105,6 +106,23 @@ void MemorySection(Server& s, std::string* o) {
   size_t total = TotalSystemMemory();
   InfoField(o, "total_system_memory", total);
   InfoField(o, "total_system_memory_human", Human(total));
+  // Scripting, in Redis 7.0's fields. There is no FUNCTION engine (and so
+  // no second Lua VM): its fields read 0.
+  const ScriptEngine& scripts = s.scripting();
+  const uint64_t vm_eval = scripts.lua_memory();
+  InfoField(o, "used_memory_lua", vm_eval);
+  InfoField(o, "used_memory_vm_eval", vm_eval);
+  InfoField(o, "used_memory_lua_human", Human(vm_eval));
+  InfoField(o, "used_memory_scripts_eval", static_cast<uint64_t>(scripts.scripts_memory()));
+  InfoField(o, "number_of_cached_scripts", static_cast<uint64_t>(scripts.cached_scripts()));
+  InfoField(o, "number_of_functions", 0);
+  InfoField(o, "number_of_libraries", 0);
+  InfoField(o, "used_memory_vm_functions", 0);
+  InfoField(o, "used_memory_vm_total", vm_eval);
+  InfoField(o, "used_memory_vm_total_human", Human(vm_eval));
+  InfoField(o, "used_memory_functions", 0);
+  InfoField(o, "used_memory_scripts", static_cast<uint64_t>(scripts.scripts_memory()));
+  InfoField(o, "used_memory_scripts_human", Human(scripts.scripts_memory()));
   InfoField(o, "maxmemory", static_cast<uint64_t>(s.config().maxmemory));
   InfoField(o, "maxmemory_human", Human(s.config().maxmemory));
   std::string_view name[] = {"maxmemory-policy"};

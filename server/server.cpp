@@ -20,6 +20,7 @@
 #include "server/slowlog.h"
 #include "server/commands/multi.h"
 #include "server/commands/pubsub.h"
+#include "server/commands/scripting.h"
 
 namespace replikv {
 namespace {
@@ -63,6 +64,7 @@ Server::Server(ConfigRegistry& registry)
   slowlog_ = std::make_unique<SlowLog>();
   latency_monitor_ = std::make_unique<LatencyMonitor>();
   keyspace_.SetKeyEventSink(key_events_.get(), &config().notify_keyspace_events);
+  scripting_ = std::make_unique<ScriptEngine>(*this);
   // The lazyfree directives that govern the keyspace's implicit deletions.
   auto apply_lazy_free = [this](const ServerConfig& cfg) {
     keyspace_.lazy_free_policy() = LazyFreePolicy{cfg.lazyfree_lazy_server_del, cfg.lazyfree_lazy_expire};
@@ -299,15 +301,26 @@ void Server::OnCron(uv_timer_t* t) {
 void Server::OnSignal(uv_signal_t* sig, int signum) {
   auto* s = static_cast<Server*>(sig->data);
   spdlog::warn("Received {} scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  // A script is running (this is the loop pass a busy script makes): the
+  // shutdown, and the save it may do, wait until the script has ended.
+  if (s->scripting_->running()) {
+    s->signal_shutdown_pending_ = true;
+    return;
+  }
+  s->ShutdownOnSignal();
+}
+
+void Server::ShutdownOnSignal() {
+  signal_shutdown_pending_ = false;
   // A signal shutdown saves per configuration; a failing save is logged by
   // the hook and the process exits anyway only if Redis would (it does not:
   // it keeps running). Here too: on error we keep serving.
-  Status st = s->PrepareShutdown(false, false);
+  Status st = PrepareShutdown(false, false);
   if (!st.ok()) {
     spdlog::warn("SIGTERM received but errors trying to shut down the server, check the logs for more information");
     return;
   }
-  s->StopLoop();
+  StopLoop();
 }
 
 Status Server::PrepareShutdown(bool save, bool nosave) {
@@ -365,6 +378,7 @@ int Server::Run() {
   // Close every handle and let their callbacks run (libuv's rule before
   // uv_loop_close).
   for (auto& [id, c] : clients_) c->Close();
+  scripting_->Close();
   for (ServerModule* m : modules_) m->Stop();
   evictor_->Stop();
   for (auto& l : listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l.get()), nullptr);

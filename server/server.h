@@ -40,6 +40,7 @@ class ClientPause;     // server/client_pause.h
 class Monitors;        // server/monitor.h
 class SlowLog;         // server/slowlog.h
 class LatencyMonitor;  // server/latency_monitor.h
+class ScriptEngine;    // server/commands/scripting.h
 
 // Whether "ip:port" is a loopback peer (protected mode, DEBUG local).
 bool IsLoopbackAddress(const std::string& addr);
@@ -151,6 +152,8 @@ class Server {
   // Records a latency-monitor sample for `event` if it reached
   // latency-monitor-threshold.
   void AddLatencySample(const char* event, int64_t latency_ms);
+  // EVAL's Lua interpreter and script cache.
+  ScriptEngine& scripting() { return *scripting_; }
 
   // Clients.
   void AddClient(std::unique_ptr<Client> c);
@@ -168,6 +171,9 @@ class Server {
   const char* RoleName() const { return is_replica() ? "slave" : "master"; }
   // DEBUG PAUSE-CRON: the cron tick does nothing while set.
   bool cron_paused = false;
+  // While a script runs, its commands see the time it started at (Call()
+  // leaves the keyspace clock alone).
+  bool freeze_clock = false;
 
   // Unix time of the last successful save (LASTSAVE); start-up time until
   // the first save, as in Redis.
@@ -204,6 +210,11 @@ class Server {
   // `nosave` are SHUTDOWN's options. Returns the hook's error, if any.
   Status PrepareShutdown(bool save, bool nosave);
   void StopLoop();
+  bool shutting_down() const { return shutting_down_; }
+  // SIGTERM/SIGINT arrived while a script ran: the script's end calls
+  // ShutdownOnSignal().
+  bool signal_shutdown_pending() const { return signal_shutdown_pending_; }
+  void ShutdownOnSignal();
 
   // Fork statistics (INFO stats), kept here since any layer may fork.
   int64_t latest_fork_usec = 0;
@@ -259,6 +270,7 @@ class Server {
   std::unique_ptr<Monitors> monitors_;
   std::unique_ptr<SlowLog> slowlog_;
   std::unique_ptr<LatencyMonitor> latency_monitor_;  // notify-keyspace-events from the keyspace
+  std::unique_ptr<ScriptEngine> scripting_;
   std::vector<Client*> pending_writes_;
   std::vector<ServerModule*> modules_;
   Role role_ = Role::kPrimary;
@@ -268,6 +280,7 @@ class Server {
   int active_child_pid_ = -1;
   int exit_code_ = 0;
   bool shutting_down_ = false;
+  bool signal_shutdown_pending_ = false;
   std::string run_id_;
   uint64_t cron_loops_ = 0;
   uint64_t memory_peak_ = 0;

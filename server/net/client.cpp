@@ -363,7 +363,24 @@ void Client::ReleaseSessionState() {
   }
 }
 
+void Client::Protect() {
+  if (protected_) return;
+  protected_ = true;
+  if (started_ && !closing_) uv_read_stop(stream());
+}
+
+void Client::Unprotect() {
+  if (!protected_) return;
+  protected_ = false;
+  if (close_when_unprotected_) return Close();
+  if (started_ && !closing_) uv_read_start(stream(), &Client::OnAlloc, &Client::OnRead);
+}
+
 void Client::Close() {
+  if (protected_) {
+    close_when_unprotected_ = true;
+    return;
+  }
   if (closing_) return;
   closing_ = true;
   ReleaseSessionState();
