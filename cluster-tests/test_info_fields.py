@@ -65,3 +65,17 @@ def test_every_field_of_the_oracle_is_printed(pair, section, role):
     for name, value in want.items():
         if name in got and NUMBER.match(value.encode()):
             assert NUMBER.match(got[name].encode()), f"{name}: {got[name]!r} where Redis prints {value!r}"
+
+
+@pytest.mark.parametrize("kind", ["redis", "replikv"])
+def test_replication_traffic_is_counted_apart(pair, kind):
+    primary, replica = pair[kind]
+    primary.client().set("traffic", "x" * 1000)
+    harness.wait_for(lambda: fields(replica, "replication")["master_repl_offset"] ==
+                     fields(primary, "replication")["master_repl_offset"], 30, "the replica to catch up")
+    p, r = fields(primary, "stats"), fields(replica, "stats")
+    # The primary's writes to its replica, and the replica's reads of them
+    # (the RDB transfer and the stream), are counted as repl traffic.
+    assert int(p["total_net_repl_output_bytes"]) > 1000
+    assert int(r["total_net_repl_input_bytes"]) > 1000
+    assert int(p["total_reads_processed"]) > 0 and int(p["total_writes_processed"]) > 0

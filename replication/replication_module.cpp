@@ -469,6 +469,7 @@ void ReplicationModule::Stop() {
 
 void ReplicationModule::ReportMemory(MemoryReport* report) {
   report->replication_backlog += stream_.backlog_memory();
+  report->replication_buffers += stream_.memory_total();
   report->clients_replicas += primary_->ReplicaBufferBytes();
 }
 

@@ -138,8 +138,10 @@ void MemorySection(Server& s, std::string* o) {
   InfoField(o, "mem_fragmentation_bytes", diff(m.rss, m.used));
   InfoField(o, "mem_not_counted_for_evict", m.not_counted_for_evict);
   InfoField(o, "mem_replication_backlog", m.replication_backlog);
+  InfoField(o, "mem_total_replication_buffers", m.replication_buffers);
   InfoField(o, "mem_clients_slaves", m.clients_replicas);
   InfoField(o, "mem_clients_normal", m.clients_normal);
+  InfoField(o, "mem_cluster_links", 0);  // no cluster mode
   InfoField(o, "mem_aof_buffer", m.aof_buffer);
   InfoField(o, "mem_allocator", std::string("jemalloc"));
   InfoField(o, "active_defrag_running", 0);
@@ -170,6 +172,7 @@ void StatsSection(Server& s, std::string* o) {
   InfoField(o, "expired_keys", ks.expired_keys);
   InfoFieldF(o, "expired_stale_perc", 0);
   InfoField(o, "expired_time_cap_reached_count", ks.expired_time_cap_reached_count);
+  InfoField(o, "expire_cycle_cpu_milliseconds", st.expire_cycle_us / 1000);
   const Evictor& ev = s.evictor();
   InfoField(o, "evicted_keys", ev.stats().evicted_keys);
   InfoField(o, "evicted_clients", 0);
@@ -182,8 +185,27 @@ void StatsSection(Server& s, std::string* o) {
   InfoField(o, "pubsubshard_channels", s.pubsub().shard_channel_count());
   InfoField(o, "latest_fork_usec", s.latest_fork_usec);
   InfoField(o, "total_forks", s.total_forks);
+  // Features replikv does not have print Redis's idle values: MIGRATE's
+  // socket cache, key expiry on writable replicas, active defrag, client
+  // tracking (README: "Differences from Redis 7.0").
+  for (const char* idle : {"migrate_cached_sockets", "slave_expires_tracked_keys", "active_defrag_hits",
+                           "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
+                           "total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys",
+                           "tracking_total_items", "tracking_total_prefixes"}) {
+    InfoField(o, idle, 0);
+  }
   InfoField(o, "unexpected_error_replies", st.unexpected_error_replies);
   InfoField(o, "total_error_replies", s.error_stats().total);
+  // Redis counts its optional deep check of DUMP payloads; replikv checks
+  // every payload whole, so there is no optional pass to count.
+  InfoField(o, "dump_payload_sanitizations", 0);
+  InfoField(o, "total_reads_processed", st.total_reads_processed);
+  InfoField(o, "total_writes_processed", st.total_writes_processed);
+  // No I/O threads; the reply buffer is a chain of blocks, never resized.
+  for (const char* idle : {"io_threaded_reads_processed", "io_threaded_writes_processed", "reply_buffer_shrinks",
+                           "reply_buffer_expands"}) {
+    InfoField(o, idle, 0);
+  }
   InfoField(o, "client_query_buffer_limit_disconnections", st.client_qbuf_limit_disconnections);
   InfoField(o, "client_output_buffer_limit_disconnections", st.client_outbuf_limit_disconnections);
 }
@@ -197,6 +219,11 @@ void CpuSection(Server&, std::string* o) {
   InfoFieldF(o, "used_cpu_user", secs(self.ru_utime), "%.6f");
   InfoFieldF(o, "used_cpu_sys_children", secs(children.ru_stime), "%.6f");
   InfoFieldF(o, "used_cpu_user_children", secs(children.ru_utime), "%.6f");
+  // INFO runs on the loop thread: RUSAGE_THREAD is the main thread's.
+  rusage main_thread{};
+  getrusage(RUSAGE_THREAD, &main_thread);
+  InfoFieldF(o, "used_cpu_sys_main_thread", secs(main_thread.ru_stime), "%.6f");
+  InfoFieldF(o, "used_cpu_user_main_thread", secs(main_thread.ru_utime), "%.6f");
 }
 
 void CommandstatsSection(Server& s, std::string* o) {

@@ -275,7 +275,9 @@ void Server::Cron() {
   int64_t expire_percent = 25 + 2 * (config().active_expire_effort - 1);
   const int64_t expire_start_us = MonotonicUs();
   keyspace_.ActiveExpireCycle(tick_us * expire_percent / 100);
-  AddLatencySample("expire-cycle", (MonotonicUs() - expire_start_us) / 1000);
+  const int64_t expire_us = MonotonicUs() - expire_start_us;
+  stats_.expire_cycle_us += static_cast<uint64_t>(expire_us);
+  AddLatencySample("expire-cycle", expire_us / 1000);
   for (int i = 0; i < keyspace_.databases(); ++i) keyspace_.db(i).Maintain();
   if (cron_loops_ % static_cast<uint64_t>(config().hz > 0 ? config().hz : 10) == 0) {
     CloseTimedOutClients();

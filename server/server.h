@@ -83,6 +83,9 @@ struct ServerStats {
   uint64_t total_net_output_bytes = 0;
   uint64_t total_net_repl_input_bytes = 0;
   uint64_t total_net_repl_output_bytes = 0;
+  uint64_t total_reads_processed = 0;   // socket reads of client connections
+  uint64_t total_writes_processed = 0;  // socket writes to client connections
+  uint64_t expire_cycle_us = 0;         // time spent in the active expire cycle
   uint64_t unexpected_error_replies = 0;
   uint64_t client_qbuf_limit_disconnections = 0;
   uint64_t client_outbuf_limit_disconnections = 0;

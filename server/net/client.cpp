@@ -132,6 +132,7 @@ void Client::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
   if (nread == 0) return;
   c->query_.Commit(static_cast<size_t>(nread));
   c->server_.stats().total_net_input_bytes += static_cast<uint64_t>(nread);
+  ++c->server_.stats().total_reads_processed;
   c->last_interaction_ms = c->server_.keyspace().now_ms();
   c->ProcessInput();
 }
@@ -220,6 +221,7 @@ void Client::Flush() {
     if (w > 0) {
       reply_.Consume(static_cast<size_t>(w));
       server_.stats().total_net_output_bytes += static_cast<uint64_t>(w);
+      ++server_.stats().total_writes_processed;
     } else if (w < 0 && w != UV_EAGAIN) {
       Close();
       return;
@@ -255,6 +257,7 @@ void Client::OnWritten(uv_write_t* req, int status) {
   }
   c->reply_.Consume(done);
   c->server_.stats().total_net_output_bytes += done;
+  ++c->server_.stats().total_writes_processed;
   c->QueueReply();
 }
 
