@@ -566,6 +566,11 @@ def test_replica_announces_what_sentinel_reads(node):
     pc = primary.client()
     rc = attach(replica, primary.port)
     wait_in_sync(pc, rc)
+    # After a diskless transfer the primary lists the replica as online (in
+    # ROLE) only once its first ACK arrived, which may follow the replica's
+    # own "link up".
+    harness.wait_for(lambda: info(pc)["slave0"]["state"] == "online", SYNC_TIMEOUT_S,
+                     "the primary to see its replica online")
     slave0 = info(pc)["slave0"]
     assert (slave0["ip"], slave0["port"]) == ("10.1.2.3", 7777)
     role = pc.execute_command("ROLE")
