@@ -329,6 +329,9 @@ def test_replica_restart_goes_on_in_the_db_its_rdb_names(node):
     pc = primary.client()
     replica = node()
     rc = attach(replica, primary.port)
+    # Synced first, so the SELECT 3 below is in the stream after the full
+    # sync, and nothing repeats it after the restart.
+    wait_in_sync(pc, rc)
     p3 = primary.client(db=3)
     p3.set("a", 1)
     wait_in_sync(pc, rc)

@@ -130,7 +130,6 @@ void ReplicationModule::AfterLoad() {
     id_.Adopt(info.repl_id, info.repl_offset + 1);
     if (ns) RestoreTimeline(*ns, info.repl_id, info.repl_offset + 1);
     stream_.ResetBacklog(info.repl_offset);
-    replica_->set_stream_db(info.repl_stream_db);
     if (cfg.replicaof_host.empty()) {
       // A primary restarted: its old id continues as replid2, so its
       // replicas get +CONTINUE (Redis 7.0's loadDataFromDisk).
@@ -138,6 +137,9 @@ void ReplicationModule::AfterLoad() {
     }
   }
   if (!cfg.replicaof_host.empty()) SetPrimary(cfg.replicaof_host, cfg.replicaof_port);
+  // After SetPrimary, which starts a node that was a primary at db 0: a
+  // restarted replica's stream goes on in the db its file names.
+  if (info.present()) replica_->set_stream_db(info.repl_stream_db);
   SaveNodeStateIfChanged();
 }
 
