@@ -459,7 +459,11 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   }
   client_->db = ctx.client.db;
 
-  Run& run = run_.emplace();
+  // Assigned rather than emplace()d: clang computes is_constructible<Run>
+  // while the enclosing class is incomplete (its member initializers not yet
+  // parsed) and rejects a nullary emplace.
+  run_ = Run{};
+  Run& run = *run_;
   run.sha = sha;
   run.caller = &ctx.client;
   run.read_only = read_only || (script->flags & kFlagNoWrites);
