@@ -32,7 +32,10 @@ bool DecodeFunctionPayload(std::string_view payload, std::vector<std::string>* c
   }
   // Redis reads items until only the footer's 10 bytes are left.
   auto file = NewMemorySequentialFile(object);
-  RdbInput in(file.get(), object.size(), object.size());
+  // An LZF string expands at most ~100 times (a 3-byte back-reference
+  // copies up to 264 bytes): a larger claimed length is damage, refused
+  // before anything is allocated.
+  RdbInput in(file.get(), object.size(), object.size() * 128 + 64);
   while (in.offset() < object.size()) {
     uint8_t type = 0;
     if (!in.ReadByte(&type, "a function item type").ok()) {
