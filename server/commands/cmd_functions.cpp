@@ -113,7 +113,7 @@ void FunctionCommand(CommandContext& ctx) {
 void RegisterFunctionCommands(CommandTable& t) {
   const uint32_t kFcall = kCmdNoscript | kCmdStale | kCmdSkipMonitor | kCmdNoMandatoryKeys | kCmdMovableKeys | kCmdScriptFlags;
   AddCommands(t, "scripting", {
-    {"fcall", -3, kFcall | kCmdMayReplicate, FcallCommand, 0, 0, 0, "7.0.0"},
+    {"fcall", -3, kFcall, FcallCommand, 0, 0, 0, "7.0.0"},
     {"fcall_ro", -3, kFcall | kCmdReadonly, FcallRoCommand, 0, 0, 0, "7.0.0"},
     {"function", -2, 0, FunctionCommand, 0, 0, 0, "7.0.0"},
   });

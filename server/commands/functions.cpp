@@ -121,6 +121,7 @@ bool ScriptEngine::RegisterFunction(lua_State* L) {
     bool named = false;
     lua_pushnil(L);
     while (lua_next(L, 1) != 0) {  // key at -2, value at -1
+      // A number key passes here (and is an unknown argument below).
       if (!lua_isstring(L, -2)) return fail("named argument key given to redis.register_function is not a string");
       lua_pushvalue(L, -2);  // a copy: tostring on the key itself would confuse lua_next
       const std::string key = LuaString(L, -1);
@@ -178,8 +179,10 @@ bool ScriptEngine::RegisterFunction(lua_State* L) {
   }
   // Redis 7.0 names libraries in this error for functions too.
   if (!ValidFunctionName(f.name)) return fail(kBadName);
+  // Exact names here (Redis 7.0's library dict is case-sensitive); FCALL
+  // and the check across libraries ignore case.
   for (const Function& other : lib.functions) {
-    if (EqualsIgnoreCase(other.name, f.name)) return fail("Function already exists in the library");
+    if (other.name == f.name) return fail("Function already exists in the library");
   }
   f.library = lib.lib.name;
   lib.functions.push_back(std::move(f));
@@ -263,7 +266,11 @@ void ScriptEngine::InstallLibrary(LoadingLibrary&& lib) {
   functions_bytes_ += installed.code.size() + installed.name.size();
   for (Function& f : lib.functions) {
     std::string key = Lower(f.name);
-    installed.functions.push_back(key);
+    // "f" and "F" in one library: one function, the later one (as FCALL
+    // finds it on Redis).
+    if (std::find(installed.functions.begin(), installed.functions.end(), key) == installed.functions.end()) {
+      installed.functions.push_back(key);
+    }
     functions_bytes_ += f.name.size() + (f.description ? f.description->size() : 0);
     functions_.insert_or_assign(std::move(key), std::move(f));
   }
@@ -448,7 +455,7 @@ void ScriptEngine::FunctionList(CommandContext& ctx) {
       for (const FlagName& fl : kFunctionFlags) n += (f.flags & fl.bit) ? 1 : 0;
       r.AddArrayLen(n);
       for (const FlagName& fl : kFunctionFlags) {
-        if (f.flags & fl.bit) r.AddBulk(fl.name);
+        if (f.flags & fl.bit) r.AddSimple(fl.name);  // status replies, as Redis 7.0
       }
     }
     if (with_code) {
