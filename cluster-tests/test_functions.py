@@ -221,6 +221,20 @@ def test_delete_flush_stats_help(fr):
     assert fr.command("FUNCTION", "FOO") == RespError("ERR unknown subcommand 'FOO'. Try FUNCTION HELP.")
 
 
+def test_info_memory_counts_libraries_and_functions(fr):
+    assert fr.command("FUNCTION", "LOAD", lib("two", ("a", "return 1"), ("b", "return 2"))) == b"two"
+    fields = harness.info_fields(fr.command("INFO", "memory").decode())
+    assert fields["number_of_libraries"] == "1"
+    assert fields["number_of_functions"] == "2"
+    assert int(fields["used_memory_vm_functions"]) > 0
+    assert int(fields["used_memory_vm_total"]) == \
+        int(fields["used_memory_vm_eval"]) + int(fields["used_memory_vm_functions"])
+    assert int(fields["used_memory_functions"]) > 0
+    # SCRIPT FLUSH leaves the libraries.
+    assert fr.command("SCRIPT", "FLUSH") == "OK"
+    assert fr.command("FCALL", "b", "0") == 2
+
+
 def test_fcall_errors(fr):
     code = ("#!lua name=e\n"
             "redis.register_function('e1', function(k,a) return redis.call('nosuch') end)\n"
