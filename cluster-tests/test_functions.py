@@ -603,3 +603,21 @@ def test_a_replica_gets_the_libraries_by_full_sync_and_by_the_stream(server_fact
         assert p.command("FUNCTION", "FLUSH") == "OK"
         wait_for(caught_up, 15, "the replica to catch up")
         assert r.command("FUNCTION", "LIST") == []
+
+
+# ------------------------------------------------------------ MONITOR
+
+def test_monitor_shows_the_call_then_its_commands_as_lua(server, fr):
+    from test_monitor import client_addr, lines, start_monitor
+    assert fr.command("FUNCTION", "LOAD", LIB) == b"mylib"
+    m = start_monitor(server)
+    try:
+        assert fr.command("FCALL", "myset", "1", "k", "v") == "OK"
+        assert fr.command("EVAL", "return redis.call('get', KEYS[1])", "1", "k") == b"v"
+        seen = [(found.group(3), found.group(4), found.group(5)) for found in lines(m, fr)]
+        addr = client_addr(fr)
+        assert seen == [("0", addr, '"FCALL" "myset" "1" "k" "v"'), ("0", "lua", '"set" "k" "v"'),
+                        ("0", addr, '"EVAL" "return redis.call(\'get\', KEYS[1])" "1" "k"'),
+                        ("0", "lua", '"get" "k"')]
+    finally:
+        m.close()

@@ -16,6 +16,7 @@
 #include "server/base/assert.h"
 #include "server/ds/sha1.h"
 #include "server/evict.h"
+#include "server/monitor.h"
 #include "server/net/client.h"
 #include "server/server.h"
 #include "server/base/version.h"
@@ -541,7 +542,11 @@ void ScriptEngine::RunPushed(CommandContext& ctx, lua_State* L, int handler, int
     client_ = std::make_unique<Client>(server_, server_.NextClientId());
     client_->authenticated = true;
     client_->deny_blocking = true;
+    client_->addr = "lua";  // MONITOR's "[0 lua]"
   }
+  // MONITOR shows the EVAL / FCALL itself first, then the commands it runs
+  // (Redis 7.0 feeds the script command before running it).
+  if (!server_.monitors().empty()) server_.monitors().Feed(ctx.client, ctx.client.db, ctx.argv);
   client_->db = ctx.client.db;
 
   // Assigned rather than emplace()d: clang computes is_constructible<Run>
@@ -766,6 +771,11 @@ bool ScriptEngine::RunRedisCommand(lua_State* L) {
   server_.propagator().set_target_mask(run.repl_targets);
   server_.Call(c, *cmd, argv, c.reply());
   server_.propagator().set_target_mask(kPropagateAll);
+  // Call feeds no monitor for this internal client: the script's commands
+  // are shown here, as "[db lua]".
+  if (!server_.monitors().empty() && !(cmd->flags & (kCmdSkipMonitor | kCmdAdmin))) {
+    server_.monitors().Feed(c, c.db, argv);
+  }
   ++server_.stats().total_commands_processed;
   // The reply, as RESP2 bytes, becomes a Lua value.
   std::string& resp = call_resp_;
