@@ -621,3 +621,22 @@ def test_monitor_shows_the_call_then_its_commands_as_lua(server, fr):
                         ("0", "lua", '"get" "k"')]
     finally:
         m.close()
+
+
+def test_the_rdb_checker_accepts_a_file_with_libraries(server_factory, target):
+    """Each target's checker on an RDB its server wrote with libraries;
+    replikv-check-rdb also lists them."""
+    import subprocess
+    srv = server_factory()
+    with srv.raw() as c:
+        run_mix(c)
+        assert c.command("FUNCTION", "LOAD", "#!lua name=long\n-- " + "x" * 400 +
+                         "\nredis.register_function('fl', function() return 1 end)") == b"long"
+        assert c.command("SAVE") == "OK"
+    out = subprocess.run([harness.check_rdb_binary(target), str(Path(srv.dir) / "dump.rdb")],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "RDB looks OK" in out.stdout
+    if target == "replikv":
+        assert "[info] 2 function libraries" in out.stdout
+        assert "[info] function library '#!lua name=mix'" in out.stdout
