@@ -640,3 +640,23 @@ def test_the_rdb_checker_accepts_a_file_with_libraries(server_factory, target):
     if target == "replikv":
         assert "[info] 2 function libraries" in out.stdout
         assert "[info] function library '#!lua name=mix'" in out.stdout
+
+
+def test_allow_stale_lets_a_function_run_on_a_stale_replica(server_factory):
+    replica = server_factory(extra_args=["--replica-serve-stale-data", "no"])
+    with replica.raw() as r:
+        code = ("#!lua name=stale\n"
+                "redis.register_function{function_name='fresh', callback=function() return 1 end, "
+                "flags={'no-writes'}}\n"
+                "redis.register_function{function_name='old', callback=function() return 2 end, "
+                "flags={'no-writes', 'allow-stale'}}")
+        assert r.command("FUNCTION", "LOAD", code) == b"stale"
+        # A primary that is not there: the link stays down.
+        assert r.command("REPLICAOF", "127.0.0.1", str(harness.pick_free_port())) == "OK"
+        masterdown = RespError("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
+        assert r.command("FCALL", "fresh", "0") == masterdown
+        assert r.command("FCALL_RO", "fresh", "0") == masterdown
+        assert r.command("FCALL", "old", "0") == 2
+        assert r.command("FCALL_RO", "old", "0") == 2
+        assert r.command("FUNCTION", "LIST", "LIBRARYNAME", "none") == masterdown
+        assert r.command("FUNCTION", "HELP")[0].startswith("FUNCTION")
