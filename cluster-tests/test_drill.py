@@ -12,7 +12,8 @@ replikv-drill runs one fault per test and must pass:
   restart   a replica stopped (SIGTERM) and started again
 
 Sentinel mode runs all four; manual mode (--nodes: the drill promotes the
-replica with the highest offset) runs the two faults that need a failover.
+replica with the highest offset) runs the two faults that need a failover
+and the cut link (replication alone, no Sentinel involved).
 Each runs with redis-server nodes (the test checks itself against Redis) and
 replikv nodes; the Sentinels are always Debian's redis-sentinel.
 """
@@ -37,7 +38,14 @@ DRILL_TIMEOUT_S = 120
 # The replikv + Sentinel cases that cannot pass until Sentinel support lands
 # (the sentinel branch). Filled in from what the runs show; each entry is the
 # exact case and the reason, and the case runs (xfail, not skip).
-SENTINEL_XFAIL = {}
+SENTINEL_XFAIL = {
+    ("replikv", "sentinel", "cut"):
+        "replikv replica skips writes on PSYNC after CLIENT KILL TYPE master "
+        "while Sentinels are attached: the cut replica ends without the few "
+        "keys written at the moment of the cut (digests differ; the same cut "
+        "without Sentinels, manual-cut, passes). Replication bug, reported to "
+        "the lead (issue 19 work, compose branch).",
+}
 
 
 def stack_password():
@@ -243,7 +251,7 @@ def run_drill(t, mode, fault, heal):
 
 
 CASES = [("sentinel", f) for f in ("kill9", "pause", "cut", "restart")] + \
-        [("manual", f) for f in ("kill9", "pause")]
+        [("manual", f) for f in ("kill9", "pause", "cut")]
 
 
 @pytest.fixture(params=["redis", "replikv"])
@@ -256,7 +264,8 @@ def node_kind(request):
 def test_drill_passes(node_kind, mode, fault, tmp_path_factory, request):
     reason = SENTINEL_XFAIL.get((node_kind, mode, fault))
     if reason:
-        request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
+        # Not strict: the bug is a race, a lucky run may pass.
+        request.applymarker(pytest.mark.xfail(reason=reason, strict=False))
     if node_kind == "replikv":
         harness.binary_for("replikv")  # a missing binary fails, never skips
     t = Topology(node_kind, tmp_path_factory)
@@ -278,8 +287,11 @@ def test_drill_passes(node_kind, mode, fault, tmp_path_factory, request):
             assert report["primary_after"] != report["primary_before"], detail
         else:
             assert report["primary_after"] == report["primary_before"], detail
-        if fault in ("kill9", "cut"):
+        if fault == "cut" or (fault == "kill9" and mode == "manual"):
             # The survivors continue the history: PSYNC, never a full copy.
+            # (Sentinel may promote a replica that is a few writes behind
+            # the other, from an INFO a moment old; the other then needs a
+            # full sync. The drill promotes the highest offset it reads.)
             assert report["partial_syncs"] >= 1 and report["full_syncs"] == 0, detail
     finally:
         t.stop()
