@@ -6,7 +6,11 @@
 # libFuzzer target for a short bounded time (scripts/fuzz.sh, clang, build-fuzz/).
 # Exits non-zero on any failure. REPLIKV_SKIP_SANITIZERS=1 skips the second
 # pass and REPLIKV_SKIP_FUZZ=1 the third (local use); REPLIKV_FUZZ_SECONDS sets
-# the time per fuzz target (default 20).
+# the time per fuzz target (default 20). Between the first pass and the
+# sanitizer pass, cluster-tests/compose-drill.sh builds the container image and
+# runs the failover drills against the compose stack in real containers
+# (podman here, prepared by scripts/containers.sh; REPLIKV_SKIP_CONTAINERS=1
+# skips it, and says so).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/scripts/deps.sh"
@@ -19,6 +23,17 @@ build="${REPLIKV_BUILD_DIR:-$root/build}"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j "$(nproc)"
 (cd "$build" && ctest --output-on-failure -j "$(nproc)" --timeout 1500)
+
+# The container drills: image build, compose stack, one drill per fault kind
+# for replikv and for redis-server. Bounded (COMPOSE_DRILL_TIMEOUT, 900 s);
+# any failed drill fails the run here, with its JSON report and the
+# containers' logs on the output.
+if [[ "${REPLIKV_SKIP_CONTAINERS:-0}" == 1 ]]; then
+  echo "test.sh: container drills SKIPPED (REPLIKV_SKIP_CONTAINERS=1)"
+else
+  echo "test.sh: container drills (cluster-tests/compose-drill.sh)"
+  REPLIKV_DRILL="$build/bin/replikv-drill" bash "$root/cluster-tests/compose-drill.sh"
+fi
 
 # The fuzz pass runs last; a function so that skipping the sanitizer pass
 # does not skip it.

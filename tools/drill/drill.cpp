@@ -117,12 +117,19 @@ void Drill::DiscoverNodes() {
   for (const auto& s : o_.sentinels) {
     auto r = CallOnce(s, "", {"SENTINEL", "REPLICAS", o_.master_name}, kCallMs);
     if (!r.ok() || r->type != Reply::Type::kArray) continue;
-    // Each replica: a flat array of field, value, field, value ...
+    // Each replica: a flat array of field, value, field, value ... A replica
+    // Sentinel considers down is left out: it may be an address a restarted
+    // container no longer has. (A node already known stays known.)
     for (const auto& rep : r->elements) {
-      std::string ip, port;
+      std::string ip, port, flags;
       for (size_t i = 0; i + 1 < rep.elements.size(); i += 2) {
         if (rep.elements[i].str == "ip") ip = rep.elements[i + 1].str;
         if (rep.elements[i].str == "port") port = rep.elements[i + 1].str;
+        if (rep.elements[i].str == "flags") flags = rep.elements[i + 1].str;
+      }
+      if (flags.find("s_down") != std::string::npos ||
+          flags.find("disconnected") != std::string::npos) {
+        continue;
       }
       auto ep = ParseEndpoint(ip + ":" + port);
       if (ep.ok()) AddNode(*ep);
