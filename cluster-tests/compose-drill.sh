@@ -7,7 +7,8 @@
 #
 #   kill      kill -s KILL the primary's container (heal: start it again)
 #   pause     pause the primary's container (heal: unpause)
-#   network   disconnect a replica from the compose network (heal: connect
+#   network   disconnect a replica from the compose network for 7 s, past
+#             repl-timeout (5 s), so both ends drop the link (heal: connect
 #             it again with its service name as alias)
 #   restart   restart a replica's container
 #
@@ -252,7 +253,7 @@ for server in $servers; do
         pause) cmd="$engine pause $primary_ctr"; heal=(--heal "$engine unpause $primary_ctr") ;;
         network) cmd="$engine network disconnect $net $replica_ctr"
                  heal=(--heal "$engine network connect --alias $replica_service $net $replica_ctr"
-                       --heal-after 3) ;;
+                       --heal-after 7) ;;
         restart) cmd="$engine restart -t 5 $replica_ctr" ;;
         *) say "unknown fault $fault"; exit 2 ;;
       esac

@@ -45,6 +45,21 @@ int64_t ReplicaOffset(const std::map<std::string, std::string>& info) {
   return off >= 0 ? off : Field(info, "master_repl_offset", -1);
 }
 
+// "ip=10.0.0.3,port=6379,state=online,offset=1,lag=0" -> 10.0.0.3:6379
+Result<Endpoint> ReplicaAddress(const std::string& line) {
+  std::string ip, port;
+  size_t start = 0;
+  while (start <= line.size()) {
+    size_t comma = line.find(',', start);
+    if (comma == std::string::npos) comma = line.size();
+    std::string kv = line.substr(start, comma - start);
+    if (kv.rfind("ip=", 0) == 0) ip = kv.substr(3);
+    if (kv.rfind("port=", 0) == 0) port = kv.substr(5);
+    start = comma + 1;
+  }
+  return ParseEndpoint(ip + ":" + port);
+}
+
 std::string Fixed(double v, int digits) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
@@ -324,7 +339,16 @@ bool Drill::Converge() {
     // Read the primary first: a replica at or past this offset has every
     // write the primary had at that moment.
     int64_t offset = Field(*pinfo, "master_repl_offset", -1);
+    // The primary names its connected replicas (a restarted container may
+    // come back at another address, before Sentinel has seen it).
+    for (int i = 0; i < 64; i++) {
+      auto line = Text(*pinfo, "slave" + std::to_string(i));
+      if (line.empty()) break;
+      auto ep = ReplicaAddress(line);
+      if (ep.ok()) AddNode(*ep);
+    }
     bool all = true;
+    int caught_up = 0;
     for (const auto& n : nodes_) {
       if (n == primary_) continue;
       auto info = Info(n, "replication");
@@ -354,7 +378,18 @@ bool Drill::Converge() {
               Text(*info, "master_link_status") + ", offset " +
               std::to_string(ReplicaOffset(*info)) + " of " + std::to_string(offset) + ")";
         all = false;
+      } else {
+        caught_up++;
       }
+    }
+    // As many replicas as before the fault; one fewer when the primary was
+    // failed over and nothing brings it back (no heal command).
+    int expect_replicas = initial_replicas_;
+    if (!(primary_ == initial_primary_) && o_.heal.empty()) expect_replicas--;
+    if (all && caught_up < expect_replicas) {
+      why = std::to_string(caught_up) + " replicas caught up, " + std::to_string(expect_replicas) +
+            " expected";
+      all = false;
     }
     if (all) {
       report_.converge_s = Now() - began;
@@ -451,6 +486,8 @@ Report Drill::Run() {
     return report_;
   }
   report_.primary_before = primary_.ToString();
+  initial_primary_ = primary_;
+  initial_replicas_ = static_cast<int>(nodes_.size()) - 1;
   Say("healthy: primary " + primary_.ToString() + ", " + std::to_string(nodes_.size() - 1) +
       " replicas online");
   for (const auto& n : nodes_) {

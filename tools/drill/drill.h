@@ -15,7 +15,11 @@
 //      the first acknowledged write that follows the fault.
 //   4. converge: writes stop; wait until every reachable node is the primary
 //      or a replica with its link up at the primary's offset (manual mode
-//      re-points a stray primary, e.g. a paused one that came back).
+//      re-points a stray primary, e.g. a paused one that came back), and as
+//      many replicas as before the fault are (one fewer when the primary was
+//      failed over and no heal command brings it back). Replicas the
+//      primary lists are added to the nodes (a restarted container may have
+//      a new address).
 //   5. check: every acknowledged write read back from the primary, DEBUG
 //      DIGEST of every reachable node, the sync counters' growth.
 //
@@ -69,6 +73,8 @@ class Drill {
   Report report_;
 
   Endpoint primary_;
+  Endpoint initial_primary_;      // when the deployment was healthy
+  int initial_replicas_ = 0;
   std::vector<Endpoint> nodes_;   // every node seen, in discovery order
   std::map<Endpoint, Counters> baseline_;
   std::set<Endpoint> repoint_;    // manual mode: still to be re-pointed
