@@ -28,6 +28,8 @@
 #   COMPOSE_DRILL_FAULTS   fault kinds, default "kill pause network restart"
 #   COMPOSE_DRILL_RUNS     runs of each (server, fault), default 1
 #   COMPOSE_DRILL_TIMEOUT  bound of the whole script in seconds, default 900
+#   COMPOSE_DRILL_LOGS=1   print the containers' logs after every drill (always
+#                          printed after a failed one)
 #   REPLIKV_DRILL          the drill binary (default build/bin/replikv-drill)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -283,9 +285,9 @@ print(json.dumps({"server": server, "engine": engine, "drill": fault,
                   "up_to_healthy_s": float(up_s), **r}, separators=(",", ":")))
 ' "$server" "$engine" "$fault" "$up_s" "$code" "$report")
       echo "$line"
-      if [[ $code != 0 ]]; then
-        failed=$((failed + 1))
-        say "$server / $fault: FAILED (exit $code); container logs:"
+      if [[ $code != 0 || ${COMPOSE_DRILL_LOGS:-0} == 1 ]]; then
+        [[ $code != 0 ]] && failed=$((failed + 1))
+        say "$server / $fault: exit $code; container logs:"
         for s in "${services[@]}"; do
           echo "--- $s" >&2
           $engine logs --tail 15 "$(container "$s")" >&2 2>&1 || true

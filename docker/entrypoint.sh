@@ -5,7 +5,8 @@
 #   replikv-entrypoint --health                                 the HEALTHCHECK
 #   replikv-entrypoint replikv-drill ...                        run another program
 # REPLIKV_PASSWORD, when set, is passed as requirepass and masterauth (after
-# the config file, so it wins over the file).
+# the config file, so it wins over the file). A config file given as the
+# first argument runs from a copy in /data (see below).
 set -euo pipefail
 server=${REPLIKV_SERVER:-replikv-server}
 port=${REPLIKV_PORT:-6379}
@@ -27,6 +28,17 @@ if [[ $# -gt 0 && $1 != -* && $1 != /* && $1 != ./* ]] && command -v "$1" >/dev/
 fi
 
 args=("$@")
+# A mounted config file is usually read-only, but Sentinel rewrites the
+# replicaof line of a node it re-points (CONFIG REWRITE), and a container
+# restarted from the template would follow the old primary again. So the
+# template is copied once into the data volume and the copy is what runs;
+# remove /data/replikv.conf (or the volume) to start from the template again.
+if [[ $# -gt 0 && -f $1 && $1 != /data/* && -w /data ]]; then
+  if [[ ! -s /data/replikv.conf ]]; then
+    cp "$1" /data/replikv.conf
+  fi
+  args[0]=/data/replikv.conf
+fi
 if [[ -n ${REPLIKV_PASSWORD:-} ]]; then
   args+=(--requirepass "$REPLIKV_PASSWORD" --masterauth "$REPLIKV_PASSWORD")
 fi
