@@ -28,6 +28,9 @@
 #   COMPOSE_DRILL_FAULTS   fault kinds, default "kill pause network restart"
 #   COMPOSE_DRILL_RUNS     runs of each (server, fault), default 1
 #   COMPOSE_DRILL_TIMEOUT  bound of the whole script in seconds, default 900
+#   COMPOSE_DRILL_XFAIL    "server/fault" drills expected to fail (default: the
+#                          one below); their failure is reported with the
+#                          reason and does not fail the run, a pass says XPASS
 #   COMPOSE_DRILL_LOGS=1   print the containers' logs after every drill (always
 #                          printed after a failed one)
 #   REPLIKV_DRILL          the drill binary (default build/bin/replikv-drill)
@@ -40,6 +43,14 @@ runs=${COMPOSE_DRILL_RUNS:-1}
 budget=${COMPOSE_DRILL_TIMEOUT:-900}
 drill=${REPLIKV_DRILL:-$root/build/bin/replikv-drill}
 script_start=$(date +%s)
+# Known to fail until replikv's Sentinel support lands (tell the lead when it
+# passes): a PUBLISH on a replikv replica advances that replica's own
+# replication offset, Sentinel publishes its hello on every replica every 2 s,
+# and a replica whose link was cut resumes (PSYNC) from that inflated offset,
+# so the writes in between never reach it: digests differ.
+xfail_reason="replikv replica counts Sentinel's PUBLISH into its replication offset; after a link cut its PSYNC skips writes"
+xfails=${COMPOSE_DRILL_XFAIL-replikv/network}
+xfailed=0
 
 say() { echo "compose-drill: $*" >&2; }
 
@@ -262,6 +273,8 @@ for server in $servers; do
       say "$server / $fault (run $run): $cmd"
       code=1
       report=""
+      xfail=""
+      [[ " $xfails " == *" $server/$fault "* ]] && xfail=$xfail_reason
       if ((ready)); then
         sentinels="127.0.0.1:$REPLIKV_SENTINEL1_PORT,127.0.0.1:$REPLIKV_SENTINEL2_PORT,127.0.0.1:$REPLIKV_SENTINEL3_PORT"
         set +e
@@ -275,18 +288,27 @@ for server in $servers; do
       fi
       line=$(/usr/bin/python3 -c '
 import json, sys
-server, engine, fault, up_s, code, text = sys.argv[1:7]
+server, engine, fault, up_s, code, text, xfail = sys.argv[1:8]
 try:
     r = json.loads(text.strip().splitlines()[-1])
 except Exception:
     r = {"pass": False, "problems": ["no JSON report from replikv-drill"]}
 r["pass"] = bool(r.get("pass")) and code == "0"
-print(json.dumps({"server": server, "engine": engine, "drill": fault,
-                  "up_to_healthy_s": float(up_s), **r}, separators=(",", ":")))
-' "$server" "$engine" "$fault" "$up_s" "$code" "$report")
+out = {"server": server, "engine": engine, "drill": fault, "up_to_healthy_s": float(up_s)}
+if xfail:
+    out["expected_failure"] = xfail
+print(json.dumps({**out, **r}, separators=(",", ":")))
+' "$server" "$engine" "$fault" "$up_s" "$code" "$report" "$xfail")
       echo "$line"
+      if [[ $code != 0 && -n $xfail ]]; then
+        xfailed=$((xfailed + 1))
+        say "$server / $fault: XFAIL (expected: $xfail)"
+      elif [[ $code != 0 ]]; then
+        failed=$((failed + 1))
+      elif [[ -n $xfail ]]; then
+        say "$server / $fault: XPASS (expected to fail: $xfail); remove it from COMPOSE_DRILL_XFAIL"
+      fi
       if [[ $code != 0 || ${COMPOSE_DRILL_LOGS:-0} == 1 ]]; then
-        [[ $code != 0 ]] && failed=$((failed + 1))
         say "$server / $fault: exit $code; container logs:"
         for s in "${services[@]}"; do
           echo "--- $s" >&2
@@ -301,5 +323,5 @@ print(json.dumps({"server": server, "engine": engine, "drill": fault,
   done
   stack_down
 done
-say "$((total - failed)) of $total drills passed in $(($(date +%s) - script_start)) s"
+say "$((total - failed - xfailed)) of $total drills passed, $xfailed failed as expected (XFAIL), $failed failed, in $(($(date +%s) - script_start)) s"
 ((failed == 0))

@@ -125,6 +125,21 @@ Result<Endpoint> Drill::AskPrimary() {
   return last;
 }
 
+Result<std::map<std::string, std::string>> Drill::PrimaryInfo(std::string* why) {
+  auto p = AskPrimary();
+  if (!p.ok()) {
+    *why = p.status().ToString();
+    return p.status();
+  }
+  primary_ = *p;
+  auto info = Info(primary_, "replication");
+  if (!info.ok() || Text(*info, "role") != "master") {
+    *why = "primary " + primary_.ToString() + " not answering as master";
+    return Status::NotFound(*why);
+  }
+  return info;
+}
+
 void Drill::DiscoverNodes() {
   if (o_.mode == Options::Mode::kManual) return;
   auto p = AskPrimary();
@@ -173,17 +188,9 @@ bool Drill::WaitHealthy() {
         continue;
       }
     }
-    auto p = AskPrimary();
-    if (!p.ok()) {
-      why = p.status().ToString();
-      SleepS(0.2);
-      continue;
-    }
-    primary_ = *p;
     DiscoverNodes();
-    auto pinfo = Info(primary_, "replication");
-    if (!pinfo.ok() || Text(*pinfo, "role") != "master") {
-      why = "primary " + primary_.ToString() + " not answering as master";
+    auto pinfo = PrimaryInfo(&why);
+    if (!pinfo.ok()) {
       SleepS(0.2);
       continue;
     }
@@ -323,16 +330,8 @@ bool Drill::Converge() {
   std::string why;
   while (Now() < deadline) {
     DiscoverNodes();
-    auto p = AskPrimary();
-    if (!p.ok()) {
-      why = p.status().ToString();
-      SleepS(0.1);
-      continue;
-    }
-    primary_ = *p;
-    auto pinfo = Info(primary_, "replication");
-    if (!pinfo.ok() || Text(*pinfo, "role") != "master") {
-      why = "primary " + primary_.ToString() + " not answering as master";
+    auto pinfo = PrimaryInfo(&why);
+    if (!pinfo.ok()) {
       SleepS(0.1);
       continue;
     }

@@ -56,6 +56,9 @@ class Drill {
   double Now() const;  // seconds since the drill started
   void Say(const std::string& line);
   Result<Endpoint> AskPrimary();
+  // Asks for the primary (primary_ is set) and returns its INFO
+  // replication; an error (and *why) unless it answers as master.
+  Result<std::map<std::string, std::string>> PrimaryInfo(std::string* why);
   void DiscoverNodes();
   void AddNode(const Endpoint& ep);
   Result<std::map<std::string, std::string>> Info(const Endpoint& ep, const std::string& section);
