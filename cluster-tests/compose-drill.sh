@@ -5,7 +5,11 @@
 # each other; then, for each fault kind, replikv-drill (the host's build)
 # runs one fault through the container engine:
 #
-#   kill      kill -s KILL the primary's container (heal: start it again)
+#   kill      kill -s KILL the primary's container. After the drill the
+#             script starts it again and points it at the new primary
+#             (REPLICAOF): it comes back at another address, which Sentinel
+#             does not know as the old primary, so Sentinel would leave it a
+#             second primary.
 #   pause     pause the primary's container (heal: unpause)
 #   network   disconnect a replica from the compose network for 7 s, past
 #             repl-timeout (5 s), so both ends drop the link (heal: connect
@@ -226,6 +230,26 @@ find_roles() {
   [[ -n $primary_ctr && -n $replica_ctr ]]
 }
 
+# Starts a killed node again and makes it a replica of the current primary.
+rejoin() {
+  local c=$1 port addr i
+  $engine start "$c" >/dev/null 2>&1 || { say "could not start $c again"; return 0; }
+  port=$($engine port "$c" 6379 2>/dev/null | head -n 1 | sed 's/.*://')
+  addr=$(timeout 2 redis-cli -h 127.0.0.1 -p "$REPLIKV_SENTINEL1_PORT" \
+           SENTINEL GET-MASTER-ADDR-BY-NAME replikv 2>/dev/null | head -n 1)
+  # Bounded: 100 tries, 0.2 s apart, while it loads its data.
+  for ((i = 0; i < 100; i++)); do
+    if REDISCLI_AUTH=$password timeout 2 redis-cli -h 127.0.0.1 -p "$port" \
+         REPLICAOF "$addr" 6379 2>/dev/null | grep -q OK; then
+      # Into its config copy too, so that a restart keeps following.
+      REDISCLI_AUTH=$password timeout 5 redis-cli -h 127.0.0.1 -p "$port" CONFIG REWRITE >/dev/null 2>&1 || true
+      return 0
+    fi
+    sleep 0.2
+  done
+  say "could not make $c a replica of $addr"
+}
+
 reset_sentinels() {
   local p
   for p in "$REPLIKV_SENTINEL1_PORT" "$REPLIKV_SENTINEL2_PORT" "$REPLIKV_SENTINEL3_PORT"; do
@@ -262,7 +286,7 @@ for server in $servers; do
       done
       heal=()
       case $fault in
-        kill) cmd="$engine kill -s KILL $primary_ctr"; heal=(--heal "$engine start $primary_ctr") ;;
+        kill) cmd="$engine kill -s KILL $primary_ctr" ;;
         pause) cmd="$engine pause $primary_ctr"; heal=(--heal "$engine unpause $primary_ctr") ;;
         network) cmd="$engine network disconnect $net $replica_ctr"
                  heal=(--heal "$engine network connect --alias $replica_service $net $replica_ctr"
@@ -274,7 +298,7 @@ for server in $servers; do
       code=1
       report=""
       xfail=""
-      [[ " $xfails " == *" $server/$fault "* ]] && xfail=$xfail_reason
+      if ((ready)) && [[ " $xfails " == *" $server/$fault "* ]]; then xfail=$xfail_reason; fi
       if ((ready)); then
         sentinels="127.0.0.1:$REPLIKV_SENTINEL1_PORT,127.0.0.1:$REPLIKV_SENTINEL2_PORT,127.0.0.1:$REPLIKV_SENTINEL3_PORT"
         set +e
@@ -318,6 +342,7 @@ print(json.dumps({**out, **r}, separators=(",", ":")))
       # Whatever the drill left paused or disconnected comes back before
       # the next one.
       [[ $fault == pause ]] && { $engine unpause "$primary_ctr" >/dev/null 2>&1 || true; }
+      [[ $fault == kill ]] && rejoin "$primary_ctr"
       reset_sentinels
     done
   done
