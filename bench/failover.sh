@@ -3,13 +3,14 @@
 # driven by Sentinel: the process topology (cluster-tests/test_drill.py) and
 # the compose stack in containers (cluster-tests/compose-drill.sh), each run
 # several times; prints median and worst per (where, server, drill) and the
-# raw JSON lines in bench/failover-reports.jsonl. Figures go to bench/RESULTS.md.
+# raw JSON lines in $FAILOVER_REPORTS (default /tmp/replikv-failover-reports.jsonl).
+# Figures go to bench/RESULTS.md.
 #   bench/failover.sh [process-runs] [container-runs]     (default 5 and 3)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 process_runs=${1:-5}
 container_runs=${2:-3}
-out=$root/bench/failover-reports.jsonl
+out=${FAILOVER_REPORTS:-/tmp/replikv-failover-reports.jsonl}
 : >"$out"
 build=${REPLIKV_BUILD_DIR:-$root/build}
 cmake --build "$build" --target replikv-server replikv-drill >/dev/null
