@@ -10,11 +10,10 @@
 #    makes strings only, zero-filled past "value:N": an RDB of almost nothing.
 #    Each round a fresh empty replica gets REPLICAOF; the time runs from
 #    sending it until the replica says master_link_status:up and its DBSIZE
-#    equals the primary's (polled every 10 ms). replikv only syncs through
-#    a file, so redis runs twice: `repl-diskless-sync no` (the like-for-like
-#    row) and `repl-diskless-sync yes` with `repl-diskless-sync-delay 0`
-#    (Redis 7.0's default is yes with a 5 s delay, which would only measure
-#    the delay).
+#    equals the primary's (polled every 10 ms). Both servers run twice:
+#    `repl-diskless-sync no` and `repl-diskless-sync yes`, always with
+#    `repl-diskless-sync-delay 0` (7.0's default is yes with a 5 s delay,
+#    which would only measure the delay).
 # 2. SET throughput: redis-benchmark -t set -P 16 -c 50 -r 100000 -n
 #    `requests` on a primary with 0 replicas, then with 2 replicas attached.
 #    During the 2-replica runs the primary's master_repl_offset minus each
@@ -311,7 +310,7 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
   "keys=$keys requests=$requests rounds=$rounds writes=$writes/s seed=$seed"
 
 # --- 1M-key primaries: full sync, then memory during a full sync under load.
-start rk-primary "$REPLIKV_BIN"
+start rk-primary "$REPLIKV_BIN" --repl-diskless-sync no --repl-diskless-sync-delay 0
 start rd-primary "$REDIS_BIN" --repl-diskless-sync no --repl-diskless-sync-delay 0
 t0=$(date +%s%3N)
 helper gen "$keys" "$seed" "$BENCH_TMP/data.resp"
@@ -342,13 +341,19 @@ full_sync() {
   add "$series sync_ms" "$got"
   stop "$replica"
 }
+# diskless yes|no: both primaries' repl-diskless-sync.
+diskless() {
+  local n
+  for n in rk-primary rd-primary; do redis-cli -p "${PORT[$n]}" config set repl-diskless-sync "$1" >/dev/null; done
+}
 for ((round = 1; round <= rounds; round++)); do
-  full_sync rk rk-primary "$REPLIKV_BIN"; a=$got
+  full_sync rk-disk rk-primary "$REPLIKV_BIN"; a=$got
   full_sync rd-disk rd-primary "$REDIS_BIN"; b=$got
-  redis-cli -p "${PORT[rd-primary]}" config set repl-diskless-sync yes >/dev/null
-  full_sync rd-diskless rd-primary "$REDIS_BIN"; c=$got
-  redis-cli -p "${PORT[rd-primary]}" config set repl-diskless-sync no >/dev/null
-  echo "round $round full sync ms: replikv $a | redis disk $b | redis diskless $c"
+  diskless yes
+  full_sync rk-diskless rk-primary "$REPLIKV_BIN"; c=$got
+  full_sync rd-diskless rd-primary "$REDIS_BIN"; d=$got
+  diskless no
+  echo "round $round full sync ms: disk replikv $a redis $b | diskless replikv $c redis $d"
 done
 phase_done "full syncs"
 
@@ -372,12 +377,13 @@ for n in rk-primary rd-primary; do
   redis-cli -p "${PORT[$n]}" debug populate 100000 w 100 >/dev/null
 done
 for ((round = 1; round <= rounds; round++)); do
-  sync_under_load rk rk-primary "$REPLIKV_BIN"; a=$got
+  sync_under_load rk-disk rk-primary "$REPLIKV_BIN"; a=$got
   sync_under_load rd-disk rd-primary "$REDIS_BIN"; b=$got
-  redis-cli -p "${PORT[rd-primary]}" config set repl-diskless-sync yes >/dev/null
-  sync_under_load rd-diskless rd-primary "$REDIS_BIN"; c=$got
-  redis-cli -p "${PORT[rd-primary]}" config set repl-diskless-sync no >/dev/null
-  echo "round $round sync under $writes SET/s: replikv $a | redis disk $b | redis diskless $c"
+  diskless yes
+  sync_under_load rk-diskless rk-primary "$REPLIKV_BIN"; c=$got
+  sync_under_load rd-diskless rd-primary "$REDIS_BIN"; d=$got
+  diskless no
+  echo "round $round sync under $writes SET/s: disk replikv $a | redis $b; diskless replikv $c | redis $d"
 done
 phase_done "full syncs under load"
 stop rk-primary
@@ -387,7 +393,8 @@ stop rd-primary
 for side in rk rd; do
   bin=$REPLIKV_BIN
   extra=()
-  [[ $side == rd ]] && bin=$REDIS_BIN && extra=(--repl-diskless-sync no)
+  [[ $side == rd ]] && bin=$REDIS_BIN
+  extra=(--repl-diskless-sync no)
   start "$side-p" "$bin" "${extra[@]}"
   start "$side-r1" "$bin"
   start "$side-r2" "$bin"
@@ -434,16 +441,16 @@ row() {
 echo
 echo "medians of $rounds; ratio = replikv/redis (rps: higher is better; ms, bytes: lower is better)"
 printf "%-44s %14s %14s %7s\n" metric replikv redis ratio
-row "rk sync_ms" "rd-disk sync_ms" "full sync ms, $keys keys (redis disk)"
-row "rk sync_ms" "rd-diskless sync_ms" "full sync ms, $keys keys (redis diskless)"
+row "rk-disk sync_ms" "rd-disk sync_ms" "full sync ms, $keys keys, disk"
+row "rk-diskless sync_ms" "rd-diskless sync_ms" "full sync ms, $keys keys, diskless"
 row "rk rps0" "rd rps0" "SET -P16 rps, 0 replicas"
 row "rk rps2" "rd rps2" "SET -P16 rps, 2 replicas"
 row "rk lag" "rd lag" "max replica lag bytes, 2 replicas"
 row "rk catchup_ms" "rd catchup_ms" "catch-up ms after the run"
-row "rk load_sync_ms" "rd-disk load_sync_ms" "full sync ms under $writes SET/s (redis disk)"
-row "rk load_sync_ms" "rd-diskless load_sync_ms" "  same (redis diskless)"
-row "rk mem_base" "rd-disk mem_base" "primary used_memory before the sync"
-row "rk mem_peak" "rd-disk mem_peak" "peak used_memory in the sync (redis disk)"
-row "rk mem_peak" "rd-diskless mem_peak" "  same (redis diskless)"
-row "rk mem_delta" "rd-disk mem_delta" "peak minus before (redis disk)"
-row "rk mem_delta" "rd-diskless mem_delta" "  same (redis diskless)"
+row "rk-disk load_sync_ms" "rd-disk load_sync_ms" "full sync ms under $writes SET/s, disk"
+row "rk-diskless load_sync_ms" "rd-diskless load_sync_ms" "  same, diskless"
+row "rk-disk mem_base" "rd-disk mem_base" "primary used_memory before the sync"
+row "rk-disk mem_peak" "rd-disk mem_peak" "peak used_memory in the sync, disk"
+row "rk-diskless mem_peak" "rd-diskless mem_peak" "  same, diskless"
+row "rk-disk mem_delta" "rd-disk mem_delta" "peak minus before, disk"
+row "rk-diskless mem_delta" "rd-diskless mem_delta" "  same, diskless"

@@ -15,6 +15,9 @@ test id carries the target, so `-k redis` runs the oracle only.
 - clients         clients() opens more RespClients on `server`, closed at the end.
 - server_factory  starts private servers: server_factory(extra_args=[...],
                   config_file=path); all are stopped at the end of the test.
+- sentinel_factory starts real redis-sentinel processes:
+                  sentinel_factory(monitors, options) (harness.SentinelProcess);
+                  all are stopped at the end of the test, before the servers.
 
 A failed test gets the log tail of every server it used in its report.
 A missing replikv binary makes the replikv tests fail (never skip).
@@ -190,6 +193,27 @@ def oracle_factory(tmp_path_factory, request):
     def make(extra_args=(), config_file=None):
         srv = _new_server("redis", tmp_path_factory,
                           extra_args=extra_args, config_file=config_file)
+        started.append(srv)
+        _use(request, srv)
+        srv.start()
+        return srv
+
+    yield make
+    for srv in started:
+        srv.stop()
+
+
+@pytest.fixture
+def sentinel_factory(tmp_path_factory, request, server_factory):
+    # Depends on server_factory so that the sentinels stop first: a sentinel
+    # outliving its nodes would only log their deaths.
+    started = []
+
+    def make(monitors, options=None):
+        try:
+            srv = harness.SentinelProcess(tmp_path_factory.mktemp("sentinel"), monitors, options)
+        except harness.BinaryMissing as e:
+            pytest.fail(str(e), pytrace=False)
         started.append(srv)
         _use(request, srv)
         srv.start()

@@ -269,6 +269,12 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             return None
 
+    def kill(self, timeout_s=STOP_TIMEOUT_S):
+        """SIGKILL to our own pid (a crash), then reap it."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=timeout_s)
+
     def stop(self, timeout_s=STOP_TIMEOUT_S):
         """SIGTERM, then SIGKILL after timeout_s. Only our own pid."""
         if self.proc is None:
@@ -347,6 +353,64 @@ class ServerProcess:
 
     def __repr__(self):
         return f"<{self.kind} pid={self.pid} port={self.port} dir={self.dir}>"
+
+
+def sentinel_binary():
+    """redis-sentinel (REDIS_SENTINEL overrides); BinaryMissing if absent."""
+    name = os.environ.get("REDIS_SENTINEL", "redis-sentinel")
+    found = _which(name)
+    if found is None:
+        raise BinaryMissing(f"redis-sentinel not found (REDIS_SENTINEL={name!r}); "
+                            "install Redis 7.0 or set REDIS_SENTINEL")
+    return found
+
+
+class SentinelProcess(ServerProcess):
+    """One real redis-sentinel on 127.0.0.1 with a config generated in its
+    own dir (Sentinel rewrites that file, so it must be its own).
+
+    `monitors` is a list of (name, port, quorum); `options` maps a master
+    name to its `sentinel <option> <name> <value...>` lines, given as
+    tuples, e.g. ("down-after-milliseconds", 1000) or
+    ("rename-command", "CONFIG", "XCONFIG"). Start/stop/logs as
+    ServerProcess.
+    """
+
+    def __init__(self, workdir, monitors, options=None, binary=None):
+        super().__init__("sentinel", workdir, binary=binary or sentinel_binary())
+        self.logfile = self.dir / "sentinel.log"
+        self.config_path = self.dir / "sentinel.conf"
+        self.monitors = list(monitors)
+        self.options = dict(options or {})
+
+    def command_line(self, port):
+        lines = [f"port {port}", "bind 127.0.0.1", f"dir {self.dir}",
+                 f"logfile {self.logfile}", "loglevel verbose", "daemonize no"]
+        for name, master_port, quorum in self.monitors:
+            lines.append(f"sentinel monitor {name} 127.0.0.1 {master_port} {quorum}")
+            for option in self.options.get(name, ()):
+                words = " ".join(str(w) for w in option[1:])
+                lines.append(f"sentinel {option[0]} {name} {words}")
+        self.config_path.write_text("\n".join(lines) + "\n")
+        return [self.binary, str(self.config_path)]
+
+    def query(self, *args):
+        """One command on a fresh RespClient (Sentinel's replies are small)."""
+        with self.raw() as c:
+            return c.command(*args)
+
+    def master_addr(self, name):
+        """SENTINEL get-master-addr-by-name -> port (int), or None."""
+        reply = self.query("SENTINEL", "get-master-addr-by-name", name)
+        return int(reply[1]) if reply else None
+
+    def instances(self, *args):
+        """SENTINEL replicas|sentinels|masters ... -> list of dicts (str -> str)."""
+        out = []
+        for flat in self.query("SENTINEL", *args):
+            pairs = [x.decode() for x in flat]
+            out.append(dict(zip(pairs[0::2], pairs[1::2])))
+        return out
 
 
 # ---------------------------------------------------------------- RESP client

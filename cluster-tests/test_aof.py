@@ -80,8 +80,7 @@ def manifest_entries(directory):
 
 def kill9(srv):
     """SIGKILL to the pid the harness spawned, then reap it."""
-    srv.proc.kill()
-    srv.proc.wait(timeout=10)
+    srv.kill()
 
 
 def wait_aof_written(srv, timeout_s=10):

@@ -531,7 +531,18 @@ void AppendOnlyFile::Disable() {
   rewrite_scheduled_ = false;
 }
 
+void AppendOnlyFile::RestartAfterFullSync() {
+  if (state_ == State::kOff && !restart_pending_) return;
+  Disable();
+  Status st = Enable();
+  restart_pending_ = !st.ok();
+  if (restart_pending_) {
+    spdlog::warn("Failed enabling the AOF after successful master synchronization! Trying it again in one second.");
+  }
+}
+
 void AppendOnlyFile::Cron() {
+  if (restart_pending_ && !child_.running()) RestartAfterFullSync();
   if (!last_write_ok_ && !buf_.empty()) Flush(true);  // retry after a write error
   if (int err = fsync_.TakeError(); err != 0) {
     spdlog::warn("Error fsyncing the AOF file: {}", std::strerror(err));

@@ -70,6 +70,12 @@ class AppendOnlyFile final : public PropagationSink {
 
   // BGREWRITEAOF. Fails when a rewrite runs; schedules when another child runs.
   Status StartRewrite();
+  // After a replica's full sync (Redis's restartAOFAfterSYNC): the files
+  // describe the old dataset, so the AOF is switched off and on again: a
+  // rewrite of the new one, and until it ends the manifest names only the
+  // old files (a crash meanwhile restarts with the old dataset whole, never
+  // old data plus new writes). A failed start is retried every second.
+  void RestartAfterFullSync();
 
   // The module's hooks (persistence/persistence_module.h calls them):
   // writes the buffer and fsyncs per policy; `force` skips the everysec wait.
@@ -120,6 +126,7 @@ class AppendOnlyFile final : public PropagationSink {
   ChildProcess& child_;
   FsyncThread fsync_;
   State state_ = State::kOff;
+  bool restart_pending_ = false;  // RestartAfterFullSync failed to start
   AofManifest manifest_;
   std::string buf_;
   int fd_ = -1;

@@ -56,8 +56,7 @@ Status LoadAofFiles(Server& server, const std::string& aof_dir, const AofManifes
     uint64_t commands_from = 0;
     if (files[i].type == AofFileType::kBase && StartsWithRdbMagic(path)) {
       RdbLoadResult r;
-      RdbLoadTuning tuning;
-      tuning.limits = EncoderOptionsFromConfig(server.config()).limits;
+      RdbLoadTuning tuning = LoadTuningFromConfig(server.config());
       // Keys already expired stay (Redis's RDBFLAGS_AOF_PREAMBLE): the
       // commands after the preamble must find them, as they did when
       // they first ran; they expire once loading ends.

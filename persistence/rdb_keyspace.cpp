@@ -167,22 +167,37 @@ class KeyspaceLoader final : public RdbHandler {
 
 }  // namespace
 
+RdbLoadTuning LoadTuningFromConfig(const ServerConfig& c) {
+  RdbLoadTuning t;
+  t.key_delay_us = c.key_load_delay;
+  t.limits = EncoderOptionsFromConfig(c).limits;
+  if (c.loading_process_events_interval_bytes > 0) {
+    t.progress_interval_bytes = static_cast<uint64_t>(c.loading_process_events_interval_bytes);
+  }
+  return t;
+}
+
 Status LoadKeyspaceFromFile(Keyspace& ks, const std::string& path, bool drop_expired, const LoadProgress& progress,
                             RdbLoadResult* result, const RdbLoadTuning& tuning) {
   auto size = GetFileSize(path);
   if (!size.ok()) return size.status();
   auto file = NewSequentialFile(path);
   if (!file.ok()) return file.status();
+  return LoadKeyspaceFromSource(ks, file->get(), *size, drop_expired, progress, result, tuning);
+}
+
+Status LoadKeyspaceFromSource(Keyspace& ks, SequentialFile* source, uint64_t total, bool drop_expired,
+                              const LoadProgress& progress, RdbLoadResult* result, const RdbLoadTuning& tuning) {
   ks.RefreshTime();
-  KeyspaceLoader loader(ks, drop_expired, progress, *size, tuning.key_delay_us, tuning.limits,
+  KeyspaceLoader loader(ks, drop_expired, progress, total, tuning.key_delay_us, tuning.limits,
                         tuning.replace_existing, result);
   RdbDecoderOptions options;
-  options.source_size = *size;
+  if (total > 0) options.source_size = total;
   // The loader copies every element into its own packed forms: views save
   // a std::string per element.
   options.element_views = true;
   if (tuning.progress_interval_bytes > 0) options.progress_interval_bytes = tuning.progress_interval_bytes;
-  RdbDecoder decoder(file->get(), &loader, options);
+  RdbDecoder decoder(source, &loader, options);
   return decoder.Run();
 }
 

@@ -20,6 +20,8 @@ struct ServerConfig;
 
 namespace replikv::persistence {
 
+class SequentialFile;
+
 // Encoder options from the configuration (rdbcompression, rdbchecksum and
 // the encoding thresholds).
 RdbEncoderOptions EncoderOptionsFromConfig(const ServerConfig& config);
@@ -73,6 +75,10 @@ struct RdbLoadTuning {
   bool replace_existing = false;
 };
 
+// The load tuning the configuration asks for (key-load-delay,
+// loading-process-events-interval-bytes, the encoding limits).
+RdbLoadTuning LoadTuningFromConfig(const ServerConfig& config);
+
 // Loads `path` into the keyspace, which must be empty. Keys already expired
 // are skipped when `drop_expired` (a primary) and loaded otherwise (a
 // replica waits for its primary's DEL). A key in a db beyond `databases`, a
@@ -81,5 +87,11 @@ struct RdbLoadTuning {
 // caller must not serve it.
 Status LoadKeyspaceFromFile(Keyspace& ks, const std::string& path, bool drop_expired, const LoadProgress& progress,
                             RdbLoadResult* result, const RdbLoadTuning& tuning = {});
+
+// LoadKeyspaceFromFile from any source of RDB bytes, e.g. a replica reading
+// its primary's socket (repl-diskless-load); `total` is the size when known,
+// 0 when not (lengths are then bounded by the decoder's limits only).
+Status LoadKeyspaceFromSource(Keyspace& ks, SequentialFile* source, uint64_t total, bool drop_expired,
+                              const LoadProgress& progress, RdbLoadResult* result, const RdbLoadTuning& tuning = {});
 
 }  // namespace replikv::persistence

@@ -1,11 +1,14 @@
 #include "persistence/snapshotter.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <string>
 
@@ -33,17 +36,6 @@ Snapshotter::Snapshotter(Server& server, ChildProcess& child) : server_(server),
 std::string Snapshotter::RdbPath() const {
   // The process has chdir()ed to `dir` (config apply hook), as Redis does.
   return server_.config().dbfilename;
-}
-
-RdbLoadTuning Snapshotter::LoadTuning() const {
-  const ServerConfig& c = server_.config();
-  RdbLoadTuning t;
-  t.key_delay_us = c.key_load_delay;
-  t.limits = EncoderOptionsFromConfig(c).limits;
-  if (c.loading_process_events_interval_bytes > 0) {
-    t.progress_interval_bytes = static_cast<uint64_t>(c.loading_process_events_interval_bytes);
-  }
-  return t;
 }
 
 RdbAuxFields Snapshotter::AuxFields() const {
@@ -81,8 +73,84 @@ Status Snapshotter::SaveNow(bool count) {
   return Status::OK();
 }
 
+// Writes the RDB stream to a pipe in large writes (the parent reads it in
+// chunks and fans it out to the replicas' sockets).
+class PipeSink final : public RdbSink {
+ public:
+  explicit PipeSink(int fd) : fd_(fd) { buf_.reserve(kBuffer); }
+  Status Append(const char* data, size_t n) override {
+    buf_.append(data, n);
+    return buf_.size() >= kBuffer ? Flush() : Status::OK();
+  }
+  Status Flush() {
+    size_t off = 0;
+    while (off < buf_.size()) {
+      ssize_t w = write(fd_, buf_.data() + off, buf_.size() - off);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return Status::IOError(std::string("writing the RDB to the replication pipe: ") + std::strerror(errno));
+      off += static_cast<size_t>(w);
+    }
+    buf_.clear();
+    return Status::OK();
+  }
+
+ private:
+  static constexpr size_t kBuffer = 256 * 1024;
+  int fd_;
+  std::string buf_;
+};
+
+Result<int> Snapshotter::StartBackgroundSaveToPipe(std::string prefix, std::string suffix) {
+  if (child_.running()) return Status::InvalidArgument("a child process is already running");
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return Status::IOError(std::string("pipe: ") + std::strerror(errno));
+  const int read_fd = fds[0], pipe_fd = fds[1];
+  // A bigger pipe means fewer wake-ups of the loop per megabyte sent.
+  fcntl(pipe_fd, F_SETPIPE_SZ, 1 << 20);
+  Keyspace& ks = server_.keyspace();
+  RdbEncoderOptions options = EncoderOptionsFromConfig(server_.config());
+  RdbAuxFields aux = AuxFields();
+  int key_delay_us = server_.config().rdb_key_save_delay;
+  std::optional<RdbReplInfo> repl = repl_info_ ? repl_info_() : std::nullopt;
+  auto pid = child_.Fork(
+      ChildKind::kRdb,
+      [&ks, read_fd, pipe_fd, options, aux, key_delay_us, repl, prefix, suffix]() {
+        close(read_fd);  // so a parent that is gone makes the writes fail
+        PipeSink sink(pipe_fd);
+        Status st = sink.Append(prefix.data(), prefix.size());
+        if (st.ok()) st = WriteKeyspace(ks, &sink, options, aux, nullptr, key_delay_us, repl ? &*repl : nullptr);
+        if (st.ok()) st = sink.Append(suffix.data(), suffix.size());
+        if (st.ok()) st = sink.Flush();
+        close(pipe_fd);
+        if (!st.ok()) {
+          spdlog::warn("Write error while streaming the DB to replicas: {}", st.message());
+          return false;
+        }
+        uint64_t cow = CurrentCowBytes();
+        spdlog::info("Fork CoW for RDB: current {} MB, peak {} MB, average {} MB", cow >> 20, cow >> 20, cow >> 20);
+        return true;
+      },
+      [this](const ChildResult& r) { OnChildDone(r); });
+  close(pipe_fd);  // the child's end
+  if (!pid.ok()) {
+    close(read_fd);
+    spdlog::warn("Can't save in background: {}", pid.status().message());
+    return pid.status();
+  }
+  fcntl(read_fd, F_SETFL, fcntl(read_fd, F_GETFL) | O_NONBLOCK);
+  bgsave_to_pipe_ = true;
+  bgsave_repl_offset_ = repl ? repl->repl_offset : -1;
+  spdlog::info("Background RDB transfer started by pid {}", *pid);
+  return read_fd;
+}
+
+void Snapshotter::KillBackgroundSave() {
+  if (background_save_running()) child_.KillAndReap();
+}
+
 Status Snapshotter::StartBackgroundSave() {
   if (child_.running()) return Status::InvalidArgument("a child process is already running");
+  bgsave_to_pipe_ = false;
   ++rdb_saves_;  // per attempt, as Redis 7.0
   dirty_before_bgsave_ = server_.dirty;
   last_bgsave_try_ms_ = WallClockMs();
@@ -120,6 +188,19 @@ Status Snapshotter::StartBackgroundSave() {
 }
 
 void Snapshotter::OnChildDone(const ChildResult& r) {
+  if (bgsave_to_pipe_) {
+    // A socket target: the replicas, not the file, got the snapshot.
+    bgsave_to_pipe_ = false;
+    if (r.ok()) {
+      spdlog::info("Background RDB transfer terminated with success");
+    } else if (r.by_signal) {
+      spdlog::warn("Background transfer terminated by signal {}", r.signal);
+    } else {
+      spdlog::warn("Background transfer error");
+    }
+    NotifyListeners(SaveResult{r.ok(), true, std::string(), bgsave_repl_offset_, true});
+    return;
+  }
   last_bgsave_time_sec_ = (WallClockMs() - child_.start_ms()) / 1000;
   if (last_bgsave_time_sec_ < 0) last_bgsave_time_sec_ = 0;
   last_cow_bytes_ = r.cow_bytes;
@@ -226,7 +307,7 @@ Status Snapshotter::LoadAtStartup() {
         // processEventsWhileBlocked.
         server_.PumpEvents();
       },
-      &result, LoadTuning());
+      &result, LoadTuningFromConfig(server_.config()));
   const int64_t start_ms = loading.start_ms();
   loading.End();
   if (!st.ok()) {
@@ -279,7 +360,7 @@ void Snapshotter::DebugReload(CommandContext& ctx) {
     for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear();
   }
   RdbLoadResult result;
-  RdbLoadTuning tuning = LoadTuning();
+  RdbLoadTuning tuning = LoadTuningFromConfig(server_.config());
   tuning.replace_existing = merge;
   Status st = LoadKeyspaceFromFile(ks, RdbPath(), true, nullptr, &result, tuning);
   if (!st.ok()) {

@@ -34,6 +34,9 @@ struct SaveResult {
   // The replication offset the file covers (its repl-offset aux field), -1
   // when it carries no replication info.
   int64_t repl_offset = -1;
+  // A BGSAVE with a socket target (diskless replication): the RDB went to a
+  // pipe, not to `path`.
+  bool to_pipe = false;
 };
 
 class Snapshotter {
@@ -57,8 +60,19 @@ class Snapshotter {
   Status SaveNow(bool count = true);
   // BGSAVE: forks a child. Errors: a child is running, fork failed.
   Status StartBackgroundSave();
-  // Whether a BGSAVE child runs now.
+  // BGSAVE with a socket target (repl-diskless-sync): the child writes
+  // `prefix`, the RDB stream and, only when the whole snapshot was written,
+  // `suffix` into a pipe instead of a file (a child that dies leaves the
+  // stream without its end mark). Returns the pipe's read end, which the
+  // caller owns (non-blocking, close-on-exec); it reads EOF once the child is
+  // through. A save to a pipe changes neither the dirty count, nor LASTSAVE,
+  // nor rdb_last_bgsave_status (as Redis 7.0's socket target).
+  Result<int> StartBackgroundSaveToPipe(std::string prefix, std::string suffix);
+  // Whether a BGSAVE child runs now, and whether its target is a pipe.
   bool background_save_running() const;
+  bool background_save_to_pipe() const { return background_save_running() && bgsave_to_pipe_; }
+  // Kills the BGSAVE child (a diskless sync whose replicas are all gone).
+  void KillBackgroundSave();
 
   // The hand-off to replication. `provider` says what replication info the
   // next saves carry in their aux fields (repl-id, repl-offset,
@@ -95,8 +109,6 @@ class Snapshotter {
   void OnChildDone(const ChildResult& r);
   void DebugReload(CommandContext& ctx);
   RdbAuxFields AuxFields() const;
-  // key-load-delay and loading-process-events-interval-bytes.
-  RdbLoadTuning LoadTuning() const;
   std::string RdbPath() const;
   void NoteSaved();
 
@@ -107,6 +119,7 @@ class Snapshotter {
   ReplInfoProvider repl_info_;
   std::vector<SaveListener> listeners_;
   int64_t bgsave_repl_offset_ = -1;  // repl-offset of the running BGSAVE
+  bool bgsave_to_pipe_ = false;      // the running BGSAVE's target is a pipe
   bool last_bgsave_ok_ = true;
   int64_t last_bgsave_try_ms_ = 0;
   int64_t last_bgsave_time_sec_ = -1;

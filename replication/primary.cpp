@@ -13,6 +13,7 @@
 #include "persistence/snapshotter.h"
 #include "replication/psync_protocol.h"
 #include "server/command_table.h"
+#include "server/commands/client_pause.h"
 #include "server/info_field.h"
 #include "server/net/client.h"
 #include "server/server.h"
@@ -50,6 +51,12 @@ struct PrimarySide::Link {
   std::string ip;            // REPLCONF ip-address, else the peer's
   int listening_port = 0;    // REPLCONF listening-port
   bool capa_psync2 = false;
+  bool capa_eof = false;     // can read a "$EOF:<mark>" (diskless) transfer
+  bool diskless = false;     // its full sync is a diskless one
+  // Diskless: the RDB is through, the replica is loading; its stream starts
+  // with its first REPLCONF ACK.
+  bool wait_first_ack = false;
+  int64_t wait_since_ms = 0;  // when it started waiting for a BGSAVE
   bool has_reader = false;
   ReplStream::ReaderId reader = 0;
   int64_t ack_offset = 0;
@@ -114,6 +121,11 @@ void PrimarySide::ReplconfCommand(CommandContext& ctx) {
       if (link == nullptr || !link->is_replica || !ParseInt(val, &off)) return;
       if (off > link->ack_offset) link->ack_offset = off;
       link->ack_time_ms = WallClockMs();
+      if (link->wait_first_ack) {
+        link->wait_first_ack = false;
+        spdlog::info("Synchronization with replica {} succeeded", link->name());
+        WriteStream(*link);
+      }
       ctx.propagation_handled = true;
       return;
     }
@@ -130,7 +142,7 @@ void PrimarySide::ReplconfCommand(CommandContext& ctx) {
       link->ip = std::string(val);
     } else if (EqualsIgnoreCase(opt, "capa")) {
       if (EqualsIgnoreCase(val, "psync2")) link->capa_psync2 = true;
-      // "eof" (diskless) is accepted: this primary sends "$<len>" files.
+      if (EqualsIgnoreCase(val, "eof")) link->capa_eof = true;
     } else if (EqualsIgnoreCase(opt, "rdb-only") || EqualsIgnoreCase(opt, "rdb-filter-only")) {
       // Redis 7.0 tools (redis-cli --rdb) ask for an RDB alone; accepted.
     } else {
@@ -200,6 +212,7 @@ void PrimarySide::StartFullResync(Client& c, Link& link) {
   c.set_kind(ClientKind::kReplica);
   link.state = LinkState::kWaitBgsaveStart;
   link.ack_time_ms = WallClockMs();
+  link.wait_since_ms = WallClockMs();
   if (!stream_.has_backlog()) {
     // The first replica: a new history starts here (Redis 7.0's
     // syncCommand creates the backlog with a fresh id).
@@ -211,8 +224,11 @@ void PrimarySide::StartFullResync(Client& c, Link& link) {
     spdlog::info("Replication backlog created, my new replication IDs are '{}' and '{}'", id_.replid(),
                  id_.replid2());
   }
-  spdlog::info("Full resync requested by replica {}", link.name());
   if (snapshotter_.background_save_running()) {
+    if (snapshotter_.background_save_to_pipe()) {
+      spdlog::info("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC");
+      return;
+    }
     if (bgsave_for_replicas_) {
       // Join the running BGSAVE: start where the first replica's reader
       // started, so the stream after the snapshot is the same.
@@ -233,19 +249,44 @@ void PrimarySide::StartFullResync(Client& c, Link& link) {
     return;
   }
   if (server_.has_active_child()) {
-    spdlog::info("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC");
+    spdlog::info("Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
     return;  // an AOF rewrite runs: Cron starts the BGSAVE when it ends
   }
-  StartBgsaveForReplication();
+  const bool diskless = WantsDiskless();
+  if (diskless && server_.config().repl_diskless_sync_delay > 0) {
+    spdlog::info("Delay next BGSAVE for diskless SYNC");
+    return;  // Cron starts it
+  }
+  StartBgsaveForReplication(diskless);
 }
 
-void PrimarySide::StartBgsaveForReplication() {
+bool PrimarySide::WantsDiskless() const {
+  if (!server_.config().repl_diskless_sync) return false;
+  bool any = false;
+  for (const auto& l : links_) {
+    if (!l->is_replica || l->dead || l->state != LinkState::kWaitBgsaveStart) continue;
+    if (!l->capa_eof) return false;
+    any = true;
+  }
+  return any;
+}
+
+void PrimarySide::StartBgsaveForReplication(bool diskless) {
   // The next op must SELECT again: a replica starting from the snapshot
   // knows nothing of the stream's current db.
   server_.propagator().ResetSelectedDb(sink_);
   const int64_t offset = stream_.end_offset();
-  spdlog::info("Starting BGSAVE for SYNC with target: disk");
-  Status st = snapshotter_.StartBackgroundSave();
+  spdlog::info("Starting BGSAVE for SYNC with target: {}", diskless ? "replicas sockets" : "disk");
+  Status st;
+  int pipe_fd = -1;
+  if (diskless) {
+    const std::string mark = RandomHexId();
+    auto fd = snapshotter_.StartBackgroundSaveToPipe("$EOF:" + mark + "\r\n", mark);
+    st = fd.status();
+    if (fd.ok()) pipe_fd = *fd;
+  } else {
+    st = snapshotter_.StartBackgroundSave();
+  }
   if (!st.ok()) {
     spdlog::warn("BGSAVE for replication failed");
     for (auto& l : links_) {
@@ -255,6 +296,7 @@ void PrimarySide::StartBgsaveForReplication() {
   }
   bgsave_for_replicas_ = true;
   bgsave_offset_ = offset;
+  std::vector<uint64_t> targets;
   for (auto& l : links_) {
     if (!l->is_replica || l->state != LinkState::kWaitBgsaveStart || l->dead) continue;
     Client* c = ClientOf(*l);
@@ -262,10 +304,54 @@ void PrimarySide::StartBgsaveForReplication() {
     l->reader = stream_.AddReader(offset);
     l->has_reader = true;
     l->state = LinkState::kWaitBgsaveEnd;
+    l->diskless = diskless;
     l->ack_offset = 0;
     c->reply().Append(FormatFullResync(id_.replid(), offset));
     c->Flush();
+    targets.push_back(l->client_id);
   }
+  if (!diskless) return;
+  // The transfer's writes queue behind the +FULLRESYNC lines just flushed.
+  DisklessTransfer::Callbacks cb;
+  cb.stream_of = [this](uint64_t id) -> uv_stream_t* {
+    Client* c = server_.FindClient(id);
+    return c != nullptr && !c->closing() ? c->stream() : nullptr;
+  };
+  cb.on_target_failed = [this](uint64_t id, const std::string& why) {
+    if (Link* l = FindLink(id)) DropLink(*l, why);
+  };
+  cb.on_done = [this](bool ok) {
+    if (ok) spdlog::info("Diskless rdb transfer, done reading from pipe, {} replicas still up.", transfer_->live_targets());
+    transfer_pipe_ok_ = ok ? 1 : 0;
+    FinishDisklessIfComplete();
+  };
+  transfer_pipe_ok_ = transfer_child_ok_ = -1;
+  transfer_ = std::make_unique<DisklessTransfer>(server_.loop(), pipe_fd, std::move(targets), std::move(cb));
+  if (!transfer_->Start()) {
+    spdlog::warn("Can't read the diskless transfer's pipe; killing the child");
+    transfer_pipe_ok_ = 0;
+    snapshotter_.KillBackgroundSave();
+  }
+}
+
+void PrimarySide::FinishDisklessIfComplete() {
+  if (transfer_pipe_ok_ == -1 || transfer_child_ok_ == -1) return;
+  const bool ok = transfer_pipe_ok_ == 1 && transfer_child_ok_ == 1;
+  for (auto& l : links_) {
+    if (!l->is_replica || !l->diskless || l->state != LinkState::kWaitBgsaveEnd || l->dead) continue;
+    if (!ok) {
+      DropLink(*l, "diskless transfer failed");
+      continue;
+    }
+    l->state = LinkState::kOnline;
+    l->wait_first_ack = true;
+    l->ack_time_ms = WallClockMs();
+    spdlog::info("Streamed RDB transfer with replica {} succeeded (socket). Waiting for REPLCONF ACK from slave to "
+                 "enable streaming",
+                 l->name());
+  }
+  transfer_pipe_ok_ = transfer_child_ok_ = -1;
+  // transfer_ is freed by Cron once its last write callback has run.
 }
 
 void PrimarySide::OnSaveDone(const persistence::SaveResult& r) {
@@ -273,6 +359,13 @@ void PrimarySide::OnSaveDone(const persistence::SaveResult& r) {
   const bool for_replicas = bgsave_for_replicas_;
   bgsave_for_replicas_ = false;
   if (!for_replicas) return;
+  if (r.to_pipe) {
+    if (!r.ok) spdlog::warn("Diskless rdb transfer: the child failed");
+    transfer_child_ok_ = r.ok ? 1 : 0;
+    if (transfer_ != nullptr && transfer_pipe_ok_ == -1 && !r.ok) transfer_pipe_ok_ = 0;
+    FinishDisklessIfComplete();
+    return;
+  }
   for (auto& l : links_) {
     if (!l->is_replica || l->state != LinkState::kWaitBgsaveEnd || l->dead) continue;
     if (!r.ok) {
@@ -320,7 +413,9 @@ void PrimarySide::SendNextChunk(Link& link) {
 }
 
 void PrimarySide::WriteStream(Link& link) {
-  if (link.in_flight || link.dead || link.state != LinkState::kOnline || !link.has_reader) return;
+  if (link.in_flight || link.dead || link.state != LinkState::kOnline || !link.has_reader || link.wait_first_ack) {
+    return;
+  }
   if (stream_.PendingBytes(link.reader) == 0) return;
   Client* c = ClientOf(link);
   if (c == nullptr || c->closing()) return DropLink(link, "connection lost");
@@ -376,6 +471,7 @@ void PrimarySide::Flush() {
 void PrimarySide::DropLink(Link& link, const std::string& why) {
   if (link.dead) return;
   link.dead = true;
+  if (transfer_ != nullptr) transfer_->RemoveTarget(link.client_id);
   if (link.is_replica) spdlog::warn("Connection with replica {} lost ({}).", link.name(), why);
   if (Client* c = ClientOf(link); c != nullptr && !c->closing()) c->Close();
 }
@@ -416,12 +512,15 @@ void PrimarySide::Cron() {
     Client* c = ClientOf(*l);
     if (c == nullptr) continue;
     if (l->state == LinkState::kWaitBgsaveStart) waiting_start = true;
-    // Keepalive newlines while the replica waits for the snapshot.
-    if (l->state == LinkState::kWaitBgsaveStart || l->state == LinkState::kWaitBgsaveEnd) {
+    // Keepalive newlines while the replica waits for the snapshot (not in
+    // the middle of a diskless transfer's bytes).
+    if (l->state == LinkState::kWaitBgsaveStart || (l->state == LinkState::kWaitBgsaveEnd && !l->diskless)) {
       c->reply().Append("\n");
       c->Flush();
     }
-    if (l->state == LinkState::kOnline && now - l->ack_time_ms > static_cast<int64_t>(cfg.repl_timeout) * 1000) {
+    // A replica loading a diskless transfer sends no ACK until it is done.
+    if (l->state == LinkState::kOnline && !l->wait_first_ack &&
+        now - l->ack_time_ms > static_cast<int64_t>(cfg.repl_timeout) * 1000) {
       spdlog::warn("Disconnecting timedout replica (streaming sync): {}", l->name());
       DropLink(*l, "timeout");
       continue;
@@ -449,14 +548,46 @@ void PrimarySide::Cron() {
     }
   }
   RemoveDeadLinks();
-  // Replicas waiting for a BGSAVE get one once no child runs.
-  if (waiting_start && !server_.has_active_child()) StartBgsaveForReplication();
+  if (transfer_ != nullptr) {
+    // Every target of a diskless transfer gone: the child is of no use
+    // (its exit then completes the transfer as failed).
+    if (transfer_->live_targets() == 0 && snapshotter_.background_save_to_pipe()) {
+      spdlog::warn("Diskless rdb transfer, last replica dropped, killing fork child.");
+      snapshotter_.KillBackgroundSave();
+    }
+    if (transfer_->idle() && transfer_child_ok_ == -1 && transfer_pipe_ok_ == -1 &&
+        !snapshotter_.background_save_to_pipe()) {
+      transfer_.reset();
+    }
+  }
+  // Replicas waiting for a BGSAVE get one once no child runs; a diskless one
+  // after repl-diskless-sync-delay, or as soon as
+  // repl-diskless-sync-max-replicas are waiting.
+  if (waiting_start && !server_.has_active_child() && transfer_ == nullptr) {
+    const bool diskless = WantsDiskless();
+    bool start = true;
+    if (diskless) {
+      int64_t longest = 0;
+      int waiting = 0;
+      for (const auto& l : links_) {
+        if (!l->is_replica || l->dead || l->state != LinkState::kWaitBgsaveStart) continue;
+        longest = std::max(longest, now - l->wait_since_ms);
+        ++waiting;
+      }
+      start = longest >= static_cast<int64_t>(cfg.repl_diskless_sync_delay) * 1000 ||
+              (cfg.repl_diskless_sync_max_replicas > 0 && waiting >= cfg.repl_diskless_sync_max_replicas);
+    }
+    if (start) StartBgsaveForReplication(diskless);
+  }
   // Once a second from here on.
   if (++cron_ticks_ % static_cast<uint64_t>(cfg.hz > 0 ? cfg.hz : 10) != 0) return;
   ++cron_seconds_;
   // PING in the stream (counted in the offset), so replicas see the link
   // alive; a replica never pings its own replicas (they get its primary's).
-  if (any_replica && !server_.is_replica() && cron_seconds_ % static_cast<uint64_t>(cfg.repl_ping_replica_period) == 0) {
+  // Not while writes are paused (as 7.0): a FAILOVER waits for its target
+  // to reach an offset that must stand still.
+  if (any_replica && !server_.is_replica() && !server_.client_pause().active() &&
+      cron_seconds_ % static_cast<uint64_t>(cfg.repl_ping_replica_period) == 0) {
     sink_->Feed(kPing);
   }
   // The backlog's time to live without replicas (never on a replica).
@@ -470,19 +601,24 @@ void PrimarySide::Cron() {
 }
 
 void PrimarySide::RequestAcks() {
+  // A replica's stream is its primary's, byte for byte: nothing of its own
+  // goes in (a WAIT issued before a demotion must not add a GETACK).
+  if (server_.is_replica()) return;
   static constexpr std::string_view kGetack = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
   sink_->Feed(kGetack);
 }
 
-void PrimarySide::AppendInfo(std::string* o) const {
+void PrimarySide::AppendInfo(std::string* o, int good_replicas) const {
   int n = 0;
   for (const auto& l : links_) n += l->is_replica && !l->dead;
   InfoField(o, "connected_slaves", n);
+  if (good_replicas >= 0) InfoField(o, "min_slaves_good_slaves", good_replicas);
   int i = 0;
   const int64_t now_s = WallClockMs() / 1000;
   for (const auto& l : links_) {
     if (!l->is_replica || l->dead) continue;
-    const char* state = l->state == LinkState::kOnline     ? "online"
+    // A diskless replica still loading (no ACK yet) shows as waiting, as 7.0.
+    const char* state = l->state == LinkState::kOnline && !l->wait_first_ack ? "online"
                         : l->state == LinkState::kSendBulk ? "send_bulk"
                                                            : "wait_bgsave";
     std::string v = "ip=" + l->ip + ",port=" + std::to_string(l->listening_port) + ",state=" + state +
@@ -491,12 +627,13 @@ void PrimarySide::AppendInfo(std::string* o) const {
   }
 }
 
-std::vector<PrimarySide::ReplicaView> PrimarySide::Replicas() const {
+std::vector<PrimarySide::ReplicaView> PrimarySide::Replicas(bool online_only) const {
   std::vector<ReplicaView> out;
   for (const auto& l : links_) {
-    if (l->is_replica && !l->dead && l->state == LinkState::kOnline) {
-      out.push_back({l->ip, l->listening_port, l->ack_offset});
-    }
+    if (!l->is_replica || l->dead) continue;
+    // A diskless replica still loading is not online for anyone yet.
+    const bool online = l->state == LinkState::kOnline && !l->wait_first_ack;
+    if (online || !online_only) out.push_back({l->ip, l->listening_port, l->ack_offset, online});
   }
   return out;
 }

@@ -11,6 +11,14 @@
 // partial resync (+CONTINUE) goes ONLINE at once, its reader at the offset
 // it asked for.
 //
+// Diskless (repl-diskless-sync, when every waiting replica has capa eof):
+// the BGSAVE's target is a pipe; one child serves every replica waiting when
+// it starts (after repl-diskless-sync-delay, or at once when
+// repl-diskless-sync-max-replicas wait), DisklessTransfer relays the
+// "$EOF:<mark>" stream to their sockets, and each link goes ONLINE when the
+// child has exited cleanly and the pipe is drained; its stream starts with
+// the replica's first REPLCONF ACK (it is loading until then), as Redis 7.0.
+//
 // Writes to a replica's socket bypass its reply buffer: the file in chunks,
 // then the stream straight from the shared blocks (ReplStream::GatherIov),
 // one uv_write in flight per link, bytes consumed in the write callback.
@@ -28,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "replication/diskless_transfer.h"
 #include "replication/repl_id.h"
 #include "replication/repl_stream.h"
 
@@ -70,15 +79,19 @@ class PrimarySide {
   // Drops every replica link (promotion, REPLICAOF, shutdown).
   void DisconnectAll();
 
-  // INFO replication: connected_slaves and the slaveN lines.
-  void AppendInfo(std::string* out) const;
-  // ROLE's replica list: (ip, port, offset) per online replica.
+  // INFO replication: connected_slaves, min_slaves_good_slaves when
+  // `good_replicas` >= 0 (Redis 7.0 prints it between the two), and the
+  // slaveN lines.
+  void AppendInfo(std::string* out, int good_replicas) const;
+  // ROLE's replica list: (ip, port, offset) per online replica; with
+  // `online_only` false also the replicas still syncing (FAILOVER's checks).
   struct ReplicaView {
     std::string ip;
     int port;
     int64_t ack_offset;
+    bool online;
   };
-  std::vector<ReplicaView> Replicas() const;
+  std::vector<ReplicaView> Replicas(bool online_only = true) const;
   // Replicas whose last ACK is at or past `offset` (WAIT).
   int CountAcked(int64_t offset) const;
   // Online replicas whose last ACK is at most `max_lag_s` old
@@ -103,8 +116,15 @@ class PrimarySide {
   Link& AddLink(Client& c);
   bool TryPartialResync(Client& c, Link& link, std::string_view replid, int64_t offset);
   void StartFullResync(Client& c, Link& link);
-  // Starts a BGSAVE for the replicas in WAIT_BGSAVE_START.
-  void StartBgsaveForReplication();
+  // Starts a BGSAVE for the replicas in WAIT_BGSAVE_START: to a pipe when
+  // `diskless`, else to the RDB file.
+  void StartBgsaveForReplication(bool diskless);
+  // Whether the replicas waiting for a BGSAVE get a diskless one: the config
+  // says so and every one of them can read "$EOF:" transfers.
+  bool WantsDiskless() const;
+  // Diskless: the links go online (or are dropped) once both the pipe is
+  // drained and the child has exited.
+  void FinishDisklessIfComplete();
   void SendNextChunk(Link& link);
   void WriteStream(Link& link);
   static void OnWritten(uv_write_t* req, int status);
@@ -122,6 +142,10 @@ class PrimarySide {
   // the stream offset it covers.
   bool bgsave_for_replicas_ = false;
   int64_t bgsave_offset_ = -1;
+  // The running diskless transfer, and how its two halves ended (-1 not yet,
+  // 0 failed, 1 ok): the pipe drained to every target, the child's exit.
+  std::unique_ptr<DisklessTransfer> transfer_;
+  int transfer_pipe_ok_ = -1, transfer_child_ok_ = -1;
   int64_t no_replicas_since_ms_ = 0;
   uint64_t cron_ticks_ = 0, cron_seconds_ = 0;
 };

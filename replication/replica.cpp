@@ -10,6 +10,7 @@
 
 #include "persistence/persistence_module.h"
 #include "persistence/rdb_keyspace.h"
+#include "replication/socket_rdb_source.h"
 #include "server/net/client.h"
 #include "server/server.h"
 #include "server/info_field.h"
@@ -51,12 +52,14 @@ ReplicaSide::~ReplicaSide() {
   if (temp_fd_ != -1) close(temp_fd_);
 }
 
-void ReplicaSide::SetPrimary(const std::string& host, int port) {
+void ReplicaSide::SetPrimary(const std::string& host, int port, bool failover) {
   if (state_ != State::kNone) Fail("a new primary was set", /*stop=*/true);
+  failover_psync_ = failover;
   host_ = host;
   port_ = port;
   state_ = State::kConnect;
-  link_down_since_ms_ = WallClockMs();
+  // master_link_down_since_seconds counts from a lost link only: a node
+  // that was a primary says -1 until its first link drops (Redis 7.0).
   spdlog::info("Connecting to MASTER {}:{}", host_, port_);
   StartConnect();
 }
@@ -66,6 +69,7 @@ void ReplicaSide::Unset() {
   Fail("replication stopped", /*stop=*/true);
   host_.clear();
   port_ = 0;
+  link_down_since_ms_ = 0;
 }
 
 void ReplicaSide::CloseSocket() {
@@ -282,7 +286,7 @@ bool ReplicaSide::HandshakeLine(std::string_view line) {
       const bool has_history = stream_.has_backlog() || stream_.end_offset() > 0;
       if (has_history) {
         spdlog::info("Trying a partial resynchronization (request {}:{}).", id_.replid(), stream_.end_offset() + 1);
-        Send(FormatPsyncCommand(id_.replid(), stream_.end_offset() + 1));
+        Send(FormatPsyncCommand(id_.replid(), stream_.end_offset() + 1, failover_psync_));
       } else {
         spdlog::info("Partial resynchronization not possible (no cached master)");
         Send(FormatPsyncCommand("?", -1));
@@ -291,6 +295,17 @@ bool ReplicaSide::HandshakeLine(std::string_view line) {
     }
     case Step::kPsync: {
       auto reply = ParsePsyncReply(line);
+      if (failover_psync_ && (!reply.ok() || reply->kind != PsyncReply::Kind::kKeepalive)) {
+        // The hand-over's answer: the target took over, or refused.
+        failover_psync_ = false;
+        const bool accepted = reply.ok() && (reply->kind == PsyncReply::Kind::kContinue ||
+                                             reply->kind == PsyncReply::Kind::kFullResync);
+        if (on_failover_psync_) on_failover_psync_(accepted);
+        if (!accepted) {
+          // The failover is aborted: this node is a primary again.
+          if (state_ == State::kNone) return false;
+        }
+      }
       if (!reply.ok()) {
         Fail(reply.status().message());
         return false;
@@ -361,6 +376,7 @@ bool ReplicaSide::FeedTransfer() {
   }
   in_.erase(0, step->consumed);
   if (step->event == RdbTransferReader::Event::kPreamble) {
+    if (UseDisklessLoad()) return LoadFromSocket();
     if (transfer_->uses_eof_mark()) {
       spdlog::info("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
     } else {
@@ -410,8 +426,7 @@ bool ReplicaSide::FinishTransfer() {
   LoadingState& loading = server_.loading_state();
   loading.Begin("MASTER RDB", static_cast<uint64_t>(transfer_start_ms_ > 0 ? 0 : 0));
   persistence::RdbLoadResult result;
-  persistence::RdbLoadTuning tuning;
-  tuning.limits = persistence::EncoderOptionsFromConfig(server_.config()).limits;
+  persistence::RdbLoadTuning tuning = persistence::LoadTuningFromConfig(server_.config());
   Status st = persistence::LoadKeyspaceFromFile(
       ks, dbfile, /*drop_expired=*/false,
       [&](uint64_t bytes, uint64_t) {
@@ -429,17 +444,117 @@ bool ReplicaSide::FinishTransfer() {
     Fail("the RDB from the master could not be loaded");
     return false;
   }
+  return CompleteFullSync();
+}
+
+bool ReplicaSide::UseDisklessLoad() const {
+  switch (server_.config().repl_diskless_load) {
+    case ReplDisklessLoad::kDisabled: return false;
+    case ReplDisklessLoad::kSwapDb: return true;
+    case ReplDisklessLoad::kOnEmptyDb: break;
+  }
+  Keyspace& ks = server_.keyspace();
+  for (int i = 0; i < ks.databases(); ++i) {
+    if (ks.db(i).size() != 0) return false;
+  }
+  return true;
+}
+
+// repl-diskless-load: the RDB is parsed straight from the socket, as Redis's
+// readSyncBulkPayload with a diskless load. on-empty-db loads into the
+// (empty) dataset; swapdb loads into a second keyspace while the old data
+// stays whole, swaps them on success and drops the new one on failure. When
+// the primary's id is the one this replica already follows, the old data is
+// a point of the same history and goes on serving reads meanwhile
+// (async_loading, as 7.0); otherwise clients get -LOADING.
+bool ReplicaSide::LoadFromSocket() {
+  if (temp_fd_ != -1) {
+    close(temp_fd_);
+    temp_fd_ = -1;
+    unlink(temp_path_.c_str());
+  }
+  const bool swapdb = server_.config().repl_diskless_load == ReplDisklessLoad::kSwapDb;
+  const bool async = swapdb && sync_replid_ == id_.replid();
+  if (transfer_->uses_eof_mark()) {
+    spdlog::info("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to parser");
+  } else {
+    spdlog::info("MASTER <-> REPLICA sync: receiving {} bytes from master to parser", transfer_->transfer_size());
+  }
+  uv_stream_t* sock = reinterpret_cast<uv_stream_t*>(socket_);
+  uv_read_stop(sock);
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(socket_), &fd) != 0) {
+    Fail("can't read the master's socket");
+    return false;
+  }
+  // This node's replicas follow the old history: they must resync.
+  on_full_sync_();
+  Keyspace& ks = server_.keyspace();
+  std::unique_ptr<Keyspace> fresh;
+  if (swapdb) {
+    fresh = std::make_unique<Keyspace>(ks.databases(), &server_.propagator());
+    fresh->set_is_replica(true);
+  } else {
+    spdlog::info("MASTER <-> REPLICA sync: Flushing old data");
+    for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear(server_.config().replica_lazy_flush);
+  }
+  Keyspace& target = swapdb ? *fresh : ks;
+  LoadingState& loading = server_.loading_state();
+  loading.Begin("MASTER RDB", 0, async);
+  loading_from_socket_ = true;
+  auto pump = [this] {
+    last_io_ms_ = WallClockMs();
+    server_.PumpEvents();
+  };
+  SocketRdbSource source(fd, transfer_.get(), std::move(in_), server_.config().repl_timeout * 1000, pump);
+  in_.clear();
+  persistence::RdbLoadResult result;
+  persistence::RdbLoadTuning tuning = persistence::LoadTuningFromConfig(server_.config());
+  Status st = persistence::LoadKeyspaceFromSource(
+      target, &source, 0, /*drop_expired=*/false,
+      [&](uint64_t bytes, uint64_t) {
+        loading.Progress(bytes);
+        pump();
+      },
+      &result, tuning);
+  std::string stream;
+  if (st.ok()) st = source.Finish(result.bytes, &stream);
+  loading.End();
+  loading_from_socket_ = false;
+  if (socket_ == nullptr || state_ != State::kTransfer) return false;  // dropped meanwhile
+  transfer_.reset();
+  if (!st.ok()) {
+    spdlog::warn("Failed trying to load the MASTER synchronization DB from socket: {}", st.message());
+    if (swapdb) {
+      spdlog::info("MASTER <-> REPLICA sync: Discarding the half-loaded data");  // the old data stays
+    } else {
+      for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear();
+    }
+    Fail("the RDB from the master could not be loaded");
+    return false;
+  }
+  if (swapdb) {
+    spdlog::info("MASTER <-> REPLICA sync: Swapping active DB with loaded DB");
+    for (int i = 0; i < ks.databases(); ++i) {
+      ks.db(i).Clear(server_.config().replica_lazy_flush);
+      ks.db(i).Swap(fresh->db(i));
+    }
+  }
+  spdlog::info("MASTER <-> REPLICA sync: Loaded {} bytes of RDB from the socket", source.payload_bytes());
+  in_ = std::move(stream);
+  return CompleteFullSync();
+}
+
+// The dataset is the primary's as of sync_offset_: follow its stream.
+bool ReplicaSide::CompleteFullSync() {
   id_.Adopt(sync_replid_);
   id_.ClearSecondary();
   stream_.ResetBacklog(sync_offset_);
   spdlog::info("MASTER <-> REPLICA sync: Finished with success");
   uv_read_start(reinterpret_cast<uv_stream_t*>(socket_), &ReplicaSide::OnAlloc, &ReplicaSide::OnRead);
   BecomeConnected();
-  // The AOF must describe the new dataset: rewrite it from memory.
-  if (server_.config().appendonly) {
-    spdlog::info("Background append only file rewriting started after a full sync");
-    persistence_.aof().StartRewrite().IgnoreError();
-  }
+  // The AOF must describe the new dataset (restartAOFAfterSYNC).
+  if (server_.config().appendonly) persistence_.aof().RestartAfterFullSync();
   return state_ == State::kConnected;
 }
 
@@ -540,7 +655,7 @@ void ReplicaSide::Cron() {
   }
   // Loading the primary's RDB runs Cron from inside the load: the link is
   // not idle then, it is us.
-  if (state_ == State::kTransfer && server_.loading_state().active()) {
+  if (state_ == State::kTransfer && (server_.loading_state().active() || loading_from_socket_)) {
     last_io_ms_ = now;
     return;
   }

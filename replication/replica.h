@@ -57,8 +57,11 @@ class ReplicaSide {
   ReplicaSide(const ReplicaSide&) = delete;
   ReplicaSide& operator=(const ReplicaSide&) = delete;
 
-  // Follows host:port from now on (the next Cron() connects).
-  void SetPrimary(const std::string& host, int port);
+  // Follows host:port from now on (the next Cron() connects). `failover`:
+  // the first PSYNC carries FAILOVER (a coordinated hand-over; its result
+  // goes to on_failover_psync_).
+  void SetPrimary(const std::string& host, int port, bool failover = false);
+  std::function<void(bool accepted)> on_failover_psync_;
   // Stops following: drops the link (REPLICAOF NO ONE).
   void Unset();
   void Cron();
@@ -100,6 +103,10 @@ class ReplicaSide {
   void BeginTransfer(const PsyncReply& reply);
   bool FeedTransfer();
   bool FinishTransfer();
+  // repl-diskless-load: whether this transfer is parsed from the socket.
+  bool UseDisklessLoad() const;
+  bool LoadFromSocket();
+  bool CompleteFullSync();
   void BecomeConnected();
   bool ApplyStream();
   // Drops the connection; back to kConnect (retry) unless `stop`.
@@ -111,6 +118,8 @@ class ReplicaSide {
   ReplStream& stream_;
   persistence::PersistenceModule& persistence_;
   std::function<void()> on_full_sync_;
+  bool loading_from_socket_ = false;
+  bool failover_psync_ = false;  // the next PSYNC says FAILOVER
 
   State state_ = State::kNone;
   Step step_ = Step::kPing;

@@ -7,6 +7,7 @@
 
 #include "persistence/persistence_module.h"
 #include "server/commands/blocking.h"
+#include "server/commands/client_pause.h"
 #include "server/info_field.h"
 #include "server/memory_report.h"
 #include "server/net/client.h"
@@ -29,6 +30,11 @@ ReplicationModule::ReplicationModule(Server& server, persistence::PersistenceMod
   primary_ = std::make_unique<PrimarySide>(server_, id_, stream_, persistence_.snapshotter(), this);
   replica_ = std::make_unique<ReplicaSide>(server_, id_, stream_, persistence_, [this] { primary_->DisconnectAll(); });
   primary_->replica_link_up_ = [this] { return replica_->link_up(); };
+  Failover::Hooks hooks;
+  hooks.demote_to = [this](const std::string& host, int port) { SetPrimary(host, port, /*failover=*/true); };
+  hooks.restore_primary = [this] { Promote(); };
+  failover_ = std::make_unique<Failover>(server_, stream_, *primary_, std::move(hooks));
+  replica_->on_failover_psync_ = [this](bool accepted) { failover_->OnPsyncResult(accepted); };
 }
 
 ReplicationModule::~ReplicationModule() = default;
@@ -54,6 +60,7 @@ void ReplicationModule::RegisterCommands(CommandTable& t, ReplicationModule* own
        "server", "3.0.0"},
       {"role", 1, kCmdNoscript | kCmdLoading | kCmdStale | kCmdFast, &RoleCommand, "server", "2.8.12"},
       {"wait", 3, kCmdNoscript, &WaitCommand, "generic", "3.0.0"},
+      {"failover", -1, kCmdAdmin | kCmdNoscript | kCmdStale, &FailoverCommand, "server", "6.2.0"},
   };
   for (const Row& r : kRows) {
     Command c;
@@ -123,18 +130,21 @@ void ReplicationModule::Feed(std::string_view resp) {
   stream_.Append(resp);
 }
 
-void ReplicationModule::SetPrimary(const std::string& host, int port) {
+void ReplicationModule::SetPrimary(const std::string& host, int port, bool failover) {
   if (!server_.is_replica()) {
     // Our own history stays cached: the new primary may know it (a
     // demoted primary whose replica was promoted continues with PSYNC).
     if (!stream_.has_backlog()) stream_.CreateBacklog();
   }
   server_.set_role(Role::kReplica);
+  // Redis 7.0's words; the clients are closed after the reply.
+  server_.blocked_clients().FailAll(
+      "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)");
   primary_->DisconnectAll();
   ServerConfig* cfg = server_.config_registry().mutable_config();
   cfg->replicaof_host = host;
   cfg->replicaof_port = port;
-  replica_->SetPrimary(host, port);
+  replica_->SetPrimary(host, port, failover);
 }
 
 void ReplicationModule::Promote() {
@@ -166,6 +176,7 @@ void ReplicationModule::ReplicaofCommand(CommandContext& ctx) {
   if (ctx.client.kind() == ClientKind::kReplica) {
     return ctx.reply.AddError("Command is not valid when client is a replica.");
   }
+  if (self.failover_->active()) return ctx.reply.AddError("REPLICAOF not allowed while failing over.");
   int64_t port;
   if (!ParseInt(ctx.argv[2], &port) || port < 0 || port > 65535) return ctx.reply.AddError("Invalid master port");
   std::string host(ctx.argv[1]);
@@ -180,8 +191,31 @@ void ReplicationModule::ReplicaofCommand(CommandContext& ctx) {
   ctx.reply.AddOk();
 }
 
-void ReplicationModule::SyncCommand(CommandContext& ctx) { ctx.Owner<ReplicationModule>().primary_->SyncCommand(ctx, false); }
-void ReplicationModule::PsyncCommand(CommandContext& ctx) { ctx.Owner<ReplicationModule>().primary_->SyncCommand(ctx, true); }
+void ReplicationModule::SyncCommand(CommandContext& ctx) {
+  auto& self = ctx.Owner<ReplicationModule>();
+  // Replicas don't sync with a node in the middle of a hand-over.
+  if (self.failover_->active()) return ctx.reply.AddError("NOMASTERLINK Can't SYNC while failing over");
+  self.primary_->SyncCommand(ctx, false);
+}
+
+// PSYNC <replid> <offset> [FAILOVER]: with FAILOVER, our primary hands its
+// role over to us (its FAILOVER command): we become a primary first, so the
+// PSYNC then continues from our previous id.
+void ReplicationModule::PsyncCommand(CommandContext& ctx) {
+  auto& self = ctx.Owner<ReplicationModule>();
+  if (ctx.argv.size() > 3 && EqualsIgnoreCase(ctx.argv[3], "failover")) {
+    if (!self.server_.is_replica() || ctx.argv[1] != self.id_.replid()) {
+      return ctx.reply.AddError("PSYNC FAILOVER replid must match my replid.");
+    }
+    spdlog::info("Failover request received for replid {}.", self.id_.replid());
+    self.Promote();
+    spdlog::info("MASTER MODE enabled (failover request from 'id={} addr={}')", ctx.client.id(), ctx.client.addr);
+  }
+  if (self.failover_->active()) return ctx.reply.AddError("NOMASTERLINK Can't SYNC while failing over");
+  self.primary_->SyncCommand(ctx, true);
+}
+
+void ReplicationModule::FailoverCommand(CommandContext& ctx) { ctx.Owner<ReplicationModule>().failover_->Command(ctx); }
 
 void ReplicationModule::ReplconfCommand(CommandContext& ctx) {
   auto& self = ctx.Owner<ReplicationModule>();
@@ -193,7 +227,10 @@ void ReplicationModule::ReplconfCommand(CommandContext& ctx) {
   }
   const bool ack = ctx.argv.size() >= 3 && EqualsIgnoreCase(ctx.argv[1], "ack");
   self.primary_->ReplconfCommand(ctx);
-  if (ack) self.ReleaseWaiters();
+  if (ack) {
+    self.ReleaseWaiters();
+    self.failover_->OnAck();
+  }
 }
 
 // ROLE: *3 "master" offset [[ip port offset]...] or
@@ -259,7 +296,9 @@ void ReplicationModule::ReleaseWaiters() {
 void ReplicationModule::BeforeReply() {
   // WAIT asks the replicas for their offset once per iteration, after the
   // writes it waits for are in the stream (Redis's beforeSleep GETACK).
-  if (getack_pending_) {
+  // Not while writes are paused (Redis 7.0 neither): the GETACK would move
+  // the offset a FAILOVER waits for its target to reach.
+  if (getack_pending_ && !server_.client_pause().active()) {
     getack_pending_ = false;
     primary_->RequestAcks();
   }
@@ -269,6 +308,7 @@ void ReplicationModule::BeforeReply() {
 void ReplicationModule::Cron() {
   primary_->Cron();
   replica_->Cron();
+  failover_->Cron();
   if (!waiters_.empty()) ReleaseWaiters();
 }
 
@@ -303,11 +343,9 @@ void ReplicationModule::AppendInfo(std::string_view section, std::string* o) {
     InfoField(o, "slave_read_only", cfg.replica_read_only ? 1 : 0);
     InfoField(o, "replica_announced", cfg.replica_announced ? 1 : 0);
   }
-  primary_->AppendInfo(o);
-  if (!server_.is_replica() && cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0) {
-    InfoField(o, "min_slaves_good_slaves", primary_->CountGood(cfg.min_replicas_max_lag));
-  }
-  InfoField(o, "master_failover_state", "no-failover");
+  const bool count_good = !server_.is_replica() && cfg.min_replicas_to_write > 0 && cfg.min_replicas_max_lag > 0;
+  primary_->AppendInfo(o, count_good ? primary_->CountGood(cfg.min_replicas_max_lag) : -1);
+  InfoField(o, "master_failover_state", failover_->StateName());
   InfoField(o, "master_replid", id_.replid());
   InfoField(o, "master_replid2", id_.replid2());
   InfoField(o, "master_repl_offset", stream_.end_offset());

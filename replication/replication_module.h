@@ -8,7 +8,7 @@
 // are appended to the stream.
 //
 // Commands bound to it: REPLICAOF / SLAVEOF, SYNC, PSYNC, REPLCONF, ROLE,
-// WAIT. Checks: -READONLY on a read-only replica, -NOREPLICAS under
+// WAIT, FAILOVER. Checks: -READONLY on a read-only replica, -NOREPLICAS under
 // min-replicas-to-write. INFO: the replication section and sync_* stats.
 //
 // Lifecycle: construct -> Install() (commands, sink, save hand-off) ->
@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "replication/failover.h"
 #include "replication/primary.h"
 #include "replication/repl_id.h"
 #include "replication/repl_stream.h"
@@ -71,12 +72,13 @@ class ReplicationModule final : public ServerModule, public PropagationSink {
   static void ReplconfCommand(CommandContext& ctx);
   static void RoleCommand(CommandContext& ctx);
   static void WaitCommand(CommandContext& ctx);
+  static void FailoverCommand(CommandContext& ctx);
 
  private:
   static void RegisterCommands(CommandTable& t, ReplicationModule* owner);
   // REPLICAOF host port: follow a primary, keeping our own history cached
   // so the first PSYNC can continue from it.
-  void SetPrimary(const std::string& host, int port);
+  void SetPrimary(const std::string& host, int port, bool failover = false);
   // REPLICAOF NO ONE: a primary with a new id; the old one becomes replid2
   // up to the current offset, so the other replicas can continue.
   void Promote();
@@ -95,6 +97,7 @@ class ReplicationModule final : public ServerModule, public PropagationSink {
   ReplStream stream_;
   std::unique_ptr<PrimarySide> primary_;
   std::unique_ptr<ReplicaSide> replica_;
+  std::unique_ptr<Failover> failover_;
   std::vector<Waiter> waiters_;
   bool getack_pending_ = false;
 };

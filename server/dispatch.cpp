@@ -127,7 +127,7 @@ void Server::Dispatch(Client& c, ArgList argv) {
                   "Can't execute '" + Lower(cmd->full_name) +
                       "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
   }
-  if (loading && !(cmd->flags & kCmdLoading)) {
+  if ((loading && !(cmd->flags & kCmdLoading)) || (async_loading && (cmd->flags & kCmdNoAsyncLoading))) {
     return Reject(*this, c, cmd, "-LOADING Redis is loading the dataset in memory");
   }
   if (c.in_multi() && (cmd->flags & kCmdNoMulti)) {

@@ -7,14 +7,15 @@
 
 namespace replikv {
 
-void LoadingState::Begin(std::string_view what, uint64_t total_bytes) {
+void LoadingState::Begin(std::string_view what, uint64_t total_bytes, bool async) {
   active_ = true;
+  async_ = async;
   what_ = what;
   start_ms_ = last_log_ms_ = WallClockMs();
   total_bytes_ = total_bytes;
   loaded_bytes_ = 0;
   rdb_used_mem_ = 0;
-  server_.loading = true;
+  (async ? server_.async_loading : server_.loading) = true;
 }
 
 void LoadingState::Progress(uint64_t loaded_bytes) {
@@ -35,7 +36,9 @@ void LoadingState::Progress(uint64_t loaded_bytes) {
 
 void LoadingState::End() {
   active_ = false;
+  async_ = false;
   server_.loading = false;
+  server_.async_loading = false;
 }
 
 int64_t LoadingState::EtaSeconds() const {
@@ -46,8 +49,8 @@ int64_t LoadingState::EtaSeconds() const {
 }
 
 void LoadingState::AppendInfo(std::string* o) const {
-  InfoField(o, "loading", int64_t{active_ ? 1 : 0});
-  InfoField(o, "async_loading", int64_t{0});
+  InfoField(o, "loading", int64_t{active_ && !async_ ? 1 : 0});
+  InfoField(o, "async_loading", int64_t{active_ && async_ ? 1 : 0});
 }
 
 void LoadingState::AppendProgressInfo(std::string* o) const {

@@ -33,8 +33,11 @@ class LoadingState {
   LoadingState& operator=(const LoadingState&) = delete;
 
   // Starts a load of `what` ("RDB", "AOF", "MASTER RDB"...) of `total_bytes`
-  // (0 when unknown). Sets Server::loading.
-  void Begin(std::string_view what, uint64_t total_bytes);
+  // (0 when unknown). Sets Server::loading, or with `async` (a replica
+  // loading beside the data it keeps serving, repl-diskless-load swapdb)
+  // Server::async_loading: only commands flagged no-async-loading are
+  // refused then.
+  void Begin(std::string_view what, uint64_t total_bytes, bool async = false);
   // Bytes read so far; logs progress every kLogIntervalMs.
   void Progress(uint64_t loaded_bytes);
   // The used-mem aux field of the file, once read (loading_rdb_used_mem).
@@ -42,6 +45,7 @@ class LoadingState {
   // Ends the load (successful or not). Clears Server::loading.
   void End();
 
+  // A load runs (either kind).
   bool active() const { return active_; }
   int64_t start_ms() const { return start_ms_; }
   // INFO persistence: `loading` and `async_loading` open the section, and
@@ -59,6 +63,7 @@ class LoadingState {
 
   Server& server_;
   bool active_ = false;
+  bool async_ = false;
   std::string what_;
   int64_t start_ms_ = 0;
   int64_t last_log_ms_ = 0;

@@ -16,8 +16,12 @@
 // The verbatim path: a replica applies its primary's stream by executing
 // it; the AOF gets those commands re-encoded (ops of the AOF target), while
 // its own replicas and backlog get the primary's bytes unchanged
-// (FeedVerbatim), so a chained replica sees the same offsets. While
-// replicating from a primary, ops do not reach replication sinks.
+// (FeedVerbatim), so a chained replica sees the same offsets. On a replica
+// no op reaches the replication sinks: a PUBLISH from a local client (Sentinel
+// publishes its hello to replicas too) or a write on a writable replica stays
+// local, as Redis 7.0's replicationFeedSlaves returns on a replica; otherwise
+// the replica's offset would run ahead of its primary's and a later PSYNC to
+// a promoted sibling would be refused.
 //
 // Sinks: the AOF (persistence) and the replication stream (replication).
 // When there are no sinks nothing is encoded. Loop thread only.
@@ -72,6 +76,9 @@ class Propagator {
   // reach only the AOF sinks.
   void FeedVerbatim(std::string_view bytes);
   void set_replicating_from_primary(bool from_primary) { from_primary_ = from_primary; }
+  // Set while this node is a replica (Server::set_role): ops reach only the
+  // AOF sinks; the replication stream carries the primary's bytes alone.
+  void set_replica(bool replica) { replica_ = replica; }
   // Inside a client's MULTI/EXEC every op belongs to one wrap, however many
   // calls produce them.
   void BeginTransaction() { in_transaction_ = true; }
@@ -101,6 +108,7 @@ class Propagator {
   std::string encoded_;
   bool in_transaction_ = false;
   bool from_primary_ = false;
+  bool replica_ = false;
 };
 
 }  // namespace replikv

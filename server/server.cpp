@@ -314,6 +314,7 @@ void Server::StopLoop() {
 void Server::set_role(Role r) {
   role_ = r;
   keyspace_.set_is_replica(r == Role::kReplica);
+  propagator_.set_replica(r == Role::kReplica);
   SetLogRole(r == Role::kReplica ? LogRole::kReplica : LogRole::kPrimary);
 }
 

@@ -136,6 +136,8 @@ class Server {
   // Whether a dataset is being loaded (commands without the loading flag get
   // -LOADING); set through loading_state().
   bool loading = false;
+  // A replica loads its primary's RDB beside the data it serves (swapdb).
+  bool async_loading = false;
   LoadingState& loading_state() { return loading_state_; }
   // Whether a fork()ed child exists (tables hold off resizing).
   bool has_active_child() const { return active_child_pid_ != -1; }

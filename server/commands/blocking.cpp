@@ -141,6 +141,19 @@ bool BlockedClients::Release(uint64_t id) {
   return true;
 }
 
+void BlockedClients::FailAll(std::string_view message) {
+  std::vector<Client*> waiting;
+  for (const auto& [id, c] : server_.clients()) {
+    if (!c->closing() && c->blocked()) waiting.push_back(c.get());
+  }
+  for (Client* c : waiting) {
+    Detach(*c);
+    c->reply().AddError(message);
+    c->CloseAfterReply();
+    server_.QueuePendingWrite(c);
+  }
+}
+
 void BlockedClients::SignalReady(int db, std::string_view key) {
   std::string id = std::to_string(db);
   id += ':';

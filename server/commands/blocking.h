@@ -91,6 +91,11 @@ class BlockedClients : public KeyspaceListener {
   // failed call (WAIT released by enough acknowledgements). False when no
   // such client is blocked.
   bool Release(uint64_t id);
+  // Ends every wait with the error `message` and closes each of those
+  // clients once the reply is out: Redis 7.0 does this when a primary
+  // becomes a replica (its keys now change only by the new primary's
+  // stream). Clients held by CLIENT PAUSE are not waits here and stay.
+  void FailAll(std::string_view message);
   size_t blocked_count() const { return blocked_count_; }
   // Waits with a deadline (INFO clients_in_timeout_table).
   size_t timeout_count() const { return deadlines_.size(); }

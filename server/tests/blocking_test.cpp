@@ -244,5 +244,25 @@ TEST_F(BlockingTest, ServedPopTouchesWatchers) {
   EXPECT_EQ(ExecOn(watcher, {"EXEC"}), "*-1\r\n");
 }
 
+TEST_F(BlockingTest, FailAllEndsEveryWaitWithTheErrorAndClosesAfterReply) {
+  // A primary turned into a replica (Redis 7.0: -UNBLOCKED ... then close).
+  Client* a = NewClient();
+  Client* b = NewClient();
+  Client* idle = NewClient();
+  ExecOn(a, {"BLPOP", "l", "0"});
+  ExecOn(b, {"BZPOPMIN", "z", "5"});
+  server_->blocked_clients().FailAll("-UNBLOCKED gone");
+  EXPECT_EQ(Blocked(), 0u);
+  EXPECT_EQ(server_->blocked_clients().timeout_count(), 0u);
+  EXPECT_FALSE(server_->keyspace().db(0).has_interest());
+  for (Client* c : {a, b}) {
+    EXPECT_EQ(DrainOf(c), "-UNBLOCKED gone\r\n");
+    EXPECT_TRUE(c->close_after_reply());
+  }
+  EXPECT_FALSE(idle->close_after_reply());
+  Exec({"RPUSH", "l", "x"});  // nobody is served any more
+  EXPECT_EQ(Exec({"LLEN", "l"}), ":1\r\n");
+}
+
 }  // namespace
 }  // namespace replikv

@@ -181,5 +181,20 @@ TEST_F(PropagateTargetsTest, VerbatimBytesReachOnlyReplicationSinks) {
   EXPECT_EQ(aof_.bytes, Resp({"SELECT", "0"}) + Resp({"SET", "k", "v"}));
 }
 
+TEST_F(PropagateTargetsTest, OnAReplicaLocalOpsNeverReachTheReplicationStream) {
+  // Sentinel PUBLISHes its hello on replicas: Redis 7.0 keeps that (and any
+  // write on a writable replica) out of the replica's stream, whose offset
+  // must stay its primary's. The AOF still gets the local writes.
+  server_->set_role(Role::kReplica);
+  Exec({"PUBLISH", "__sentinel__:hello", "x"});
+  Exec({"CONFIG", "SET", "replica-read-only", "no"});
+  Exec({"SET", "k", "v"});
+  server_->set_role(Role::kPrimary);
+  EXPECT_EQ(repl_.bytes, "");
+  EXPECT_EQ(aof_.bytes, Resp({"SELECT", "0"}) + Resp({"SET", "k", "v"}));
+  Exec({"PUBLISH", "ch", "m"});
+  EXPECT_EQ(repl_.bytes, Resp({"SELECT", "0"}) + Resp({"PUBLISH", "ch", "m"}));
+}
+
 }  // namespace
 }  // namespace replikv
