@@ -35,21 +35,11 @@ DOCKER_DIR = harness.REPO_ROOT / "docker"
 MASTER_NAME = "replikv"
 DRILL_TIMEOUT_S = 120
 
-# The replikv + Sentinel cases that cannot pass until Sentinel support lands
-# (the sentinel branch). Filled in from what the runs show; each entry is the
-# exact case and the reason, and the case runs (xfail, not skip).
-_PUBLISH_BUG = (
-    "replikv bug: a PUBLISH run on a replica advances the replica's own "
-    "replication offset (Redis leaves it alone); Sentinel PUBLISHes its hello "
-    "to every replica every 2 s, so a replica's offset runs ahead of the "
-    "primary's stream. ")
-SENTINEL_XFAIL = {
-    ("replikv", "sentinel", "cut"): _PUBLISH_BUG +
-        "After CLIENT KILL TYPE master the replica PSYNCs from that inflated "
-        "offset, the primary's backlog skips the writes in between, and the "
-        "replica ends without them (digests differ; manual-cut, without "
-        "Sentinel, passes).",
-}
+# (server, mode, fault) -> reason, for a case a known bug breaks: it still
+# runs, as xfail (never a skip). Empty since main's Sentinel work (a replikv
+# replica no longer counts a PUBLISH it runs into its replication offset,
+# which made the Sentinel cut lose writes and the kill's PSYNC a full sync).
+SENTINEL_XFAIL = {}
 
 
 def stack_password():
