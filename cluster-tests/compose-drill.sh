@@ -233,9 +233,18 @@ find_roles() {
 rejoin() {
   local c=$1 port addr i
   $engine start "$c" >/dev/null 2>&1 || { say "could not start $c again"; return 0; }
-  port=$($engine port "$c" 6379 2>/dev/null | head -n 1 | sed 's/.*://')
-  addr=$(timeout 2 redis-cli -h 127.0.0.1 -p "$REPLIKV_SENTINEL1_PORT" \
-           SENTINEL GET-MASTER-ADDR-BY-NAME replikv 2>/dev/null | head -n 1)
+  # (A timed-out lookup must not end the script through set -e.)
+  port=$($engine port "$c" 6379 2>/dev/null | head -n 1 | sed 's/.*://') || true
+  for ((i = 0; i < 50; i++)); do
+    addr=$(timeout 2 redis-cli -h 127.0.0.1 -p "$REPLIKV_SENTINEL1_PORT" \
+             SENTINEL GET-MASTER-ADDR-BY-NAME replikv 2>/dev/null | head -n 1) || true
+    [[ -n $addr ]] && break
+    sleep 0.2
+  done
+  if [[ -z $port || -z $addr ]]; then
+    say "could not find $c's port or the primary's address to rejoin it"
+    return 0
+  fi
   # Bounded: 100 tries, 0.2 s apart, while it loads its data.
   for ((i = 0; i < 100; i++)); do
     if REDISCLI_AUTH=$password timeout 2 redis-cli -h 127.0.0.1 -p "$port" \
