@@ -32,7 +32,7 @@ namespace {
 // Bounds on the arguments: a mistyped argument must not make the generator
 // write terabytes.
 constexpr uint64_t kMaxKeys = 100'000'000;
-constexpr uint64_t kMaxElements = 100'000;
+constexpr uint64_t kMaxElements = 10'000'000;
 constexpr uint64_t kMaxElementBytes = 1'000'000;
 constexpr size_t kFlushBytes = 1 << 20;
 
@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
   if (argc != 6 || !ParseBounded(argv[2], kMaxKeys, &keys) ||
       !ParseBounded(argv[3], kMaxElements, &elements) ||
       !ParseBounded(argv[4], kMaxElementBytes, &bytes) || !ParseBounded(argv[5], UINT64_MAX, &seed)) {
-    std::fprintf(stderr, "usage: %s string|list|hash|set|intset|zset KEYS ELEMENTS ELEMENT_BYTES SEED\n",
+    std::fprintf(stderr, "usage: %s string|list|hash|set|intset|zset|stream KEYS ELEMENTS ELEMENT_BYTES SEED\n",
                  argv[0]);
     return 2;
   }
@@ -142,6 +142,7 @@ int main(int argc, char** argv) {
                      : kind == "set"    ? "SADD"
                      : kind == "intset" ? "SADD"
                      : kind == "zset"   ? "ZADD"
+                     : kind == "stream" ? "XADD"
                                         : nullptr;
   if (verb == nullptr) {
     std::fprintf(stderr, "gen_memory_data: unknown kind %s\n", argv[1]);
@@ -160,6 +161,29 @@ int main(int argc, char** argv) {
 
   RespWriter out;
   std::string key, field, elem;
+  if (kind == "stream") {
+    // One XADD per entry, explicit ids (1-0, 2-0...) so both servers hold
+    // the same stream: fields "sensor" and "value", values around `bytes`.
+    for (uint64_t i = 0; i < keys; i++) {
+      Rng rng(seed * 0x100000001B3ull + i);
+      key = "key:" + std::to_string(i);
+      for (uint64_t j = 0; j < elements; j++) {
+        out.ArrayHeader(7);
+        out.Bulk(verb);
+        out.Bulk(key);
+        out.Bulk(std::to_string(j + 1) + "-0");
+        out.Bulk("sensor");
+        elem.clear();
+        AppendLetters(&rng, DrawLength(&rng, bytes), &elem);
+        out.Bulk(elem);
+        out.Bulk("value");
+        out.BulkNumber(rng.Below(1'000'000));
+        out.EndCommand();
+      }
+    }
+    out.Flush();
+    return 0;
+  }
   for (uint64_t i = 0; i < keys; i++) {
     Rng rng(seed * 0x100000001B3ull + i);
     key = "key:" + std::to_string(i);

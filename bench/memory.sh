@@ -16,7 +16,9 @@
 # both, to see where the bytes go.
 #
 # Types: string, list, hash, set (string members), intset (integer members),
-# zset. Sizes (element lengths are drawn from [3/4, 5/4] of the figure):
+# zset, stream (one stream of 1M entries: XADD with ids 1-0, 2-0...,
+# fields "sensor" ~10 B and "value" an integer; "per key" is then the whole
+# stream). Sizes (element lengths are drawn from [3/4, 5/4] of the figure):
 #   small   compact encodings in Redis 7.0 (strings: 20 B, embstr)
 #   medium  20-64 elements of ~50 B, still compact (strings: 500 B, raw)
 #   large   past Redis 7.0's default thresholds: hashtable / skiplist /
@@ -27,7 +29,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 keys=1000000
-types="string,list,hash,set,intset,zset"
+types="string,list,hash,set,intset,zset,stream"
 sizes="small,medium,large"
 seed=1
 while getopts "n:t:s:d:" opt; do
@@ -36,7 +38,7 @@ while getopts "n:t:s:d:" opt; do
     t) types=$OPTARG ;;
     s) sizes=$OPTARG ;;
     d) seed=$OPTARG ;;
-    *) echo "usage: $0 [-n keys] [-t string,list,hash,set,intset,zset] [-s small,medium,large] [-d seed]" >&2
+    *) echo "usage: $0 [-n keys] [-t string,list,hash,set,intset,zset,stream] [-s small,medium,large] [-d seed]" >&2
        exit 2 ;;
   esac
 done
@@ -59,6 +61,7 @@ ROWS=(
   "zset   small   4   10  1"
   "zset   medium 32   50  1"
   "zset   large  200  20 20"
+  "stream large  1000000 10 1000000"
 )
 
 # How long a load, digest or server start may take before the run is

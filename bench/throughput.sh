@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Throughput and memory, replikv-server vs redis-server in one run.
 #
-#   bench/throughput.sh [-n requests] [-r rounds]
+#   bench/throughput.sh [-n requests] [-r rounds] [-t tests] [-d data-rows] [-k small-type keys]
 #
 # For each test and pipeline depth, runs redis-benchmark against both servers
 # alternately (same flags, no persistence), `rounds` times, and reports the
@@ -20,15 +20,19 @@ source "$(dirname "$0")/lib.sh"
 requests=200000
 rounds=3
 tests="set,get,incr,mset,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,lrange_100"
-# -t none: only the data-command rows (SETBIT/BITCOUNT/PFADD/PFCOUNT) and memory.
+# -t none: only the data-command rows (SETBIT/BITCOUNT/PFADD/PFCOUNT/GEO*) and memory.
+# -d geoadd,geosearch: only those data-command rows ("none": no data rows);
+# -d evalsha_1,evalsha_10: the scripting rows.
 small_n=1000000
-while getopts "n:r:t:k:" opt; do
+data_only=""
+while getopts "n:r:t:k:d:" opt; do
   case $opt in
     n) requests=$OPTARG ;;
     r) rounds=$OPTARG ;;
     t) tests=$OPTARG ;;
     k) small_n=$OPTARG ;;
-    *) echo "usage: $0 [-n requests] [-r rounds] [-t tests] [-k small-type keys]" >&2; exit 2 ;;
+    d) data_only=$OPTARG ;;
+    *) echo "usage: $0 [-n requests] [-r rounds] [-t tests] [-d data-rows] [-k small-type keys]" >&2; exit 2 ;;
   esac
 done
 
@@ -77,16 +81,55 @@ rps_cmd() {  # rps_cmd PORT PIPELINE COMMAND... -> requests per second
   redis-benchmark -p "$port" -n "$requests" -c 50 -P "$p" -r 100000 -q --csv "$@" 2>/dev/null |
     awk -F, 'NR>1 {gsub(/"/,"",$2); last=$2} END {print last}'
 }
+# XADD appends to one stream (ids from the clock, two fields, the same
+# names each time as real producers send); XRANGE reads the first 10
+# entries of that stream and XREVRANGE the last 10 (it holds `requests`
+# entries by then).
+#
+# Geo: GEOADD puts -r members at random points of a 1x1 degree square
+# (each __rand_int__ is drawn separately: "13.__rand_int__" is a longitude);
+# the searches read a fixed set of 100,000 points in that square (loaded
+# first, ~10 per km2): the nearest 10 within 1 km of a point (about 30 in
+# range among ~200 candidates of the nine cells, sorted partially), and a
+# 2x2 km box, unsorted, with distances (about 40 members).
 data_rows=("setbit:SETBIT bm:__rand_int__ 1000 1" "bitcount:BITCOUNT bitmap"
            "bitcount_r:BITCOUNT bitmap 100 5000" "pfadd:PFADD hll el:__rand_int__"
-           "pfcount:PFCOUNT hll" "pfcount_2:PFCOUNT hll hll2")
+           "pfcount:PFCOUNT hll" "pfcount_2:PFCOUNT hll hll2"
+           "xadd:XADD st * sensor __rand_int__ value 12.5"
+           "xrange_10:XRANGE st - + COUNT 10" "xrevrange_10:XREVRANGE st + - COUNT 10"
+           "geoadd:GEOADD geoadd 13.__rand_int__ 38.__rand_int__ m:__rand_int__"
+           "geosearch:GEOSEARCH geo FROMLONLAT 13.5 38.5 BYRADIUS 1 km ASC COUNT 10"
+           "geosearch_b:GEOSEARCH geo FROMLONLAT 13.5 38.5 BYBOX 2 2 km WITHDIST")
+# Scripting: EVALSHA of a script that returns a constant (the call path:
+# argument tables, the Lua call, the reply conversion), and of one that
+# runs ten INCRs through redis.call (the per-call path inside a script).
+lua_const='return 1'
+lua_loop='local n = 0 for i = 1, 10 do n = redis.call("incr", KEYS[1]) end return n'
+sha_of() { printf '%s' "$1" | sha1sum | cut -c1-40; }
+data_rows+=("evalsha_1:EVALSHA $(sha_of "$lua_const") 0"
+            "evalsha_10:EVALSHA $(sha_of "$lua_loop") 1 counter")
 head -c 12500 /dev/urandom >"$BENCH_TMP/bitmap"
+/usr/bin/python3 - >"$BENCH_TMP/geo.resp" <<'PY'
+import random, sys
+rnd = random.Random(1)
+out = []
+for i in range(0, 100000, 500):
+    args = [b"GEOADD", b"geo"]
+    for j in range(i, i + 500):
+        args += [b"%.6f" % (13 + rnd.random()), b"%.6f" % (38 + rnd.random()), b"p%d" % j]
+    out.append(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+sys.stdout.buffer.write(b"".join(out))
+PY
 for port in "$rk_port" "$rd_port"; do
   redis-cli -p "$port" -x set bitmap <"$BENCH_TMP/bitmap" >/dev/null
   redis-cli -p "$port" pfadd hll2 a b c >/dev/null
+  redis-cli -p "$port" --pipe <"$BENCH_TMP/geo.resp" >/dev/null
+  redis-cli -p "$port" script load "$lua_const" >/dev/null
+  redis-cli -p "$port" script load "$lua_loop" >/dev/null
 done
 for row in "${data_rows[@]}"; do
   name=${row%%:*}; read -ra cmd <<<"${row#*:}"
+  [[ -z $data_only || ",$data_only," == *",$name,"* ]] || continue
   for p in 1 16; do
     rk=(); rd=()
     for _ in $(seq 1 "$rounds"); do

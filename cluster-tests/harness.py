@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -113,6 +114,31 @@ def pick_free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class BackgroundWork:
+    """A load a test runs beside what it checks (writers, followers):
+    `with Sub(...) as w:` starts _run() on a daemon thread; leaving the
+    block (or stop()) sets self._stop and joins. _run must watch self._stop
+    and be bounded on its own."""
+
+    def __init__(self):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        raise NotImplementedError
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def __exit__(self, *exc):
+        self.stop()
 
 
 def wait_for(predicate, timeout_s, what, interval_s=POLL_INTERVAL_S):

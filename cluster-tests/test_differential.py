@@ -17,7 +17,10 @@ compared), KEYS order; for the aggregate types (TypeCommands): HSCAN/SSCAN/
 ZSCAN iterated to the end, the order of hashtable-encoded sets and hashes
 (SMEMBERS, SINTER, HGETALL...: compared sorted), SRANDMEMBER/HRANDFIELD/
 ZRANDMEMBER (the whole set when it is asked for, else only the size). SPOP
-is only generated in deterministic forms (the whole set). DEBUG DIGEST is compared every DIGEST_EVERY commands and
+is only generated in deterministic forms (the whole set). DUMP + RESTORE run as a pair outside the batches: each server
+restores the payload the OTHER one dumped (only whether DUMP found the key
+is compared, since hashtable encodings may order a payload's elements
+differently). DEBUG DIGEST is compared every DIGEST_EVERY commands and
 at the end. Relative TTLs are at least a day and absolute ones are in the
 past or far in the future, so no key expires while the run lasts; keys stored
 already expired (SET ... EXAT <past>) are removed only by lazy expiry, as the
@@ -52,7 +55,9 @@ HASH_KEYS = [b"h1", b"h2", b"h3"]
 SET_KEYS = [b"s1", b"s2", b"s3", b"s4"]
 ZSET_KEYS = [b"z1", b"z2", b"z3"]
 ZLEX_KEYS = [b"zl1", b"zl2"]
-KEYS = KEYS + [LIST_KEYS[0], HASH_KEYS[0], SET_KEYS[0], ZSET_KEYS[0]]
+STREAM_KEYS = [b"x1", b"x2", b"x3"]
+GEO_KEYS = [b"geo1", b"geo2", b"geo3"]
+KEYS = KEYS + [LIST_KEYS[0], HASH_KEYS[0], SET_KEYS[0], ZSET_KEYS[0], STREAM_KEYS[0], GEO_KEYS[0]]
 INT_VALUES = [b"0", b"1", b"-1", b"42", b"9223372036854775807",
               b"-9223372036854775808", b"9223372036854775806", b"010", b"+5",
               b" 5", b"10000", b"-0", b"18446744073709551616"]
@@ -443,6 +448,137 @@ class TypeCommands:
         return [b"TYPE", key]
 
 
+class StreamCommands:
+    """Streams in deterministic forms only: XADD with explicit ids (from a
+    growing clock, sometimes behind it so the id is refused), trims, deletes,
+    ranges, and groups read and claimed without anything that depends on the
+    time (no XPENDING ranges, XINFO CONSUMERS or FULL: idle and delivery
+    times differ between the two servers)."""
+
+    GROUPS = [b"g1", b"g2"]
+    CONSUMERS = [b"c1", b"c2", b"c3"]
+    FIELDS = [b"a", b"b", b"f", b"1", b"", b"long-field-name"]
+
+    def streams_table(self):
+        self.stream_ms = 1
+        return [
+            (6, self.x_add), (2, self.x_range), (1, self.x_len), (1, self.x_del),
+            (1, self.x_trim), (1, self.x_read), (1, self.x_group), (2, self.x_readgroup),
+            (1, self.x_ack), (1, self.x_claim), (1, self.x_info), (0.3, self.x_setid),
+        ]
+
+    def x_id(self):
+        r = self.rnd.random()
+        if r < 0.8:
+            self.stream_ms += self.rnd.choice([0, 1, 1, 2, 50])
+            if self.rnd.random() < 0.3:
+                return b"%d-*" % self.stream_ms
+            return b"%d-%d" % (self.stream_ms, self.rnd.randint(0, 3))
+        if r < 0.95:
+            return b"%d-%d" % (max(0, self.stream_ms - self.rnd.randint(0, 20)), self.rnd.randint(0, 3))
+        return self.rnd.choice([b"0-0", b"bad", b"-", b"+", b"1"])
+
+    def x_some_id(self):
+        r = self.rnd.random()
+        if r < 0.7:
+            return b"%d-%d" % (self.rnd.randint(0, self.stream_ms + 2), self.rnd.randint(0, 3))
+        return self.rnd.choice([b"-", b"+", b"0", b"(5-0", b"%d" % self.stream_ms, b"x"])
+
+    def x_add(self):
+        cmd = [b"XADD", self.t_key(STREAM_KEYS)]
+        r = self.rnd.random()
+        if r < 0.1:
+            cmd += [b"NOMKSTREAM"]
+        elif r < 0.25:
+            cmd += [b"MAXLEN", self.rnd.choice([b"~", b"=", b"~"]), b"%d" % self.rnd.randint(0, 300)]
+        elif r < 0.3:
+            cmd += [b"MINID", b"~", b"%d" % max(0, self.stream_ms - 200), b"LIMIT", b"%d" % self.rnd.randint(0, 200)]
+        cmd.append(self.x_id())
+        fields = self.rnd.sample(self.FIELDS, self.rnd.randint(1, 3))
+        if self.rnd.random() < 0.6:
+            fields = [b"a", b"b"]
+        for f in fields:
+            cmd += [f, self.t_member()]
+        return cmd
+
+    def x_range(self):
+        name = self.rnd.choice([b"XRANGE", b"XREVRANGE"])
+        a, b = self.x_some_id(), self.x_some_id()
+        cmd = [name, self.t_key(STREAM_KEYS)] + ([b"-", b"+"] if self.rnd.random() < 0.3 else [a, b])
+        if self.rnd.random() < 0.5:
+            cmd += [b"COUNT", self.rnd.choice([b"1", b"3", b"10", b"0", b"-1"])]
+        return cmd
+
+    def x_len(self):
+        return [b"XLEN", self.t_key(STREAM_KEYS)]
+
+    def x_del(self):
+        return [b"XDEL", self.t_key(STREAM_KEYS)] + [self.x_some_id() for _ in range(self.rnd.randint(1, 4))]
+
+    def x_trim(self):
+        if self.rnd.random() < 0.5:
+            return [b"XTRIM", self.t_key(STREAM_KEYS), b"MAXLEN", self.rnd.choice([b"~", b"="]),
+                    b"%d" % self.rnd.randint(0, 200)]
+        return [b"XTRIM", self.t_key(STREAM_KEYS), b"MINID", self.x_some_id()]
+
+    def x_read(self):
+        keys = self.rnd.sample(STREAM_KEYS, self.rnd.randint(1, 2))
+        cmd = [b"XREAD"]
+        if self.rnd.random() < 0.5:
+            cmd += [b"COUNT", b"%d" % self.rnd.randint(1, 5)]
+        return cmd + [b"STREAMS"] + keys + [self.x_some_id() for _ in keys]
+
+    def x_group(self):
+        key, g = self.t_key(STREAM_KEYS), self.rnd.choice(self.GROUPS)
+        r = self.rnd.random()
+        if r < 0.4:
+            cmd = [b"XGROUP", b"CREATE", key, g, self.rnd.choice([b"0", b"$", self.x_some_id()])]
+            if self.rnd.random() < 0.3:
+                cmd.append(b"MKSTREAM")
+            return cmd
+        if r < 0.6:
+            return [b"XGROUP", b"SETID", key, g, self.rnd.choice([b"0", b"$", self.x_some_id()])]
+        if r < 0.7:
+            return [b"XGROUP", b"DESTROY", key, g]
+        if r < 0.85:
+            return [b"XGROUP", b"CREATECONSUMER", key, g, self.rnd.choice(self.CONSUMERS)]
+        return [b"XGROUP", b"DELCONSUMER", key, g, self.rnd.choice(self.CONSUMERS)]
+
+    def x_readgroup(self):
+        cmd = [b"XREADGROUP", b"GROUP", self.rnd.choice(self.GROUPS), self.rnd.choice(self.CONSUMERS)]
+        if self.rnd.random() < 0.5:
+            cmd += [b"COUNT", b"%d" % self.rnd.randint(1, 5)]
+        if self.rnd.random() < 0.2:
+            cmd.append(b"NOACK")
+        return cmd + [b"STREAMS", self.t_key(STREAM_KEYS), self.rnd.choice([b">", b">", b"0"])]
+
+    def x_ack(self):
+        return [b"XACK", self.t_key(STREAM_KEYS), self.rnd.choice(self.GROUPS)] + [
+            self.x_some_id() for _ in range(self.rnd.randint(1, 3))]
+
+    def x_claim(self):
+        key, g, c = self.t_key(STREAM_KEYS), self.rnd.choice(self.GROUPS), self.rnd.choice(self.CONSUMERS)
+        if self.rnd.random() < 0.5:
+            return [b"XAUTOCLAIM", key, g, c, b"0", self.x_some_id(), b"COUNT",
+                    b"%d" % self.rnd.randint(1, 5), b"JUSTID"]
+        return [b"XCLAIM", key, g, c, b"0"] + [self.x_some_id() for _ in range(self.rnd.randint(1, 3))] + [
+            b"JUSTID"] + ([b"FORCE"] if self.rnd.random() < 0.3 else [])
+
+    def x_info(self):
+        key = self.t_key(STREAM_KEYS)
+        r = self.rnd.random()
+        if r < 0.35:
+            return [b"XINFO", b"STREAM", key]
+        if r < 0.6:
+            return [b"XINFO", b"GROUPS", key]
+        if r < 0.8:
+            return [b"XPENDING", key, self.rnd.choice(self.GROUPS)]
+        return [b"DEBUG", b"DIGEST-VALUE", key]
+
+    def x_setid(self):
+        return [b"XSETID", self.t_key(STREAM_KEYS), b"%d-9" % (self.stream_ms + self.rnd.randint(0, 5))]
+
+
 class ExecCommand(list):
     """EXEC, carrying the commands it runs so its reply (an array of their
     replies) is compared element by element with their normalisation."""
@@ -453,7 +589,8 @@ class ExecCommand(list):
 
 
 TX_EXCLUDED = {b"MULTI", b"EXEC", b"DISCARD", b"WATCH", b"UNWATCH"} | {
-    b"SCAN", b"HSCAN", b"SSCAN", b"ZSCAN"}  # scans are iterated outside
+    b"SCAN", b"HSCAN", b"SSCAN", b"ZSCAN"} | {  # scans are iterated outside
+    b"DUMP"}  # DUMP + RESTORE pairs run outside batches (DumpRestore)
 
 
 class TransactionCommands:
@@ -597,7 +734,137 @@ class DataCommands:
         return cmd
 
 
-class Generator(TypeCommands, TransactionCommands, DataCommands):
+class DumpRestore(list):
+    """DUMP src on both servers, then RESTORE dst <ttl> <payload> [options]
+    on each with the OTHER server's payload: payloads cross between the
+    two (redis-server's into replikv and the reverse) while the datasets
+    stay equal. Compared: whether DUMP found the key, and the two RESTORE
+    replies."""
+
+    def __init__(self, src, dst, ttl, options, damage=False):
+        super().__init__([b"DUMP", src])
+        self.dst, self.ttl, self.options, self.damage = dst, ttl, options, damage
+
+    def restore_args(self, payload):
+        if self.damage and payload:
+            payload = payload[:-1] + bytes([payload[-1] ^ 1])
+        return [b"RESTORE", self.dst, self.ttl, payload] + self.options
+
+
+class GeoDumpCommands:
+    """Geo commands and DUMP/RESTORE (a mixin of Generator). Points come from
+    a coarse grid, so members share positions (ties in every sort) and cell
+    edges are hit; searches cover every shape, option and radius up to the
+    whole earth; GEOSEARCHSTORE writes into the geo and sorted-set keys."""
+
+    GEO_GRID = [b"-180", b"-179.99", b"-10.5", b"0", b"0.001", b"13.361389", b"15.087269", b"179.9", b"180"]
+    GEO_LAT = [b"-85.05112878", b"-45", b"0", b"0.001", b"37.502669", b"38.115556", b"70", b"85"]
+
+    def geo_table(self):
+        return [(3, self.g_geoadd), (1.5, self.g_georead), (2, self.g_geosearch),
+                (1.5, self.g_geostore), (2.5, self.g_dumprestore)]
+
+    def g_key(self):
+        return self.rnd.choice(GEO_KEYS) if self.rnd.random() < 0.85 else self.t_key(ZSET_KEYS)
+
+    def g_member(self):
+        return b"p%d" % self.rnd.randint(0, 150) if self.rnd.random() < 0.8 else self.t_member(30)
+
+    def g_point(self):
+        if self.rnd.random() < 0.03:
+            return [self.rnd.choice([b"181", b"x", b"0"]), self.rnd.choice([b"86", b"0", b"nan"])]
+        return [self.rnd.choice(self.GEO_GRID), self.rnd.choice(self.GEO_LAT)]
+
+    def g_geoadd(self):
+        opts = [o for o in (b"NX", b"XX", b"CH") if self.rnd.random() < 0.07]
+        args = []
+        n = 140 if self.rnd.random() < 0.02 else self.rnd.randint(1, 5)
+        for _ in range(n):
+            args += self.g_point() + [self.g_member()]
+        return [b"GEOADD", self.g_key()] + opts + args
+
+    def g_georead(self):
+        key = self.g_key()
+        r = self.rnd.random()
+        if r < 0.35:
+            cmd = [b"GEODIST", key, self.g_member(), self.g_member()]
+            if self.rnd.random() < 0.6:
+                cmd.append(self.rnd.choice([b"m", b"km", b"mi", b"ft", b"KM", b"yd"]))
+            return cmd
+        name = b"GEOPOS" if r < 0.7 else b"GEOHASH"
+        return [name, key] + [self.g_member() for _ in range(self.rnd.randint(1, 3))]
+
+    def g_shape(self):
+        unit = self.rnd.choice([b"m", b"km", b"mi", b"ft"])
+        size = self.rnd.choice([b"0", b"1", b"500", b"50", b"2000", b"20000", b"1e5", b"-1", b"x"])
+        if self.rnd.random() < 0.6:
+            return [b"BYRADIUS", size, unit]
+        return [b"BYBOX", size, self.rnd.choice([b"1", b"100", b"3000", b"50"]), unit]
+
+    def g_from(self):
+        if self.rnd.random() < 0.4:
+            return [b"FROMMEMBER", self.g_member()]
+        return [b"FROMLONLAT"] + self.g_point()
+
+    def g_options(self, store):
+        opts = []
+        if not store:
+            opts += [o for o in (b"WITHDIST", b"WITHCOORD", b"WITHHASH") if self.rnd.random() < 0.3]
+        r = self.rnd.random()
+        opts += [b"ASC"] if r < 0.3 else [b"DESC"] if r < 0.5 else []
+        if self.rnd.random() < 0.4:
+            opts += [b"COUNT", self.rnd.choice([b"1", b"2", b"3", b"10", b"0", b"x"])]
+            if self.rnd.random() < 0.3:
+                opts.append(b"ANY")
+        elif self.rnd.random() < 0.03:
+            opts.append(b"ANY")
+        return opts
+
+    def g_geosearch(self):
+        key = self.g_key()
+        r = self.rnd.random()
+        if r < 0.6:
+            return [b"GEOSEARCH", key] + self.g_from() + self.g_shape() + self.g_options(False)
+        shape = self.g_shape()
+        if shape[0] == b"BYBOX":
+            shape = [shape[1], shape[3]]
+        else:
+            shape = shape[1:]
+        if r < 0.8:
+            return [self.rnd.choice([b"GEORADIUS", b"GEORADIUS_RO"]), key] + self.g_point() + shape + \
+                self.g_options(False)
+        return [self.rnd.choice([b"GEORADIUSBYMEMBER", b"GEORADIUSBYMEMBER_RO"]), key, self.g_member()] + \
+            shape + self.g_options(False)
+
+    def g_geostore(self):
+        dst = self.rnd.choice(GEO_KEYS + ZSET_KEYS[:1])
+        if self.rnd.random() < 0.7:
+            cmd = [b"GEOSEARCHSTORE", dst, self.g_key()] + self.g_from() + self.g_shape() + self.g_options(True)
+            if self.rnd.random() < 0.3:
+                cmd.append(b"STOREDIST")
+            return cmd
+        shape = self.g_shape()
+        shape = [shape[1], shape[-1]]
+        return [b"GEORADIUS", self.g_key()] + self.g_point() + shape + self.g_options(True) + \
+            [self.rnd.choice([b"STORE", b"STOREDIST"]), dst]
+
+    def g_dumprestore(self):
+        pool = KEYS + LIST_KEYS + HASH_KEYS + SET_KEYS + ZSET_KEYS + GEO_KEYS + HLL_KEYS
+        src, dst = self.rnd.choice(pool), self.rnd.choice(pool)
+        r = self.rnd.random()
+        ttl = b"0" if r < 0.7 else self.rel_ms() if r < 0.85 else self.abs_ms()
+        opts = []
+        if self.rnd.random() < 0.7:
+            opts.append(b"REPLACE")
+        if ttl != b"0" and r >= 0.85:
+            opts.append(b"ABSTTL")
+        if self.rnd.random() < 0.1:
+            opts += [self.rnd.choice([b"IDLETIME", b"FREQ"]), self.int_arg(-1, 300)]
+        self.rnd.shuffle(opts)
+        return DumpRestore(src, dst, ttl, opts, damage=self.rnd.random() < 0.05)
+
+
+class Generator(TypeCommands, StreamCommands, TransactionCommands, DataCommands, GeoDumpCommands):
     """Produces commands (lists of bytes). Deterministic for a seed, apart
     from absolute times, which are offsets from the start time."""
 
@@ -616,7 +883,8 @@ class Generator(TypeCommands, TransactionCommands, DataCommands):
             (1, self.swapdb), (2, self.move), (3, self.object_encoding),
             (2, self.digest_value), (6, self.expire), (4, self.ttl),
             (2, self.persist), (0.15, self.flush), (1, self.echo),
-        ] + self.types_table() + self.transactions_table() + self.data_table()
+        ] + self.types_table() + self.streams_table() + self.transactions_table() + self.data_table() + \
+            self.geo_table()
         self.pending = []
         self.funcs = [f for _, f in table]
         self.weights = [w for w, _ in table]
@@ -704,6 +972,8 @@ class Generator(TypeCommands, TransactionCommands, DataCommands):
 
     def mutate(self, cmd):
         """Occasionally break a command: wrong arity or an extra argument."""
+        if isinstance(cmd, DumpRestore):
+            return cmd
         r = self.rnd.random()
         if r < 0.02 and len(cmd) > 1:
             return cmd[:-1]
@@ -941,6 +1211,15 @@ def run_any_scan(conn, cmd):
     return run_scan(conn, cmd) if cmd[0] == b"SCAN" else run_type_scan(conn, cmd)
 
 
+def run_dump_restore(oracle, target, cmd):
+    """A DumpRestore step on both servers; returns the compared replies of
+    each: (found by DUMP, RESTORE reply)."""
+    pa, pb = oracle.command(*cmd), target.command(*cmd)
+    ra = oracle.command(*cmd.restore_args(pb)) if isinstance(pb, bytes) else None
+    rb = target.command(*cmd.restore_args(pa)) if isinstance(pa, bytes) else None
+    return (isinstance(pa, bytes), ra), (isinstance(pb, bytes), rb)
+
+
 # Replies whose order is unspecified for a "hashtable" set or hash: compared
 # sorted (listpack/intset order is checked by test_hashes.py/test_sets.py).
 UNORDERED = {b"SMEMBERS", b"SINTER", b"SUNION", b"SDIFF", b"HKEYS", b"HVALS"}
@@ -1067,7 +1346,7 @@ def run_differential(oracle, target, seed, total, batch, log_path):
             scan_cmd = None
             while len(cmds) < batch and done + len(cmds) < total:
                 c = gen.next()
-                if c[0] in SCAN_LIKE:
+                if c[0] in SCAN_LIKE or isinstance(c, DumpRestore):
                     if in_tx:
                         continue  # not generated inside a transaction
                     scan_cmd = c
@@ -1090,8 +1369,11 @@ def run_differential(oracle, target, seed, total, batch, log_path):
             done += len(cmds)
             if scan_cmd is not None and done < total:
                 log.write(repr(scan_cmd) + "\n")
-                a = run_any_scan(oracle, scan_cmd)
-                b = run_any_scan(target, scan_cmd)
+                if isinstance(scan_cmd, DumpRestore):
+                    a, b = run_dump_restore(oracle, target, scan_cmd)
+                else:
+                    a = run_any_scan(oracle, scan_cmd)
+                    b = run_any_scan(target, scan_cmd)
                 if a != b:
                     raise Divergence(describe(seed, done, scan_cmd, a, b,
                                               history, log_path,

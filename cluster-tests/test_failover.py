@@ -3,6 +3,7 @@ nodes and on replikv nodes: the coordinated hand-over (writes paused, the
 target synced, PSYNC ... FAILOVER, +CONTINUE), TO a chosen replica, TIMEOUT,
 FORCE, ABORT, the error replies, and no acknowledged write lost."""
 
+import contextlib
 import threading
 
 import pytest
@@ -128,15 +129,23 @@ def test_failover_to_a_chosen_replica(node):
     assert pc.get("new") == b"primary"
 
 
-def test_a_replica_that_never_catches_up_times_the_failover_out(node):
-    primary = node()
+@contextlib.contextmanager
+def stalled_replica(node):
+    """A primary and one replica, linked through a proxy that is then paused,
+    and a write the replica never got: (primary, replica, their clients,
+    the proxy)."""
+    primary, replica = node(), node()
     pc = primary.client()
-    replica = node()
     with FaultProxy(primary.port) as proxy:
         rc = attach(replica, proxy.port)
         wait_synced(pc, rc)
         proxy.pause()
         pc.set("unseen", 1)
+        yield primary, replica, pc, rc, proxy
+
+
+def test_a_replica_that_never_catches_up_times_the_failover_out(node):
+    with stalled_replica(node) as (_, _, pc, _, proxy):
         assert pc.execute_command("FAILOVER", "TIMEOUT", 500) == b"OK"
         assert failover_state(pc) == "waiting-for-sync"
         harness.wait_for(lambda: failover_state(pc) == "no-failover", TIMEOUT_S,
@@ -147,14 +156,7 @@ def test_a_replica_that_never_catches_up_times_the_failover_out(node):
 
 
 def test_abort_restores_the_primary(node):
-    primary = node()
-    pc = primary.client()
-    replica = node()
-    with FaultProxy(primary.port) as proxy:
-        rc = attach(replica, proxy.port)
-        wait_synced(pc, rc)
-        proxy.pause()
-        pc.set("unseen", 1)
+    with stalled_replica(node) as (_, replica, pc, rc, proxy):
         assert pc.execute_command("FAILOVER") == b"OK"
         assert error_of(pc, "FAILOVER") == "FAILOVER already in progress."
         assert error_of(pc, "REPLICAOF", "127.0.0.1", replica.port) == "REPLICAOF not allowed while failing over."
@@ -170,14 +172,7 @@ def test_force_hands_over_after_the_timeout_even_if_not_synced(node):
     """FORCE: the target never acknowledges (its link stalled), so at the
     timeout the hand-over happens anyway; the write it never got is lost,
     as Redis documents, and the old primary follows the new one."""
-    primary = node()
-    pc = primary.client()
-    replica = node()
-    with FaultProxy(primary.port) as proxy:
-        rc = attach(replica, proxy.port)
-        wait_synced(pc, rc)
-        proxy.pause()
-        pc.set("unseen", 1)
+    with stalled_replica(node) as (_, replica, pc, rc, proxy):
         assert pc.execute_command("FAILOVER", "TO", "127.0.0.1", replica.port, "FORCE", "TIMEOUT", 500) == b"OK"
         # The old primary reaches the target directly, not through the proxy.
         harness.wait_for(lambda: role(rc) == "master" and role(pc) == "slave", TIMEOUT_S,

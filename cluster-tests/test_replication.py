@@ -59,7 +59,7 @@ def fill(c, n, prefix="k"):
     p.execute()
 
 
-class Writer:
+class Writer(harness.BackgroundWork):
     """Writes in a background thread until stop(); bounded in count."""
 
     def __init__(self, server, prefix="w", limit=200_000):
@@ -67,8 +67,7 @@ class Writer:
         self.prefix = prefix
         self.limit = limit
         self.count = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__()
 
     def _run(self):
         while not self._stop.is_set() and self.count < self.limit:
@@ -78,17 +77,6 @@ class Writer:
             p.incr(f"{self.prefix}:counter")
             p.execute()
             self.count += 1
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 @pytest.fixture
@@ -310,6 +298,59 @@ def test_partial_resync_after_the_link_is_cut(node):
     assert digest(rc) == digest(pc)
 
 
+def test_partial_resync_goes_on_in_the_db_the_stream_selected(node):
+    # The primary's stream selected db 5 before the cut and sends no new
+    # SELECT after it: the continued stream must still apply in db 5.
+    primary = node()
+    pc = primary.client()
+    replica = node()
+    with FaultProxy(primary.port) as proxy:
+        rc = attach(replica, proxy.port)
+        wait_in_sync(pc, rc)
+        p5 = primary.client(db=5)
+        p5.set("before", 1)
+        wait_in_sync(pc, rc)
+        before = info(pc, "stats")
+        proxy.pause()
+        p5.set("during", 2)
+        proxy.cut()
+        proxy.resume()
+        wait_in_sync(pc, rc)
+        after = info(pc, "stats")
+    assert_one_partial_resync(before, after)
+    r5 = replica.client(db=5)
+    assert sorted(r5.keys("*")) == [b"before", b"during"]
+    assert rc.dbsize() == 0
+    assert digest(rc) == digest(pc)
+
+
+def test_replica_restart_goes_on_in_the_db_its_rdb_names(node):
+    primary = node()
+    pc = primary.client()
+    replica = node()
+    rc = attach(replica, primary.port)
+    # Synced first, so the SELECT 3 below is in the stream after the full
+    # sync, and nothing repeats it after the restart.
+    wait_in_sync(pc, rc)
+    p3 = primary.client(db=3)
+    p3.set("a", 1)
+    wait_in_sync(pc, rc)
+    try:
+        rc.execute_command("SHUTDOWN", "SAVE")
+    except Exception:
+        pass
+    replica.wait_exit(30)
+    p3.set("b", 2)  # no SELECT: the stream is still in db 3
+    before = info(pc, "stats")
+    replica.extra_args += ["--replicaof", "127.0.0.1", str(primary.port)]
+    replica.start()
+    rc = replica.client()
+    wait_in_sync(pc, rc)
+    assert_one_partial_resync(before, info(pc, "stats"))
+    assert sorted(replica.client(db=3).keys("*")) == [b"a", b"b"]
+    assert digest(rc) == digest(pc)
+
+
 def test_full_sync_when_the_backlog_no_longer_covers_the_gap(node):
     primary = node(["--repl-backlog-size", "16kb"])
     pc = primary.client()
@@ -528,6 +569,11 @@ def test_replica_announces_what_sentinel_reads(node):
     pc = primary.client()
     rc = attach(replica, primary.port)
     wait_in_sync(pc, rc)
+    # After a diskless transfer the primary lists the replica as online (in
+    # ROLE) only once its first ACK arrived, which may follow the replica's
+    # own "link up".
+    harness.wait_for(lambda: info(pc)["slave0"]["state"] == "online", SYNC_TIMEOUT_S,
+                     "the primary to see its replica online")
     slave0 = info(pc)["slave0"]
     assert (slave0["ip"], slave0["port"]) == ("10.1.2.3", 7777)
     role = pc.execute_command("ROLE")
@@ -551,6 +597,51 @@ def test_interop_oracle_replica_follows_the_target(node, oracle_factory):
     fill(pc, 200, prefix="streamed")
     wait_in_sync(pc, oc)
     assert digest(oc) == digest(pc)
+
+
+class WriterUntilItFails(harness.BackgroundWork):
+    """Writes SET w:<i> one at a time until stop() or the first error (the
+    server was killed); bounded in count."""
+
+    def __init__(self, server, limit=200_000):
+        self.c = server.client(socket_timeout=5)
+        self.limit = limit
+        self.count = 0
+        super().__init__()
+
+    def _run(self):
+        while not self._stop.is_set() and self.count < self.limit:
+            try:
+                self.c.set(f"w:{self.count}", self.count)
+            except Exception:
+                return
+            self.count += 1
+
+
+@pytest.mark.parametrize("promoted", ["target", "oracle"])
+def test_interop_promotion_after_writes_continues_across_kinds(node, oracle_factory, promoted):
+    # The primary dies after a burst of writes both replicas received; one
+    # is promoted and the other re-pointed to it: +CONTINUE, no full sync,
+    # even when one is a redis-server and the other the target.
+    kinds = {"target": node, "oracle": lambda: oracle_factory(extra_args=REPL_ARGS)}
+    other = "oracle" if promoted == "target" else "target"
+    a, b, c = kinds[other](), kinds[promoted](), kinds[other]()
+    ac = a.client()
+    fill(ac, 300)
+    bc, cc = attach(b, a.port), attach(c, a.port)
+    wait_in_sync(ac, bc, cc)
+    with WriterUntilItFails(a) as w:
+        harness.wait_for(lambda: w.count > 500, SYNC_TIMEOUT_S, "writes on the primary")
+    wait_in_sync(ac, bc, cc)
+    a.kill()
+    assert bc.execute_command("REPLICAOF", "NO", "ONE") == b"OK"
+    attach(c, b.port)
+    bc.set("after-promotion", 1)
+    wait_in_sync(bc, cc)
+    stats = info(bc, "stats")
+    assert (stats["sync_partial_ok"], stats["sync_full"]) == (1, 0)
+    assert cc.get("after-promotion") == b"1"
+    assert digest(cc) == digest(bc)
 
 
 def test_interop_target_replica_follows_the_oracle(node, oracle_factory):

@@ -17,8 +17,8 @@ nothing sleeps a fixed time.
 
 import os
 import signal
-import threading
 import time
+import warnings
 
 import pytest
 import redis
@@ -68,6 +68,20 @@ class Topology:
         harness.wait_for(lambda: len(writer.acked_on(new_port)) >= 200, SENTINEL_TIMEOUT_S,
                          "writes acknowledged by the new primary")
         return new, other
+
+    def settled(self):
+        """(primary, replicas) once every sentinel names the same primary
+        and both other nodes replicate from it with their link up."""
+        port = self.agreed_master()
+        if port is None:
+            return None
+        primary = self.node_on(port)
+        replicas = [n for n in self.nodes if n is not primary]
+        return (primary, replicas) if all(follows(r, port) for r in replicas) else None
+
+    def wait_settled(self):
+        return harness.wait_for(self.settled, SENTINEL_TIMEOUT_S,
+                                "the sentinels to agree on a primary every other node follows")
 
     def discovered(self):
         """Every sentinel lists both replicas with no flag but "slave" (not
@@ -161,7 +175,7 @@ def assert_equal_digests(nodes):
     assert digests.count(digests[0]) == len(digests), digests
 
 
-class FollowingWriter:
+class FollowingWriter(harness.BackgroundWork):
     """A client that writes SET f:<i> <i> one at a time to whichever node
     the sentinels name as the primary; after an error (refused, timed out,
     READONLY) it asks again. Records (i, port) of every acknowledged write.
@@ -173,8 +187,7 @@ class FollowingWriter:
         self.timeout_s = timeout_s
         self.acked = []
         self.errors = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        super().__init__()
 
     def _ask(self):
         for s in self.topo.sentinels:
@@ -212,17 +225,6 @@ class FollowingWriter:
 
     def acked_on(self, port):
         return [i for i, p in list(self.acked) if p == port]
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-    def __exit__(self, *exc):
-        self.stop()
 
 
 def sentinel_transaction(c, *slaveof_args):
@@ -310,11 +312,17 @@ def test_kill_primary_under_writes_promotes_a_replica_with_partial_resyncs(topol
     assert "replicaof" not in new.config_file.read_text()
     assert f"replicaof 127.0.0.1 {new_port}" in other.config_file.read_text()
     # The old primary comes back (empty, as a primary): Sentinel turns it
-    # into a replica of the new one.
+    # into a replica of the current primary. That is the new one unless a
+    # stall on a loaded machine (a node silent for down-after's 1 s) made
+    # Sentinel fail over once more; the test then goes on with the primary
+    # the sentinels name and says so.
     old.spawn(old_port)
     harness.wait_for(old.answers_ping, 15, "the old primary to restart")
-    wait_follows(old, new_port)
-    wait_in_sync(new, other, old)
+    current, replicas = t.wait_settled()
+    if current is not new:
+        warnings.warn(f"Sentinel failed over again, from {new_port} to {current.port}, "
+                      "after the old primary restarted")
+    wait_in_sync(current, *replicas)
     assert_equal_digests([new, other, old])
     # No write the new primary acknowledged was lost.
     acked = w.acked_on(new_port)

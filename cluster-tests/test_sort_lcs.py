@@ -30,6 +30,9 @@ def test_sort_numeric_and_alpha(raw):
     assert c("SORT", "l", "LIMIT", "2", "-1") == [b"2.5", b"3", b"10", b"1e1"]
     assert c("SORT", "l", "LIMIT", "6", "1") == []
     assert c("SORT", "l", "LIMIT", "1", "2", "LIMIT", "0", "1") == [b"-4"]  # the last wins
+    # A count near INT64_MAX: clamped before start + count (no overflow).
+    assert c("SORT", "l", "LIMIT", "4", "9223372036854775807") == [b"10", b"1e1"]
+    assert c("SORT", "l", "LIMIT", "9223372036854775807", "9223372036854775807") == []
     assert c("SORT", "l", "ASC", "DESC", "ASC") == c("SORT", "l")
     c("RPUSH", "bad", "1", "x", "2")
     assert c("SORT", "bad") == NOT_DOUBLE

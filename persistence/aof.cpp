@@ -205,6 +205,7 @@ void AppendOnlyFile::Flush(bool force) {
   postponed_since_ms_ = 0;
   if (flush_sleep_us_ > 0) usleep(static_cast<useconds_t>(flush_sleep_us_));  // tests widen the window
   size_t done = 0;
+  const int64_t write_start_us = MonotonicUs();
   while (done < buf_.size()) {
     ssize_t n = write(fd_, buf_.data() + done, buf_.size() - done);
     if (n < 0 && errno == EINTR) continue;
@@ -214,6 +215,7 @@ void AppendOnlyFile::Flush(bool force) {
     }
     done += static_cast<size_t>(n);
   }
+  server_.AddLatencySample("aof-write", (MonotonicUs() - write_start_us) / 1000);
   incr_size_ += done;
   current_size_ += done;
   buf_.clear();
@@ -223,7 +225,10 @@ void AppendOnlyFile::Flush(bool force) {
     last_write_ok_ = true;
   }
   if (policy == AppendFsync::kAlways && !skip_fsync) {
-    if (fdatasync(fd_) != 0) {
+    const int64_t fsync_start_us = MonotonicUs();
+    const int rc = fdatasync(fd_);
+    server_.AddLatencySample("aof-fsync-always", (MonotonicUs() - fsync_start_us) / 1000);
+    if (rc != 0) {
       spdlog::warn("Can't persist AOF for fsync error when the AOF fsync policy is 'always': {}. Exiting...",
                    std::strerror(errno));
       _exit(1);
@@ -343,6 +348,14 @@ Status AppendOnlyFile::OpenAtStartup() {
   server_.propagator().AddSink(this, kPropagateAof);
   DeleteHistoryFiles();
   return Status::OK();
+}
+
+std::string AppendOnlyFile::DatasetMark() const {
+  if (state_ != State::kOn || !buf_.empty()) return "";
+  std::string mark;
+  if (manifest_.base) mark += fmt::format("{}={};", manifest_.base->name, FileSizeOr0(PathOf(manifest_.base->name)));
+  for (const AofFileInfo& f : manifest_.incrs) mark += fmt::format("{}={};", f.name, FileSizeOr0(PathOf(f.name)));
+  return mark;
 }
 
 Status AppendOnlyFile::StartRewrite() {
@@ -636,7 +649,7 @@ void AppendOnlyFile::RegisterCommands(CommandTable& t, AppendOnlyFile* owner) {
 void AppendOnlyFile::DebugLoadAof(CommandContext& ctx) {
   if (state_ != State::kOff) Flush(true);
   Keyspace& ks = server_.keyspace();
-  for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear();
+  ks.ClearAll();
   std::string text;
   const std::string manifest_path = PathOf(AofManifest::ManifestName(server_.config().appendfilename));
   Status st = ReadFileToString(manifest_path, &text);

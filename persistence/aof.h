@@ -91,6 +91,11 @@ class AppendOnlyFile final : public PropagationSink {
   void AppendInfo(std::string* out);
   // The -MISCONF refusal after a failed AOF write, or "".
   std::string MisconfError(const Command& cmd) const;
+  // What the AOF on disk is: its base and incr files with their sizes, "" when
+  // the AOF is not on. The node-state file records it at a clean shutdown;
+  // the same mark after the next start-up's load means the same bytes, so
+  // the replication offset recorded with it describes the loaded dataset.
+  std::string DatasetMark() const;
   // Bytes waiting in the AOF buffer (INFO mem_aof_buffer).
   size_t buffer_bytes() const { return buf_.capacity(); }
 

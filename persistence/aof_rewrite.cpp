@@ -16,6 +16,7 @@
 #include "server/types/type_hash.h"
 #include "server/types/type_list.h"
 #include "server/types/type_set.h"
+#include "server/types/type_stream.h"
 #include "server/types/type_zset.h"
 #include "server/base/version.h"
 
@@ -58,6 +59,59 @@ std::string FormatScore(double d) {
   return std::string(buf, static_cast<size_t>(n));
 }
 
+// Redis 7.0's rewriteStreamObject: an XADD per entry (an empty stream as
+// XADD key MAXLEN 0 0-1 x y), XSETID with the counters, then per group
+// XGROUP CREATE ... ENTRIESREAD n and, per consumer, XCLAIM ... JUSTID FORCE
+// for each pending entry or XGROUP CREATECONSUMER when it has none.
+void AppendStreamCommands(std::string_view key, Stream* s, std::string* out) {
+  if (s->length != 0) {
+    StreamIterator si(s, nullptr, nullptr, false);
+    StreamID id;
+    int64_t n;
+    std::vector<std::string> argv;
+    while (si.GetID(&id, &n)) {
+      argv.clear();
+      argv.emplace_back("XADD");
+      argv.emplace_back(key);
+      argv.push_back(id.ToString());
+      for (int64_t i = 0; i < n; ++i) {
+        std::string_view f, v;
+        si.GetField(&f, &v);
+        argv.emplace_back(f);
+        argv.emplace_back(v);
+      }
+      std::vector<std::string_view> views(argv.begin(), argv.end());
+      Propagator::EncodeCommand(views, out);
+    }
+  } else {
+    std::string_view argv[] = {"XADD", key, "MAXLEN", "0", "0-1", "x", "y"};
+    Propagator::EncodeCommand(argv, out);
+  }
+  std::string last = s->last_id.ToString(), added = std::to_string(s->entries_added),
+              maxdel = s->max_deleted_entry_id.ToString();
+  std::string_view setid[] = {"XSETID", key, last, "ENTRIESADDED", added, "MAXDELETEDID", maxdel};
+  Propagator::EncodeCommand(setid, out);
+  for (const auto& [name, g] : s->groups) {
+    std::string glast = g->last_id.ToString(), read = std::to_string(g->entries_read);
+    std::string_view create[] = {"XGROUP", "CREATE", key, name, glast, "ENTRIESREAD", read};
+    Propagator::EncodeCommand(create, out);
+    for (const auto& [cname, c] : g->consumers) {
+      if (c->pel.empty()) {
+        std::string_view cc[] = {"XGROUP", "CREATECONSUMER", key, name, cname};
+        Propagator::EncodeCommand(cc, out);
+        continue;
+      }
+      for (const auto& [id, nack] : c->pel) {
+        std::string ids = id.ToString(), time = std::to_string(nack->delivery_time),
+                    count = std::to_string(nack->delivery_count);
+        std::string_view claim[] = {"XCLAIM", key, name, cname, "0", ids, "TIME", time, "RETRYCOUNT", count,
+                                    "JUSTID", "FORCE"};
+        Propagator::EncodeCommand(claim, out);
+      }
+    }
+  }
+}
+
 // Appends the commands that recreate `e`, then its TTL.
 Status AppendEntryCommands(const Entry* e, std::string* out) {
   char scratch[24];
@@ -95,6 +149,9 @@ Status AppendEntryCommands(const Entry* e, std::string* out) {
       });
       break;
     }
+    case ObjType::kStream:
+      AppendStreamCommands(e->key(), static_cast<Stream*>(e->object()), out);
+      break;
   }
   if (e->has_expire()) {
     std::string when = std::to_string(e->expire_ms());

@@ -109,6 +109,7 @@ Result<pid_t> ChildProcess::Fork(ChildKind kind, Job job, OnDone on_done) {
   close(fds[1]);
   fcntl(fds[0], F_SETFL, O_NONBLOCK);
   server_.latest_fork_usec = MonotonicUs() - start_us;
+  server_.AddLatencySample("fork", server_.latest_fork_usec / 1000);
   ++server_.total_forks;
   pid_ = pid;
   kind_ = kind;

@@ -1,5 +1,6 @@
 #include "persistence/persistence_module.h"
 
+#include "persistence/dump_restore.h"
 #include "server/memory_report.h"
 #include "server/server.h"
 
@@ -11,12 +12,14 @@ PersistenceModule::PersistenceModule(Server& server)
 void PersistenceModule::RegisterCommandNames(CommandTable& t) {
   Snapshotter::RegisterCommands(t, nullptr);
   AppendOnlyFile::RegisterCommands(t, nullptr);
+  RegisterDumpRestoreCommands(t, nullptr);
 }
 
 void PersistenceModule::Install() {
   child_.Start();
   Snapshotter::RegisterCommands(server_.commands(), &snapshotter_);
   AppendOnlyFile::RegisterCommands(server_.commands(), &aof_);
+  RegisterDumpRestoreCommands(server_.commands(), this);
   snapshotter_.Install();
   aof_.Install();
   server_.AddModule(this);

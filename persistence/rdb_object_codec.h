@@ -16,6 +16,8 @@ namespace replikv::persistence {
 
 // Writes one key (its value and TTL) with the encoder.
 Status WriteEntry(RdbEncoder& enc, const Entry* e);
+// Writes the value alone, | type | value |: a DUMP payload's object.
+Status WriteValue(RdbEncoder& enc, const Entry* e);
 
 // Builds a keyspace entry from a decoded value, in the encoding Redis gives
 // such a value at load (the thresholds in `limits`); `expire_slot` reserves

@@ -357,7 +357,7 @@ void Snapshotter::DebugReload(CommandContext& ctx) {
   }
   Keyspace& ks = server_.keyspace();
   if (flush) {
-    for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear();
+    ks.ClearAll();
   }
   RdbLoadResult result;
   RdbLoadTuning tuning = LoadTuningFromConfig(server_.config());

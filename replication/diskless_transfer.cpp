@@ -117,6 +117,7 @@ void DisklessTransfer::OnWritten(uv_write_t* req, int status) {
   auto* w = static_cast<WriteReq*>(req->data);
   DisklessTransfer* self = w->owner;
   const uint64_t id = w->client_id;
+  if (status >= 0 && self->cb_.on_bytes_sent) self->cb_.on_bytes_sent(w->chunk->size());
   delete w;
   --self->writes_in_flight_;
   if (status < 0) {

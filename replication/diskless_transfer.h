@@ -35,6 +35,8 @@ class DisklessTransfer {
     // pipe failed or no target is left (false). Called once; the transfer
     // may be destroyed once idle() is true.
     std::function<void(bool ok)> on_done;
+    // Bytes one target's socket took (INFO total_net_repl_output_bytes).
+    std::function<void(size_t bytes)> on_bytes_sent;
   };
 
   // Takes `pipe_fd` (the read end of the child's pipe).

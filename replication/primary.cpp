@@ -217,8 +217,7 @@ void PrimarySide::StartFullResync(Client& c, Link& link) {
     // The first replica: a new history starts here (Redis 7.0's
     // syncCommand creates the backlog with a fresh id).
     if (!server_.is_replica()) {
-      id_.NewReplid();
-      id_.ClearSecondary();
+      id_.StartNewHistory(stream_.end_offset() + 1);
     }
     stream_.CreateBacklog();
     spdlog::info("Replication backlog created, my new replication IDs are '{}' and '{}'", id_.replid(),
@@ -320,6 +319,7 @@ void PrimarySide::StartBgsaveForReplication(bool diskless) {
   cb.on_target_failed = [this](uint64_t id, const std::string& why) {
     if (Link* l = FindLink(id)) DropLink(*l, why);
   };
+  cb.on_bytes_sent = [this](size_t n) { server_.stats().total_net_repl_output_bytes += n; };
   cb.on_done = [this](bool ok) {
     if (ok) spdlog::info("Diskless rdb transfer, done reading from pipe, {} replicas still up.", transfer_->live_targets());
     transfer_pipe_ok_ = ok ? 1 : 0;
@@ -443,7 +443,7 @@ void PrimarySide::OnWritten(uv_write_t* req, int status) {
     if (!link->dead) self->DropLink(*link, uv_strerror(status));
     return;
   }
-  self->server_.stats().total_net_output_bytes += wrote + link->chunk.size();
+  self->server_.stats().total_net_repl_output_bytes += wrote + link->chunk.size();
   if (link->dead) return;
   if (link->state == LinkState::kSendBulk) {
     if (link->rdb_sent < link->rdb_size) return self->SendNextChunk(*link);
@@ -593,8 +593,7 @@ void PrimarySide::Cron() {
   // The backlog's time to live without replicas (never on a replica).
   if (!any_replica && stream_.has_backlog() && !server_.is_replica() && cfg.repl_backlog_ttl > 0 &&
       now - no_replicas_since_ms_ > cfg.repl_backlog_ttl * 1000) {
-    id_.NewReplid();
-    id_.ClearSecondary();
+    id_.StartNewHistory(stream_.end_offset() + 1);
     stream_.FreeBacklog();
     spdlog::info("Replication backlog freed after {} seconds without connected replicas.", cfg.repl_backlog_ttl);
   }

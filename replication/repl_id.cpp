@@ -65,13 +65,14 @@ std::string RandomHexId() {
   return id;
 }
 
-ReplIdentity::ReplIdentity() : replid_(RandomHexId()), replid2_(ZeroId()) {}
+ReplIdentity::ReplIdentity() : replid_(RandomHexId()) {}
 
-void ReplIdentity::NewReplid() { replid_ = RandomHexId(); }
+const std::string& ReplIdentity::replid2() const { return past_.empty() ? ZeroId() : past_.front().replid; }
 
-void ReplIdentity::ClearSecondary() {
-  replid2_ = ZeroId();
-  second_repl_offset_ = -1;
+void ReplIdentity::StartNewHistory(int64_t next_offset) {
+  replid_ = RandomHexId();
+  first_offset_ = next_offset;
+  past_.clear();
 }
 
 void ReplIdentity::ShiftOnPromotion(int64_t master_repl_offset) {
@@ -79,16 +80,32 @@ void ReplIdentity::ShiftOnPromotion(int64_t master_repl_offset) {
 }
 
 void ReplIdentity::ShiftTo(std::string_view new_replid, int64_t master_repl_offset) {
-  replid2_ = replid_;
   // +1: Redis's PSYNC offsets name the next byte wanted, so a replica that
   // has all master_repl_offset bytes of the old history asks for one more.
-  second_repl_offset_ = master_repl_offset + 1;
+  past_.push_front({replid_, first_offset_, master_repl_offset + 1});
+  if (past_.size() > kMaxPastHistories) past_.pop_back();
   replid_ = std::string(new_replid);
+  first_offset_ = master_repl_offset + 1;
 }
 
-void ReplIdentity::Adopt(std::string_view replid) {
+void ReplIdentity::Adopt(std::string_view replid, int64_t next_offset) {
   replid_ = std::string(replid);
-  ClearSecondary();
+  first_offset_ = next_offset;
+  past_.clear();
+}
+
+void ReplIdentity::Restore(std::string_view replid, int64_t first_offset, std::vector<PastHistory> past) {
+  replid_ = std::string(replid);
+  first_offset_ = first_offset;
+  if (past.size() > kMaxPastHistories) past.resize(kMaxPastHistories);
+  past_.assign(past.begin(), past.end());
+}
+
+const std::string& ReplIdentity::PsyncReplid(int64_t next_offset) const {
+  if (!past_.empty() && next_offset == first_offset_ && next_offset == past_.front().valid_up_to) {
+    return past_.front().replid;
+  }
+  return replid_;
 }
 
 PsyncDecision ReplIdentity::CanContinue(std::string_view psync_replid,
@@ -98,26 +115,35 @@ PsyncDecision ReplIdentity::CanContinue(std::string_view psync_replid,
                                         std::string_view replica_name) const {
   PsyncDecision d;
   const bool is_id1 = EqualsIgnoreCase(psync_replid, replid_);
-  const bool is_id2 = EqualsIgnoreCase(psync_replid, replid2_);
-  // replid2 is only good up to the offset where our history forked from it.
-  if (!is_id1 && (!is_id2 || psync_offset > second_repl_offset_)) {
+  // A past id is only good up to the offset where our history forked from it.
+  // With no past, replid2 reads as 40 '0's valid up to -1, and Redis
+  // answers a request for that id as for a second id asked too far.
+  static const PastHistory kNoPast{ZeroId(), -1, -1};
+  const PastHistory* past = past_.empty() && psync_replid == ZeroId() ? &kNoPast : nullptr;
+  for (const PastHistory& h : past_) {
+    if (EqualsIgnoreCase(psync_replid, h.replid)) {
+      past = &h;
+      break;
+    }
+  }
+  if (!is_id1 && (past == nullptr || psync_offset > past->valid_up_to)) {
     // "PSYNC ? -1" is how a replica without history (or one that wants a
     // fresh copy) asks for a full sync; Redis checks only the first char.
     if (!psync_replid.empty() && psync_replid[0] == '?') {
       d.kind = PsyncDecision::Kind::kFullResyncRequested;
       d.log_line = fmt::format("Full resync requested by replica {}", replica_name);
-    } else if (!is_id1 && !is_id2) {
+    } else if (past == nullptr) {
       d.kind = PsyncDecision::Kind::kReplIdMismatch;
       d.log_line = fmt::format(
           "Partial resynchronization not accepted: Replication ID mismatch "
           "(Replica asked for '{}', my replication IDs are '{}' and '{}')",
-          psync_replid, replid_, replid2_);
+          psync_replid, replid_, replid2());
     } else {
       d.kind = PsyncDecision::Kind::kSecondIdTooFar;
       d.log_line = fmt::format(
           "Partial resynchronization not accepted: Requested offset for second "
           "ID was {}, but I can reply up to {}",
-          psync_offset, second_repl_offset_);
+          psync_offset, past->valid_up_to);
     }
     return d;
   }

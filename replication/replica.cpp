@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "persistence/format/file.h"
+#include "persistence/format/rdb_decoder.h"
 #include "persistence/persistence_module.h"
 #include "persistence/rdb_keyspace.h"
 #include "replication/socket_rdb_source.h"
@@ -95,7 +97,10 @@ void ReplicaSide::Fail(const std::string& why, bool stop) {
   }
   if (state_ == State::kConnected || state_ == State::kTransfer) link_down_since_ms_ = WallClockMs();
   CloseSocket();
-  if (Client* c = PrimaryClient()) c->Close();
+  if (Client* c = PrimaryClient()) {
+    stream_db_ = c->db;
+    c->Close();
+  }
   primary_client_id_ = 0;
   if (temp_fd_ != -1) {
     close(temp_fd_);
@@ -184,7 +189,7 @@ void ReplicaSide::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
   }
   if (nread == 0) return;
   self->last_io_ms_ = WallClockMs();
-  self->server_.stats().total_net_input_bytes += static_cast<uint64_t>(nread);
+  self->server_.stats().total_net_repl_input_bytes += static_cast<uint64_t>(nread);
   self->in_.append(buf->base, static_cast<size_t>(nread));
   self->Process();
 }
@@ -284,9 +289,12 @@ bool ReplicaSide::HandshakeLine(std::string_view line) {
       // With a history (a cached primary, or ourselves after a restart or a
       // promotion), ask to continue from the next byte.
       const bool has_history = stream_.has_backlog() || stream_.end_offset() > 0;
+      psync_had_history_ = has_history;
       if (has_history) {
-        spdlog::info("Trying a partial resynchronization (request {}:{}).", id_.replid(), stream_.end_offset() + 1);
-        Send(FormatPsyncCommand(id_.replid(), stream_.end_offset() + 1, failover_psync_));
+        const int64_t next = stream_.end_offset() + 1;
+        const std::string& replid = id_.PsyncReplid(next);
+        spdlog::info("Trying a partial resynchronization (request {}:{}).", replid, next);
+        Send(FormatPsyncCommand(replid, next, failover_psync_));
       } else {
         spdlog::info("Partial resynchronization not possible (no cached master)");
         Send(FormatPsyncCommand("?", -1));
@@ -408,12 +416,17 @@ bool ReplicaSide::FinishTransfer() {
   }
   temp_fd_ = -1;
   transfer_.reset();
+  if (RefuseEmptySync(psync_had_history_ && server_.config().replica_refuse_empty_sync &&
+                      RdbFileIsEmpty(temp_path_))) {
+    unlink(temp_path_.c_str());
+    Fail("the master's dataset is empty and its history is not ours");
+    return false;
+  }
   spdlog::info("MASTER <-> REPLICA sync: Flushing old data");
   // This node's replicas follow the old history: they must resync.
   on_full_sync_();
   Keyspace& ks = server_.keyspace();
-  // replica-lazy-flush: the old values are freed on the job thread.
-  for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear(server_.config().replica_lazy_flush);
+  ks.ClearAll(server_.config().replica_lazy_flush);
   const std::string& dbfile = server_.config().dbfilename;
   if (rename(temp_path_.c_str(), dbfile.c_str()) != 0) {
     Fail(std::string("Failed trying to rename the temp DB into ") + dbfile +
@@ -423,24 +436,15 @@ bool ReplicaSide::FinishTransfer() {
   spdlog::info("MASTER <-> REPLICA sync: Loading DB in memory");
   // The rest of in_ is the stream; nothing reads the socket while loading.
   uv_read_stop(reinterpret_cast<uv_stream_t*>(socket_));
-  LoadingState& loading = server_.loading_state();
-  loading.Begin("MASTER RDB", static_cast<uint64_t>(transfer_start_ms_ > 0 ? 0 : 0));
+  auto size = persistence::GetFileSize(dbfile);
+  auto file = persistence::NewSequentialFile(dbfile);
+  Status st = !size.ok() ? size.status() : !file.ok() ? file.status() : Status::OK();
   persistence::RdbLoadResult result;
-  persistence::RdbLoadTuning tuning = persistence::LoadTuningFromConfig(server_.config());
-  Status st = persistence::LoadKeyspaceFromFile(
-      ks, dbfile, /*drop_expired=*/false,
-      [&](uint64_t bytes, uint64_t) {
-        loading.Progress(bytes);
-        server_.PumpEvents();
-      },
-      &result, tuning);
-  loading.End();
-  // The load served events (PumpEvents); nothing may have dropped the link
-  // meanwhile (Cron skips its timeout while loading), but check.
-  if (socket_ == nullptr || state_ != State::kTransfer) return false;
+  if (st.ok()) st = LoadPrimaryRdb(ks, file->get(), *size, /*async=*/false, &result);
+  if (socket_ == nullptr || state_ != State::kTransfer) return false;  // dropped meanwhile
   if (!st.ok()) {
     spdlog::warn("Failed trying to load the MASTER synchronization DB from disk: {}", st.message());
-    for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear();
+    ks.ClearAll();
     Fail("the RDB from the master could not be loaded");
     return false;
   }
@@ -453,11 +457,41 @@ bool ReplicaSide::UseDisklessLoad() const {
     case ReplDisklessLoad::kSwapDb: return true;
     case ReplDisklessLoad::kOnEmptyDb: break;
   }
-  Keyspace& ks = server_.keyspace();
-  for (int i = 0; i < ks.databases(); ++i) {
-    if (ks.db(i).size() != 0) return false;
-  }
+  return server_.keyspace().KeyCount() == 0;
+}
+
+// replica-refuse-empty-sync: the primary did not know our history (it
+// answered our PSYNC with a full sync) and sends an empty dataset while we
+// hold keys -- the primary restarted without its data. Redis flushes the
+// replica then; with the directive we keep our data, log why and retry.
+bool ReplicaSide::RefuseEmptySync(bool incoming_empty) {
+  if (!server_.config().replica_refuse_empty_sync || !psync_had_history_ || !incoming_empty) return false;
+  const uint64_t keys = server_.keyspace().KeyCount();
+  if (keys == 0) return false;
+  spdlog::warn("MASTER <-> REPLICA sync: refusing the full sync: the master {}:{} (replication id {}) did not know "
+               "our history and sent an empty dataset; keeping our {} keys (replica-refuse-empty-sync yes)",
+               host_, port_, sync_replid_, keys);
   return true;
+}
+
+// Whether the RDB file holds no key. A dataset with keys is rarely small,
+// so only files up to kEmptyRdbProbeBytes are decoded; a larger file (or
+// one that does not decode: the load will say why) counts as not empty.
+bool ReplicaSide::RdbFileIsEmpty(const std::string& path) {
+  constexpr uint64_t kEmptyRdbProbeBytes = 1 << 20;
+  auto size = persistence::GetFileSize(path);
+  if (!size.ok() || *size > kEmptyRdbProbeBytes) return false;
+  std::string data;
+  if (!persistence::ReadFileToString(path, &data).ok()) return false;
+  struct KeyFinder final : persistence::RdbHandler {
+    bool found = false;
+    Status OnKey(persistence::RdbEntry&) override {
+      found = true;
+      return Status::InvalidArgument("a key");  // enough: stop here
+    }
+  } finder;
+  Status st = persistence::DecodeRdb(data, &finder);
+  return st.ok() && !finder.found;
 }
 
 // repl-diskless-load: the RDB is parsed straight from the socket, as Redis's
@@ -480,8 +514,7 @@ bool ReplicaSide::LoadFromSocket() {
   } else {
     spdlog::info("MASTER <-> REPLICA sync: receiving {} bytes from master to parser", transfer_->transfer_size());
   }
-  uv_stream_t* sock = reinterpret_cast<uv_stream_t*>(socket_);
-  uv_read_stop(sock);
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(socket_));
   uv_os_fd_t fd;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(socket_), &fd) != 0) {
     Fail("can't read the master's socket");
@@ -496,31 +529,19 @@ bool ReplicaSide::LoadFromSocket() {
     fresh->set_is_replica(true);
   } else {
     spdlog::info("MASTER <-> REPLICA sync: Flushing old data");
-    for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear(server_.config().replica_lazy_flush);
+    ks.ClearAll(server_.config().replica_lazy_flush);
   }
   Keyspace& target = swapdb ? *fresh : ks;
-  LoadingState& loading = server_.loading_state();
-  loading.Begin("MASTER RDB", 0, async);
-  loading_from_socket_ = true;
-  auto pump = [this] {
+  SocketRdbSource source(fd, transfer_.get(), std::move(in_), server_.config().repl_timeout * 1000, [this] {
     last_io_ms_ = WallClockMs();
     server_.PumpEvents();
-  };
-  SocketRdbSource source(fd, transfer_.get(), std::move(in_), server_.config().repl_timeout * 1000, pump);
+  });
   in_.clear();
   persistence::RdbLoadResult result;
-  persistence::RdbLoadTuning tuning = persistence::LoadTuningFromConfig(server_.config());
-  Status st = persistence::LoadKeyspaceFromSource(
-      target, &source, 0, /*drop_expired=*/false,
-      [&](uint64_t bytes, uint64_t) {
-        loading.Progress(bytes);
-        pump();
-      },
-      &result, tuning);
+  Status st = LoadPrimaryRdb(target, &source, 0, async, &result);
   std::string stream;
   if (st.ok()) st = source.Finish(result.bytes, &stream);
-  loading.End();
-  loading_from_socket_ = false;
+  server_.stats().total_net_repl_input_bytes += source.socket_bytes();
   if (socket_ == nullptr || state_ != State::kTransfer) return false;  // dropped meanwhile
   transfer_.reset();
   if (!st.ok()) {
@@ -528,27 +549,50 @@ bool ReplicaSide::LoadFromSocket() {
     if (swapdb) {
       spdlog::info("MASTER <-> REPLICA sync: Discarding the half-loaded data");  // the old data stays
     } else {
-      for (int i = 0; i < ks.databases(); ++i) ks.db(i).Clear();
+      ks.ClearAll();
     }
     Fail("the RDB from the master could not be loaded");
     return false;
   }
+  if (swapdb && RefuseEmptySync(fresh->KeyCount() == 0)) {
+    Fail("the master's dataset is empty and its history is not ours");
+    return false;
+  }
   if (swapdb) {
     spdlog::info("MASTER <-> REPLICA sync: Swapping active DB with loaded DB");
-    for (int i = 0; i < ks.databases(); ++i) {
-      ks.db(i).Clear(server_.config().replica_lazy_flush);
-      ks.db(i).Swap(fresh->db(i));
-    }
+    ks.ClearAll(server_.config().replica_lazy_flush);
+    for (int i = 0; i < ks.databases(); ++i) ks.db(i).Swap(fresh->db(i));
   }
   spdlog::info("MASTER <-> REPLICA sync: Loaded {} bytes of RDB from the socket", source.payload_bytes());
   in_ = std::move(stream);
   return CompleteFullSync();
 }
 
+// Loads the primary's RDB from `source` (`total` bytes, 0 unknown) into
+// `target`, keys already expired kept (the primary's DELs will come), with
+// the loading state's progress and the loop served between chunks; `async`
+// while the old dataset goes on serving (swapdb).
+Status ReplicaSide::LoadPrimaryRdb(Keyspace& target, persistence::SequentialFile* source, uint64_t total, bool async,
+                                   persistence::RdbLoadResult* result) {
+  LoadingState& loading = server_.loading_state();
+  loading.Begin("MASTER RDB", total, async);
+  Status st = persistence::LoadKeyspaceFromSource(
+      target, source, total, /*drop_expired=*/false,
+      [&](uint64_t bytes, uint64_t) {
+        loading.Progress(bytes);
+        last_io_ms_ = WallClockMs();
+        server_.PumpEvents();
+      },
+      result, persistence::LoadTuningFromConfig(server_.config()));
+  loading.End();
+  // The stream goes on in the db the RDB names (Redis's rsi.repl_stream_db).
+  if (st.ok()) set_stream_db(result->repl_id.empty() ? 0 : result->repl_stream_db);
+  return st;
+}
+
 // The dataset is the primary's as of sync_offset_: follow its stream.
 bool ReplicaSide::CompleteFullSync() {
-  id_.Adopt(sync_replid_);
-  id_.ClearSecondary();
+  id_.Adopt(sync_replid_, sync_offset_ + 1);
   stream_.ResetBacklog(sync_offset_);
   spdlog::info("MASTER <-> REPLICA sync: Finished with success");
   uv_read_start(reinterpret_cast<uv_stream_t*>(socket_), &ReplicaSide::OnAlloc, &ReplicaSide::OnRead);
@@ -564,6 +608,7 @@ void ReplicaSide::BecomeConnected() {
   c->authenticated = true;
   c->set_kind(ClientKind::kPrimary);
   c->addr = host_ + ":" + std::to_string(port_);
+  c->db = stream_db_ < server_.keyspace().databases() ? stream_db_ : 0;
   server_.AddClient(std::move(c));
   state_ = State::kConnected;
   last_ack_ms_ = 0;
@@ -580,7 +625,7 @@ bool ReplicaSide::IsPrimaryClient(const Client& c) const { return primary_client
 
 int ReplicaSide::stream_db() const {
   Client* c = PrimaryClient();
-  return c != nullptr ? c->db : 0;
+  return c != nullptr ? c->db : stream_db_;
 }
 
 // Runs every complete command of in_ on the primary client. Each command's
@@ -655,7 +700,7 @@ void ReplicaSide::Cron() {
   }
   // Loading the primary's RDB runs Cron from inside the load: the link is
   // not idle then, it is us.
-  if (state_ == State::kTransfer && (server_.loading_state().active() || loading_from_socket_)) {
+  if (state_ == State::kTransfer && server_.loading_state().active()) {
     last_io_ms_ = now;
     return;
   }

@@ -35,14 +35,18 @@
 #include "replication/repl_id.h"
 #include "replication/repl_stream.h"
 #include "server/base/resp_parser.h"
+#include "server/base/status.h"
 
 namespace replikv {
 class Server;
 class Client;
+class Keyspace;
 class PropagationSink;
 namespace persistence {
 class PersistenceModule;
-}
+class SequentialFile;
+struct RdbLoadResult;
+}  // namespace persistence
 }  // namespace replikv
 
 namespace replikv::repl {
@@ -73,7 +77,12 @@ class ReplicaSide {
   const std::string& host() const { return host_; }
   int port() const { return port_; }
   // The db the primary's stream has selected (RDB repl-stream-db).
+  // The db the primary's stream has selected: the live link's, else the one
+  // it had when the link was lost (Redis's cached master keeps its db), so a
+  // partial resync goes on applying in the same db.
   int stream_db() const;
+  // After a restart (the RDB's repl-stream-db) or a demotion (0, as Redis).
+  void set_stream_db(int db) { stream_db_ = db < 0 ? 0 : db; }
   // REPLCONF GETACK from the primary: answer with the offset now.
   void SendAck();
   // INFO replication fields of a replica (master_host ... slave_repl_offset).
@@ -106,6 +115,10 @@ class ReplicaSide {
   // repl-diskless-load: whether this transfer is parsed from the socket.
   bool UseDisklessLoad() const;
   bool LoadFromSocket();
+  bool RefuseEmptySync(bool incoming_empty);
+  static bool RdbFileIsEmpty(const std::string& path);
+  Status LoadPrimaryRdb(Keyspace& target, persistence::SequentialFile* source, uint64_t total, bool async,
+                        persistence::RdbLoadResult* result);
   bool CompleteFullSync();
   void BecomeConnected();
   bool ApplyStream();
@@ -118,8 +131,9 @@ class ReplicaSide {
   ReplStream& stream_;
   persistence::PersistenceModule& persistence_;
   std::function<void()> on_full_sync_;
-  bool loading_from_socket_ = false;
   bool failover_psync_ = false;  // the next PSYNC says FAILOVER
+  int stream_db_ = 0;            // see stream_db()
+  bool psync_had_history_ = false;  // the last PSYNC named our history
 
   State state_ = State::kNone;
   Step step_ = Step::kPing;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "persistence/aof.h"
 #include "persistence/persistence_module.h"
 #include "server/commands/blocking.h"
 #include "server/commands/client_pause.h"
@@ -102,18 +103,32 @@ void ReplicationModule::Install() {
       .IgnoreError();
   server_.debug_subcommands.emplace_back("change-repl-id", [this](CommandContext& ctx) {
     // DEBUG CHANGE-REPL-ID: a new id, the secondary cleared (Redis's test hook).
-    id_.NewReplid();
-    id_.ClearSecondary();
+    id_.StartNewHistory(stream_.end_offset() + 1);
     ctx.reply.AddOk();
   });
   server_.AddModule(this);
 }
 
 void ReplicationModule::AfterLoad() {
-  const LoadedReplInfo& info = server_.loading_state().last_repl_info;
+  LoadedReplInfo info = server_.loading_state().last_repl_info;
   const ServerConfig& cfg = server_.config();
+  std::optional<NodeState> ns = ReadNodeState();
+  if (ns && !info.present() && cfg.appendonly && ns->shutdown) {
+    // The AOF carries no id: the node-state file's shutdown record does,
+    // valid only if the AOF is byte for byte the one it was written with.
+    const std::string mark = persistence_.aof().DatasetMark();
+    if (!mark.empty() && mark == ns->shutdown->aof_mark) {
+      info = LoadedReplInfo{ns->replid, ns->shutdown->repl_offset, ns->shutdown->stream_db};
+      spdlog::info("Replication id {} and offset {} restored from the node state file (the AOF is unchanged since "
+                   "the shutdown that wrote it)",
+                   info.repl_id, info.repl_offset);
+    } else {
+      spdlog::info("The node state file's offset was not used: the AOF changed since the shutdown that wrote it");
+    }
+  }
   if (info.present() && info.repl_id.size() == kReplIdLen) {
-    id_.Adopt(info.repl_id);
+    id_.Adopt(info.repl_id, info.repl_offset + 1);
+    if (ns) RestoreTimeline(*ns, info.repl_id, info.repl_offset + 1);
     stream_.ResetBacklog(info.repl_offset);
     if (cfg.replicaof_host.empty()) {
       // A primary restarted: its old id continues as replid2, so its
@@ -122,6 +137,96 @@ void ReplicationModule::AfterLoad() {
     }
   }
   if (!cfg.replicaof_host.empty()) SetPrimary(cfg.replicaof_host, cfg.replicaof_port);
+  // After SetPrimary, which starts a node that was a primary at db 0: a
+  // restarted replica's stream goes on in the db its file names.
+  if (info.present()) replica_->set_stream_db(info.repl_stream_db);
+  SaveNodeStateIfChanged();
+}
+
+std::optional<NodeState> ReplicationModule::ReadNodeState() const {
+  const std::string& path = server_.config().node_state_file;
+  if (path.empty()) return std::nullopt;
+  auto ns = ReadNodeStateFile(path);
+  if (!ns.ok()) {
+    if (!ns.status().IsNotFound()) {
+      spdlog::warn("Ignoring the node state file {}: {} (a full sync may follow)", path, ns.status().message());
+    }
+    return std::nullopt;
+  }
+  spdlog::info("Node state file {}: written by run {} as a {}{}, replication id {} with {} past histories{}", path,
+               ns->run_id, ns->replica ? "replica of " : "primary",
+               ns->replica ? ns->primary_host + ":" + std::to_string(ns->primary_port) : "", ns->replid,
+               ns->past.size(), ns->shutdown ? ", at a clean shutdown" : "");
+  return std::move(*ns);
+}
+
+// The loaded data is `replid`'s up to next_offset - 1. If the file knows
+// that id -- as its current one, or a past one the data does not go beyond
+// -- the histories before it are ours too.
+void ReplicationModule::RestoreTimeline(const NodeState& ns, const std::string& replid, int64_t next_offset) {
+  if (EqualsIgnoreCase(ns.replid, replid) && ns.first_offset <= next_offset) {
+    id_.Restore(replid, ns.first_offset, ns.past);
+  } else {
+    for (size_t i = 0; i < ns.past.size(); ++i) {
+      const PastHistory& h = ns.past[i];
+      if (EqualsIgnoreCase(h.replid, replid) && h.first_offset <= next_offset && next_offset <= h.valid_up_to) {
+        id_.Restore(replid, h.first_offset, std::vector<PastHistory>(ns.past.begin() + i + 1, ns.past.end()));
+        break;
+      }
+    }
+  }
+  if (!id_.past().empty()) {
+    spdlog::info("Replication timeline restored from the node state file: {} past histories", id_.past().size());
+  }
+}
+
+NodeState ReplicationModule::CurrentNodeState() const {
+  NodeState ns;
+  ns.run_id = server_.run_id();
+  ns.replica = server_.is_replica();
+  const ServerConfig& cfg = server_.config();
+  if (ns.replica) {
+    ns.primary_host = cfg.replicaof_host;
+    ns.primary_port = cfg.replicaof_port;
+  }
+  ns.replid = id_.replid();
+  ns.first_offset = id_.first_offset();
+  ns.past.assign(id_.past().begin(), id_.past().end());
+  return ns;
+}
+
+void ReplicationModule::SaveNodeState(const NodeState& ns) {
+  const std::string& path = server_.config().node_state_file;
+  if (path.empty()) return;
+  saved_node_state_ = EncodeNodeState(ns);
+  Status st = WriteNodeStateFile(path, ns);
+  node_state_retry_ms_ = st.ok() ? 0 : WallClockMs() + 5000;
+  if (!st.ok()) spdlog::warn("Failed writing the node state file {}: {}", path, st.message());
+}
+
+void ReplicationModule::SaveNodeStateIfChanged() {
+  NodeState ns = CurrentNodeState();
+  if (EncodeNodeState(ns) == saved_node_state_ &&
+      (node_state_retry_ms_ == 0 || WallClockMs() < node_state_retry_ms_)) {
+    return;
+  }
+  SaveNodeState(ns);
+}
+
+Status ReplicationModule::PrepareShutdown(bool, bool) {
+  NodeState ns = CurrentNodeState();
+  // Only with a history to continue, as the RDB's repl-id aux field.
+  if (stream_.has_backlog() || replica_->active()) {
+    NodeState::Shutdown s;
+    s.repl_offset = stream_.end_offset();
+    int db = server_.is_replica() ? replica_->stream_db() : Propagator::SelectedDb(this);
+    s.stream_db = db < 0 ? 0 : db;
+    if (server_.config().appendonly) s.aof_mark = persistence_.aof().DatasetMark();
+    s.unix_time = WallClockMs() / 1000;
+    ns.shutdown = s;
+  }
+  SaveNodeState(ns);
+  return Status::OK();
 }
 
 void ReplicationModule::Feed(std::string_view resp) {
@@ -135,6 +240,8 @@ void ReplicationModule::SetPrimary(const std::string& host, int port, bool failo
     // Our own history stays cached: the new primary may know it (a
     // demoted primary whose replica was promoted continues with PSYNC).
     if (!stream_.has_backlog()) stream_.CreateBacklog();
+    // The promoted node's first write selects its db (Redis's slaveseldb -1).
+    replica_->set_stream_db(0);
   }
   server_.set_role(Role::kReplica);
   // Redis 7.0's words; the clients are closed after the reply.
@@ -310,6 +417,7 @@ void ReplicationModule::Cron() {
   replica_->Cron();
   failover_->Cron();
   if (!waiters_.empty()) ReleaseWaiters();
+  SaveNodeStateIfChanged();
 }
 
 std::string ReplicationModule::CheckCommand(Client& c, const Command& cmd) {
@@ -363,6 +471,7 @@ void ReplicationModule::Stop() {
 
 void ReplicationModule::ReportMemory(MemoryReport* report) {
   report->replication_backlog += stream_.backlog_memory();
+  report->replication_buffers += stream_.memory_total();
   report->clients_replicas += primary_->ReplicaBufferBytes();
 }
 

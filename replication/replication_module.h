@@ -17,10 +17,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "replication/failover.h"
+#include "replication/node_state.h"
 #include "replication/primary.h"
 #include "replication/repl_id.h"
 #include "replication/repl_stream.h"
@@ -61,6 +63,8 @@ class ReplicationModule final : public ServerModule, public PropagationSink {
   void BeforeReply() override;
   std::string CheckCommand(Client& c, const Command& cmd) override;
   void AppendInfo(std::string_view section, std::string* out) override;
+  // Records the offset (and the AOF it matches) in the node-state file.
+  Status PrepareShutdown(bool save, bool nosave) override;
   void Stop() override;
   void ReportMemory(MemoryReport* report) override;
   size_t NotCountedMemory() override;
@@ -85,6 +89,16 @@ class ReplicationModule final : public ServerModule, public PropagationSink {
   // WAIT clients whose replicas have acknowledged enough get their reply.
   void ReleaseWaiters();
 
+  // The node-state file (replication/node_state.h). Read once at start-up:
+  // its timeline extends the loaded id, and its shutdown record supplies the
+  // id and offset an AOF-only start-up has none of. Written whenever the
+  // role, primary or timeline changes (checked by Cron) and at shutdown.
+  std::optional<NodeState> ReadNodeState() const;
+  void RestoreTimeline(const NodeState& ns, const std::string& replid, int64_t next_offset);
+  NodeState CurrentNodeState() const;
+  void SaveNodeState(const NodeState& ns);
+  void SaveNodeStateIfChanged();
+
   struct Waiter {
     uint64_t client_id;
     int64_t offset;
@@ -100,6 +114,8 @@ class ReplicationModule final : public ServerModule, public PropagationSink {
   std::unique_ptr<Failover> failover_;
   std::vector<Waiter> waiters_;
   bool getack_pending_ = false;
+  std::string saved_node_state_;        // the encoding last written (or tried)
+  int64_t node_state_retry_ms_ = 0;     // after a failed write
 };
 
 }  // namespace replikv::repl

@@ -28,6 +28,7 @@ Status SocketRdbSource::Pump() {
       char buf[kReadChunk];
       ssize_t n = read(fd_, buf, sizeof(buf));
       if (n > 0) {
+        socket_bytes_ += static_cast<uint64_t>(n);
         pending_.assign(buf, static_cast<size_t>(n));
         break;
       }

@@ -40,6 +40,8 @@ class SocketRdbSource final : public persistence::SequentialFile {
   // the RDB's end. On success *stream holds what was read after the payload.
   Status Finish(uint64_t rdb_bytes, std::string* stream);
   uint64_t payload_bytes() const { return payload_bytes_; }
+  // Bytes read from the socket (INFO total_net_repl_input_bytes).
+  uint64_t socket_bytes() const { return socket_bytes_; }
 
  private:
   // Reads the socket once (waiting up to the deadline) and feeds the
@@ -52,6 +54,7 @@ class SocketRdbSource final : public persistence::SequentialFile {
   std::string payload_;  // payload bytes not yet handed to the decoder
   size_t payload_pos_ = 0;
   uint64_t payload_bytes_ = 0;
+  uint64_t socket_bytes_ = 0;
   int timeout_ms_;
   std::function<void()> on_wait_;
 };

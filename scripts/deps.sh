@@ -4,7 +4,7 @@
 set -euo pipefail
 
 REPLIKV_BUILD_DEPS=(g++ cmake ninja-build pkg-config libuv1-dev liblzf-dev libprotozero-dev
-  libspdlog-dev libgtest-dev libjemalloc-dev)
+  libspdlog-dev libgtest-dev libjemalloc-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
 REPLIKV_TEST_DEPS=(redis-server redis-sentinel redis-tools python3 python3-pytest python3-redis
   python3-yaml docker-compose
   python3-pytest-xdist python3-pytest-timeout)

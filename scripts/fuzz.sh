@@ -11,7 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds="${1:-30}"
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(resp rdb aof manifest config psync)
+((${#targets[@]})) || targets=(resp rdb aof manifest config psync restore node_state)
 build="${REPLIKV_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 jobs="${REPLIKV_FUZZ_BUILD_JOBS:-2}"
 

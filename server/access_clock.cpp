@@ -69,8 +69,23 @@ void Restore(Entry* e, int64_t idle_seconds, int freq) {
     return;
   }
   if (idle_seconds < 0) return;
-  uint32_t now = NowSeconds();
-  e->set_lru(static_cast<uint64_t>(idle_seconds) < now ? now - static_cast<uint32_t>(idle_seconds) : 0);
+  // Redis keeps a 24-bit clock of seconds (wrapping every ~194 days): the
+  // saved idle time is taken from it, the result truncated to 24 bits, and
+  // OBJECT IDLETIME later reads the distance back across at most one wrap
+  // (off by one there, as Redis's estimate is). Idle times past the wrap
+  // therefore read back as Redis reads them; this key's clock is set to
+  // give that idle time now.
+  constexpr int64_t kClockMax = (1 << 24) - 1;
+  const int64_t clock = NowSeconds() & kClockMax;
+  // Redis scales by its clock resolution (x1000/1000), wrapping as its
+  // 64-bit arithmetic does.
+  const int64_t idle = static_cast<int64_t>(static_cast<uint64_t>(idle_seconds) * 1000) / 1000;
+  int64_t stamp = static_cast<int64_t>(static_cast<uint64_t>(clock) - static_cast<uint64_t>(idle));
+  if (stamp < 0) stamp += kClockMax;
+  const int64_t lru24 = stamp & kClockMax;
+  const int64_t estimate = clock >= lru24 ? clock - lru24 : clock + (kClockMax - lru24);
+  const uint32_t now = NowSeconds();
+  e->set_lru(static_cast<uint64_t>(estimate) < now ? now - static_cast<uint32_t>(estimate) : 0);
 }
 
 uint64_t IdleSeconds(const Entry* e) {

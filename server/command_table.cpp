@@ -108,6 +108,10 @@ void RegisterAllCommands(CommandTable& t) {
   RegisterHyperLogLogCommands(t);
   RegisterSortCommands(t);
   RegisterLcsCommands(t);
+  RegisterStreamCommands(t);
+  RegisterGeoCommands(t);
+  RegisterObserveCommands(t);
+  RegisterScriptingCommands(t);
 }
 
 void CommandTable::Rename(std::string_view from, std::string_view to) {

@@ -43,10 +43,12 @@ enum CommandFlag : uint32_t {
   kCmdAllowBusy = 1 << 14,
   kCmdSkipSlowlog = 1 << 15,
   kCmdNoAsyncLoading = 1 << 19,
-  kCmdMovableKeys = 1 << 18,  // keys found by parsing (numkeys), not first/last/step
+  kCmdMovableKeys = 1 << 18,
+  kCmdNoMandatoryKeys = 1 << 20,  // may run with no key (EVAL with 0 keys)  // keys found by parsing (numkeys), not first/last/step
   // Internal (COMMAND does not print them):
   kCmdPubSubContext = 1 << 16,  // accepted from a RESP2 client in pub/sub mode
   kCmdRunsInMulti = 1 << 17,    // runs at once inside MULTI instead of queuing
+  kCmdScriptFlags = 1 << 21,    // EVAL*: a shebang's flags decide the checks
 };
 
 using ArgList = std::span<const std::string_view>;
@@ -178,6 +180,10 @@ void RegisterBitmapCommands(CommandTable& t);
 void RegisterHyperLogLogCommands(CommandTable& t);
 void RegisterSortCommands(CommandTable& t);  // SORT, SORT_RO
 void RegisterLcsCommands(CommandTable& t);
+void RegisterStreamCommands(CommandTable& t);  // XADD ... XINFO (cmd_streams.cpp)
+void RegisterGeoCommands(CommandTable& t);  // GEOADD GEOSEARCH GEORADIUS...
+void RegisterObserveCommands(CommandTable& t);  // MONITOR SLOWLOG LATENCY LOLWUT
+void RegisterScriptingCommands(CommandTable& t);  // EVAL* and SCRIPT (cmd_scripting.cpp)
 
 // Subcommand dispatchers that live in their own files.
 void ClientCommand(CommandContext& ctx);

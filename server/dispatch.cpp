@@ -12,6 +12,10 @@
 #include "server/evict.h"
 #include "server/latency_histogram.h"
 #include "server/commands/multi.h"
+#include "server/latency_monitor.h"
+#include "server/monitor.h"
+#include "server/slowlog.h"
+#include "server/commands/scripting.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -120,15 +124,50 @@ void Server::Dispatch(Client& c, ArgList argv) {
   if (!c.authenticated && !(cmd->flags & kCmdNoAuth)) {
     return Reject(*this, c, cmd, "-NOAUTH Authentication required.");
   }
-  if (config().maxmemory != 0 && !PassesMemoryCheck(c, *cmd)) return;
-  if (!modules_.empty() && !PassesChecks(c, *cmd)) return;
+  // A monitor is a replica-like client (Redis 7.0's CLIENT_SLAVE flag).
+  if (c.monitor && (cmd->flags & (kCmdWrite | kCmdReadonly | kCmdMayReplicate))) {
+    return Reject(*this, c, cmd, "Replica can't interact with the keyspace");
+  }
+  // A script with a shebang is judged by its flags (a write unless
+  // no-writes...): the checks below see a view of the command with them.
+  Command* judged = cmd;
+  std::optional<Command> script_view;
+  if (cmd->flags & kCmdScriptFlags) {
+    const bool by_sha = cmd->name == "evalsha" || cmd->name == "evalsha_ro";
+    const uint32_t flags = scripting_->DispatchFlags(cmd->flags, by_sha, argv[1]);
+    if (flags != cmd->flags) {
+      script_view.emplace();
+      script_view->name = cmd->name;
+      script_view->full_name = cmd->full_name;
+      script_view->handler = cmd->handler;
+      script_view->flags = flags;
+      judged = &*script_view;
+    }
+  }
+  if (config().maxmemory != 0 && !PassesMemoryCheck(c, *judged)) {
+    if (script_view) ++cmd->rejected_calls;
+    return;
+  }
+  if (!modules_.empty() && !PassesChecks(c, *judged)) {
+    if (script_view) ++cmd->rejected_calls;
+    return;
+  }
   if (c.in_pubsub_mode() && c.resp == 2 && !(cmd->flags & kCmdPubSubContext)) {
     return Reject(*this, c, cmd,
                   "Can't execute '" + Lower(cmd->full_name) +
                       "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
   }
-  if ((loading && !(cmd->flags & kCmdLoading)) || (async_loading && (cmd->flags & kCmdNoAsyncLoading))) {
+  if ((loading && !(judged->flags & kCmdLoading)) || (async_loading && (cmd->flags & kCmdNoAsyncLoading))) {
     return Reject(*this, c, cmd, "-LOADING Redis is loading the dataset in memory");
+  }
+  // A script past busy-reply-threshold is running (this command arrived
+  // while it pumps the loop): only allow-busy commands run. The primary's
+  // stream on a replica is never refused (a dropped write would make the
+  // replica diverge); Redis holds that stream back until the script ends,
+  // which would belong to the replica side's reader: here its commands run
+  // beside the (necessarily read-only) script.
+  if (scripting_->timed_out() && !(cmd->flags & kCmdAllowBusy) && c.kind() != ClientKind::kPrimary) {
+    return Reject(*this, c, cmd, "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
   }
   if (c.in_multi() && (cmd->flags & kCmdNoMulti)) {
     return Reject(*this, c, cmd, "Command not allowed inside a transaction");
@@ -157,13 +196,25 @@ void Server::Call(Client& c, Command& cmd, ArgList argv, ReplyBuffer& reply) {
   // One clock read gives both the time the command sees (as Redis's cached
   // mstime) and the start of its duration: two reads per command in all.
   const int64_t start_us = WallClockUs();
-  keyspace_.SetNowMs(start_us / 1000);
+  if (!freeze_clock) keyspace_.SetNowMs(start_us / 1000);
   CommandContext ctx{*this, c, argv, reply, cmd.owner};
   cmd.handler(ctx);
   const int64_t took_us = WallClockUs() - start_us;
   cmd.usec += static_cast<uint64_t>(took_us > 0 ? took_us : 0);  // the wall clock may step back
   ++cmd.calls;
   if (config().latency_tracking) RecordCommandLatency(cmd, took_us);
+  // After the call: a SELECT shows its new db, EXEC follows what it ran.
+  if (c.kind() != ClientKind::kInternal) {  // not while an AOF loads
+    if (!monitors_->empty() && !(cmd.flags & (kCmdSkipMonitor | kCmdAdmin))) monitors_->Feed(c, c.db, argv);
+    const ServerConfig& cfg = config();
+    if (cfg.slowlog_log_slower_than >= 0 && took_us >= cfg.slowlog_log_slower_than &&
+        !(cmd.flags & kCmdSkipSlowlog)) {
+      slowlog_->Add(argv, took_us, start_us / 1000000, c.addr, c.name, static_cast<uint64_t>(cfg.slowlog_max_len));
+    }
+    if (cfg.latency_monitor_threshold > 0 && took_us / 1000 >= cfg.latency_monitor_threshold) {
+      latency_monitor_->Add((cmd.flags & kCmdFast) ? "fast-command" : "command", took_us / 1000, start_us / 1000000);
+    }
+  }
   const uint64_t errors = reply.errors() - errors_before;
   if (errors > nested_call_errors_) ++cmd.failed_calls;
   nested_call_errors_ = outer_nested_errors + errors;

@@ -1,5 +1,7 @@
 #include "server/evict.h"
 
+#include "server/notify.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include "server/access_clock.h"
 #include "server/keyspace.h"
 #include "server/memory_stats.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -125,6 +128,7 @@ Evictor::Result Evictor::PerformEvictions() {
     return Result::kOk;
   }
   Result result = Result::kFail;
+  const int64_t start_all_us = MonotonicUs();
   if (cfg.maxmemory_policy != MaxmemoryPolicy::kNoEviction) {
     const size_t to_free = used - cfg.maxmemory;
     const uint64_t limit_us = TimeLimitUs(cfg.maxmemory_eviction_tenacity);
@@ -140,7 +144,9 @@ Evictor::Result Evictor::PerformEvictions() {
         break;
       }
       size_t before = UsedMemory();
+      const int64_t del_start = MonotonicUs();
       Evict(server_.keyspace().db(db_index), key);
+      server_.AddLatencySample("eviction-del", (MonotonicUs() - del_start) / 1000);
       size_t after = UsedMemory();
       if (before > after) freed += before - after;
       ++evicted;
@@ -156,6 +162,9 @@ Evictor::Result Evictor::PerformEvictions() {
         break;
       }
     }
+  }
+  if (cfg.maxmemory_policy != MaxmemoryPolicy::kNoEviction) {
+    server_.AddLatencySample("eviction-cycle", (MonotonicUs() - start_all_us) / 1000);
   }
   if (result == Result::kOk) {
     if (stats_.exceeded_since_us != 0) {
@@ -264,6 +273,7 @@ void Evictor::Evict(Db& db, const std::string& key) {
   // Redis names it UNLINK when lazyfree-lazy-eviction is set.
   Propagator& p = server_.propagator();
   p.Add(db.id(), {lazy ? "UNLINK" : "DEL", key});
+  NotifyKeyspaceEvent(server_, kNotifyEvicted, "evicted", key, db.id());
   p.EndCall();
 }
 

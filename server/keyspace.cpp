@@ -4,6 +4,7 @@
 #include <functional>
 #include <utility>
 
+#include "server/config/config.h"
 #include "server/lazy_free.h"
 #include "server/propagate.h"
 
@@ -43,6 +44,7 @@ void Db::Add(Entry* e) {
   keys_.Insert(e);
   if (e->has_expire()) expires_.Insert(e);
   if (interest_ != 0) NotifyChanged(e->key(), e);
+  keyspace_->FireKeyEvent(kNotifyNew, "new", e->key(), id_);
 }
 
 void Db::Overwrite(Entry* old_entry, Entry* e) {
@@ -182,6 +184,7 @@ void Keyspace::DeleteExpired(Db& db, Entry* e) {
   ++stats_.expired_keys;
   // Redis 7.0 propagates an expired key as DEL (UNLINK with lazyfree-lazy-expire).
   propagator_->Add(db.id(), {lazy ? "UNLINK" : "DEL", key});
+  FireKeyEvent(kNotifyExpired, "expired", key, db.id());
 }
 
 Entry* Keyspace::Lookup(int dbi, std::string_view key, bool touch, bool count_stats, bool for_write) {
@@ -198,6 +201,7 @@ Entry* Keyspace::Lookup(int dbi, std::string_view key, bool touch, bool count_st
       ++stats_.keyspace_hits;
     } else {
       ++stats_.keyspace_misses;
+      FireKeyEvent(kNotifyKeyMiss, "keymiss", key, dbi);
     }
   }
   if (e != nullptr && touch && access_clock_updates_) access_clock::Touch(e);

@@ -60,6 +60,16 @@ class KeyspaceListener {
   virtual void AfterSwap(Db& a, Db& b) = 0;
 };
 
+// Receives the events the keyspace fires itself for notify-keyspace-events:
+// "new" (Db::Add), "expired" (a key deleted by expiry) and "keymiss" (a read
+// lookup that found nothing). `type` is the event's kNotify* class
+// (server/config/config.h). Implemented by the server (server/notify.cpp).
+class KeyEventSink {
+ public:
+  virtual ~KeyEventSink() = default;
+  virtual void KeyEvent(int type, std::string_view event, std::string_view key, int db) = 0;
+};
+
 struct EntryTraits {
   static std::string_view Key(const Entry* e) { return e->key(); }
   static uint64_t Hash(std::string_view key);
@@ -161,6 +171,16 @@ class Keyspace {
 
   int databases() const { return static_cast<int>(dbs_.size()); }
   Db& db(int i) { return *dbs_[i]; }
+  // Keys in every db.
+  uint64_t KeyCount() {
+    uint64_t n = 0;
+    for (auto& d : dbs_) n += d->size();
+    return n;
+  }
+  // Empties every db (Db::Clear; `lazy` frees the values on the job thread).
+  void ClearAll(bool lazy = false) {
+    for (auto& d : dbs_) d->Clear(lazy);
+  }
 
   // The time commands see: refreshed once per command, as Redis's
   // server.mstime, so one command sees one "now".
@@ -239,6 +259,16 @@ class Keyspace {
   // Adds an observer of every db (see KeyspaceListener). Not owned; it must
   // outlive its registration.
   void AddListener(KeyspaceListener* l) { listeners_.push_back(l); }
+  // Where "new", "expired" and "keymiss" go; `flags` (the live
+  // notify-keyspace-events bits) decides whether an event is fired at all,
+  // so a keyspace without notifications pays one test per event.
+  void SetKeyEventSink(KeyEventSink* sink, const int* flags) {
+    event_sink_ = sink;
+    event_flags_ = flags;
+  }
+  void FireKeyEvent(int type, std::string_view event, std::string_view key, int db) {
+    if (event_flags_ != nullptr && (*event_flags_ & type) != 0) event_sink_->KeyEvent(type, event, key, db);
+  }
   uint32_t LruClock() const { return static_cast<uint32_t>(now_ms_ / 1000); }
 
  private:
@@ -247,6 +277,8 @@ class Keyspace {
   void DeleteExpired(Db& db, Entry* e);
 
   std::vector<KeyspaceListener*> listeners_;
+  KeyEventSink* event_sink_ = nullptr;
+  const int* event_flags_ = nullptr;
   // Declared before the dbs so that it outlives them (~Db frees entries).
   std::unique_ptr<LazyFreer> lazy_freer_;
   LazyFreePolicy lazy_free_policy_;

@@ -96,6 +96,20 @@ uint64_t LatencyHistogram::ValueAtPercentile(double percentile) const {
   return 0;
 }
 
+uint64_t LatencyHistogram::CountUpTo(uint64_t ns) const {
+  if (ns > kMaxNs) ns = kMaxNs;
+  const size_t last = IndexOf(ns);
+  uint64_t n = 0;
+  for (size_t i = 0; i <= last; ++i) n += counts_[i];
+  return n;
+}
+
+uint64_t LatencyHistogram::HighestEquivalent(uint64_t ns) {
+  uint64_t low, width;
+  RangeOf(IndexOf(ns), &low, &width);
+  return low + width - 1;
+}
+
 void RecordCommandLatency(Command& cmd, int64_t duration_us) {
   if (!cmd.latency) cmd.latency = std::make_shared<LatencyHistogram>();
   cmd.latency->Record(duration_us > 0 ? static_cast<uint64_t>(duration_us) * 1000 : 0);

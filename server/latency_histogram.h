@@ -33,6 +33,11 @@ class LatencyHistogram {
   // The value at `percentile` (0..100) in nanoseconds, hdr_histogram's
   // answer: the highest value equivalent to the one reached (p0: lowest).
   uint64_t ValueAtPercentile(double percentile) const;
+  // How many recorded values share a counter with `ns` or a lower one
+  // (hdr_histogram's cumulative count at the step `ns`; LATENCY HISTOGRAM).
+  uint64_t CountUpTo(uint64_t ns) const;
+  // The highest value sharing a counter with `ns`.
+  static uint64_t HighestEquivalent(uint64_t ns);
 
  private:
   std::vector<uint64_t> counts_;

@@ -26,6 +26,7 @@ struct MemoryReport {
   size_t clients_normal = 0;  // query and output buffers of clients
   size_t clients_replicas = 0;
   size_t replication_backlog = 0;
+  size_t replication_buffers = 0;  // every block of the shared stream (mem_total_replication_buffers)
   size_t aof_buffer = 0;
   size_t not_counted_for_evict = 0;  // mem_not_counted_for_evict
   std::vector<DbOverhead> dbs;  // non-empty dbs only

@@ -37,6 +37,7 @@ void Propagator::EncodeCommand(std::span<const std::string_view> argv, std::stri
 }
 
 void Propagator::Add(int db, std::span<const std::string_view> argv, uint8_t targets) {
+  targets &= target_mask_;
   if (from_primary_ || replica_) targets &= ~kPropagateRepl;
   if (sinks_.empty() || targets == 0) return;
   size_t begin = encoded_.size();

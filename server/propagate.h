@@ -82,6 +82,10 @@ class Propagator {
   // Inside a client's MULTI/EXEC every op belongs to one wrap, however many
   // calls produce them.
   void BeginTransaction() { in_transaction_ = true; }
+  bool in_transaction() const { return in_transaction_; }
+  // Ops added from now on reach only `mask`'s targets (a script's
+  // redis.set_repl); kPropagateAll restores the default.
+  void set_target_mask(uint8_t mask) { target_mask_ = mask; }
   void EndTransaction();
   // Ends a top-level call: emits the queued ops (wrapped if more than one).
   void EndCall();
@@ -107,6 +111,7 @@ class Propagator {
   std::vector<Op> ops_;
   std::string encoded_;
   bool in_transaction_ = false;
+  uint8_t target_mask_ = kPropagateAll;
   bool from_primary_ = false;
   bool replica_ = false;
 };

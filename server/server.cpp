@@ -1,4 +1,5 @@
 #include "server/server.h"
+#include "server/notify.h"
 
 #include "server/base/log.h"
 
@@ -14,8 +15,12 @@
 #include "server/commands/client_pause.h"
 #include "server/evict.h"
 #include "server/memory_stats.h"
+#include "server/latency_monitor.h"
+#include "server/monitor.h"
+#include "server/slowlog.h"
 #include "server/commands/multi.h"
 #include "server/commands/pubsub.h"
+#include "server/commands/scripting.h"
 
 namespace replikv {
 namespace {
@@ -54,6 +59,12 @@ Server::Server(ConfigRegistry& registry)
   evictor_ = std::make_unique<Evictor>(*this);
   evictor_->Install();
   client_pause_ = std::make_unique<ClientPause>(*this);
+  key_events_ = MakeKeyEventPublisher(*this);
+  monitors_ = std::make_unique<Monitors>(*this);
+  slowlog_ = std::make_unique<SlowLog>();
+  latency_monitor_ = std::make_unique<LatencyMonitor>();
+  keyspace_.SetKeyEventSink(key_events_.get(), &config().notify_keyspace_events);
+  scripting_ = std::make_unique<ScriptEngine>(*this);
   // The lazyfree directives that govern the keyspace's implicit deletions.
   auto apply_lazy_free = [this](const ServerConfig& cfg) {
     keyspace_.lazy_free_policy() = LazyFreePolicy{cfg.lazyfree_lazy_server_del, cfg.lazyfree_lazy_expire};
@@ -64,6 +75,10 @@ Server::Server(ConfigRegistry& registry)
   // First hook of each iteration: clients whose wait ended run their
   // pending input now, before the AOF write that follows, so their writes
   // are durable before their replies leave like everyone else's.
+}
+
+void Server::AddLatencySample(const char* event, int64_t latency_ms) {
+  latency_monitor_->AddIfNeeded(event, latency_ms, config().latency_monitor_threshold, WallClockMs() / 1000);
 }
 
 void Server::ApplyCommandRenames() {
@@ -258,19 +273,24 @@ void Server::Cron() {
   // 25% of CPU at active-expire-effort 1, 2 points more per effort step.
   int64_t tick_us = 1000000 / (config().hz > 0 ? config().hz : 10);
   int64_t expire_percent = 25 + 2 * (config().active_expire_effort - 1);
+  const int64_t expire_start_us = MonotonicUs();
   keyspace_.ActiveExpireCycle(tick_us * expire_percent / 100);
+  const int64_t expire_us = MonotonicUs() - expire_start_us;
+  stats_.expire_cycle_us += static_cast<uint64_t>(expire_us);
+  AddLatencySample("expire-cycle", expire_us / 1000);
   for (int i = 0; i < keyspace_.databases(); ++i) keyspace_.db(i).Maintain();
   if (cron_loops_ % static_cast<uint64_t>(config().hz > 0 ? config().hz : 10) == 0) {
     CloseTimedOutClients();
     for (auto& [id, c] : clients_) c->ShrinkQueryBufferIfIdle();
   }
   int64_t now = keyspace_.now_ms();
-  if (now - stats_.ops_sample_last_ms >= 100) {
-    uint64_t ops = stats_.total_commands_processed - stats_.ops_sample_last_count;
-    double secs = static_cast<double>(now - stats_.ops_sample_last_ms) / 1000.0;
-    stats_.instantaneous_ops_per_sec = secs > 0 ? static_cast<double>(ops) / secs : 0;
-    stats_.ops_sample_last_count = stats_.total_commands_processed;
-    stats_.ops_sample_last_ms = now;
+  if (now - stats_.metrics_sample_last_ms >= 100) {
+    stats_.metrics_sample_last_ms = now;
+    stats_.ops_per_sec.Sample(stats_.total_commands_processed, now);
+    stats_.net_input_per_sec.Sample(stats_.total_net_input_bytes, now);
+    stats_.net_output_per_sec.Sample(stats_.total_net_output_bytes, now);
+    stats_.net_repl_input_per_sec.Sample(stats_.total_net_repl_input_bytes, now);
+    stats_.net_repl_output_per_sec.Sample(stats_.total_net_repl_output_bytes, now);
   }
   for (ServerModule* m : modules_) m->Cron();
 }
@@ -283,15 +303,26 @@ void Server::OnCron(uv_timer_t* t) {
 void Server::OnSignal(uv_signal_t* sig, int signum) {
   auto* s = static_cast<Server*>(sig->data);
   spdlog::warn("Received {} scheduling shutdown...", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  // A script is running (this is the loop pass a busy script makes): the
+  // shutdown, and the save it may do, wait until the script has ended.
+  if (s->scripting_->running()) {
+    s->signal_shutdown_pending_ = true;
+    return;
+  }
+  s->ShutdownOnSignal();
+}
+
+void Server::ShutdownOnSignal() {
+  signal_shutdown_pending_ = false;
   // A signal shutdown saves per configuration; a failing save is logged by
   // the hook and the process exits anyway only if Redis would (it does not:
   // it keeps running). Here too: on error we keep serving.
-  Status st = s->PrepareShutdown(false, false);
+  Status st = PrepareShutdown(false, false);
   if (!st.ok()) {
     spdlog::warn("SIGTERM received but errors trying to shut down the server, check the logs for more information");
     return;
   }
-  s->StopLoop();
+  StopLoop();
 }
 
 Status Server::PrepareShutdown(bool save, bool nosave) {
@@ -349,6 +380,7 @@ int Server::Run() {
   // Close every handle and let their callbacks run (libuv's rule before
   // uv_loop_close).
   for (auto& [id, c] : clients_) c->Close();
+  scripting_->Close();
   for (ServerModule* m : modules_) m->Stop();
   evictor_->Stop();
   for (auto& l : listeners_) uv_close(reinterpret_cast<uv_handle_t*>(l.get()), nullptr);

@@ -37,19 +37,55 @@ class PubSub;          // server/pubsub.h
 class BlockedClients;  // server/blocking.h
 class Evictor;         // server/evict.h
 class ClientPause;     // server/client_pause.h
+class Monitors;        // server/monitor.h
+class SlowLog;         // server/slowlog.h
+class LatencyMonitor;  // server/latency_monitor.h
+class ScriptEngine;    // server/commands/scripting.h
 
 // Whether "ip:port" is a loopback peer (protected mode, DEBUG local).
 bool IsLoopbackAddress(const std::string& addr);
 
 enum class Role { kPrimary, kReplica };
 
+// A rate as Redis's trackInstantaneousMetric(): the increase of a running
+// total per second, sampled every 100 ms, averaged over the last 16 samples.
+struct InstantaneousMetric {
+  static constexpr int kSamples = 16;
+  void Sample(uint64_t total, int64_t now_ms) {
+    if (last_ms_ != 0 && now_ms > last_ms_) {
+      samples_[next_] = static_cast<double>(total - last_total_) * 1000.0 / static_cast<double>(now_ms - last_ms_);
+      next_ = (next_ + 1) % kSamples;
+    }
+    last_total_ = total;
+    last_ms_ = now_ms;
+  }
+  double PerSecond() const {
+    double sum = 0;
+    for (double s : samples_) sum += s;
+    return sum / kSamples;
+  }
+
+ private:
+  uint64_t last_total_ = 0;
+  int64_t last_ms_ = 0;
+  double samples_[kSamples] = {};
+  int next_ = 0;
+};
+
 struct ServerStats {
   int64_t start_time_ms = 0;
   uint64_t total_connections_received = 0;
   uint64_t total_commands_processed = 0;
   uint64_t rejected_connections = 0;
+  // Client traffic; a replica's link to its primary and the primary's links
+  // to its replicas count apart, as Redis 7.0's total_net_repl_*_bytes.
   uint64_t total_net_input_bytes = 0;
   uint64_t total_net_output_bytes = 0;
+  uint64_t total_net_repl_input_bytes = 0;
+  uint64_t total_net_repl_output_bytes = 0;
+  uint64_t total_reads_processed = 0;   // socket reads of client connections
+  uint64_t total_writes_processed = 0;  // socket writes to client connections
+  uint64_t expire_cycle_us = 0;         // time spent in the active expire cycle
   uint64_t unexpected_error_replies = 0;
   uint64_t client_qbuf_limit_disconnections = 0;
   uint64_t client_outbuf_limit_disconnections = 0;
@@ -57,10 +93,13 @@ struct ServerStats {
   uint64_t sync_full = 0;
   uint64_t sync_partial_ok = 0;
   uint64_t sync_partial_err = 0;
-  // Ops-per-second samples, as Redis's instantaneous_ops_per_sec.
-  uint64_t ops_sample_last_count = 0;
-  int64_t ops_sample_last_ms = 0;
-  double instantaneous_ops_per_sec = 0;
+  // INFO's instantaneous_* fields; sampled by Server::Cron.
+  int64_t metrics_sample_last_ms = 0;
+  InstantaneousMetric ops_per_sec;
+  InstantaneousMetric net_input_per_sec;
+  InstantaneousMetric net_output_per_sec;
+  InstantaneousMetric net_repl_input_per_sec;
+  InstantaneousMetric net_repl_output_per_sec;
 };
 
 class Server {
@@ -108,6 +147,16 @@ class Server {
   Evictor& evictor() { return *evictor_; }
   // CLIENT PAUSE state and the clients it holds (FAILOVER reuses it).
   ClientPause& client_pause() { return *client_pause_; }
+  // MONITOR clients (fed by Call).
+  Monitors& monitors() { return *monitors_; }
+  // SLOWLOG entries and LATENCY samples (fed by Call and the cycles).
+  SlowLog& slowlog() { return *slowlog_; }
+  LatencyMonitor& latency_monitor() { return *latency_monitor_; }
+  // Records a latency-monitor sample for `event` if it reached
+  // latency-monitor-threshold.
+  void AddLatencySample(const char* event, int64_t latency_ms);
+  // EVAL's Lua interpreter and script cache.
+  ScriptEngine& scripting() { return *scripting_; }
 
   // Clients.
   void AddClient(std::unique_ptr<Client> c);
@@ -125,6 +174,9 @@ class Server {
   const char* RoleName() const { return is_replica() ? "slave" : "master"; }
   // DEBUG PAUSE-CRON: the cron tick does nothing while set.
   bool cron_paused = false;
+  // While a script runs, its commands see the time it started at (Call()
+  // leaves the keyspace clock alone).
+  bool freeze_clock = false;
 
   // Unix time of the last successful save (LASTSAVE); start-up time until
   // the first save, as in Redis.
@@ -161,6 +213,11 @@ class Server {
   // `nosave` are SHUTDOWN's options. Returns the hook's error, if any.
   Status PrepareShutdown(bool save, bool nosave);
   void StopLoop();
+  bool shutting_down() const { return shutting_down_; }
+  // SIGTERM/SIGINT arrived while a script ran: the script's end calls
+  // ShutdownOnSignal().
+  bool signal_shutdown_pending() const { return signal_shutdown_pending_; }
+  void ShutdownOnSignal();
 
   // Fork statistics (INFO stats), kept here since any layer may fork.
   int64_t latest_fork_usec = 0;
@@ -212,6 +269,11 @@ class Server {
   std::unique_ptr<BlockedClients> blocked_clients_;
   std::unique_ptr<Evictor> evictor_;
   std::unique_ptr<ClientPause> client_pause_;
+  std::unique_ptr<KeyEventSink> key_events_;
+  std::unique_ptr<Monitors> monitors_;
+  std::unique_ptr<SlowLog> slowlog_;
+  std::unique_ptr<LatencyMonitor> latency_monitor_;  // notify-keyspace-events from the keyspace
+  std::unique_ptr<ScriptEngine> scripting_;
   std::vector<Client*> pending_writes_;
   std::vector<ServerModule*> modules_;
   Role role_ = Role::kPrimary;
@@ -221,6 +283,7 @@ class Server {
   int active_child_pid_ = -1;
   int exit_code_ = 0;
   bool shutting_down_ = false;
+  bool signal_shutdown_pending_ = false;
   std::string run_id_;
   uint64_t cron_loops_ = 0;
   uint64_t memory_peak_ = 0;

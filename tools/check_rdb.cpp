@@ -24,6 +24,7 @@ const char* TypeName(RdbValue::Type t) {
     case RdbValue::Type::kSet: return "set";
     case RdbValue::Type::kHash: return "hash";
     case RdbValue::Type::kZset: return "zset";
+    case RdbValue::Type::kStream: return "stream";
   }
   return "?";
 }

@@ -1,63 +1,23 @@
 #include "persistence/format/listpack.h"
 
-#include <charconv>
 #include <cstring>
 
+#include "server/base/listpack_entry.h"
 #include "server/base/little_endian.h"
 
 namespace replikv::persistence {
 namespace {
 
-constexpr size_t kHeaderSize = 6;
-constexpr uint8_t kEnd = 0xFF;
-constexpr uint16_t kUnknownCount = 0xFFFF;
-
-// Bytes the backlen of an entry of `len` bytes takes. The thresholds are
-// Redis's (note 16383 itself takes three bytes); a reader computes where the
-// backlen ends from them, so they must match exactly.
-size_t BacklenSize(size_t len) {
-  if (len <= 127) return 1;
-  if (len < 16383) return 2;
-  if (len < 2097151) return 3;
-  if (len < 268435455) return 4;
-  return 5;
-}
-
-size_t IntEncodedSize(int64_t v) {
-  if (v >= 0 && v <= 127) return 1;
-  if (v >= -4096 && v <= 4095) return 2;
-  if (v >= -32768 && v <= 32767) return 3;
-  if (v >= -8388608 && v <= 8388607) return 4;
-  if (v >= INT32_MIN && v <= INT32_MAX) return 5;
-  return 9;
-}
-
-size_t StringHeaderSize(size_t n) {
-  if (n < 64) return 1;
-  if (n < 4096) return 2;
-  return 5;
-}
+using listpack::BacklenSize;
+using listpack::kEnd;
+using listpack::kHeaderSize;
+using listpack::kUnknownCount;
 
 std::string At(size_t off, std::string_view what) {
   return "listpack byte " + std::to_string(off) + ": " + std::string(what);
 }
 
 }  // namespace
-
-bool IsCanonicalInt64(std::string_view s, int64_t* value) {
-  if (s.empty() || s.size() > 20) return false;
-  size_t digits = s[0] == '-' ? 1 : 0;
-  if (digits == s.size()) return false;
-  if (s[digits] == '0' && (s.size() > digits + 1 || digits == 1)) return false;  // "01", "-0"
-  for (size_t i = digits; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-  }
-  int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return false;  // overflow
-  *value = v;
-  return true;
-}
 
 ListpackBuilder::ListpackBuilder() { buf_.assign(kHeaderSize, '\0'); }
 
@@ -71,52 +31,25 @@ void ListpackBuilder::Append(std::string_view element) {
 }
 
 void ListpackBuilder::AppendInt(int64_t v) {
-  size_t start = buf_.size();
-  size_t n = IntEncodedSize(v);
-  auto uv = static_cast<uint64_t>(v);
-  switch (n) {
-    case 1: buf_.push_back(static_cast<char>(v)); break;
-    case 2:
-      buf_.push_back(static_cast<char>(0xC0 | ((uv >> 8) & 0x1F)));
-      buf_.push_back(static_cast<char>(uv & 0xFF));
-      break;
-    case 3: buf_.push_back(static_cast<char>(0xF1)); AppendLe(&buf_, uv, 2); break;
-    case 4: buf_.push_back(static_cast<char>(0xF2)); AppendLe(&buf_, uv, 3); break;
-    case 5: buf_.push_back(static_cast<char>(0xF3)); AppendLe(&buf_, uv, 4); break;
-    default: buf_.push_back(static_cast<char>(0xF4)); AppendLe(&buf_, uv, 8); break;
-  }
-  AppendBacklen(buf_.size() - start);
+  const size_t len = listpack::IntEncodedSize(v);
+  auto* out = Grow(len + BacklenSize(len));
+  listpack::EncodeInt(out, v);
+  listpack::EncodeBacklen(out + len, len);
   ++count_;
 }
 
 void ListpackBuilder::AppendString(std::string_view s) {
-  size_t start = buf_.size();
-  size_t n = s.size();
-  if (n < 64) {
-    buf_.push_back(static_cast<char>(0x80 | n));
-  } else if (n < 4096) {
-    buf_.push_back(static_cast<char>(0xE0 | (n >> 8)));
-    buf_.push_back(static_cast<char>(n & 0xFF));
-  } else {
-    buf_.push_back(static_cast<char>(0xF0));
-    AppendLe(&buf_, n, 4);
-  }
-  buf_.append(s);
-  AppendBacklen(buf_.size() - start);
+  const size_t len = listpack::StringHeaderSize(s.size()) + s.size();
+  auto* out = Grow(len + BacklenSize(len));
+  listpack::EncodeString(out, s);
+  listpack::EncodeBacklen(out + len, len);
   ++count_;
 }
 
-void ListpackBuilder::AppendBacklen(size_t len) {
-  size_t n = BacklenSize(len);
-  // The first byte holds the highest bits and no continuation flag; each
-  // later byte holds 7 lower bits with the flag, so the last byte read
-  // backwards gives the lowest 7 bits first.
-  for (size_t i = 0; i < n; ++i) {
-    size_t shift = 7 * (n - 1 - i);
-    auto byte = static_cast<uint8_t>((len >> shift) & 127);
-    if (i > 0) byte |= 128;
-    buf_.push_back(static_cast<char>(byte));
-  }
+uint8_t* ListpackBuilder::Grow(size_t n) {
+  const size_t at = buf_.size();
+  buf_.resize(at + n);
+  return reinterpret_cast<uint8_t*>(buf_.data() + at);
 }
 
 std::string ListpackBuilder::Finish() {
@@ -131,12 +64,7 @@ std::string ListpackBuilder::Finish() {
   return out;
 }
 
-size_t ListpackEntrySize(std::string_view element) {
-  int64_t v;
-  size_t len = IsCanonicalInt64(element, &v) ? IntEncodedSize(v)
-                                             : StringHeaderSize(element.size()) + element.size();
-  return len + BacklenSize(len);
-}
+size_t ListpackEntrySize(std::string_view element) { return listpack::EntrySize(element); }
 
 namespace {
 

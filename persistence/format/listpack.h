@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "persistence/format/rdb_value_view.h"
+#include "server/base/listpack_entry.h"
 #include "server/base/status.h"
 
 namespace replikv::persistence {
@@ -47,7 +48,8 @@ class ListpackBuilder {
 
  private:
   void AppendString(std::string_view s);
-  void AppendBacklen(size_t entry_len);
+  // Makes room for `n` more bytes at the end; returns where they start.
+  uint8_t* Grow(size_t n);
 
   std::string buf_;  // header placeholder + entries, no end byte yet
   size_t count_ = 0;
@@ -58,7 +60,7 @@ size_t ListpackEntrySize(std::string_view element);
 
 // True if `s` is the canonical decimal text of an int64 (what Redis would
 // print for that number: no sign on zero, no leading zeros, no '+').
-bool IsCanonicalInt64(std::string_view s, int64_t* value);
+using listpack::IsCanonicalInt64;
 
 // Checks a whole listpack (header size, every entry's encoding, bounds and
 // backlen, the end byte and the header count) and appends its elements to

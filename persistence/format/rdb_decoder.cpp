@@ -169,11 +169,30 @@ Status RdbDecoder::Run() {
   }
 }
 
+namespace {
+
+// Whether `type` is an object type some RDB version defines.
+bool IsObjectType(uint8_t type) {
+  return type <= kRdbTypeModule2 || (type >= kRdbTypeHashZipmap && type <= kRdbTypeHashListpackEx);
+}
+
+}  // namespace
+
+Status RdbDecoder::ReadObject(RdbValue* value) {
+  uint8_t type;
+  RETURN_IF_ERROR(in_->ReadByte(&type, "an object type"));
+  entry_offset_ = 0;
+  if (!IsObjectType(type)) return RdbInput::Corrupt(0, "unknown object type " + std::to_string(type));
+  RETURN_IF_ERROR(ReadValue(type, value));
+  if (value->type != RdbValue::Type::kString && value->size() == 0) {
+    return RdbInput::Corrupt(1, "empty " + std::string(RdbTypeName(type)));
+  }
+  return Status::OK();
+}
+
 Status RdbDecoder::ReadEntry(uint8_t type, int64_t expire_ms) {
   const uint64_t type_offset = entry_offset_ = in_->offset() - 1;
-  const bool known = type <= kRdbTypeModule2 || (type >= kRdbTypeHashZipmap &&
-                                                 type <= kRdbTypeHashListpackEx);
-  if (!known) {
+  if (!IsObjectType(type)) {
     return RdbInput::Corrupt(type_offset, "unknown opcode or object type " + std::to_string(type));
   }
   entry_.db = current_db_;
@@ -193,7 +212,8 @@ Status RdbDecoder::ReadEntry(uint8_t type, int64_t expire_ms) {
            : s.IsCorruption()    ? Status::Corruption(msg)
                                  : s;
   }
-  if (entry_.value.type != RdbValue::Type::kString && entry_.value.size() == 0) {
+  if (entry_.value.type != RdbValue::Type::kString && entry_.value.type != RdbValue::Type::kStream &&
+      entry_.value.size() == 0) {
     ++stats_.empty_keys_skipped;
     return Status::OK();
   }

@@ -105,6 +105,14 @@ class RdbDecoder {
 
   // Reads header to footer. Call once.
   Status Run();
+  // Instead of Run(): reads one object as a DUMP payload holds it,
+  // | type (1B) | value | (no header, key or footer), into *value; bytes
+  // after the value are left unread. With element_views the views stay
+  // valid while the decoder lives. An unknown type, damage, or an empty
+  // collection (which RESTORE refuses, as Redis) is Corruption; types
+  // replikv cannot hold are InvalidArgument as in Run(). `handler` may be
+  // null for a decoder used only this way.
+  Status ReadObject(RdbValue* value);
   const RdbLoadStats& stats() const { return stats_; }
   // Bytes consumed so far (the offset the next error would name).
   uint64_t offset() const;
@@ -125,6 +133,8 @@ class RdbDecoder {
   Status ReadPlainZset(uint8_t type, RdbValue* v);
   Status ReadQuicklist(uint8_t type, RdbValue* v);
   Status ReadCompact(uint8_t type, RdbValue* v);
+  // Stream types 15, 19 and 21 (rdb_stream_decoder.cpp).
+  Status ReadStream(uint8_t type, RdbValue* v);
   Status ReadTextDouble(double* score);
   // Reads one RDB string onto the end of arena_.
   Status ReadElement(std::string_view what);

@@ -216,25 +216,65 @@ Status RdbEncoder::Prologue(int64_t expire_ms) {
   return Status::OK();
 }
 
-Status RdbEncoder::WriteStringEntry(std::string_view key, std::string_view value,
-                                    int64_t expire_ms) {
+Status RdbEncoder::ObjectHeader(const std::string_view* key, int64_t expire_ms, uint8_t type) {
+  if (key == nullptr) return WriteType(type);
   RETURN_IF_ERROR(Prologue(expire_ms));
-  RETURN_IF_ERROR(WriteType(kRdbTypeString));
-  RETURN_IF_ERROR(WriteString(key));
+  RETURN_IF_ERROR(WriteType(type));
+  return WriteString(*key);
+}
+
+Status RdbEncoder::WriteStringEntry(std::string_view key, std::string_view value, int64_t expire_ms) {
+  return WriteStringObject(&key, value, expire_ms);
+}
+Status RdbEncoder::WriteListEntry(std::string_view key, std::span<const std::string_view> elems, int64_t expire_ms) {
+  return WriteListObject(&key, elems, expire_ms);
+}
+Status RdbEncoder::WriteSetEntry(std::string_view key, std::span<const std::string_view> members,
+                                 int64_t expire_ms) {
+  return WriteSetObject(&key, members, expire_ms);
+}
+Status RdbEncoder::WriteHashEntry(std::string_view key,
+                                  std::span<const std::pair<std::string_view, std::string_view>> pairs,
+                                  int64_t expire_ms) {
+  return WriteHashObject(&key, pairs, expire_ms);
+}
+Status RdbEncoder::WriteZsetEntry(std::string_view key, std::span<const std::pair<std::string_view, double>> members,
+                                  int64_t expire_ms) {
+  return WriteZsetObject(&key, members, expire_ms);
+}
+Status RdbEncoder::WriteEntry(std::string_view key, const RdbValue& value, int64_t expire_ms) {
+  return WriteAnyObject(&key, value, expire_ms);
+}
+
+Status RdbEncoder::WriteStringValue(std::string_view value) { return WriteStringObject(nullptr, value, -1); }
+Status RdbEncoder::WriteListValue(std::span<const std::string_view> elems) {
+  return WriteListObject(nullptr, elems, -1);
+}
+Status RdbEncoder::WriteSetValue(std::span<const std::string_view> members) {
+  return WriteSetObject(nullptr, members, -1);
+}
+Status RdbEncoder::WriteHashValue(std::span<const std::pair<std::string_view, std::string_view>> pairs) {
+  return WriteHashObject(nullptr, pairs, -1);
+}
+Status RdbEncoder::WriteZsetValue(std::span<const std::pair<std::string_view, double>> members) {
+  return WriteZsetObject(nullptr, members, -1);
+}
+Status RdbEncoder::WriteValue(const RdbValue& value) { return WriteAnyObject(nullptr, value, -1); }
+
+Status RdbEncoder::WriteStringObject(const std::string_view* key, std::string_view value, int64_t expire_ms) {
+  RETURN_IF_ERROR(ObjectHeader(key, expire_ms, kRdbTypeString));
   return WriteString(value);
 }
 
-Status RdbEncoder::WriteListEntry(std::string_view key, std::span<const std::string_view> elems,
-                                  int64_t expire_ms) {
-  RETURN_IF_ERROR(Prologue(expire_ms));
-  RETURN_IF_ERROR(WriteType(kRdbTypeListQuicklist2));
-  RETURN_IF_ERROR(WriteString(key));
-  return WriteListValue(elems);
+Status RdbEncoder::WriteListObject(const std::string_view* key, std::span<const std::string_view> elems,
+                                   int64_t expire_ms) {
+  RETURN_IF_ERROR(ObjectHeader(key, expire_ms, kRdbTypeListQuicklist2));
+  return WriteQuicklistBody(elems);
 }
 
 // Quicklist 2: | length nodes | per node: length container | string blob |
 // where the blob is a listpack (PACKED) or one element (PLAIN).
-Status RdbEncoder::WriteListValue(std::span<const std::string_view> elems) {
+Status RdbEncoder::WriteQuicklistBody(std::span<const std::string_view> elems) {
   struct Node {
     size_t begin, end;
     bool plain;
@@ -274,8 +314,8 @@ Status RdbEncoder::WriteListValue(std::span<const std::string_view> elems) {
   return Status::OK();
 }
 
-Status RdbEncoder::WriteSetEntry(std::string_view key, std::span<const std::string_view> members,
-                                 int64_t expire_ms) {
+Status RdbEncoder::WriteSetObject(const std::string_view* key, std::span<const std::string_view> members,
+                                  int64_t expire_ms) {
   std::vector<int64_t> ints;
   // An empty set is written plain: loaders skip an empty plain collection,
   // while an empty intset fails Redis's payload sanitizer.
@@ -290,22 +330,18 @@ Status RdbEncoder::WriteSetEntry(std::string_view key, std::span<const std::stri
     if (std::adjacent_find(ints.begin(), ints.end()) != ints.end()) {
       return Status::InvalidArgument("rdb encoder", "duplicate set member");
     }
-    RETURN_IF_ERROR(Prologue(expire_ms));
-    RETURN_IF_ERROR(WriteType(kRdbTypeSetIntset));
-    RETURN_IF_ERROR(WriteString(key));
+    RETURN_IF_ERROR(ObjectHeader(key, expire_ms, kRdbTypeSetIntset));
     return WriteString(BuildIntset(ints));
   }
-  RETURN_IF_ERROR(Prologue(expire_ms));
-  RETURN_IF_ERROR(WriteType(kRdbTypeSet));
-  RETURN_IF_ERROR(WriteString(key));
+  RETURN_IF_ERROR(ObjectHeader(key, expire_ms, kRdbTypeSet));
   RETURN_IF_ERROR(WriteLength(members.size()));
   for (std::string_view m : members) RETURN_IF_ERROR(WriteString(m));
   return Status::OK();
 }
 
-Status RdbEncoder::WriteHashEntry(
-    std::string_view key, std::span<const std::pair<std::string_view, std::string_view>> pairs,
-    int64_t expire_ms) {
+Status RdbEncoder::WriteHashObject(const std::string_view* key,
+                                   std::span<const std::pair<std::string_view, std::string_view>> pairs,
+                                   int64_t expire_ms) {
   const RdbEncodingLimits& lim = options_.limits;
   bool compact = !pairs.empty() && pairs.size() <= lim.hash_max_listpack_entries;
   size_t lp_bytes = kListpackOverhead;
@@ -315,9 +351,7 @@ Status RdbEncoder::WriteHashEntry(
     lp_bytes += ListpackEntrySize(f) + ListpackEntrySize(v);
     compact = compact && lp_bytes < kListpackSafetySize;
   }
-  RETURN_IF_ERROR(Prologue(expire_ms));
-  RETURN_IF_ERROR(WriteType(compact ? kRdbTypeHashListpack : kRdbTypeHash));
-  RETURN_IF_ERROR(WriteString(key));
+  RETURN_IF_ERROR(ObjectHeader(key, expire_ms, compact ? kRdbTypeHashListpack : kRdbTypeHash));
   if (compact) {
     ListpackBuilder lp;
     for (const auto& [f, v] : pairs) {
@@ -334,9 +368,9 @@ Status RdbEncoder::WriteHashEntry(
   return Status::OK();
 }
 
-Status RdbEncoder::WriteZsetEntry(std::string_view key,
-                                  std::span<const std::pair<std::string_view, double>> members,
-                                  int64_t expire_ms) {
+Status RdbEncoder::WriteZsetObject(const std::string_view* key,
+                                   std::span<const std::pair<std::string_view, double>> members,
+                                   int64_t expire_ms) {
   const RdbEncodingLimits& lim = options_.limits;
   bool compact = !members.empty() && members.size() <= lim.zset_max_listpack_entries;
   size_t lp_bytes = kListpackOverhead;
@@ -346,9 +380,7 @@ Status RdbEncoder::WriteZsetEntry(std::string_view key,
     lp_bytes += ListpackEntrySize(m) + 26;
     compact = compact && m.size() <= lim.zset_max_listpack_value && lp_bytes < kListpackSafetySize;
   }
-  RETURN_IF_ERROR(Prologue(expire_ms));
-  RETURN_IF_ERROR(WriteType(compact ? kRdbTypeZsetListpack : kRdbTypeZset2));
-  RETURN_IF_ERROR(WriteString(key));
+  RETURN_IF_ERROR(ObjectHeader(key, expire_ms, compact ? kRdbTypeZsetListpack : kRdbTypeZset2));
   if (!compact) {
     RETURN_IF_ERROR(WriteLength(members.size()));
     for (const auto& [m, score] : members) {
@@ -373,51 +405,114 @@ Status RdbEncoder::WriteZsetEntry(std::string_view key,
   return WriteString(lp.Finish());
 }
 
-Status RdbEncoder::WriteEntry(std::string_view key, const RdbValue& value, int64_t expire_ms) {
-  if (value.viewed && value.type != RdbValue::Type::kString) return WriteViewedEntry(key, value, expire_ms);
+// | nodes | (node key, listpack)... | length | last id | first id |
+// max deleted id | entries added | groups | per group: name, last id,
+// entries read, PEL (16-byte raw id, 8-byte LE delivery ms, count),
+// consumers (name, 8-byte LE seen ms, PEL of 16-byte raw ids) |
+Status RdbEncoder::WriteStreamEntry(std::string_view key, const RdbStream& s, int64_t expire_ms) {
+  return WriteStreamObject(&key, s, expire_ms);
+}
+
+Status RdbEncoder::WriteStreamValue(const RdbStream& s) { return WriteStreamObject(nullptr, s, -1); }
+
+Status RdbEncoder::WriteStreamObject(const std::string_view* key, const RdbStream& s, int64_t expire_ms) {
+  RETURN_IF_ERROR(ObjectHeader(key, expire_ms, kRdbTypeStreamListpacks2));
+  RETURN_IF_ERROR(WriteLength(s.nodes.size()));
+  for (const RdbStream::Node& n : s.nodes) {
+    RETURN_IF_ERROR(WriteString(n.key));
+    RETURN_IF_ERROR(WriteString(n.lp));
+  }
+  auto id = [&](const RdbStreamId& i) -> Status {
+    RETURN_IF_ERROR(WriteLength(i.ms));
+    return WriteLength(i.seq);
+  };
+  auto raw_id = [&](const RdbStreamId& i) -> Status {
+    char buf[16];
+    for (int k = 0; k < 8; ++k) {
+      buf[k] = static_cast<char>(i.ms >> (56 - 8 * k));
+      buf[8 + k] = static_cast<char>(i.seq >> (56 - 8 * k));
+    }
+    return WriteRaw(buf, 16);
+  };
+  auto ms_time = [&](int64_t t) -> Status {
+    char buf[8];
+    PutLe(buf, static_cast<uint64_t>(t), 8);
+    return WriteRaw(buf, 8);
+  };
+  RETURN_IF_ERROR(WriteLength(s.length));
+  RETURN_IF_ERROR(id(s.last_id));
+  RETURN_IF_ERROR(id(s.first_id));
+  RETURN_IF_ERROR(id(s.max_deleted_id));
+  RETURN_IF_ERROR(WriteLength(s.entries_added));
+  RETURN_IF_ERROR(WriteLength(s.groups.size()));
+  for (const RdbStream::Group& g : s.groups) {
+    RETURN_IF_ERROR(WriteString(g.name));
+    RETURN_IF_ERROR(id(g.last_id));
+    RETURN_IF_ERROR(WriteLength(static_cast<uint64_t>(g.entries_read)));
+    RETURN_IF_ERROR(WriteLength(g.pel.size()));
+    for (const RdbStream::Nack& n : g.pel) {
+      RETURN_IF_ERROR(raw_id(n.id));
+      RETURN_IF_ERROR(ms_time(n.delivery_time));
+      RETURN_IF_ERROR(WriteLength(n.delivery_count));
+    }
+    RETURN_IF_ERROR(WriteLength(g.consumers.size()));
+    for (const RdbStream::Consumer& c : g.consumers) {
+      RETURN_IF_ERROR(WriteString(c.name));
+      RETURN_IF_ERROR(ms_time(c.seen_time));
+      RETURN_IF_ERROR(WriteLength(c.pel.size()));
+      for (const RdbStreamId& i : c.pel) RETURN_IF_ERROR(raw_id(i));
+    }
+  }
+  return Status::OK();
+}
+
+Status RdbEncoder::WriteAnyObject(const std::string_view* key, const RdbValue& value, int64_t expire_ms) {
+  if (value.viewed && value.type != RdbValue::Type::kString) return WriteViewedObject(key, value, expire_ms);
   switch (value.type) {
-    case RdbValue::Type::kString: return WriteStringEntry(key, value.str, expire_ms);
+    case RdbValue::Type::kString: return WriteStringObject(key, value.str, expire_ms);
     case RdbValue::Type::kList:
     case RdbValue::Type::kSet: {
       std::vector<std::string_view> views(value.elems.begin(), value.elems.end());
-      return value.type == RdbValue::Type::kList ? WriteListEntry(key, views, expire_ms)
-                                                 : WriteSetEntry(key, views, expire_ms);
+      return value.type == RdbValue::Type::kList ? WriteListObject(key, views, expire_ms)
+                                                 : WriteSetObject(key, views, expire_ms);
     }
     case RdbValue::Type::kHash: {
       std::vector<std::pair<std::string_view, std::string_view>> views(value.pairs.begin(),
                                                                        value.pairs.end());
-      return WriteHashEntry(key, views, expire_ms);
+      return WriteHashObject(key, views, expire_ms);
     }
     case RdbValue::Type::kZset: {
       std::vector<std::pair<std::string_view, double>> views(value.zset.begin(), value.zset.end());
-      return WriteZsetEntry(key, views, expire_ms);
+      return WriteZsetObject(key, views, expire_ms);
     }
+    case RdbValue::Type::kStream: return WriteStreamObject(key, value.stream, expire_ms);
   }
   return Status::InvalidArgument("rdb encoder", "unknown value type");
 }
 
 // A value decoded with element views (RdbValue::views/scores).
-Status RdbEncoder::WriteViewedEntry(std::string_view key, const RdbValue& value, int64_t expire_ms) {
+Status RdbEncoder::WriteViewedObject(const std::string_view* key, const RdbValue& value, int64_t expire_ms) {
   const auto& v = value.views;
   switch (value.type) {
-    case RdbValue::Type::kList: return WriteListEntry(key, v, expire_ms);
-    case RdbValue::Type::kSet: return WriteSetEntry(key, v, expire_ms);
+    case RdbValue::Type::kList: return WriteListObject(key, v, expire_ms);
+    case RdbValue::Type::kSet: return WriteSetObject(key, v, expire_ms);
     case RdbValue::Type::kHash: {
       std::vector<std::pair<std::string_view, std::string_view>> pairs;
       pairs.reserve(v.size() / 2);
       for (size_t i = 0; i + 1 < v.size(); i += 2) pairs.emplace_back(v[i], v[i + 1]);
-      return WriteHashEntry(key, pairs, expire_ms);
+      return WriteHashObject(key, pairs, expire_ms);
     }
     case RdbValue::Type::kZset: {
       if (value.scores.size() != v.size()) return Status::InvalidArgument("rdb encoder", "zset scores missing");
       std::vector<std::pair<std::string_view, double>> members;
       members.reserve(v.size());
       for (size_t i = 0; i < v.size(); ++i) members.emplace_back(v[i], value.scores[i]);
-      return WriteZsetEntry(key, members, expire_ms);
+      return WriteZsetObject(key, members, expire_ms);
     }
-    case RdbValue::Type::kString: break;
+    case RdbValue::Type::kString:
+    case RdbValue::Type::kStream: break;
   }
-  return WriteStringEntry(key, value.str, expire_ms);
+  return WriteStringObject(key, value.str, expire_ms);
 }
 
 Status RdbEncoder::WriteEof() {

@@ -153,7 +153,21 @@ class RdbEncoder {
                         std::span<const std::pair<std::string_view, double>> members,
                         int64_t expire_ms = -1);
   // Any RdbValue, owned or viewed (RdbValue::viewed).
+  // A stream, as Redis 7.0 writes it (RDB_TYPE_STREAM_LISTPACKS_2).
+  Status WriteStreamEntry(std::string_view key, const RdbStream& s, int64_t expire_ms = -1);
+  // The stream alone, without a key (a DUMP payload).
+  Status WriteStreamValue(const RdbStream& s);
   Status WriteEntry(std::string_view key, const RdbValue& value, int64_t expire_ms = -1);
+
+  // The same values without a key, expire or access prefix: | type | value |,
+  // what a DUMP payload holds (dump_payload.h), in the encoding the
+  // Write*Entry form would pick.
+  Status WriteStringValue(std::string_view value);
+  Status WriteListValue(std::span<const std::string_view> elems);
+  Status WriteSetValue(std::span<const std::string_view> members);
+  Status WriteHashValue(std::span<const std::pair<std::string_view, std::string_view>> pairs);
+  Status WriteZsetValue(std::span<const std::pair<std::string_view, double>> members);
+  Status WriteValue(const RdbValue& value);
 
   // EOF opcode and the CRC64 footer (zero when checksums are off), then
   // hands every buffered byte to the sink.
@@ -174,8 +188,20 @@ class RdbEncoder {
   const RdbEncoderOptions& options() const { return options_; }
 
  private:
-  Status WriteListValue(std::span<const std::string_view> elems);
-  Status WriteViewedEntry(std::string_view key, const RdbValue& value, int64_t expire_ms);
+  // Each object form once: with a key (an entry: prologue, type, key,
+  // value) or, for a null key, the bare | type | value |.
+  Status ObjectHeader(const std::string_view* key, int64_t expire_ms, uint8_t type);
+  Status WriteStringObject(const std::string_view* key, std::string_view value, int64_t expire_ms);
+  Status WriteListObject(const std::string_view* key, std::span<const std::string_view> elems, int64_t expire_ms);
+  Status WriteSetObject(const std::string_view* key, std::span<const std::string_view> members, int64_t expire_ms);
+  Status WriteHashObject(const std::string_view* key,
+                         std::span<const std::pair<std::string_view, std::string_view>> pairs, int64_t expire_ms);
+  Status WriteZsetObject(const std::string_view* key, std::span<const std::pair<std::string_view, double>> members,
+                         int64_t expire_ms);
+  Status WriteAnyObject(const std::string_view* key, const RdbValue& value, int64_t expire_ms);
+  Status WriteViewedObject(const std::string_view* key, const RdbValue& value, int64_t expire_ms);
+  Status WriteStreamObject(const std::string_view* key, const RdbStream& s, int64_t expire_ms);
+  Status WriteQuicklistBody(std::span<const std::string_view> elems);
   uint64_t next_idle_ = 0;
   uint8_t next_freq_ = 0;
   Status Prologue(int64_t expire_ms);

@@ -83,6 +83,7 @@ void ClearValue(RdbValue* v) {
   v->viewed = false;
   v->views.clear();
   v->scores.clear();
+  v->stream = RdbStream();
 }
 
 }  // namespace
@@ -114,6 +115,9 @@ Status RdbDecoder::ReadValue(uint8_t type, RdbValue* v) {
     case kRdbTypeHashListpack:
     case kRdbTypeZsetListpack:
     case kRdbTypeSetListpack: s = ReadCompact(type, v); break;
+    case kRdbTypeStreamListpacks:
+    case kRdbTypeStreamListpacks2:
+    case kRdbTypeStreamListpacks3: return ReadStream(type, v);
     case kRdbTypeModulePreGa:
     case kRdbTypeModule2: {
       const uint64_t at = in_->offset();
@@ -172,7 +176,8 @@ void RdbDecoder::Materialize(RdbValue* v) {
       v->zset.reserve(v->views.size());
       for (size_t i = 0; i < v->views.size(); ++i) v->zset.emplace_back(v->views[i], v->scores[i]);
       break;
-    case RdbValue::Type::kString: break;
+    case RdbValue::Type::kString:
+    case RdbValue::Type::kStream: break;  // streams are never viewed
   }
   v->viewed = false;
   v->views.clear();

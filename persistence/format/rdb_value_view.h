@@ -27,14 +27,55 @@ namespace replikv::persistence {
 // until the handler's OnKey returns. This saves one std::string per element
 // when the consumer copies the bytes into its own form anyway (the keyspace
 // loader).
+// A stream as RDB_TYPE_STREAM_LISTPACKS_2 holds it: the listpack nodes
+// verbatim (each keyed by its 16-byte big-endian master id), the stream's
+// counters and ids, and the consumer groups with their PELs and consumers.
+// Times are unix milliseconds.
+struct RdbStreamId {
+  uint64_t ms = 0;
+  uint64_t seq = 0;
+};
+struct RdbStream {
+  struct Node {
+    std::string key;  // 16 bytes: master id ms then seq, big-endian
+    std::string lp;   // the listpack, validated by the decoder
+  };
+  struct Nack {
+    RdbStreamId id;
+    int64_t delivery_time = 0;
+    uint64_t delivery_count = 0;
+  };
+  struct Consumer {
+    std::string name;
+    int64_t seen_time = 0;
+    std::vector<RdbStreamId> pel;  // each also in the group's PEL
+  };
+  struct Group {
+    std::string name;
+    RdbStreamId last_id;
+    int64_t entries_read = -1;  // -1: unknown
+    std::vector<Nack> pel;       // ascending ids
+    std::vector<Consumer> consumers;
+  };
+  std::vector<Node> nodes;
+  uint64_t length = 0;
+  RdbStreamId last_id, first_id, max_deleted_id;
+  uint64_t entries_added = 0;
+  // Read from a type-15 file: the loader derives first_id (and each
+  // group's entries_read, given as -2 there) as Redis 7.0 does.
+  bool first_id_unknown = false;
+  std::vector<Group> groups;
+};
+
 struct RdbValue {
-  enum class Type : uint8_t { kString, kList, kSet, kHash, kZset };
+  enum class Type : uint8_t { kString, kList, kSet, kHash, kZset, kStream };
 
   Type type = Type::kString;
   std::string str;
   std::vector<std::string> elems;
   std::vector<std::pair<std::string, std::string>> pairs;
   std::vector<std::pair<std::string, double>> zset;
+  RdbStream stream;
   bool viewed = false;
   std::vector<std::string_view> views;
   std::vector<double> scores;
@@ -50,6 +91,7 @@ struct RdbValue {
       case Type::kSet: return viewed ? views.size() : elems.size();
       case Type::kHash: return viewed ? views.size() / 2 : pairs.size();
       case Type::kZset: return viewed ? views.size() : zset.size();
+      case Type::kStream: return stream.length;
     }
     return 0;
   }

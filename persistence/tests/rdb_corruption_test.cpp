@@ -332,13 +332,130 @@ TEST(RdbCorruption, BrokenZipmapBlob) {
   ExpectCorruptionAt(Decode(RdbFile(6, body)), 12, "zipmap");
 }
 
-TEST(RdbCorruption, StreamIsRefusedByName) {
-  Status s = Decode(RdbFile(10, Key(kRdbTypeStreamListpacks2, "st") + RdbLength(0)));
-  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
-  EXPECT_EQ(s.message().rfind("rdb offset 9:", 0), 0u) << s.message();
-  EXPECT_NE(s.message().find("key \"st\""), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("stream"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("not supported"), std::string::npos) << s.message();
+// A stream node: master entry (count, deleted, fields "a", 0), then each
+// entry as flags (2: same fields), ms-diff, seq-diff, value, lp-count (4).
+std::string StreamNode(int entries, int lp_count = 4, int live = -1) {
+  ListpackBuilder lp;
+  lp.AppendInt(live < 0 ? entries : live);
+  lp.AppendInt(0);
+  lp.AppendInt(1);
+  lp.Append("a");
+  lp.AppendInt(0);
+  for (int i = 0; i < entries; ++i) {
+    lp.AppendInt(2);
+    lp.AppendInt(i);
+    lp.AppendInt(0);
+    lp.Append("v");
+    lp.AppendInt(lp_count);
+  }
+  return lp.Finish();
+}
+
+std::string NodeKey(uint64_t ms) {
+  std::string k(16, '\0');
+  for (int i = 0; i < 8; ++i) k[i] = static_cast<char>(ms >> (56 - 8 * i));
+  return k;
+}
+
+// A type-19 stream value: one node of `entries`, then the counters and the
+// groups part as given (raw bytes).
+std::string StreamValue(const std::string& key16, const std::string& node, uint64_t length,
+                        const std::string& groups = RdbLength(0)) {
+  return Key(kRdbTypeStreamListpacks2, "st") + RdbLength(1) + RdbRawString(key16) + RdbRawString(node) +
+         RdbLength(length) + RdbLength(9) + RdbLength(0) +  // last id 9-0
+         RdbLength(1) + RdbLength(0) + RdbLength(0) + RdbLength(0) + RdbLength(length) + groups;
+}
+
+TEST(RdbCorruption, WellFormedStreamLoads) {
+  CollectingHandler h;
+  Status s = DecodeRdb(RdbFile(10, StreamValue(NodeKey(1), StreamNode(3), 3)), &h);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(h.Find("st", 0)->value.stream.length, 3u);
+}
+
+// Types 15 (Redis 5/6: no first id, tombstone id, entries added or entries
+// read) and 21 (Redis 7.2: a consumer active time after its seen time).
+TEST(RdbCorruption, StreamTypes15And21Load) {
+  const std::string node = StreamNode(3);
+  const std::string id1 = NodeKey(1);
+  std::string v15 = Key(kRdbTypeStreamListpacks, "st") + RdbLength(1) + RdbRawString(id1) + RdbRawString(node) +
+                    RdbLength(3) + RdbLength(9) + RdbLength(0) +  // length, last id
+                    RdbLength(1) + RdbRawString("g") + RdbLength(1) + RdbLength(0) +  // group g at 1-0
+                    RdbLength(1) + id1 + std::string(8, '\0') + RdbLength(1) +      // PEL: 1-0
+                    RdbLength(1) + RdbRawString("c") + std::string(8, '\0') + RdbLength(1) + id1;
+  CollectingHandler h15;
+  Status s = DecodeRdb(RdbFile(9, v15), &h15);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  const RdbStream& a = h15.Find("st", 0)->value.stream;
+  EXPECT_TRUE(a.first_id_unknown);
+  EXPECT_EQ(a.entries_added, 3u);
+  ASSERT_EQ(a.groups.size(), 1u);
+  EXPECT_EQ(a.groups[0].entries_read, -2);  // derived at load
+  EXPECT_EQ(a.groups[0].consumers[0].pel.size(), 1u);
+
+  std::string v21 = Key(kRdbTypeStreamListpacks3, "st") + RdbLength(1) + RdbRawString(id1) + RdbRawString(node) +
+                    RdbLength(3) + RdbLength(9) + RdbLength(0) + RdbLength(1) + RdbLength(0) + RdbLength(0) +
+                    RdbLength(0) + RdbLength(3) + RdbLength(1) + RdbRawString("g") + RdbLength(1) +
+                    RdbLength(0) + RdbLength(1) + RdbLength(1) + id1 + std::string(8, '\0') + RdbLength(1) +
+                    RdbLength(1) + RdbRawString("c") + std::string(8, '\0') + std::string(8, '\1') +
+                    RdbLength(1) + id1;
+  CollectingHandler h21;
+  s = DecodeRdb(RdbFile(11, v21), &h21);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  const RdbStream& b = h21.Find("st", 0)->value.stream;
+  EXPECT_EQ(b.groups[0].entries_read, 1);
+  EXPECT_EQ(b.groups[0].consumers[0].name, "c");
+}
+
+TEST(RdbCorruption, StreamNodeKeyOfTheWrongSize) {
+  Status s = Decode(RdbFile(10, StreamValue("short", StreamNode(3), 3)));
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find("not the size of a stream ID"), std::string::npos) << s.message();
+}
+
+TEST(RdbCorruption, StreamNodeThatIsNoListpack) {
+  std::string node = StreamNode(3);
+  node[4] = 9;  // header count
+  Status s = Decode(RdbFile(10, StreamValue(NodeKey(1), node, 3)));
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find("stream node 0: listpack"), std::string::npos) << s.message();
+}
+
+TEST(RdbCorruption, StreamEntryWithAWrongLpCount) {
+  Status s = Decode(RdbFile(10, StreamValue(NodeKey(1), StreamNode(3, /*lp_count=*/5), 3)));
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find("lp-count"), std::string::npos) << s.message();
+}
+
+TEST(RdbCorruption, StreamNodeCountsThatLie) {
+  Status s = Decode(RdbFile(10, StreamValue(NodeKey(1), StreamNode(3, 4, /*live=*/2), 3)));
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find("counts do not match"), std::string::npos) << s.message();
+}
+
+TEST(RdbCorruption, StreamLengthThatDisagreesWithItsNodes) {
+  Status s = Decode(RdbFile(10, StreamValue(NodeKey(1), StreamNode(3), 4)));
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find("length does not match"), std::string::npos) << s.message();
+}
+
+TEST(RdbCorruption, StreamNodeCountBeyondTheFile) {
+  std::string body = Key(kRdbTypeStreamListpacks2, "st") + RdbLength(uint64_t{1} << 40);
+  Status s = Decode(RdbFile(10, body));
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+}
+
+TEST(RdbCorruption, ConsumerPendingEntryMissingFromTheGroup) {
+  std::string id16 = NodeKey(1);
+  std::string other = NodeKey(2);
+  // One group "g" (last id 0-0, entries read 0) with a PEL of 1-0 and a
+  // consumer "c" whose PEL names 2-0.
+  std::string groups = RdbLength(1) + RdbRawString("g") + RdbLength(0) + RdbLength(0) + RdbLength(0) +
+                       RdbLength(1) + id16 + std::string(8, '\0') + RdbLength(1) + RdbLength(1) +
+                       RdbRawString("c") + std::string(8, '\0') + RdbLength(1) + other;
+  Status s = Decode(RdbFile(10, StreamValue(NodeKey(1), StreamNode(3), 3, groups)));
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find("not found in the group PEL"), std::string::npos) << s.message();
 }
 
 TEST(RdbCorruption, ModuleValueIsRefusedWithTheModuleName) {

@@ -221,6 +221,62 @@ TEST_F(RdbGoldenTest, EncoderReproducesRedisUncompressedFileByteForByte) {
   EXPECT_TRUE(ReEncode(original, opt) == original);
 }
 
+// make_golden.sh's make_streams.
+TEST_F(RdbGoldenTest, Streams) {
+  Load("redis70_streams.rdb");
+  EXPECT_EQ(stats_.keys, 4u);
+  const RdbStream& m = Get("stream:main", kRdbTypeStreamListpacks2).stream;
+  EXPECT_EQ(m.length, 9u);  // 13 added, 2-0 3-0 9-0 6-0 deleted
+  EXPECT_EQ(m.nodes.size(), 4u);  // stream-node-max-entries 4
+  for (const RdbStream::Node& n : m.nodes) EXPECT_EQ(n.key.size(), 16u);
+  EXPECT_EQ(m.last_id.ms, 13u);
+  EXPECT_EQ(m.first_id.ms, 1u);
+  EXPECT_EQ(m.max_deleted_id.ms, 9u);
+  EXPECT_EQ(m.entries_added, 13u);
+  ASSERT_EQ(m.groups.size(), 2u);
+  const RdbStream::Group& g1 = m.groups[0];
+  EXPECT_EQ(g1.name, "g1");
+  // alice got 1 4 5, bob 6 7, carol 8 with NOACK (2 3 9 were deleted).
+  EXPECT_EQ(g1.last_id.ms, 8u);
+  EXPECT_EQ(g1.entries_read, -1);  // tombstones in the way: unknown
+  ASSERT_EQ(g1.pel.size(), 5u);    // 6-0 stays pending after its XDEL
+  EXPECT_EQ(g1.pel[1].id.ms, 4u);
+  EXPECT_EQ(g1.pel[1].delivery_count, 5u);  // XCLAIM RETRYCOUNT 5
+  ASSERT_EQ(g1.consumers.size(), 4u);  // alice bob carol dave, by name
+  EXPECT_EQ(g1.consumers[0].name, "alice");
+  EXPECT_EQ(g1.consumers[0].pel.size(), 2u);
+  EXPECT_EQ(g1.consumers[1].name, "bob");
+  EXPECT_EQ(g1.consumers[1].pel.size(), 3u);
+  EXPECT_TRUE(g1.consumers[3].pel.empty());
+  EXPECT_EQ(m.groups[1].entries_read, 13);
+  const RdbStream& e = Get("stream:empty", kRdbTypeStreamListpacks2).stream;
+  EXPECT_EQ(e.length, 0u);
+  EXPECT_TRUE(e.nodes.empty());
+  EXPECT_EQ(e.groups.size(), 1u);
+  EXPECT_EQ(Get("stream:ttl", kRdbTypeStreamListpacks2, 0, kFar).stream.length, 1u);
+  const RdbStream& t = Get("stream:trimmed", kRdbTypeStreamListpacks2).stream;
+  EXPECT_EQ(t.length, 1u);
+  EXPECT_EQ(t.last_id.ms, 5u);
+  EXPECT_EQ(t.entries_added, 9u);
+  EXPECT_EQ(t.max_deleted_id.ms, 4u);
+}
+
+TEST_F(RdbGoldenTest, EncoderReproducesRedisStreamsFileByteForByte) {
+  std::string original;
+  ASSERT_TRUE(ReadFileToString(TestDataDir() + "/redis70_streams.rdb", &original).ok());
+  EXPECT_TRUE(ReEncode(original, {}) == original);
+}
+
+TEST_F(RdbGoldenTest, EveryTruncationOfTheStreamsFileFails) {
+  std::string data;
+  ASSERT_TRUE(ReadFileToString(TestDataDir() + "/redis70_streams.rdb", &data).ok());
+  for (size_t n = 0; n < data.size(); ++n) {
+    CollectingHandler h;
+    Status s = DecodeRdb(std::string_view(data).substr(0, n), &h);
+    ASSERT_TRUE(s.IsCorruption()) << n << " " << s.ToString();
+  }
+}
+
 TEST_F(RdbGoldenTest, EveryTruncationOfARealFileFails) {
   std::string data;
   ASSERT_TRUE(ReadFileToString(TestDataDir() + "/redis70_small.rdb", &data).ok());

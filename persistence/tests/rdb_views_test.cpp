@@ -58,6 +58,7 @@ class ViewCopyingHandler : public CollectingHandler {
         for (size_t i = 0; i < views.size(); ++i) copy.value.zset.emplace_back(views[i], e.value.scores[i]);
         break;
       case RdbValue::Type::kString: break;
+      case RdbValue::Type::kStream: ADD_FAILURE() << "these fixtures hold no streams"; break;
     }
     entries.push_back(std::move(copy));
     return Status::OK();

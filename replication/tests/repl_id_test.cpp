@@ -44,20 +44,25 @@ TEST(ReplId, ShiftOnPromotionKeepsOldIdAsSecondary) {
   EXPECT_TRUE(IsLowerHex(id.replid()));
 }
 
-TEST(ReplId, ClearSecondaryForgetsPreviousHistory) {
+TEST(ReplId, StartNewHistoryForgetsThePast) {
   ReplIdentity id;
   id.ShiftOnPromotion(5);
-  id.ClearSecondary();
+  std::string before = id.replid();
+  id.StartNewHistory(9);
+  EXPECT_NE(id.replid(), before);
+  EXPECT_EQ(id.first_offset(), 9);
   EXPECT_EQ(id.replid2(), std::string(40, '0'));
   EXPECT_EQ(id.second_repl_offset(), -1);
+  EXPECT_TRUE(id.past().empty());
 }
 
 TEST(ReplId, AdoptTakesPrimaryIdAndClearsSecondary) {
   ReplIdentity id;
   id.ShiftOnPromotion(5);
   std::string theirs(40, 'a');
-  id.Adopt(theirs);
+  id.Adopt(theirs, 42);
   EXPECT_EQ(id.replid(), theirs);
+  EXPECT_EQ(id.first_offset(), 42);
   EXPECT_EQ(id.second_repl_offset(), -1);
 }
 
@@ -167,6 +172,59 @@ TEST(ReplIdContinue, ZeroSecondIdNeverMatchesAfterClear) {
   // replid2 is 40 '0's with offset -1: asking for it is refused.
   auto d = id.CanContinue(std::string(40, '0'), 1, Window(1, 100), 100, "r");
   EXPECT_EQ(d.kind, PsyncDecision::Kind::kSecondIdTooFar);
+}
+
+TEST(ReplIdTimeline, EveryPastIdContinuesUpToItsFork) {
+  // A primary's id `a`, this node promoted at 150 (id b), then following a
+  // node promoted at 300 (id c): replicas still on `a` or `b` continue.
+  ReplIdentity id;
+  id.Adopt(std::string(40, 'a'), 1);
+  id.ShiftOnPromotion(150);
+  std::string b = id.replid();
+  id.ShiftTo(std::string(40, 'c'), 300);
+  ASSERT_EQ(id.past().size(), 2u);
+  EXPECT_EQ(id.past()[0], (PastHistory{b, 151, 301}));
+  EXPECT_EQ(id.past()[1], (PastHistory{std::string(40, 'a'), 1, 151}));
+  EXPECT_EQ(id.replid2(), b);
+  EXPECT_EQ(id.second_repl_offset(), 301);
+  auto w = Window(1, 400);
+  EXPECT_TRUE(id.CanContinue(std::string(40, 'a'), 151, w, 400, "r").can_continue());
+  EXPECT_EQ(id.CanContinue(std::string(40, 'a'), 152, w, 400, "r").log_line,
+            "Partial resynchronization not accepted: Requested offset for "
+            "second ID was 152, but I can reply up to 151");
+  EXPECT_TRUE(id.CanContinue(b, 301, w, 400, "r").can_continue());
+  EXPECT_TRUE(id.CanContinue(std::string(40, 'c'), 400, w, 400, "r").can_continue());
+}
+
+TEST(ReplIdTimeline, KeepsTheMostRecentPastIds) {
+  ReplIdentity id;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    ids.push_back(id.replid());
+    id.ShiftOnPromotion(100 * (i + 1));
+  }
+  ASSERT_EQ(id.past().size(), kMaxPastHistories);
+  EXPECT_EQ(id.past().front().replid, ids.back());
+  EXPECT_EQ(id.past().back().replid, ids[20 - kMaxPastHistories]);
+  EXPECT_EQ(id.CanContinue(ids[0], 50, Window(1, 3000), 3000, "r").kind,
+            PsyncDecision::Kind::kReplIdMismatch);
+}
+
+TEST(ReplIdTimeline, PsyncNamesThePastIdWhenTheCurrentHasNoBytes) {
+  ReplIdentity id;
+  id.Adopt(std::string(40, 'a'), 1);
+  id.ShiftOnPromotion(150);  // a primary restarted at offset 150
+  EXPECT_EQ(id.PsyncReplid(151), std::string(40, 'a'));
+  EXPECT_EQ(id.PsyncReplid(152), id.replid());  // it wrote on its own id
+}
+
+TEST(ReplIdTimeline, RestoreCutsToTheBound) {
+  ReplIdentity id;
+  std::vector<PastHistory> past(kMaxPastHistories + 3, PastHistory{std::string(40, 'd'), 1, 5});
+  id.Restore(std::string(40, 'e'), 5, past);
+  EXPECT_EQ(id.replid(), std::string(40, 'e'));
+  EXPECT_EQ(id.first_offset(), 5);
+  EXPECT_EQ(id.past().size(), kMaxPastHistories);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "server/net/client.h"
 #include "server/commands/list_keys.h"
 #include "server/commands/multi.h"
+#include "server/notify.h"
 #include "server/server.h"
 #include "server/commands/type_commands.h"
 #include "server/types/type_zset.h"
@@ -23,7 +24,7 @@ constexpr int kMaxServeRounds = 1 << 20;
 constexpr int kMaxResumeRounds = 64;
 
 // Types a wait can be for (BlockState::waits_for()).
-bool Awaitable(ObjType t) { return t == ObjType::kList || t == ObjType::kZset; }
+bool Awaitable(ObjType t) { return t == ObjType::kList || t == ObjType::kZset || t == ObjType::kStream; }
 
 }  // namespace
 
@@ -161,10 +162,32 @@ void BlockedClients::SignalReady(int db, std::string_view key) {
   if (ready_set_.insert(std::move(id)).second) ready_.emplace_back(db, std::string(key));
 }
 
+namespace {
+
+bool HasGroupReader(const std::vector<Client*>& waiters) {
+  for (const Client* w : waiters) {
+    if (w->block->op == BlockState::Op::kXRead && w->block->has_group) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void BlockedClients::KeyChanged(Db& db, std::string_view key, const Entry* stored) {
-  if (stored == nullptr || !Awaitable(stored->type())) return;
   const KeyMap& map = by_db_[static_cast<size_t>(db.id())];
-  if (map.find(key) != map.end()) SignalReady(db.id(), key);
+  auto it = map.find(key);
+  if (it == map.end()) return;
+  if (stored != nullptr && Awaitable(stored->type())) return SignalReady(db.id(), key);
+  // Deleted, or replaced by another type: XREADGROUP waits end (Redis 7.0).
+  if (HasGroupReader(it->second)) SignalReady(db.id(), key);
+}
+
+void BlockedClients::BeforeClear(Db& db) {
+  // FLUSHDB/FLUSHALL delete every key: XREADGROUP waits end after the
+  // command, as for a DEL (Redis 7.0).
+  for (const auto& [key, waiters] : by_db_[static_cast<size_t>(db.id())]) {
+    if (HasGroupReader(waiters)) SignalReady(db.id(), key);
+  }
 }
 
 void BlockedClients::AfterSwap(Db& a, Db& b) {
@@ -173,7 +196,7 @@ void BlockedClients::AfterSwap(Db& a, Db& b) {
   for (Db* db : {&a, &b}) {
     for (const auto& [key, waiters] : by_db_[static_cast<size_t>(db->id())]) {
       Entry* e = db->Find(key);
-      if (e != nullptr && Awaitable(e->type())) SignalReady(db->id(), key);
+      if ((e != nullptr && Awaitable(e->type())) || HasGroupReader(waiters)) SignalReady(db->id(), key);
     }
   }
 }
@@ -195,7 +218,8 @@ void BlockedClients::ServeKey(int db, const std::string& key) {
     auto it = map.find(key);
     if (it == map.end()) return;
     Entry* e = ks.db(db).Find(key);
-    if (e == nullptr || ks.IsExpired(e)) return;
+    if (e != nullptr && ks.IsExpired(e)) e = nullptr;
+    if (e == nullptr || e->type() == ObjType::kStream || !Awaitable(e->type())) return ServeStreamKey(db, key, e);
     // The first waiter for this type; waiters for the other type keep
     // their place, as Redis 7.0 skips them.
     Client* next = nullptr;
@@ -208,6 +232,32 @@ void BlockedClients::ServeKey(int db, const std::string& key) {
     if (next == nullptr) return;
     Serve(*next, key);
   }
+}
+
+void BlockedClients::ServeStreamKey(int db, const std::string& key, Entry* e) {
+  KeyMap& map = by_db_[static_cast<size_t>(db)];
+  auto it = map.find(key);
+  if (it == map.end()) return;
+  std::vector<uint64_t> ids;  // serving may unblock (and so unlist) others
+  for (Client* w : it->second) {
+    if (w->block->op == BlockState::Op::kXRead) ids.push_back(w->id());
+  }
+  for (uint64_t id : ids) {
+    Client* c = server_.FindClient(id);
+    if (c == nullptr || !c->blocked() || c->block->op != BlockState::Op::kXRead || c->db != db) continue;
+    // Every serve may change the key (XREADGROUP moves the group): look again.
+    Entry* cur = server_.keyspace().db(db).Find(key);
+    if (cur != nullptr && server_.keyspace().IsExpired(cur)) cur = nullptr;
+    const uint64_t dirty_before = server_.dirty;
+    if (ServeStreamWaiter(server_, *c, *c->block, key, cur) == StreamServe::kKeep) continue;
+    Detach(*c);
+    server_.watched_keys().EndCommand(server_.dirty != dirty_before);
+    server_.propagator().EndCall();
+    server_.QueuePendingWrite(c);
+    Resume(*c);
+    c->CheckOutputLimits();
+  }
+  (void)e;
 }
 
 void BlockedClients::PopFrom(Client& c, Entry* e, std::string_view key, bool from_left, int64_t count,
@@ -225,12 +275,17 @@ void BlockedClients::PopFrom(Client& c, Entry* e, std::string_view key, bool fro
     server_.propagator().Add(c.db, form);
   } else {
     // Redis 7.0 propagates the count actually popped.
-    const size_t n = std::min(static_cast<size_t>(count), ListOf(e)->size());
+    List* l = ListOf(e);
+    const size_t n = std::min(static_cast<size_t>(count), l->size());
     c.reply().AddArrayLen(n);
-    for (size_t i = 0; i < n; ++i) {  // the last pop may delete the key
-      ListPopKey(ctx, e, key, end, &value);
+    for (size_t i = 0; i < n; ++i) {
+      l->Pop(end, &value);
       c.reply().AddBulk(value);
     }
+    ctx.AddDirty(n);
+    // One event for the whole pop, then "del" if it emptied the list.
+    Notify(ctx, kNotifyList, from_left ? "lpop" : "rpop", key);
+    if (l->empty()) DeleteKey(ctx, key);
     std::string popped = std::to_string(n);
     std::string_view form[] = {verb, key, popped};
     server_.propagator().Add(c.db, form);
@@ -254,6 +309,7 @@ void BlockedClients::ZPopFrom(Client& c, Entry* e, std::string_view key, bool fr
     r.AddDouble(s);
   });
   z.DeleteRange(first, last);
+  Notify(ctx, kNotifyZset, from_min ? "zpopmin" : "zpopmax", key);
   if (z.size() == 0) DeleteKey(ctx, key);
   ctx.AddDirty(n);
   std::string_view verb = from_min ? "ZPOPMIN" : "ZPOPMAX";
@@ -307,6 +363,8 @@ void BlockedClients::Serve(Client& c, std::string_view key) {
       break;
     case BlockState::Op::kZMultiPop:
       ZPopFrom(c, e, key, st->from_left, st->count, true);
+      break;
+    case BlockState::Op::kXRead:  // served by ServeStreamKey
       break;
   }
   server_.watched_keys().EndCommand(server_.dirty != dirty_before);

@@ -44,6 +44,7 @@
 
 #include "server/command_table.h"
 #include "server/keyspace.h"
+#include "server/types/type_stream.h"
 
 namespace replikv {
 
@@ -54,7 +55,8 @@ class Server;
 struct BlockState {
   // kPop..kMultiPop wait for a list; kZPop (BZPOPMIN/BZPOPMAX) and
   // kZMultiPop (BZMPOP) for a sorted set.
-  enum class Op { kPop, kMove, kMultiPop, kZPop, kZMultiPop };
+  // kXRead is XREAD / XREADGROUP (cmd_stream_read.cpp) waiting for a stream.
+  enum class Op { kPop, kMove, kMultiPop, kZPop, kZMultiPop, kXRead };
   Op op = Op::kPop;
   bool from_left = true;   // pop end: LEFT for a list, MIN for a sorted set
   bool to_left = true;     // kMove: push end
@@ -66,9 +68,19 @@ struct BlockState {
   // A wait on no keys (WAIT) answers its end, timeout or early release by
   // UnblockClient, with this instead of the null array.
   std::function<void(ReplyBuffer&)> timeout_reply;
+  // kXRead: the id each key's entries must pass (the first one given for a
+  // key named twice), and XREADGROUP's group, consumer and NOACK. `count`
+  // is the COUNT (or Redis's default of 1000).
+  std::vector<std::pair<std::string, StreamID>> stream_ids;
+  bool has_group = false;
+  bool noack = false;
+  std::string group, consumer;
 
   // The type whose arrival at one of `keys` serves this wait.
-  ObjType waits_for() const { return op == Op::kZPop || op == Op::kZMultiPop ? ObjType::kZset : ObjType::kList; }
+  ObjType waits_for() const {
+    if (op == Op::kXRead) return ObjType::kStream;
+    return op == Op::kZPop || op == Op::kZMultiPop ? ObjType::kZset : ObjType::kList;
+  }
 };
 
 class BlockedClients : public KeyspaceListener {
@@ -105,6 +117,13 @@ class BlockedClients : public KeyspaceListener {
   // wait.
   void ServeReadyKeys();
   bool has_ready_keys() const { return !ready_.empty(); }
+  // A stream at `key` got entries or lost a group (XADD, XGROUP DESTROY):
+  // its waiters are looked at after the command.
+  void SignalStreamReady(int db, std::string_view key) {
+    if (by_db_[static_cast<size_t>(db)].count(key) != 0) SignalReady(db, key);
+  }
+  // What serving one stream waiter did (ServeStreamWaiter).
+  enum class StreamServe { kKeep, kDone };
   // Before each poll: serves ready keys, times out expired waits, and runs
   // the pending input of clients whose wait ended.
   void BeforeSleep();
@@ -129,7 +148,7 @@ class BlockedClients : public KeyspaceListener {
   // KeyspaceListener.
   void KeyChanged(Db& db, std::string_view key, const Entry* stored) override;
   void KeyFoundForWrite(Db&, std::string_view) override {}
-  void BeforeClear(Db&) override {}
+  void BeforeClear(Db& db) override;
   void BeforeSwap(Db&, Db&) override {}
   void AfterSwap(Db& a, Db& b) override;
 
@@ -143,6 +162,8 @@ class BlockedClients : public KeyspaceListener {
 
   void SignalReady(int db, std::string_view key);
   void ServeKey(int db, const std::string& key);
+  // Looks at every stream waiter of `key` once, in arrival order.
+  void ServeStreamKey(int db, const std::string& key, Entry* e);
   // Sends `c` its wait's timeout reply (CLIENT UNBLOCK TIMEOUT included).
   void ReplyTimedOut(Client& c, const BlockState& st);
   // Ends the wait of `c` as served; returns its state.
@@ -159,6 +180,12 @@ class BlockedClients : public KeyspaceListener {
   std::vector<uint64_t> resume_;  // client ids
   size_t blocked_count_ = 0;
 };
+
+// Serves one XREAD/XREADGROUP wait on `key` (`e` is what the key holds now,
+// may be null): replies and propagates when it returns kDone; kKeep leaves
+// the wait as it is. cmd_stream_read.cpp.
+BlockedClients::StreamServe ServeStreamWaiter(Server& server, Client& c, BlockState& st, std::string_view key,
+                                              Entry* e);
 
 // Parses a blocking timeout in seconds as Redis 7.0 does (long double,
 // rounded up to whole milliseconds; "0" waits forever). Replies the error and

@@ -13,6 +13,7 @@
 
 #include "server/net/client.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -115,7 +116,10 @@ void SetbitCommand(CommandContext& ctx) {
   uint8_t mask = static_cast<uint8_t>(1u << (7 - (offset & 7)));
   p[offset >> 3] = on ? (p[offset >> 3] | mask) : (p[offset >> 3] & ~mask);
   // Redis 7.0 counts (and propagates) only a real change.
-  if (grown || !existed || old != on) ctx.AddDirty();
+  if (grown || !existed || old != on) {
+    ctx.AddDirty();
+    Notify(ctx, kNotifyString, "setbit", ctx.argv[1]);
+  }
   ctx.reply.AddInt(old);
 }
 
@@ -272,7 +276,10 @@ void BitopCommand(CommandContext& ctx) {
   }
   std::string_view dst = a[2];
   if (maxlen == 0) {
-    if (ctx.db().Delete(dst)) ctx.AddDirty();
+    if (ctx.db().Delete(dst)) {
+      ctx.AddDirty();
+      Notify(ctx, kNotifyGeneric, "del", dst);
+    }
     return ctx.reply.AddInt(0);
   }
   std::string out(maxlen, '\0');
@@ -292,6 +299,7 @@ void BitopCommand(CommandContext& ctx) {
   old != nullptr ? ctx.db().Overwrite(old, e) : ctx.db().Add(e);
   e->MutableString(0);  // Redis stores the result raw (OBJECT ENCODING)
   ctx.AddDirty();
+  Notify(ctx, kNotifyString, "set", dst);
   ctx.reply.AddInt(static_cast<int64_t>(maxlen));
 }
 
@@ -488,7 +496,10 @@ void BitfieldGeneric(CommandContext& ctx, bool ro_command) {
     uint64_t mask = op.bits == 64 ? ~0ULL : (1ULL << op.bits) - 1;
     if (grown || (stored & mask) != raw_old) changes++;
   }
-  if (changes != 0) ctx.AddDirty(changes);
+  if (changes != 0) {
+    ctx.AddDirty(changes);
+    Notify(ctx, kNotifyString, "setbit", ctx.argv[1]);
+  }
 }
 
 void BitfieldCommand(CommandContext& ctx) { BitfieldGeneric(ctx, false); }

@@ -268,9 +268,9 @@ void ClientCommand(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "list")) return ClientList(ctx);
   if (EqualsIgnoreCase(sub, "kill") && argc >= 3) return ClientKill(ctx);
   if ((EqualsIgnoreCase(sub, "no-evict") || EqualsIgnoreCase(sub, "no-touch")) && argc == 3) {
-    if (!EqualsIgnoreCase(ctx.argv[2], "on") && !EqualsIgnoreCase(ctx.argv[2], "off")) {
-      return ReplySyntaxError(ctx.reply);
-    }
+    const bool on = EqualsIgnoreCase(ctx.argv[2], "on");
+    if (!on && !EqualsIgnoreCase(ctx.argv[2], "off")) return ReplySyntaxError(ctx.reply);
+    if (EqualsIgnoreCase(sub, "no-evict")) ctx.client.no_evict = on;
     return ctx.reply.AddOk();
   }
   if (EqualsIgnoreCase(sub, "reply") && argc == 3) {

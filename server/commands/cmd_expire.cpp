@@ -8,6 +8,7 @@
 
 #include "server/net/client.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -68,11 +69,13 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds, const char*
     const bool lazy = ks.lazy_free_policy().expire;
     ctx.db().Delete(a[1], lazy);
     ctx.AddDirty();
+    Notify(ctx, kNotifyGeneric, "del", a[1]);
     ctx.Propagate({lazy ? "UNLINK" : "DEL", a[1]});
     return ctx.reply.AddInt(1);
   }
   ctx.db().SetExpire(e, when);
   ctx.AddDirty();
+  Notify(ctx, kNotifyGeneric, "expire", a[1]);
   std::string ms = std::to_string(when);
   std::vector<std::string_view> out = {"PEXPIREAT", a[1], ms};
   for (size_t i = 3; i < a.size(); ++i) out.push_back(a[i]);
@@ -90,7 +93,11 @@ void PexpireatCommand(CommandContext& ctx) { ExpireGeneric(ctx, false, false, "p
 void TtlGeneric(CommandContext& ctx, bool ms, bool absolute) {
   Keyspace& ks = ctx.server.keyspace();
   Entry* e = ks.LookupNoTouch(ctx.db_index(), ctx.argv[1]);
-  if (e == nullptr) return ctx.reply.AddInt(-2);
+  if (e == nullptr) {
+    // A read lookup for Redis: a missing key fires "keymiss".
+    ks.FireKeyEvent(kNotifyKeyMiss, "keymiss", ctx.argv[1], ctx.db_index());
+    return ctx.reply.AddInt(-2);
+  }
   int64_t when = e->expire_ms();
   if (when == Entry::kNoExpire) return ctx.reply.AddInt(-1);
   // Rounded to the nearest second without overflowing near INT64_MAX.
@@ -110,6 +117,7 @@ void PersistCommand(CommandContext& ctx) {
   if (e == nullptr || !e->has_expire()) return ctx.reply.AddInt(0);
   ctx.db().SetExpire(e, Entry::kNoExpire);
   ctx.AddDirty();
+  Notify(ctx, kNotifyGeneric, "persist", ctx.argv[1]);
   ctx.reply.AddInt(1);
 }
 

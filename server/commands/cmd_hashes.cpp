@@ -15,6 +15,7 @@
 
 #include "server/net/client.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 #include "server/commands/type_commands.h"
 #include "server/types/type_hash.h"
@@ -51,6 +52,7 @@ void HsetGeneric(CommandContext& ctx, bool hmset) {
     if (h.Set(ctx.argv[i], ctx.argv[i + 1], limits)) ++created;
   }
   ctx.AddDirty((ctx.argv.size() - 2) / 2);
+  Notify(ctx, kNotifyHash, "hset", ctx.argv[1]);
   hmset ? ctx.reply.AddOk() : ctx.reply.AddInt(created);
 }
 
@@ -64,6 +66,7 @@ void HsetnxCommand(CommandContext& ctx) {
   if (h.Exists(ctx.argv[2])) return ctx.reply.AddInt(0);
   h.Set(ctx.argv[2], ctx.argv[3], HashLimits(ctx.server.config()));
   ctx.AddDirty();
+  Notify(ctx, kNotifyHash, "hset", ctx.argv[1]);
   ctx.reply.AddInt(1);
 }
 
@@ -92,7 +95,7 @@ void HmgetCommand(CommandContext& ctx) {
 }
 
 void HdelCommand(CommandContext& ctx) {
-  RemoveMembers<HashValue>(ctx, ObjType::kHash, &HashValue::Delete);
+  RemoveMembers<HashValue>(ctx, ObjType::kHash, &HashValue::Delete, kNotifyHash, "hdel");
 }
 
 void HlenCommand(CommandContext& ctx) {
@@ -154,6 +157,7 @@ void HincrbyCommand(CommandContext& ctx) {
   value += by;
   h.Set(ctx.argv[2], std::to_string(value), HashLimits(ctx.server.config()));
   ctx.AddDirty();
+  Notify(ctx, kNotifyHash, "hincrby", ctx.argv[1]);
   ctx.reply.AddInt(value);
 }
 
@@ -174,6 +178,7 @@ void HincrbyfloatCommand(CommandContext& ctx) {
   std::string text = FormatLongDouble(value);
   h.Set(ctx.argv[2], text, HashLimits(ctx.server.config()));
   ctx.AddDirty();
+  Notify(ctx, kNotifyHash, "hincrbyfloat", ctx.argv[1]);
   ctx.reply.AddBulk(text);
   ctx.Propagate({"HSET", ctx.argv[1], ctx.argv[2], text});
 }

@@ -13,6 +13,7 @@
 
 #include "server/net/client.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 #include "server/types/hyperloglog.h"
 
@@ -100,6 +101,7 @@ void PfaddCommand(CommandContext& ctx) {
   if (updated != 0) {
     hll::InvalidateCache(e->MutableString(0)->data);
     ctx.AddDirty(updated);
+    Notify(ctx, kNotifyString, "pfadd", ctx.argv[1]);
   }
   ctx.reply.AddInt(updated != 0 ? 1 : 0);
 }
@@ -162,6 +164,7 @@ void PfmergeCommand(CommandContext& ctx) {
   }
   hll::InvalidateCache(dst->MutableString(0)->data);
   ctx.AddDirty();
+  Notify(ctx, kNotifyString, "pfadd", ctx.argv[1]);
   ctx.reply.AddOk();
 }
 

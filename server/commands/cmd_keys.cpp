@@ -9,6 +9,7 @@
 #include "server/net/client.h"
 #include "server/ds/glob.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 #include "server/commands/type_commands.h"
 #include "server/types/type_objects.h"
@@ -23,6 +24,7 @@ const char* TypeName(ObjType t) {
     case ObjType::kSet: return "set";
     case ObjType::kZset: return "zset";
     case ObjType::kHash: return "hash";
+    case ObjType::kStream: return "stream";
   }
   return "none";
 }
@@ -34,6 +36,7 @@ void DelGeneric(CommandContext& ctx, bool lazy) {
   for (size_t i = 1; i < ctx.argv.size(); ++i) {
     if (ctx.server.keyspace().LookupWrite(ctx.db_index(), ctx.argv[i]) != nullptr &&
         ctx.db().Delete(ctx.argv[i], lazy)) {
+      Notify(ctx, kNotifyGeneric, "del", ctx.argv[i]);
       ++n;
     }
   }
@@ -56,6 +59,8 @@ void TouchCommand(CommandContext& ctx) { ExistsCommand(ctx); }
 
 void TypeCommand(CommandContext& ctx) {
   Entry* e = ctx.server.keyspace().LookupNoTouch(ctx.db_index(), ctx.argv[1]);
+  // A read lookup for Redis: a missing key fires "keymiss".
+  if (e == nullptr) ctx.server.keyspace().FireKeyEvent(kNotifyKeyMiss, "keymiss", ctx.argv[1], ctx.db_index());
   ctx.reply.AddSimple(e == nullptr ? "none" : TypeName(e->type()));
 }
 
@@ -75,7 +80,7 @@ void KeysCommand(CommandContext& ctx) {
 bool ParseType(std::string_view s, ObjType* t) {
   static const std::pair<const char*, ObjType> kTypes[] = {
       {"string", ObjType::kString}, {"list", ObjType::kList}, {"set", ObjType::kSet},
-      {"zset", ObjType::kZset}, {"hash", ObjType::kHash}};
+      {"zset", ObjType::kZset}, {"hash", ObjType::kHash}, {"stream", ObjType::kStream}};
   for (auto& [name, type] : kTypes) {
     if (EqualsIgnoreCase(s, name)) {
       *t = type;
@@ -220,6 +225,8 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   if (existing != nullptr) db.Delete(dst);
   db.Add(moved);
   ctx.AddDirty();
+  Notify(ctx, kNotifyGeneric, "rename_from", src);
+  Notify(ctx, kNotifyGeneric, "rename_to", dst);
   nx ? ctx.reply.AddInt(1) : ctx.reply.AddOk();
 }
 
@@ -251,6 +258,8 @@ void MoveCommand(CommandContext& ctx) {
   e = ctx.db().Unlink(ctx.argv[1]);
   ks.db(dst).Add(e);
   ctx.AddDirty();
+  Notify(ctx, kNotifyGeneric, "move_from", ctx.argv[1]);
+  NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "move_to", ctx.argv[1], dst);
   ctx.reply.AddInt(1);
 }
 
@@ -279,10 +288,13 @@ void CopyCommand(CommandContext& ctx) {
   Db& db = ks.db(dst_db);
   if (existing != nullptr) {
     db.Overwrite(existing, copy);
+    // Redis deletes the old key and adds the copy: "new" either way.
+    ks.FireKeyEvent(kNotifyNew, "new", a[2], dst_db);
   } else {
     db.Add(copy);
   }
   ctx.AddDirty();
+  NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "copy_to", a[2], dst_db);
   ctx.reply.AddInt(1);
 }
 

@@ -13,6 +13,7 @@
 #include "server/net/client.h"
 #include "server/commands/list_keys.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 #include "server/commands/type_commands.h"
 
@@ -25,12 +26,14 @@ size_t ListPushKey(CommandContext& ctx, Entry* e, std::string_view key, List::En
   List* l = ListOf(e);
   l->Push(where, value);
   ctx.AddDirty();
+  Notify(ctx, kNotifyList, where == List::kHead ? "lpush" : "rpush", key);
   return l->size();
 }
 
 void ListPopKey(CommandContext& ctx, Entry* e, std::string_view key, List::End where, std::string* out) {
   List* l = ListOf(e);
   l->Pop(where, out);
+  Notify(ctx, kNotifyList, where == List::kHead ? "lpop" : "rpop", key);
   if (l->empty()) DeleteKey(ctx, key);
   ctx.AddDirty();
 }
@@ -47,6 +50,9 @@ std::string ListMoveKeys(CommandContext& ctx, Entry* src, std::string_view src_k
     dst = AddObjectKey(ctx, dst_key, ObjType::kList, new List(ctx.server.config().list_max_listpack_size));
   }
   ListOf(dst)->Push(to, value);
+  // Redis 7.0 announces the push before the pop.
+  Notify(ctx, kNotifyList, to == List::kHead ? "lpush" : "rpush", dst_key);
+  Notify(ctx, kNotifyList, from == List::kHead ? "lpop" : "rpop", src_key);
   if (l->empty()) DeleteKey(ctx, src_key);
   ctx.AddDirty();
   return value;
@@ -65,6 +71,7 @@ void PushGeneric(CommandContext& ctx, List::End where, bool only_existing) {
   List* l = ListOf(e);
   for (size_t i = 2; i < ctx.argv.size(); ++i) l->Push(where, ctx.argv[i]);
   ctx.AddDirty(ctx.argv.size() - 2);
+  Notify(ctx, kNotifyList, where == List::kHead ? "lpush" : "rpush", ctx.argv[1]);
   ctx.reply.AddInt(static_cast<int64_t>(l->size()));
 }
 
@@ -97,6 +104,7 @@ void PopGeneric(CommandContext& ctx, List::End where) {
     l->Pop(where, &value);
     ctx.reply.AddBulk(value);
   }
+  Notify(ctx, kNotifyList, where == List::kHead ? "lpop" : "rpop", ctx.argv[1]);
   if (l->empty()) DeleteKey(ctx, ctx.argv[1]);
   ctx.AddDirty(n);
 }
@@ -170,6 +178,7 @@ void LsetCommand(CommandContext& ctx) {
   if (!ResolveIndex(l, index, &pos)) return ctx.reply.AddError("index out of range");
   l->Replace(l->At(pos), ctx.argv[3]);
   ctx.AddDirty();
+  Notify(ctx, kNotifyList, "lset", ctx.argv[1]);
   ctx.reply.AddOk();
 }
 
@@ -196,6 +205,7 @@ void LremCommand(CommandContext& ctx) {
       it.Prev();
     }
   }
+  if (removed != 0) Notify(ctx, kNotifyList, "lrem", ctx.argv[1]);
   if (l->empty()) DeleteKey(ctx, ctx.argv[1]);
   ctx.AddDirty(removed);
   ctx.reply.AddInt(static_cast<int64_t>(removed));
@@ -220,6 +230,7 @@ void LtrimCommand(CommandContext& ctx) {
   }
   l->Trim(List::kHead, static_cast<size_t>(ltrim));
   l->Trim(List::kTail, static_cast<size_t>(rtrim));
+  Notify(ctx, kNotifyList, "ltrim", ctx.argv[1]);
   if (l->empty()) {
     DeleteKey(ctx, ctx.argv[1]);
   } else if (ltrim + rtrim == 0) {
@@ -249,6 +260,7 @@ void LinsertCommand(CommandContext& ctx) {
     if (it.value() == ctx.argv[3]) {
       l->InsertAt(it, after, ctx.argv[4]);
       ctx.AddDirty();
+      Notify(ctx, kNotifyList, "linsert", ctx.argv[1]);
       return ctx.reply.AddInt(static_cast<int64_t>(l->size()));
     }
   }

@@ -11,6 +11,7 @@
 
 #include "server/commands/key_specs.h"
 #include "server/ds/glob.h"
+#include "server/commands/scripting.h"
 #include "server/net/client.h"
 #include "server/net/reply_buffer.h"
 #include "server/server.h"
@@ -46,6 +47,11 @@ void ShutdownCommand(CommandContext& ctx) {
   }
   if ((abort && ctx.argv.size() > 2) || (save && nosave)) return ReplySyntaxError(ctx.reply);
   if (abort) return ctx.reply.AddError("No shutdown in progress.");
+  // While a busy script runs only SHUTDOWN NOSAVE may stop the server
+  // (Redis 7.0): a save would store the script's half-done writes.
+  if (ctx.server.scripting().timed_out() && !nosave) {
+    return ctx.reply.AddError("-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+  }
   Status st = ctx.server.PrepareShutdown(save, nosave);
   if (!st.ok()) return ctx.reply.AddError("Errors trying to SHUTDOWN. Check logs.");
   // Redis sends no reply: the connection just closes as the process exits.
@@ -62,6 +68,7 @@ std::vector<const char*> FlagNames(uint32_t flags) {
       {kCmdStale, "stale"},           {kCmdSkipMonitor, "skip_monitor"},
       {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},
       {kCmdNoAuth, "no_auth"},        {kCmdMayReplicate, "may_replicate"},
+      {kCmdNoMandatoryKeys, "no_mandatory_keys"},
       {kCmdNoAsyncLoading, "no_async_loading"}, {kCmdNoMulti, "no_multi"},
       {kCmdMovableKeys, "movablekeys"}, {kCmdAllowBusy, "allow_busy"}};
   std::vector<const char*> out;
@@ -75,15 +82,15 @@ std::vector<const char*> FlagNames(uint32_t flags) {
 // few that Redis assigns to a command by hand.
 std::vector<const char*> AclCategories(const Command& c) {
   static const char* kOrder[] = {"@keyspace", "@read",  "@write",     "@set",      "@sortedset",  "@list",
-                                 "@hash",     "@string", "@bitmap",   "@hyperloglog", "@pubsub",  "@admin",
+                                 "@hash",     "@string", "@bitmap",   "@hyperloglog", "@geo", "@stream", "@pubsub",  "@admin",
                                  "@fast",     "@slow",
-                                 "@blocking", "@dangerous", "@connection", "@transaction"};
+                                 "@blocking", "@dangerous", "@connection", "@transaction", "@scripting"};
   static const std::unordered_map<std::string_view, std::vector<std::string_view>> kByHand = {
       {"command", {"@connection"}}, {"info", {"@dangerous"}},      {"keys", {"@dangerous"}},
       {"flushall", {"@keyspace", "@dangerous"}}, {"flushdb", {"@keyspace", "@dangerous"}},
       {"swapdb", {"@keyspace", "@dangerous"}},   {"dbsize", {"@keyspace"}},
       {"lastsave", {"@admin", "@dangerous"}}, {"role", {"@admin", "@dangerous"}},
-      {"wait", {"@connection"}},
+      {"wait", {"@connection"}},          {"restore", {"@dangerous"}},
       {"sort", {"@set", "@sortedset", "@list", "@dangerous"}},
       {"sort_ro", {"@set", "@sortedset", "@list", "@dangerous"}}};
   // Generic commands Redis files under other categories only.
@@ -93,7 +100,8 @@ std::vector<const char*> AclCategories(const Command& c) {
   if (g == "generic" && std::find(std::begin(kNotKeyspace), std::end(kNotKeyspace), c.full_name) == std::end(kNotKeyspace)) {
     have.push_back("@keyspace");
   }
-  if (c.flags & kCmdReadonly) have.push_back("@read");
+  // Redis leaves scripting commands out of @read (EVAL_RO, SCRIPT...).
+  if ((c.flags & kCmdReadonly) && g != "scripting") have.push_back("@read");
   if (c.flags & kCmdWrite) have.push_back("@write");
   if (g == "set") have.push_back("@set");
   if (g == "sorted_set") have.push_back("@sortedset");
@@ -102,6 +110,8 @@ std::vector<const char*> AclCategories(const Command& c) {
   if (g == "string") have.push_back("@string");
   if (g == "bitmap") have.push_back("@bitmap");
   if (g == "hyperloglog") have.push_back("@hyperloglog");
+  if (g == "stream") have.push_back("@stream");
+  if (g == "geo") have.push_back("@geo");
   if (c.flags & kCmdPubsub) have.push_back("@pubsub");
   if (c.flags & kCmdAdmin) have.push_back("@admin");
   have.push_back((c.flags & kCmdFast) ? "@fast" : "@slow");
@@ -109,6 +119,7 @@ std::vector<const char*> AclCategories(const Command& c) {
   if (c.flags & kCmdAdmin) have.push_back("@dangerous");
   if (g == "connection") have.push_back("@connection");
   if (g == "transactions") have.push_back("@transaction");
+  if (g == "scripting") have.push_back("@scripting");
   if (auto it = kByHand.find(c.full_name); it != kByHand.end()) {
     have.insert(have.end(), it->second.begin(), it->second.end());
   }
@@ -215,6 +226,9 @@ void CommandGetKeys(CommandContext& ctx, bool with_flags) {
   }
   std::vector<KeyRef> keys;
   if (!FindCommandKeys(cmd->full_name, line, &keys) || keys.empty()) {
+    // EVAL with 0 keys (or a numkeys past the arguments): no keys is an
+    // answer for a command flagged no_mandatory_keys (Redis 7.0).
+    if (cmd->flags & kCmdNoMandatoryKeys) return ctx.reply.AddArrayLen(0);
     return ctx.reply.AddError("Invalid arguments specified for command");
   }
   ctx.reply.AddArrayLen(keys.size());

@@ -19,6 +19,7 @@
 
 #include "server/net/client.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 #include "server/commands/type_commands.h"
 #include "server/types/type_set.h"
@@ -42,11 +43,12 @@ void SaddCommand(CommandContext& ctx) {
     if (s.Add(ctx.argv[i], max_intset)) ++added;
   }
   ctx.AddDirty(static_cast<uint64_t>(added));
+  if (added != 0) Notify(ctx, kNotifySet, "sadd", ctx.argv[1]);
   ctx.reply.AddInt(added);
 }
 
 void SremCommand(CommandContext& ctx) {
-  RemoveMembers<SetValue>(ctx, ObjType::kSet, &SetValue::Remove);
+  RemoveMembers<SetValue>(ctx, ObjType::kSet, &SetValue::Remove, kNotifySet, "srem");
 }
 
 void SismemberCommand(CommandContext& ctx) {
@@ -98,6 +100,7 @@ void SpopWithCount(CommandContext& ctx) {
   if (static_cast<uint64_t>(count) >= size) {
     // The whole set: Redis replies its SUNION and propagates a DEL.
     ReplyMembers(ctx.reply, s);
+    Notify(ctx, kNotifySet, "spop", ctx.argv[1]);
     DeleteKey(ctx, ctx.argv[1]);
     ctx.AddDirty(size);
     ctx.Propagate({"DEL", ctx.argv[1]});
@@ -113,6 +116,7 @@ void SpopWithCount(CommandContext& ctx) {
   ctx.reply.AddArrayLen(popped.size());
   for (const std::string& m : popped) ctx.reply.AddBulk(m);
   ctx.AddDirty(popped.size());
+  Notify(ctx, kNotifySet, "spop", ctx.argv[1]);
   PropagateSrem(ctx, ctx.argv[1], popped);
 }
 
@@ -128,6 +132,7 @@ void SpopCommand(CommandContext& ctx) {
   std::string member(s.Random(RandomBits(), buf));
   s.Remove(member);
   ctx.reply.AddBulk(member);
+  Notify(ctx, kNotifySet, "spop", ctx.argv[1]);
   if (s.size() == 0) DeleteKey(ctx, ctx.argv[1]);
   ctx.AddDirty();
   ctx.Propagate({"SREM", ctx.argv[1], member});
@@ -217,11 +222,13 @@ void SmoveCommand(CommandContext& ctx) {
   if (src == dst) return ctx.reply.AddInt(SetValue(se).Contains(member) ? 1 : 0);
   SetValue s(se);
   if (!s.Remove(member)) return ctx.reply.AddInt(0);
+  Notify(ctx, kNotifySet, "srem", src);
   if (s.size() == 0) DeleteKey(ctx, src);
   if (de == nullptr) de = AddObjectKey(ctx, dst, ObjType::kSet, SetValue::NewObjectFor(member));
   if (SetValue(de).Add(member, MaxIntset(ctx))) {
     ctx.AddDirty();
     ctx.db().SignalModified(dst);
+    Notify(ctx, kNotifySet, "sadd", dst);
   }
   ctx.AddDirty();
   ctx.reply.AddInt(1);
@@ -246,12 +253,13 @@ bool LookupSets(CommandContext& ctx, ArgList keys, bool write, std::vector<Entry
 
 // Stores `result` (owned) at `dst`, or deletes `dst` when it is empty, and
 // replies the size, as SINTERSTORE/SUNIONSTORE/SDIFFSTORE.
-void StoreSetResult(CommandContext& ctx, std::string_view dst, void* result) {
+void StoreSetResult(CommandContext& ctx, std::string_view dst, void* result, const char* event) {
   SetValue s(result);
   size_t n = s.size();
   if (n > 0) {
     StoreObjectKey(ctx, dst, ObjType::kSet, result);
     ctx.AddDirty();
+    Notify(ctx, kNotifySet, event, dst);
   } else {
     SetValue::FreeObject(result);
     if (ctx.server.keyspace().LookupWrite(ctx.db_index(), dst) != nullptr) {
@@ -282,7 +290,7 @@ void SinterGeneric(CommandContext& ctx, ArgList keys, std::string_view dst, Inte
     if (!repeated) sets.emplace_back(e);
   }
   if (empty) {
-    if (mode == InterMode::kStore) return StoreSetResult(ctx, dst, SetValue::NewIntsetObject());
+    if (mode == InterMode::kStore) return StoreSetResult(ctx, dst, SetValue::NewIntsetObject(), "sinterstore");
     return mode == InterMode::kCard ? ctx.reply.AddInt(0) : ctx.reply.AddArrayLen(0);
   }
   std::stable_sort(sets.begin(), sets.end(), [](const SetValue& a, const SetValue& b) { return a.size() < b.size(); });
@@ -305,7 +313,7 @@ void SinterGeneric(CommandContext& ctx, ArgList keys, std::string_view dst, Inte
     sets[0].ForEach([&](std::string_view m) {
       if (in_all(m)) result.Add(m, max_intset);
     });
-    return StoreSetResult(ctx, dst, result.object());
+    return StoreSetResult(ctx, dst, result.object(), "sinterstore");
   }
   std::vector<std::string> out;
   sets[0].ForEach([&](std::string_view m) {
@@ -364,7 +372,7 @@ void SunionDiffGeneric(CommandContext& ctx, ArgList keys, std::string_view dst, 
       result.Add(m, max_intset);
     });
   }
-  if (store) return StoreSetResult(ctx, dst, result.object());
+  if (store) return StoreSetResult(ctx, dst, result.object(), op == SetOp::kUnion ? "sunionstore" : "sdiffstore");
   ReplyMembers(ctx.reply, result);
   SetValue::FreeObject(result.object());
 }

@@ -22,6 +22,7 @@
 #include "server/commands/type_commands.h"
 #include "server/net/client.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 #include "server/types/type_hash.h"
 #include "server/types/type_list.h"
@@ -146,7 +147,10 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
           : type == ObjType::kSet ? static_cast<int64_t>(SetValue(e).size())
                                   : static_cast<int64_t>(ZsetValue(e).size());
   }
-  int64_t start = limit_start < 0 ? 0 : limit_start;
+  // Redis 7.0 clamps both to the element count first, so that start + count
+  // cannot overflow (LIMIT 4 9223372036854775807 is "from 4 to the end").
+  int64_t start = std::min(std::max<int64_t>(limit_start, 0), len);
+  limit_count = std::min(std::max<int64_t>(limit_count, -1), len);
   int64_t end = limit_count < 0 ? len - 1 : start + limit_count - 1;
   if (start >= len) {
     start = len - 1;
@@ -241,6 +245,7 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
     ks.LookupWrite(ctx.db_index(), *store);
     StoreObjectKey(ctx, *store, ObjType::kList, list);
     ctx.AddDirty(static_cast<uint64_t>(outputlen));
+    Notify(ctx, kNotifyList, "sortstore", *store);
   } else if (ks.LookupWrite(ctx.db_index(), *store) != nullptr) {
     DeleteKey(ctx, *store);
     ctx.AddDirty();

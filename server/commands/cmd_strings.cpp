@@ -12,6 +12,7 @@
 
 #include "server/net/client.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -167,6 +168,8 @@ void SetCommand(CommandContext& ctx) {
   Entry* e = StoreString(ctx, key, a[2], flags & kKeepTtl);
   if (when != Entry::kNoExpire) ctx.db().SetExpire(e, when);
   ctx.AddDirty();
+  Notify(ctx, kNotifyString, "set", key);
+  if (when != Entry::kNoExpire) Notify(ctx, kNotifyGeneric, "expire", key);
   if (!(flags & kGet)) ctx.reply.AddOk();
   if (unit == ExpireUnit::kEx || unit == ExpireUnit::kPx || unit == ExpireUnit::kExAt) {
     std::string ms = ToString(when);
@@ -188,6 +191,7 @@ void SetnxCommand(CommandContext& ctx) {
   }
   StoreString(ctx, ctx.argv[1], ctx.argv[2], false);
   ctx.AddDirty();
+  Notify(ctx, kNotifyString, "set", ctx.argv[1]);
   ctx.reply.AddInt(1);
 }
 
@@ -198,6 +202,8 @@ void SetexGeneric(CommandContext& ctx, ExpireUnit unit, const char* name) {
   Entry* e = StoreString(ctx, ctx.argv[1], ctx.argv[3], false);
   ctx.db().SetExpire(e, when);
   ctx.AddDirty();
+  Notify(ctx, kNotifyString, "set", ctx.argv[1]);
+  Notify(ctx, kNotifyGeneric, "expire", ctx.argv[1]);
   ctx.reply.AddOk();
   std::string ms = ToString(when);
   ctx.Propagate({"SET", ctx.argv[1], ctx.argv[3], "PXAT", ms});
@@ -221,6 +227,7 @@ void GetsetCommand(CommandContext& ctx) {
   e ? ReplyValue(ctx.reply, e) : ctx.reply.AddNullBulk();
   StoreString(ctx, ctx.argv[1], ctx.argv[2], false);
   ctx.AddDirty();
+  Notify(ctx, kNotifyString, "set", ctx.argv[1]);
   ctx.Propagate({"SET", ctx.argv[1], ctx.argv[2]});
 }
 
@@ -228,10 +235,15 @@ void GetdelCommand(CommandContext& ctx) {
   bool wrongtype;
   Entry* e = LookupStringWrite(ctx, ctx.argv[1], &wrongtype);
   if (wrongtype) return ReplyWrongType(ctx.reply);
-  if (e == nullptr) return ctx.reply.AddNullBulk();
+  if (e == nullptr) {
+    // Redis looks GETDEL's key up for reading: a miss fires "keymiss".
+    ctx.server.keyspace().FireKeyEvent(kNotifyKeyMiss, "keymiss", ctx.argv[1], ctx.db_index());
+    return ctx.reply.AddNullBulk();
+  }
   ReplyValue(ctx.reply, e);
   ctx.db().Delete(ctx.argv[1]);
   ctx.AddDirty();
+  Notify(ctx, kNotifyGeneric, "del", ctx.argv[1]);
   ctx.Propagate({"DEL", ctx.argv[1]});
 }
 
@@ -266,16 +278,19 @@ void GetexCommand(CommandContext& ctx) {
       const bool lazy = ctx.server.keyspace().lazy_free_policy().expire;
       ctx.db().Delete(a[1], lazy);
       ctx.AddDirty();
+      Notify(ctx, kNotifyGeneric, "del", a[1]);
       ctx.Propagate({lazy ? "UNLINK" : "DEL", a[1]});
       return;
     }
     ctx.db().SetExpire(e, when);
     ctx.AddDirty();
+    Notify(ctx, kNotifyGeneric, "expire", a[1]);
     std::string ms = ToString(when);
     ctx.Propagate({"PEXPIREAT", a[1], ms});
   } else if (persist && e->has_expire()) {
     ctx.db().SetExpire(e, Entry::kNoExpire);
     ctx.AddDirty();
+    Notify(ctx, kNotifyGeneric, "persist", a[1]);
     ctx.Propagate({"PERSIST", a[1]});
   }
 }
@@ -304,6 +319,7 @@ void MsetGeneric(CommandContext& ctx, bool nx) {
   for (size_t i = 1; i < ctx.argv.size(); i += 2) {
     ctx.server.keyspace().LookupWrite(ctx.db_index(), ctx.argv[i]);
     StoreString(ctx, ctx.argv[i], ctx.argv[i + 1], false);
+    Notify(ctx, kNotifyString, "set", ctx.argv[i]);
   }
   ctx.AddDirty((ctx.argv.size() - 1) / 2);
   nx ? ctx.reply.AddInt(1) : ctx.reply.AddOk();
@@ -335,6 +351,7 @@ void IncrDecr(CommandContext& ctx, int64_t by) {
     StoreInt(ctx, ctx.argv[1], value, e);
   }
   ctx.AddDirty();
+  Notify(ctx, kNotifyString, "incrby", ctx.argv[1]);
   ctx.reply.AddInt(value);
 }
 
@@ -369,6 +386,7 @@ void IncrbyfloatCommand(CommandContext& ctx) {
   std::string text = FormatLongDouble(value);
   StoreString(ctx, ctx.argv[1], text, true, /*allow_int=*/false);
   ctx.AddDirty();
+  Notify(ctx, kNotifyString, "incrbyfloat", ctx.argv[1]);
   ctx.reply.AddBulk(text);
   ctx.Propagate({"SET", ctx.argv[1], text, "KEEPTTL"});
 }
@@ -381,6 +399,7 @@ void AppendCommand(CommandContext& ctx) {
   if (e == nullptr) {
     e = StoreString(ctx, ctx.argv[1], add, false);
     ctx.AddDirty();
+    Notify(ctx, kNotifyString, "append", ctx.argv[1]);
     char scratch[24];
     return ctx.reply.AddInt(static_cast<int64_t>(e->StringValue(scratch).size()));
   }
@@ -393,6 +412,7 @@ void AppendCommand(CommandContext& ctx) {
   std::memcpy(h->data + h->len, add.data(), add.size());
   h->len += add.size();
   ctx.AddDirty();
+  Notify(ctx, kNotifyString, "append", ctx.argv[1]);
   ctx.reply.AddInt(static_cast<int64_t>(h->len));
 }
 
@@ -448,6 +468,7 @@ void SetrangeCommand(CommandContext& ctx) {
   }
   std::memcpy(h->data + offset, value.data(), value.size());
   ctx.AddDirty();
+  Notify(ctx, kNotifyString, "setrange", ctx.argv[1]);
   ctx.reply.AddInt(static_cast<int64_t>(h->len));
 }
 

@@ -19,6 +19,7 @@
 
 #include "server/net/client.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 #include "server/commands/type_commands.h"
 #include "server/types/type_set.h"
@@ -192,6 +193,8 @@ void ZsetOpGeneric(CommandContext& ctx, size_t numkeys_index, bool store, ZsetOp
     }
     StoreObjectKey(ctx, dst, ObjType::kZset, ZsetValue::Build(result, ZsetLimits(ctx.server.config())));
     ctx.AddDirty();
+    Notify(ctx, kNotifyZset,
+           op == ZsetOp::kUnion ? "zunionstore" : op == ZsetOp::kInter ? "zinterstore" : "zdiffstore", dst);
     return ctx.reply.AddInt(static_cast<int64_t>(result.size()));
   }
   std::sort(result.begin(), result.end(), ElementLess);

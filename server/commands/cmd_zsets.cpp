@@ -19,6 +19,7 @@
 #include "server/commands/blocking.h"
 #include "server/net/client.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 #include "server/commands/type_commands.h"
 #include "server/types/type_zset.h"
@@ -91,6 +92,7 @@ void ZaddGeneric(CommandContext& ctx, int flags) {
       score = newscore;
     }
     ctx.AddDirty(static_cast<uint64_t>(added + updated));
+    if (added + updated != 0) Notify(ctx, kNotifyZset, incr ? "zincr" : "zadd", a[1]);
   }
   if (incr) {
     processed ? ctx.reply.AddDouble(score) : ctx.reply.AddNullBulk();
@@ -99,13 +101,12 @@ void ZaddGeneric(CommandContext& ctx, int flags) {
   }
 }
 
-void ZaddCommand(CommandContext& ctx) { ZaddGeneric(ctx, 0); }
 void ZincrbyCommand(CommandContext& ctx) { ZaddGeneric(ctx, ZsetValue::kIncr); }
 
 // ------------------------------------------------------ point lookups
 
 void ZremCommand(CommandContext& ctx) {
-  RemoveMembers<ZsetValue>(ctx, ObjType::kZset, &ZsetValue::Remove);
+  RemoveMembers<ZsetValue>(ctx, ObjType::kZset, &ZsetValue::Remove, kNotifyZset, "zrem");
 }
 
 void ZcardCommand(CommandContext& ctx) {
@@ -264,6 +265,7 @@ void EmitRange(CommandContext& ctx, const RangeOutput& out, const ZsetValue* z, 
   });
   StoreObjectKey(ctx, out.dst, ObjType::kZset, result.object());
   ctx.AddDirty();
+  Notify(ctx, kNotifyZset, "zrangestore", out.dst);
   ctx.reply.AddInt(static_cast<int64_t>(n));
 }
 
@@ -414,6 +416,9 @@ void ZremrangeGeneric(CommandContext& ctx, RangeType type) {
   }
   if (!any) return ctx.reply.AddInt(0);
   z.DeleteRange(first, last);
+  Notify(ctx, kNotifyZset,
+         type == RangeType::kRank ? "zremrangebyrank" : type == RangeType::kScore ? "zremrangebyscore" : "zremrangebylex",
+         a[1]);
   if (z.size() == 0) DeleteKey(ctx, a[1]);
   uint64_t deleted = last - first + 1;
   ctx.AddDirty(deleted);
@@ -447,6 +452,7 @@ void ZpopGeneric(CommandContext& ctx, bool max) {
     ctx.reply.AddDouble(s);
   });
   z.DeleteRange(first, last);
+  Notify(ctx, kNotifyZset, max ? "zpopmax" : "zpopmin", ctx.argv[1]);
   if (z.size() == 0) DeleteKey(ctx, ctx.argv[1]);
   ctx.AddDirty(n);
 }
@@ -487,6 +493,8 @@ void ZscanCommand(CommandContext& ctx) {
 }
 
 }  // namespace
+
+void ZaddCommand(CommandContext& ctx) { ZaddGeneric(ctx, 0); }
 
 void RegisterZsetCommands(CommandTable& t) {
   const uint32_t kWF = kCmdWrite | kCmdDenyOom | kCmdFast;

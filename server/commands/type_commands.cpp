@@ -7,6 +7,7 @@
 #include "server/net/client.h"
 #include "server/ds/glob.h"
 #include "server/net/reply_buffer.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -52,7 +53,9 @@ void StoreObjectKey(CommandContext& ctx, std::string_view key, ObjType type, voi
   }
 }
 
-void DeleteKey(CommandContext& ctx, std::string_view key) { ctx.db().Delete(key); }
+void DeleteKey(CommandContext& ctx, std::string_view key) {
+  if (ctx.db().Delete(key)) Notify(ctx, kNotifyGeneric, "del", key);
+}
 
 PackLimits HashLimits(const ServerConfig& c) {
   return {static_cast<uint64_t>(c.hash_max_listpack_entries), static_cast<uint64_t>(c.hash_max_listpack_value)};

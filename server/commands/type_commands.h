@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/notify.h"
 #include "server/command_table.h"
 #include "server/types/entry.h"
 #include "server/net/reply_buffer.h"
@@ -36,14 +37,16 @@ Entry* AddObjectKey(CommandContext& ctx, std::string_view key, ObjType type, voi
 // Replaces the key's value by a new one holding `object` (no TTL), or adds
 // it; for the STORE commands.
 void StoreObjectKey(CommandContext& ctx, std::string_view key, ObjType type, void* object);
-// Deletes the key (the caller saw its aggregate become empty).
+// Deletes the key (the caller saw its aggregate become empty) and fires
+// "del"; callers fire their own event first, as Redis does.
 void DeleteKey(CommandContext& ctx, std::string_view key);
 
 // HDEL, SREM, ZREM: `remove` (a member function of Value: bool(string_view))
 // for each of argv[2..] on the `type` key argv[1]; the key goes once it is
-// empty. Replies the number removed (0 for a missing key).
+// empty. Replies the number removed (0 for a missing key). `event` (of
+// class `notify_class`) is fired when something was removed.
 template <typename Value, typename Remove>
-void RemoveMembers(CommandContext& ctx, ObjType type, Remove remove) {
+void RemoveMembers(CommandContext& ctx, ObjType type, Remove remove, int notify_class, const char* event) {
   bool wrongtype;
   Entry* e = LookupTypedWrite(ctx, ctx.argv[1], type, &wrongtype);
   if (wrongtype) return;
@@ -53,10 +56,11 @@ void RemoveMembers(CommandContext& ctx, ObjType type, Remove remove) {
   for (size_t i = 2; i < ctx.argv.size(); ++i) {
     if (!std::invoke(remove, value, ctx.argv[i])) continue;
     ++removed;
-    if (value.size() == 0) {
-      DeleteKey(ctx, ctx.argv[1]);
-      break;
-    }
+    if (value.size() == 0) break;
+  }
+  if (removed != 0) {
+    Notify(ctx, notify_class, event, ctx.argv[1]);
+    if (value.size() == 0) DeleteKey(ctx, ctx.argv[1]);
   }
   ctx.AddDirty(static_cast<uint64_t>(removed));
   ctx.reply.AddInt(removed);
@@ -90,6 +94,10 @@ uint64_t RandomBits();
 // Parses a count in [-LONG_MAX, LONG_MAX] as Redis's
 // getRangeLongFromObjectOrReply does. False when replied with an error.
 bool ParseRangeCount(CommandContext& ctx, std::string_view s, int64_t* out);
+
+// ZADD's handler: GEOADD rewrites its arguments into a ZADD and runs it
+// (cmd_geo.cpp), as Redis does.
+void ZaddCommand(CommandContext& ctx);
 
 // ZUNION/ZINTER/ZDIFF (+STORE), ZINTERCARD, ZRANDMEMBER (cmd_zsetops.cpp);
 // registered by RegisterZsetCommands.

@@ -252,6 +252,13 @@ struct ServerConfig {
   // replikv's own: microseconds the loop keeps polling after work before it
   // sleeps (server/busy_poll.h says why); 0 turns it off.
   int busy_poll = 20;
+  // replikv's own: the node-state file in `dir` (replication/node_state.h),
+  // "" for none.
+  std::string node_state_file = "node-state.pb";
+  // replikv's own, off as Redis: a replica refuses a full sync that would
+  // replace its data with an empty dataset from a primary that did not know
+  // its history (the restarted-empty primary wipe), and keeps its data.
+  bool replica_refuse_empty_sync = false;
   bool dynamic_hz = true;
   bool activedefrag = false;
   int64_t active_defrag_ignore_bytes = 100 << 20;

@@ -412,6 +412,11 @@ std::string CheckDbfilename(ServerConfig* config, const ParseState&) {
              : "";
 }
 
+std::string CheckNodeStateFile(ServerConfig* config, const ParseState&) {
+  return config->node_state_file.find('/') != std::string::npos ? "node-state-file can't be a path, just a filename"
+                                                                  : "";
+}
+
 std::string CheckAppendfilename(ServerConfig* config, const ParseState&) {
   return config->appendfilename.find('/') != std::string::npos
              ? "appendfilename can't be a path, just a filename"

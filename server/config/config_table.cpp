@@ -244,9 +244,9 @@ std::vector<ConfigDef> BuildTable() {
       Special("shutdown-on-sigterm", "", M, SetShutdownFlags, GetShutdownFlags, RewritePlain,
               &C::shutdown_on_sigterm),
       Int("busy-reply-threshold", "lua-time-limit", N, &C::busy_reply_threshold, 0, kLLMax),
-      Int("slowlog-log-slower-than", "", N, &C::slowlog_log_slower_than, -1, kLLMax),
-      Int("slowlog-max-len", "", N, &C::slowlog_max_len, 0, kLLMax),
-      Int("latency-monitor-threshold", "", N, &C::latency_monitor_threshold, 0, kLLMax),
+      Int("slowlog-log-slower-than", "", 0, &C::slowlog_log_slower_than, -1, kLLMax),
+      Int("slowlog-max-len", "", 0, &C::slowlog_max_len, 0, kLLMax),
+      Int("latency-monitor-threshold", "", 0, &C::latency_monitor_threshold, 0, kLLMax),
       Bool("latency-tracking", "", 0, &C::latency_tracking),
       Special("latency-tracking-info-percentiles", "", M, SetPercentiles, GetPercentiles,
               RewriteQuotedIfEmpty),
@@ -266,8 +266,8 @@ std::vector<ConfigDef> BuildTable() {
       Mem("zset-max-listpack-value", "zset-max-ziplist-value", 0, &C::zset_max_listpack_value, 0,
           kLLMax),
       Mem("hll-sparse-max-bytes", "", 0, &C::hll_sparse_max_bytes, 0, kLLMax),
-      Mem("stream-node-max-bytes", "", N, &C::stream_node_max_bytes, 0, kLLMax),
-      Int("stream-node-max-entries", "", N, &C::stream_node_max_entries, 0, kLLMax),
+      Mem("stream-node-max-bytes", "", 0, &C::stream_node_max_bytes, 0, kLLMax),
+      Int("stream-node-max-entries", "", 0, &C::stream_node_max_entries, 0, kLLMax),
 
       // Advanced.
       Bool("activerehashing", "", N, &C::activerehashing),
@@ -311,6 +311,10 @@ std::vector<ConfigDef> BuildTable() {
 
       // replikv's own, not in Redis 7.0 (README: "Differences from Redis").
       Int("busy-poll", "", 0, &C::busy_poll, 0, 1000),
+      // replication/node_state.h: the replication timeline beside the data
+      // ("" keeps none); the opt-in guard against the empty-primary wipe.
+      Str("node-state-file", "", I, &C::node_state_file, CheckNodeStateFile),
+      Bool("replica-refuse-empty-sync", "", 0, &C::replica_refuse_empty_sync),
 
       // Hidden test knobs.
       Int("rdb-key-save-delay", "", H, &C::rdb_key_save_delay, INT_MIN, kIntMax),

@@ -178,6 +178,7 @@ std::string CheckHz(ServerConfig*, const ParseState&);
 std::string CheckTlsPort(ServerConfig*, const ParseState&);
 std::string CheckClusterEnabled(ServerConfig*, const ParseState&);
 std::string CheckDbfilename(ServerConfig*, const ParseState&);
+std::string CheckNodeStateFile(ServerConfig*, const ParseState&);
 std::string CheckAppendfilename(ServerConfig*, const ParseState&);
 std::string CheckAppenddirname(ServerConfig*, const ParseState&);
 std::string CheckProcTitleTemplate(ServerConfig*, const ParseState&);

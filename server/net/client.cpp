@@ -8,6 +8,7 @@
 #include "server/commands/client_pause.h"
 #include "server/commands/multi.h"
 #include "server/commands/pubsub.h"
+#include "server/monitor.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -131,6 +132,7 @@ void Client::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
   if (nread == 0) return;
   c->query_.Commit(static_cast<size_t>(nread));
   c->server_.stats().total_net_input_bytes += static_cast<uint64_t>(nread);
+  ++c->server_.stats().total_reads_processed;
   c->last_interaction_ms = c->server_.keyspace().now_ms();
   c->ProcessInput();
 }
@@ -219,6 +221,7 @@ void Client::Flush() {
     if (w > 0) {
       reply_.Consume(static_cast<size_t>(w));
       server_.stats().total_net_output_bytes += static_cast<uint64_t>(w);
+      ++server_.stats().total_writes_processed;
     } else if (w < 0 && w != UV_EAGAIN) {
       Close();
       return;
@@ -254,6 +257,7 @@ void Client::OnWritten(uv_write_t* req, int status) {
   }
   c->reply_.Consume(done);
   c->server_.stats().total_net_output_bytes += done;
+  ++c->server_.stats().total_writes_processed;
   c->QueueReply();
 }
 
@@ -265,6 +269,7 @@ void Client::set_kind(ClientKind k) {
 std::string Client::ListFlags() const {
   // Redis 7.0's letter order.
   std::string flags;
+  if (monitor) flags += 'O';
   if (kind_ == ClientKind::kReplica) flags += 'S';
   if (kind_ == ClientKind::kPrimary) flags += 'M';
   if (in_pubsub_mode_) flags += 'P';
@@ -272,6 +277,7 @@ std::string Client::ListFlags() const {
   if (blocked() || paused_) flags += 'b';
   if (multi != nullptr && multi->dirty_cas) flags += 'd';
   if (close_after_reply_) flags += 'c';
+  if (no_evict) flags += 'e';
   if (flags.empty()) flags += 'N';
   return flags;
 }
@@ -354,9 +360,30 @@ void Client::ReleaseSessionState() {
   if (blocked()) server_.blocked_clients().Unblock(*this);
   if (multi != nullptr) DiscardTransaction(server_, *this);
   if (pubsub != nullptr) server_.pubsub().UnsubscribeAll(*this);
+  if (monitor) {
+    server_.monitors().Remove(this);
+    monitor = false;
+  }
+}
+
+void Client::Protect() {
+  if (protected_) return;
+  protected_ = true;
+  if (started_ && !closing_) uv_read_stop(stream());
+}
+
+void Client::Unprotect() {
+  if (!protected_) return;
+  protected_ = false;
+  if (close_when_unprotected_) return Close();
+  if (started_ && !closing_) uv_read_start(stream(), &Client::OnAlloc, &Client::OnRead);
 }
 
 void Client::Close() {
+  if (protected_) {
+    close_when_unprotected_ = true;
+    return;
+  }
   if (closing_) return;
   closing_ = true;
   ReleaseSessionState();

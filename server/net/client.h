@@ -103,6 +103,11 @@ class Client {
   // CLIENT REPLY SKIP ends) and parses and runs what is left in the query
   // buffer; no-op while closing or still blocked.
   void ResumeInput();
+  // While a busy script pumps the loop its caller must not run more input
+  // nor disappear: Protect() stops reading and defers Close() until
+  // Unprotect(), which reads again (Redis's protectClient).
+  void Protect();
+  void Unprotect();
   // Replies already queued are written, then the connection closes.
   void CloseAfterReply() { close_after_reply_ = true; }
 
@@ -165,6 +170,11 @@ class Client {
   ClientClass output_class = ClientClass::kNormal;
   int64_t obuf_soft_limit_reached_ms = 0;
 
+  // In MONITOR mode (server/monitor.h): CLIENT LIST flags=O.
+  bool monitor = false;
+  // CLIENT NO-EVICT ON (flags=e).
+  bool no_evict = false;
+
   // Transactions (server/multi.h); null until the first MULTI or WATCH.
   std::unique_ptr<MultiState> multi;
   bool in_multi() const { return in_multi_; }
@@ -220,6 +230,8 @@ class Client {
   bool in_multi_ = false;
   bool in_pubsub_mode_ = false;
   bool paused_ = false;
+  bool protected_ = false;
+  bool close_when_unprotected_ = false;
   ClientKind kind_ = ClientKind::kInternal;
   std::vector<std::string> parked_argv_;
   // CLIENT REPLY flags, and the appended() position after which output is

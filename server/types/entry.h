@@ -23,7 +23,7 @@
 namespace replikv {
 
 // The numbers are Redis's OBJ_* values: DEBUG DIGEST mixes them in.
-enum class ObjType : uint8_t { kString = 0, kList = 1, kSet = 2, kZset = 3, kHash = 4 };
+enum class ObjType : uint8_t { kString = 0, kList = 1, kSet = 2, kZset = 3, kHash = 4, kStream = 6 };
 
 enum class Encoding : uint8_t { kInt, kEmbedded, kHeap, kPtr };
 

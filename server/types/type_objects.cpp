@@ -11,6 +11,7 @@
 #include "server/types/type_hash.h"
 #include "server/types/type_list.h"
 #include "server/types/type_set.h"
+#include "server/types/type_stream.h"
 #include "server/types/type_zset.h"
 
 namespace replikv {
@@ -32,6 +33,7 @@ void FreeTypeObject(ObjType type, void* object) {
     case ObjType::kSet: SetValue::FreeObject(object); return;
     case ObjType::kHash: HashValue::FreeObject(object); return;
     case ObjType::kZset: ZsetValue::FreeObject(object); return;
+    case ObjType::kStream: delete static_cast<Stream*>(object); return;
     default: NoSuchType("FreeTypeObject", type);
   }
 }
@@ -55,6 +57,14 @@ size_t TypeFreeEffort(ObjType type, const void* object, size_t limit) {
       ZsetValue z(obj);
       return z.kind() == ZsetValue::kSkiplist ? z.size() : 1;
     }
+    case ObjType::kStream: {
+      // Redis 7.0: the radix tree's node count, plus the group count times
+      // one more than the first group's PEL size.
+      const auto* s = static_cast<const Stream*>(object);
+      size_t effort = s->RaxNodeCount();
+      if (!s->groups.empty()) effort += s->groups.size() * (1 + s->groups.begin()->second->pel.size());
+      return effort;
+    }
     default: return 1;
   }
 }
@@ -65,6 +75,7 @@ void* CloneTypeObject(ObjType type, const void* object) {
     case ObjType::kSet: return SetValue::CloneObject(object);
     case ObjType::kHash: return HashValue::CloneObject(object);
     case ObjType::kZset: return ZsetValue::CloneObject(object);
+    case ObjType::kStream: return static_cast<const Stream*>(object)->Clone();
     default: NoSuchType("CloneTypeObject", type);
   }
 }
@@ -89,6 +100,7 @@ const char* TypeEncodingName(ObjType type, const void* object) {
     case ObjType::kSet: return SetValue::EncodingName(object);
     case ObjType::kHash: return HashValue::EncodingName(object);
     case ObjType::kZset: return ZsetValue::EncodingName(object);
+    case ObjType::kStream: return "stream";
     default: NoSuchType("TypeEncodingName", type);
   }
 }
@@ -100,6 +112,7 @@ size_t TypeObjectBytes(ObjType type, const void* object) {
     case ObjType::kSet: return SetValue(obj).AllocatedBytes();
     case ObjType::kHash: return HashValue(obj).AllocatedBytes();
     case ObjType::kZset: return ZsetValue(obj).AllocatedBytes();
+    case ObjType::kStream: return static_cast<const Stream*>(object)->AllocatedBytes();
     default: NoSuchType("TypeObjectBytes", type);
   }
 }
@@ -132,6 +145,23 @@ void AppendTypeDigest(Digest20& d, const Entry* e) {
         MixDigest(el, std::string_view(buf, FormatScore(score, buf)));
         XorDigest(d, DigestBytes(el));
       });
+      return;
+    }
+    case ObjType::kStream: {
+      // Per entry in id order: mix("<ms>.<seq>"), then each field and value.
+      StreamIterator si(static_cast<Stream*>(e->object()), nullptr, nullptr, false);
+      StreamID id;
+      int64_t n;
+      while (si.GetID(&id, &n)) {
+        std::string itemid = std::to_string(id.ms) + "." + std::to_string(id.seq);
+        MixDigest(d, itemid);
+        while (n--) {
+          std::string_view f, v;
+          si.GetField(&f, &v);
+          MixDigest(d, f);
+          MixDigest(d, v);
+        }
+      }
       return;
     }
     default:

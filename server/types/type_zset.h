@@ -126,6 +126,25 @@ class ZsetValue {
   void ForEach(Fn&& fn) const {
     if (size() > 0) ForRange(0, size() - 1, false, fn);
   }
+  // fn(member, score) -> bool for the members whose score is in `r`, in
+  // ascending order, until fn returns false: one walk from the first
+  // member in range (geo searches read several narrow score ranges).
+  template <typename Fn>
+  void ForScoreRange(const ScoreRange& r, Fn&& fn) const {
+    if (kind() == kPacked) {
+      const char* p = obj_.get<const char>();
+      for (uint32_t off = packed::kHeaderSize, end = packed::End(p); off < end;) {
+        std::string_view m = packed::StringAt(p, off, &off);
+        const double s = packed::ScoreAt(p, off, &off);
+        if (!r.GteMin(s)) continue;
+        if (!r.LteMax(s) || !fn(m, s)) return;
+      }
+      return;
+    }
+    for (const ZNode* x = skiplist()->list.FirstIn(r); x != nullptr && r.LteMax(x->score); x = x->next()) {
+      if (!fn(x->member(), x->score)) return;
+    }
+  }
 
   const ZsetSkiplist* skiplist() const { return kind() == kSkiplist ? obj_.get<ZsetSkiplist>() : nullptr; }
   size_t AllocatedBytes() const;

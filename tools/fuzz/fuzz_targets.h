@@ -85,4 +85,19 @@ int FuzzConfig(const uint8_t* data, size_t size);
 // RDB payload and the commands are the same as when all bytes arrive at once.
 int FuzzPsync(const uint8_t* data, size_t size);
 
+// RESTORE's payload path (persistence/dump_restore.h): the input after
+// byte 0 is sealed as a DUMP payload (version 10, a valid CRC64, so the
+// fuzzer reaches the decoder rather than the checksum), checked by
+// OpenDumpPayload and decoded by EntryFromPayload; byte 0 picks the
+// encoding limits (Redis's defaults, or tiny ones that force every
+// conversion). Oracle: a value that restores dumps again, that payload
+// restores, and both values have the same DEBUG DIGEST-VALUE.
+int FuzzRestore(const uint8_t* data, size_t size);
+
+// The node-state file's decoder (replication/node_state.h), twice: the input
+// as a whole file (magic and checksum checks), and the input as the message
+// inside a file with a right checksum (so mutations reach the protobuf
+// decoder). Whatever decodes must encode and decode to the same state.
+int FuzzNodeState(const uint8_t* data, size_t size);
+
 }  // namespace replikv::fuzz

@@ -10,6 +10,8 @@
 #                     AOF (RDB preamble and plain, with and without #TS)
 #   corpus/manifest/  the manifests of those AOFs
 #   corpus/config/    redis.conf directives + a CONFIG SET part
+#   corpus/restore/   a flags byte + the object of a real DUMP payload, per
+#                     type (make_restore_corpus.py)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -69,7 +71,7 @@ EOF
   cli del s
 }
 
-rm -rf "$corpus"; mkdir -p "$corpus"/{resp,rdb,aof,manifest,config} "$here/dict"
+rm -rf "$corpus"; mkdir -p "$corpus"/{resp,rdb,aof,manifest,config,restore} "$here/dict"
 
 # --- RDB
 cp "$root"/persistence/tests/testdata/*.rdb "$corpus/rdb/"
@@ -80,6 +82,11 @@ cli xadd st '*' f v
 cli xadd st '*' g w
 cli xgroup create st grp 0
 cli save; cp "$work/data/dump.rdb" "$corpus/rdb/with_stream.rdb"
+stop
+
+# --- RESTORE payloads
+start
+python3 "$here/make_restore_corpus.py" "$port" "$corpus/restore"
 stop
 
 # --- AOF: one run per flavour

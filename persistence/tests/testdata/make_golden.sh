@@ -10,6 +10,10 @@
 #                          encoding: hashtable set/hash, skiplist zset
 #                          (ZSET_2), multi-node quicklist with a plain node
 #   redis70_plain.rdb      rdbcompression no, rdbchecksum no
+#   redis70_streams.rdb    streams (RDB type 19): several nodes (node
+#                          entries lowered to 4), deleted entries, groups
+#                          with PELs and consumers, an empty stream, a TTL.
+#                          `make_golden.sh streams` makes only this file.
 set -euo pipefail
 out_dir=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
@@ -37,9 +41,34 @@ cli() {
   reply=$(redis-cli -p "$port" "$@")
   if [[ "$reply" == ERR* || "$reply" == WRONGTYPE* ]]; then echo "$* -> $reply" >&2; exit 1; fi
 }
-start
-
 far=4102444800000  # 2100-01-01 in ms: expires that never fire
+
+make_streams() {
+  cli config set stream-node-max-entries 4
+  for i in $(seq 1 10); do cli xadd stream:main "$i-0" a "$i" b "v$i"; done
+  cli xadd stream:main 11-0 other x
+  cli xadd stream:main 12-5 a 12 b v12
+  cli xadd stream:main 13-0 a "$(printf 'long%.0s' $(seq 30))" b 13
+  cli xdel stream:main 2-0 3-0 9-0
+  cli xgroup create stream:main g1 0
+  cli xgroup create stream:main g2 '$' entriesread 13
+  cli xreadgroup group g1 alice count 3 streams stream:main '>'
+  cli xreadgroup group g1 bob count 2 streams stream:main '>'
+  cli xreadgroup group g1 carol noack count 1 streams stream:main '>'
+  cli xgroup createconsumer stream:main g1 dave
+  cli xclaim stream:main g1 bob 0 4-0 retrycount 5
+  cli xdel stream:main 6-0
+  cli xgroup create stream:empty g '$' mkstream
+  cli xadd stream:ttl 1-1 f v
+  cli pexpireat stream:ttl $far
+  cli xadd stream:trimmed 1-0 f v
+  cli xadd stream:trimmed 2-0 f v
+  cli xadd stream:trimmed 3-0 f v
+  cli xtrim stream:trimmed maxlen 1
+  cli xsetid stream:trimmed 5-0 entriesadded 9 maxdeletedid 4-0
+  save_as redis70_streams.rdb
+}
+
 
 save_as() {
   cli save
@@ -47,6 +76,12 @@ save_as() {
   cli flushall
   cli function flush
 }
+
+start
+if [[ "${1:-}" == streams ]]; then
+  make_streams
+  exit 0
+fi
 
 # --- redis70_small.rdb
 cli set str:int 12345
@@ -97,4 +132,7 @@ cli set str:compress "$(printf '0123456789%.0s' $(seq 10))"
 cli rpush list:plain a b c
 cli hset hash:plain f v
 save_as redis70_plain.rdb
+
+# --- redis70_streams.rdb
+make_streams
 ls -l "$out_dir"/*.rdb
