@@ -5,6 +5,7 @@ docker-compose 1.29, a test dependency), the stack publishes ports on
 127.0.0.1 only, and the configs the compose file mounts exist."""
 
 import fnmatch
+import os
 import shutil
 import subprocess
 
@@ -85,3 +86,42 @@ def test_stack_publishes_on_loopback_and_mounts_existing_configs():
                 assert (DOCKER / src).exists(), f"{name} mounts missing {src}"
     assert "replicaof primary 6379" in (DOCKER / "replica.conf").read_text()
     assert "REPLIKV_PASSWORD=" in (DOCKER / "stack.env").read_text()
+
+
+def runtime_packages(dockerfile):
+    """The Debian packages the runtime-base stage installs."""
+    text = dockerfile.read_text().replace("\\\n", " ")
+    stage = text.split("AS runtime-base", 1)[1].split("\nFROM ", 1)[0]
+    words = stage.split("apt-get install", 1)[1].split("&&", 1)[0].split()
+    return {w for w in words if not w.startswith("-") and not w.startswith(">")}
+
+
+def linked_packages(binary):
+    """The Debian packages that own the shared libraries `binary` loads."""
+    ldd = subprocess.run(["ldd", binary], capture_output=True, text=True, timeout=30, check=True)
+    packages = set()
+    for line in ldd.stdout.splitlines():
+        parts = line.split("=>")
+        if len(parts) != 2 or not parts[1].split() or not parts[1].split()[0].startswith("/"):
+            continue
+        real = os.path.realpath(parts[1].split()[0])
+        owner = subprocess.run(["dpkg", "-S", real], capture_output=True, text=True, timeout=30)
+        if owner.returncode != 0:  # /lib vs /usr/lib (merged /usr): try the other spelling
+            other = real.replace("/usr/lib/", "/lib/", 1) if real.startswith("/usr/") else "/usr" + real
+            owner = subprocess.run(["dpkg", "-S", other], capture_output=True, text=True, timeout=30)
+        assert owner.returncode == 0, f"no Debian package owns {real}"
+        packages.add(owner.stdout.split(":", 1)[0])
+    return packages
+
+
+def test_runtime_stage_installs_every_library_the_server_loads():
+    # The image's runtime stage lists its libraries by hand; a new library
+    # dependency of the server (Lua's came after the Dockerfile) must be
+    # there too, or the container dies at start. The host's binary is built
+    # from the same CMake files on the same Debian release. A sanitizer
+    # build loads its runtimes and no jemalloc: those are not the image's.
+    binary = harness.binary_for("replikv")
+    needed = linked_packages(binary) - {"libc6", "libgcc-s1", "libasan8", "libubsan1"}
+    assert needed, "ldd found no libraries?"
+    missing = needed - runtime_packages(DOCKER / "Dockerfile")
+    assert not missing, f"docker/Dockerfile's runtime-base stage lacks {sorted(missing)}"

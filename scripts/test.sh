@@ -34,6 +34,10 @@ if [[ "${REPLIKV_SKIP_CONTAINERS:-0}" == 1 ]]; then
   echo "test.sh: container drills SKIPPED (REPLIKV_SKIP_CONTAINERS=1)"
 else
   echo "test.sh: container drills (cluster-tests/compose-drill.sh)"
+  # The image is the Dockerfile's runtime stage around this build's binaries
+  # (COMPOSE_DRILL_IMAGE_FROM=source compiles in the image, as users do).
+  echo "test.sh: container image from ${COMPOSE_DRILL_IMAGE_FROM:-host} (host: the Dockerfile's runtime stage + $build/bin)"
+  COMPOSE_DRILL_IMAGE_FROM="${COMPOSE_DRILL_IMAGE_FROM:-host}" \
   REPLIKV_DRILL="$build/bin/replikv-drill" COMPOSE_DRILL_SERVERS="${COMPOSE_DRILL_SERVERS:-replikv}" \
     bash "$root/cluster-tests/compose-drill.sh"
 fi
