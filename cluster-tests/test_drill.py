@@ -36,18 +36,15 @@ MASTER_NAME = "replikv"
 DRILL_TIMEOUT_S = 120
 
 # (server, mode, fault) -> reason, for a case a known bug breaks: it still
-# runs, as xfail (never a skip; not strict, the bug below is intermittent).
-# The Sentinel cut's entry went with main's Sentinel work (a replikv replica
-# no longer counts a PUBLISH it runs into its replication offset).
-SENTINEL_XFAIL = {
-    ("replikv", "sentinel", "kill9"):
-        "intermittent since main's Sentinel merge (3 of ~12 runs on the "
-        "compose branch, 2026-12-06): as the primary is killed, one replikv "
-        "replica stops answering the drill's INFO for the rest of the run "
-        "(Sentinel marks it +sdown too; its log has no line after its full "
-        "sync's AOF rewrite), so the promoted node gets no WAIT acks and the "
-        "drill cannot converge; not diagnosed, reported to the lead.",
-}
+# runs, as xfail (never a skip; not strict when the bug is intermittent).
+# Empty. The Sentinel cut's entry went with main's Sentinel work (a replikv
+# replica no longer counts a PUBLISH it runs into its replication offset).
+# The replikv Sentinel kill9 entry ("one replica stops answering after its
+# full sync's AOF rewrite", 3 of ~12 runs before main's replication fixes
+# were merged) went after none in the 48 runs since (2026-12-06; 12 on the
+# merged code beside a from-source image build, load 5-8); its cause was
+# never seen.
+SENTINEL_XFAIL = {}
 
 
 def stack_password():
