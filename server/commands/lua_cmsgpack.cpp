@@ -398,17 +398,19 @@ void DecodeOne(lua_State* L, Reader* r) {
 // when limit and offset are both 0 (what unpack asks, and unpack_limit
 // with 0, 0 too). Except in that case the next offset (-1 at the end)
 // comes first in the results.
-int UnpackFrom(lua_State* L, int limit, int offset) {
+int UnpackFrom(lua_State* L, lua_Integer limit, lua_Integer offset) {
   size_t len;
   const char* s = luaL_checklstring(L, 1, &len);
   bool all = limit == 0 && offset == 0;
   if (offset < 0 || limit < 0) {
-    // Redis prints the input's length as the limit.
-    return luaL_error(L, "Invalid request to unpack with offset of %d and limit of %d.", offset,
-                      static_cast<int>(len));
+    // Redis prints the input's length as the limit, and both through %d
+    // (the low 32 bits).
+    return luaL_error(L, "Invalid request to unpack with offset of %d and limit of %d.",
+                      static_cast<int>(offset), static_cast<int>(len));
   }
   if (static_cast<size_t>(offset) > len) {
-    return luaL_error(L, "Start offset %d greater than input length %d.", offset, static_cast<int>(len));
+    return luaL_error(L, "Start offset %d greater than input length %d.", static_cast<int>(offset),
+                      static_cast<int>(len));
   }
   if (all) limit = INT_MAX;
   Reader r{reinterpret_cast<const uint8_t*>(s) + offset, len - static_cast<size_t>(offset), ReadError::kNone};
@@ -438,15 +440,15 @@ int Unpack(lua_State* L) { return UnpackFrom(L, 0, 0); }
 
 // cmsgpack.unpack_one(s [, offset]) -> next_offset, value
 int UnpackOne(lua_State* L) {
-  int offset = static_cast<int>(luaL_optinteger(L, 2, 0));
+  lua_Integer offset = luaL_optinteger(L, 2, 0);
   DropExtraArgs(L);
   return UnpackFrom(L, 1, offset);
 }
 
 // cmsgpack.unpack_limit(s, limit [, offset]) -> next_offset, values...
 int UnpackLimit(lua_State* L) {
-  int limit = static_cast<int>(luaL_checkinteger(L, 2));
-  int offset = static_cast<int>(luaL_optinteger(L, 3, 0));
+  lua_Integer limit = luaL_checkinteger(L, 2);
+  lua_Integer offset = luaL_optinteger(L, 3, 0);
   DropExtraArgs(L);
   return UnpackFrom(L, limit, offset);
 }
