@@ -38,7 +38,8 @@ std::string Head(EncodeLen encode, size_t len) {
   return Hex(out, encode(len, out));
 }
 
-// The bytes below were observed from cmsgpack.pack on redis-server 7.0.15.
+// The bytes below are what cmsgpack.pack gives for the same numbers on
+// redis-server 7.0.15 (INT64_MAX, which no Lua number holds, excepted).
 TEST(Msgpack, IntegersTakeTheSmallestForm) {
   EXPECT_EQ(Int(0), "00");
   EXPECT_EQ(Int(127), "7f");
