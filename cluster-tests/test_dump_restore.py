@@ -10,6 +10,7 @@ import random
 import time
 from pathlib import Path
 
+from crc64 import crc64
 from harness import RespError, encode_command, wait_for
 
 BUSY = RespError("BUSYKEY Target key name already exists.")
@@ -23,27 +24,6 @@ LFU_OFF = RespError(
 LFU_ON = RespError(
     "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between "
     "policies at runtime LRU and LFU data will take some time to adjust.")
-
-
-def _crc64_table():
-    poly = 0x95AC9329AC4BC9B5  # 0xad93d23594c935a9 reflected (CRC-64/Jones)
-    table = []
-    for i in range(256):
-        crc = i
-        for _ in range(8):
-            crc = (crc >> 1) ^ poly if crc & 1 else crc >> 1
-        table.append(crc)
-    return table
-
-
-CRC64_TABLE = _crc64_table()
-
-
-def crc64(data):
-    crc = 0
-    for b in data:
-        crc = CRC64_TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    return crc
 
 
 def seal(obj, version=10):

@@ -13,6 +13,7 @@
 #include "persistence/persistence_module.h"
 #include "persistence/rdb_keyspace.h"
 #include "replication/socket_rdb_source.h"
+#include "server/base/ascii.h"
 #include "server/net/client.h"
 #include "server/commands/scripting.h"
 #include "server/server.h"
@@ -110,6 +111,7 @@ void ReplicaSide::Fail(const std::string& why, bool stop) {
   }
   transfer_.reset();
   in_.clear();
+  open_transaction_.clear();  // its commands went with the primary client
   parser_.Reset();
   server_.propagator().set_replicating_from_primary(false);
   state_ = stop ? State::kNone : State::kConnect;
@@ -633,7 +635,7 @@ int ReplicaSide::stream_db() const {
 
 // Runs every complete command of in_ on the primary client. Each command's
 // bytes are counted into the offset and passed on verbatim to this node's
-// own backlog and replicas.
+// own backlog and replicas; a transaction's, when it has ended.
 bool ReplicaSide::ApplyStream() {
   size_t pos = 0;
   Propagator& prop = server_.propagator();
@@ -651,7 +653,12 @@ bool ReplicaSide::ApplyStream() {
     if (st == RespParser::State::kNeedMore) {
       // Skipped empty lines still count in the offset.
       if (parser_.consumed() > 0) {
-        prop.FeedVerbatim(std::string_view(in_.data() + pos, parser_.consumed()));
+        std::string_view skipped(in_.data() + pos, parser_.consumed());
+        if (pc->in_multi()) {
+          open_transaction_.append(skipped);
+        } else {
+          prop.FeedVerbatim(skipped);
+        }
         pos += parser_.consumed();
       }
       break;
@@ -664,13 +671,22 @@ bool ReplicaSide::ApplyStream() {
     std::string_view raw(in_.data() + pos, n);
     const std::vector<std::string_view>& argv = parser_.args();
     prop.set_replicating_from_primary(true);
-    prop.FeedVerbatim(raw);
+    const bool opens_transaction = !argv.empty() && EqualsIgnoreCase(argv[0], "multi");
+    if (pc->in_multi() || opens_transaction) {
+      open_transaction_.append(raw);
+    } else {
+      prop.FeedVerbatim(raw);
+    }
     if (!argv.empty()) {
       // Keys expire only by the primary's DELs: its commands see every key.
       ks.set_expiry_paused(true);
       server_.ExecuteCommand(*pc, argv);
       ks.set_expiry_paused(false);
       pc->reply().Clear();
+    }
+    if (state_ == State::kConnected && !open_transaction_.empty() && !pc->in_multi()) {
+      prop.FeedVerbatim(open_transaction_);
+      open_transaction_.clear();
     }
     prop.set_replicating_from_primary(false);
     pos += n;
@@ -741,7 +757,8 @@ void ReplicaSide::AppendInfo(std::string* o) const {
   InfoField(o, "master_last_io_seconds_ago",
             state_ == State::kConnected ? (now - last_io_ms_) / 1000 : int64_t{-1});
   InfoField(o, "master_sync_in_progress", state_ == State::kTransfer ? 1 : 0);
-  InfoField(o, "slave_read_repl_offset", stream_.end_offset() + static_cast<int64_t>(in_.size()));
+  InfoField(o, "slave_read_repl_offset",
+            stream_.end_offset() + static_cast<int64_t>(open_transaction_.size() + in_.size()));
   InfoField(o, "slave_repl_offset", stream_.end_offset());
   if (state_ == State::kTransfer && transfer_ != nullptr) {
     int64_t total = transfer_->transfer_size();

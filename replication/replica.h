@@ -145,6 +145,11 @@ class ReplicaSide {
   uv_connect_t connect_req_;
   uint64_t connection_gen_ = 0;  // stale callbacks of an old connection are ignored
   std::string in_;               // bytes read, not yet used
+  // The bytes of a transaction the primary client has open (MULTI and the
+  // commands it queued): they join the offset, the backlog and this node's
+  // replicas only when its EXEC (or DISCARD) ran, so a link lost or a
+  // shutdown in between resumes from the MULTI, as Redis's reploff does.
+  std::string open_transaction_;
   char read_buf_[64 * 1024];
   // Full sync.
   std::unique_ptr<RdbTransferReader> transfer_;

@@ -39,6 +39,8 @@ check server server/
 check persistence server/ persistence/
 check tools/check_rdb.cpp server/base/ persistence/format/
 check tools/check_aof.cpp server/base/ persistence/format/
+# The drill is a client: the base layer and itself only.
+check tools/drill server/base/ tools/drill/
 
 # Link lines: the codec and the check tools link no server library.
 for target in replikv_format replikv-check-rdb replikv-check-aof; do

@@ -5,7 +5,8 @@ set -euo pipefail
 
 REPLIKV_BUILD_DEPS=(g++ cmake ninja-build pkg-config libuv1-dev liblzf-dev libprotozero-dev
   libspdlog-dev libgtest-dev libjemalloc-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev)
-REPLIKV_TEST_DEPS=(redis-server redis-tools python3 python3-pytest python3-redis
+REPLIKV_TEST_DEPS=(redis-server redis-sentinel redis-tools python3 python3-pytest python3-redis
+  python3-yaml docker-compose
   python3-pytest-xdist python3-pytest-timeout)
 # The fuzz pass of test.sh (scripts/fuzz.sh): clang with libFuzzer and the
 # sanitizer runtimes.
@@ -26,8 +27,12 @@ replikv_install_missing() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # Debian starts the packaged redis-server on 6379; the tests run their own.
+  # Debian starts the packaged redis-server on 6379 (and redis-sentinel on
+  # 26379); the tests run their own.
   if [[ " ${missing[*]} " == *" redis-server "* ]] && command -v systemctl >/dev/null 2>&1; then
     systemctl stop redis-server >/dev/null 2>&1 || true
+  fi
+  if [[ " ${missing[*]} " == *" redis-sentinel "* ]] && command -v systemctl >/dev/null 2>&1; then
+    systemctl stop redis-sentinel >/dev/null 2>&1 || true
   fi
 }

@@ -6,7 +6,11 @@
 # libFuzzer target for a short bounded time (scripts/fuzz.sh, clang, build-fuzz/).
 # Exits non-zero on any failure. REPLIKV_SKIP_SANITIZERS=1 skips the second
 # pass and REPLIKV_SKIP_FUZZ=1 the third (local use); REPLIKV_FUZZ_SECONDS sets
-# the time per fuzz target (default 20).
+# the time per fuzz target (default 20). Between the first pass and the
+# sanitizer pass, cluster-tests/compose-drill.sh builds the container image and
+# runs the failover drills against the compose stack in real containers
+# (podman here, prepared by scripts/containers.sh; REPLIKV_SKIP_CONTAINERS=1
+# skips it, and says so).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/scripts/deps.sh"
@@ -19,6 +23,24 @@ build="${REPLIKV_BUILD_DIR:-$root/build}"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j "$(nproc)"
 (cd "$build" && ctest --output-on-failure -j "$(nproc)" --timeout 1500)
+
+# The container drills: image build, compose stack, one drill per fault kind
+# on replikv nodes (the redis-server stack is the benchmark's comparison,
+# bench/failover.sh; test_drill.py runs both as processes). Bounded
+# (COMPOSE_DRILL_TIMEOUT, 900 s); any failed drill fails the run here, with
+# its JSON report and the containers' logs on the output; an expected
+# failure (COMPOSE_DRILL_XFAIL) is printed as XFAIL with its reason.
+if [[ "${REPLIKV_SKIP_CONTAINERS:-0}" == 1 ]]; then
+  echo "test.sh: container drills SKIPPED (REPLIKV_SKIP_CONTAINERS=1)"
+else
+  echo "test.sh: container drills (cluster-tests/compose-drill.sh)"
+  # The image is the Dockerfile's runtime stage around this build's binaries
+  # (COMPOSE_DRILL_IMAGE_FROM=source compiles in the image, as users do).
+  echo "test.sh: container image from ${COMPOSE_DRILL_IMAGE_FROM:-host} (host: the Dockerfile's runtime stage + $build/bin)"
+  COMPOSE_DRILL_IMAGE_FROM="${COMPOSE_DRILL_IMAGE_FROM:-host}" \
+  REPLIKV_DRILL="$build/bin/replikv-drill" COMPOSE_DRILL_SERVERS="${COMPOSE_DRILL_SERVERS:-replikv}" \
+    bash "$root/cluster-tests/compose-drill.sh"
+fi
 
 # The fuzz pass runs last; a function so that skipping the sanitizer pass
 # does not skip it.

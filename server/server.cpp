@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstring>
 #include <random>
 
@@ -366,6 +367,12 @@ void Server::Start() {
   cron_.data = this;
   uint64_t period = 1000 / static_cast<uint64_t>(config().hz > 0 ? config().hz : 10);
   uv_timer_start(&cron_, &Server::OnCron, period, period);
+  // A write to a socket whose peer has gone must fail with EPIPE, not end
+  // the process (SIGPIPE's default: a replica whose primary was killed died
+  // silently on its next ACK); a closed terminal must not stop the server
+  // either. Redis ignores both.
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
   uv_signal_init(&loop_, &sigterm_);
   sigterm_.data = this;
   uv_signal_start(&sigterm_, &Server::OnSignal, SIGTERM);

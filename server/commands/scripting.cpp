@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/commands/lua_libs.h"
 #include "server/commands/lua_reply.h"
 #include "server/base/assert.h"
 #include "server/ds/sha1.h"
@@ -61,7 +62,7 @@ for _, name in ipairs({"dofile", "loadfile", "print", "getfenv", "setfenv", "mod
                        "newproxy", "package", "io", "os", "debug"}) do
   real[name] = nil
 end
-for _, name in ipairs({"string", "math", "table", "cjson", "bit", "coroutine", "redis"}) do
+for _, name in ipairs({"string", "math", "table", "cjson", "bit", "struct", "cmsgpack", "coroutine", "redis"}) do
   if type(real[name]) == "table" then real[name] = freeze(real[name]) end
 end
 -- Strings find their methods through the frozen string table, and
@@ -290,6 +291,12 @@ lua_State* ScriptEngine::NewState(bool functions, int* errh_ref, int* globals_re
   lua_pushcfunction(L, luaopen_bit);
   lua_call(L, 0, 1);
   lua_setglobal(L, "bit");
+  lua_pushcfunction(L, OpenLuaStruct);
+  lua_call(L, 0, 1);
+  lua_setglobal(L, "struct");
+  lua_pushcfunction(L, OpenLuaCmsgpack);
+  lua_call(L, 0, 1);
+  lua_setglobal(L, "cmsgpack");
   lua_pushcfunction(L, GuardedRawset);
   lua_setglobal(L, "rawset");
   lua_pushcfunction(L, GuardedSetmetatable);

@@ -8,7 +8,8 @@
 // proxy — reading a name that does not exist and writing any name are
 // errors; the libraries are base (without dofile, loadfile, print, getfenv,
 // setfenv, module, require, newproxy), table, string, math (with Redis's
-// rand48-based math.random), cjson and bit, and the `redis` table.
+// rand48-based math.random), cjson, bit, struct and cmsgpack (the last two
+// replikv's own bindings, lua_libs.h), and the `redis` table.
 //
 // A script runs to completion with no other client served, like any
 // command. Past busy-reply-threshold a count hook pumps the loop now and
