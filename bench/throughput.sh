@@ -22,7 +22,7 @@ rounds=3
 tests="set,get,incr,mset,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,lrange_100"
 # -t none: only the data-command rows (SETBIT/BITCOUNT/PFADD/PFCOUNT/GEO*) and memory.
 # -d geoadd,geosearch: only those data-command rows ("none": no data rows);
-# -d evalsha_1,evalsha_10: the scripting rows.
+# -d evalsha_1,evalsha_10,fcall_1,fcall_10: the scripting rows.
 small_n=1000000
 data_only=""
 while getopts "n:r:t:k:d:" opt; do
@@ -108,6 +108,12 @@ lua_loop='local n = 0 for i = 1, 10 do n = redis.call("incr", KEYS[1]) end retur
 sha_of() { printf '%s' "$1" | sha1sum | cut -c1-40; }
 data_rows+=("evalsha_1:EVALSHA $(sha_of "$lua_const") 0"
             "evalsha_10:EVALSHA $(sha_of "$lua_loop") 1 counter")
+# Functions: the same two bodies as FCALLs of one library (the function
+# lookup and the (keys, args) call instead of the script cache and globals).
+lua_lib='#!lua name=bench
+redis.register_function("const1", function(keys, args) return 1 end)
+redis.register_function("loop10", function(keys, args) local n = 0 for i = 1, 10 do n = redis.call("incr", keys[1]) end return n end)'
+data_rows+=("fcall_1:FCALL const1 0" "fcall_10:FCALL loop10 1 counter")
 head -c 12500 /dev/urandom >"$BENCH_TMP/bitmap"
 /usr/bin/python3 - >"$BENCH_TMP/geo.resp" <<'PY'
 import random, sys
@@ -126,6 +132,7 @@ for port in "$rk_port" "$rd_port"; do
   redis-cli -p "$port" --pipe <"$BENCH_TMP/geo.resp" >/dev/null
   redis-cli -p "$port" script load "$lua_const" >/dev/null
   redis-cli -p "$port" script load "$lua_loop" >/dev/null
+  redis-cli -p "$port" function load replace "$lua_lib" >/dev/null
 done
 for row in "${data_rows[@]}"; do
   name=${row%%:*}; read -ra cmd <<<"${row#*:}"

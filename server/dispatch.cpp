@@ -134,7 +134,9 @@ void Server::Dispatch(Client& c, ArgList argv) {
   std::optional<Command> script_view;
   if (cmd->flags & kCmdScriptFlags) {
     const bool by_sha = cmd->name == "evalsha" || cmd->name == "evalsha_ro";
-    const uint32_t flags = scripting_->DispatchFlags(cmd->flags, by_sha, argv[1]);
+    const bool fcall = cmd->name == "fcall" || cmd->name == "fcall_ro";
+    const uint32_t flags = fcall ? scripting_->FunctionDispatchFlags(cmd->flags, argv[1])
+                                 : scripting_->DispatchFlags(cmd->flags, by_sha, argv[1]);
     if (flags != cmd->flags) {
       script_view.emplace();
       script_view->name = cmd->name;
@@ -167,7 +169,7 @@ void Server::Dispatch(Client& c, ArgList argv) {
   // which would belong to the replica side's reader: here its commands run
   // beside the (necessarily read-only) script.
   if (scripting_->timed_out() && !(cmd->flags & kCmdAllowBusy) && c.kind() != ClientKind::kPrimary) {
-    return Reject(*this, c, cmd, "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+    return Reject(*this, c, cmd, scripting_->BusyError());
   }
   if (c.in_multi() && (cmd->flags & kCmdNoMulti)) {
     return Reject(*this, c, cmd, "Command not allowed inside a transaction");

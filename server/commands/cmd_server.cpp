@@ -50,7 +50,7 @@ void ShutdownCommand(CommandContext& ctx) {
   // While a busy script runs only SHUTDOWN NOSAVE may stop the server
   // (Redis 7.0): a save would store the script's half-done writes.
   if (ctx.server.scripting().timed_out() && !nosave) {
-    return ctx.reply.AddError("-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+    return ctx.reply.AddError(ctx.server.scripting().BusyError());
   }
   Status st = ctx.server.PrepareShutdown(save, nosave);
   if (!st.ok()) return ctx.reply.AddError("Errors trying to SHUTDOWN. Check logs.");
