@@ -102,6 +102,15 @@ int main(int argc, char** argv) {
     }
     RefreshLogPid();
   }
+  // After daemon(): the allocator's purging thread would not survive its fork.
+  st = registry.SetApplyHook({"jemalloc-bg-thread"}, [](const ServerConfig& c) {
+    if (!SetAllocatorBackgroundThread(c.jemalloc_bg_thread) && c.jemalloc_bg_thread) {
+      spdlog::warn("Failed to enable the jemalloc background thread");  // not fatal, as Redis
+    }
+    return Status::OK();
+  });
+  if (!st.ok()) return 1;
+  SetAllocatorBackgroundThread(cfg.jemalloc_bg_thread);
 
   spdlog::info("oO0OoO0OoO0Oo replikv is starting oO0OoO0OoO0Oo");
   spdlog::info("replikv version={} (Redis {} compatible), bits=64, pid={}, just started", kReplikvVersion,

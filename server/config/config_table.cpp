@@ -220,7 +220,7 @@ std::vector<ConfigDef> BuildTable() {
       Special("oom-score-adj-values", "", M | N, SetOomScoreAdjValues, GetOomScoreAdjValues,
               RewritePlain),
       Bool("disable-thp", "", I | N, &C::disable_thp),
-      Bool("jemalloc-bg-thread", "", N, &C::jemalloc_bg_thread),
+      Bool("jemalloc-bg-thread", "", 0, &C::jemalloc_bg_thread),
 
       // Append-only file.
       Bool("appendonly", "", 0, &C::appendonly),
