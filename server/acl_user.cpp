@@ -47,6 +47,34 @@ uint8_t NeededPerms(std::string_view flags, uint8_t read, uint8_t write) {
   return perms;
 }
 
+// The fast form of a command's key specs, if it has one (see KeyLayout).
+AclCommandIndex::KeyLayout LayoutOf(std::string_view full_name) {
+  using key_specs_internal::KeySpecRow;
+  AclCommandIndex::KeyLayout layout;
+  const KeySpecRow* only = nullptr;
+  for (size_t i = 0; i < key_specs_internal::kKeySpecRowCount; ++i) {
+    const KeySpecRow& row = key_specs_internal::kKeySpecRows[i];
+    if (full_name != row.command) continue;
+    if (only != nullptr) return layout;  // more than one spec
+    only = &row;
+  }
+  if (only == nullptr || only->begin != key_specs_internal::kIndex || only->find != key_specs_internal::kRange ||
+      only->c > 1 || only->b < 1 || std::string_view(only->flags) == "not_key") {
+    return layout;
+  }
+  std::string_view flags = only->flags;
+  if (flags.find("variable_flags") != std::string_view::npos) {
+    if (full_name != "set") return layout;
+    layout.set_like = true;
+  }
+  layout.simple = true;
+  layout.first = only->index;
+  layout.last = only->a;
+  layout.step = only->b;
+  layout.perms = NeededPerms(flags, 1, 2);
+  return layout;
+}
+
 }  // namespace
 
 // --- the command index --------------------------------------------------
@@ -64,12 +92,14 @@ AclCommandIndex::AclCommandIndex(CommandTable& table) : table_(&table) {
   }
   channel_kind_.resize(by_id_.size(), kNoChannels);
   has_keys_.resize(by_id_.size(), false);
+  key_layout_.resize(by_id_.size());
   for (size_t id = 0; id < by_id_.size(); ++id) {
     Command* c = by_id_[id];
     c->acl_id = static_cast<uint32_t>(id);
     // Categories by the Redis name: a renamed command keeps its own.
     c->acl_categories = AclCategoriesOf(c->full_name);
     has_keys_[id] = CommandHasKeySpecs(c->full_name);
+    key_layout_[id] = LayoutOf(c->full_name);
     if (c->full_name == "publish" || c->full_name == "spublish") channel_kind_[id] = kPublishFirst;
     if (c->full_name == "subscribe" || c->full_name == "ssubscribe") channel_kind_[id] = kSubscribeAll;
     if (c->full_name == "psubscribe") channel_kind_[id] = kPatternSubscribeAll;
@@ -358,7 +388,25 @@ AclDenial AclSelector::Check(const Command& cmd, ArgList argv, const AclCommandI
     for (const std::string& arg : it->second) found = found || EqualsIgnoreCase(arg, argv[1]);
     if (!found) return AclDenial::kCommand;
   }
-  if (!all_keys_ && index.has_keys(id)) {
+  if (!all_keys_ && index.has_keys(id) && index.key_layout(id).simple) {
+    const AclCommandIndex::KeyLayout& kl = index.key_layout(id);
+    const long argc = static_cast<long>(argv.size());
+    uint8_t needed = kl.perms;
+    if (kl.set_like) {
+      // SET overwrites (write); with GET it also reads the old value.
+      needed = kWrite;
+      for (size_t i = 3; i < argv.size(); ++i) {
+        if (EqualsIgnoreCase(argv[i], "get")) needed |= kRead;
+      }
+    }
+    const long last = kl.last >= 0 ? kl.first + kl.last : argc + kl.last;
+    for (long i = kl.first; i <= last && i < argc; i += kl.step) {
+      if (!KeyAllowed(argv[static_cast<size_t>(i)], needed)) {
+        *errpos = static_cast<size_t>(i);
+        return AclDenial::kKey;
+      }
+    }
+  } else if (!all_keys_ && index.has_keys(id)) {
     // Reused between calls: the check runs on every command.
     static std::vector<KeyRef> keys;
     keys.clear();

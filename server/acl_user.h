@@ -49,11 +49,25 @@ class AclCommandIndex {
   // Whether the command has key specs (the key check applies).
   bool has_keys(uint32_t id) const { return has_keys_[id]; }
 
+  // The common key layout, precomputed so the per-command check need not
+  // walk the key specs: one spec, keys from a fixed index to a fixed
+  // offset (lastkey >= 0) or to the end (lastkey < 0), every `step`.
+  // `perms` is what the keys need (kRead/kWrite bits of AclSelector);
+  // SET's depend on its GET option (set_like).
+  struct KeyLayout {
+    bool simple = false;
+    bool set_like = false;
+    int first = 0, last = 0, step = 1;
+    uint8_t perms = 0;
+  };
+  const KeyLayout& key_layout(uint32_t id) const { return key_layout_[id]; }
+
  private:
   CommandTable* table_ = nullptr;
   std::vector<Command*> by_id_;
   std::vector<ChannelKind> channel_kind_;
   std::vector<bool> has_keys_;
+  std::vector<KeyLayout> key_layout_;
 };
 
 // Why a command was refused, in Redis's order of relevance (a key error is
