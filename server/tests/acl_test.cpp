@@ -145,6 +145,11 @@ TEST_F(AclRulesTest, KeyPatternsReadAndWrite) {
   // COPY reads its source and writes its destination.
   EXPECT_EQ(Run(u, {"copy", "r1", "w1"}), AclDenial::kNone);
   EXPECT_EQ(Run(u, {"copy", "w1", "r1"}), AclDenial::kKey);
+  // SET writes; with GET it reads the old value too.
+  EXPECT_EQ(Run(u, {"set", "w1", "v", "get"}), AclDenial::kKey);
+  EXPECT_EQ(Run(u, {"set", "k1", "v", "GET"}), AclDenial::kNone);
+  // MSET's keys are every other argument.
+  EXPECT_EQ(Run(u, {"mset", "w1", "r-value", "w2", "v"}), AclDenial::kNone);
   // Same pattern twice merges the permissions.
   AclUser m = Make({"%R~x", "%W~x"});
   EXPECT_EQ(m.selectors()[0].KeysText(), "~x");
