@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "server/acl.h"
 #include "server/commands/blocking.h"
 #include "server/net/client.h"
 #include "server/commands/client_pause.h"
@@ -121,8 +122,17 @@ void Server::Dispatch(Client& c, ArgList argv) {
     // Redis 7.0: "ERR wrong number of arguments for 'get' command".
     return Reject(*this, c, cmd, "wrong number of arguments for '" + Lower(cmd->full_name) + "' command");
   }
-  if (!c.authenticated && !(cmd->flags & kCmdNoAuth)) {
+  if (!c.authenticated && !(cmd->flags & kCmdNoAuth) && acl_->default_requires_auth()) {
     return Reject(*this, c, cmd, "-NOAUTH Authentication required.");
+  }
+  // ACL: after NOAUTH, before everything that judges the command's effect,
+  // as Redis 7.0's processCommand. Unrestricted users pay one branch.
+  size_t acl_pos = 0;
+  if (const AclDenial d = acl_->Check(c, *cmd, argv, &acl_pos); d != AclDenial::kNone) {
+    c.last_command = cmd;  // the log's client info names it, as Redis's
+    acl_->Log(c, d, c.in_multi() ? "multi" : "toplevel", d == AclDenial::kCommand ? std::string_view(cmd->full_name) : argv[acl_pos],
+              c.user->name());
+    return Reject(*this, c, cmd, "-NOPERM " + Acl::DenialText(d, *cmd));
   }
   // A monitor is a replica-like client (Redis 7.0's CLIENT_SLAVE flag).
   if (c.monitor && (cmd->flags & (kCmdWrite | kCmdReadonly | kCmdMayReplicate))) {

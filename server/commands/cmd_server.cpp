@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/acl_categories.h"
 #include "server/commands/key_specs.h"
 #include "server/ds/glob.h"
 #include "server/commands/scripting.h"
@@ -136,6 +137,20 @@ std::vector<const char*> AclCategories(const Command& c) {
 bool IsBareContainer(const Command& c) { return !c.subcommands.empty() && c.name != "command"; }
 
 std::vector<const char*> CategoriesOf(const Command& c) {
+  // Redis's own set, from the table generated from redis-server 7.0
+  // (server/acl_categories.h; set once the ACL numbered the commands), in
+  // ACL CAT's order, which is COMMAND INFO's.
+  if (c.acl_categories != 0) {
+    static std::vector<std::string> names;
+    if (names.empty()) {
+      for (size_t i = 0; i < AclCategoryCount(); ++i) names.push_back(std::string("@") + AclCategoryName(i));
+    }
+    std::vector<const char*> out;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (c.acl_categories & (uint64_t{1} << i)) out.push_back(names[i].c_str());
+    }
+    return out;
+  }
   return IsBareContainer(c) ? std::vector<const char*>{"@slow"} : AclCategories(c);
 }
 

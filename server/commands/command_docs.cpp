@@ -62,6 +62,7 @@ const char* CommandSummary(std::string_view name) {
       {"ping", "Returns PONG, or the given message."},
       {"echo", "Returns the given message."},
       {"quit", "Closes the connection."},
+      {"acl", "A container for Access List Control commands."},
       {"auth", "Authenticates the connection."},
       {"hello", "Handshakes: protocol version, authentication, client name."},
       {"select", "Changes the connection's database."},

@@ -1,3 +1,4 @@
+#include "server/acl.h"
 #include "server/commands/scripting.h"
 
 #include <lua.hpp>
@@ -696,6 +697,28 @@ int ScriptEngine::LuaErrorHandler(lua_State* L) {
 
 // --- redis.call / redis.pcall ------------------------------------------
 
+namespace {
+// The ACL check of a redis.call: nullptr, or the error the script gets
+// (logged with context "lua").
+const char* AclDeniedInScript(Server& server, Client& caller, const Command& cmd, ArgList argv) {
+  size_t pos = 0;
+  const AclDenial d = server.acl().Check(caller, cmd, argv, &pos);
+  if (d == AclDenial::kNone) return nullptr;
+  server.acl().Log(caller, d, "lua", d == AclDenial::kCommand ? std::string_view(cmd.full_name) : argv[pos],
+                   caller.user->name());
+  switch (d) {
+    case AclDenial::kCommand: return "The user executing the script can't run this command or subcommand";
+    case AclDenial::kKey:
+      return "The user executing the script can't access at least one of the keys mentioned in the command "
+             "arguments";
+    case AclDenial::kChannel: return "The user executing the script can't publish to the channel mentioned in the command";
+    default: break;
+  }
+  return "The user executing the script is lacking the permissions for the command";
+}
+}  // namespace
+
+
 int ScriptEngine::LuaCall(lua_State* L) {
   if (From(L).RunRedisCommand(L)) return lua_error(L);
   return 1;
@@ -750,6 +773,11 @@ bool ScriptEngine::RunRedisCommand(lua_State* L) {
   }
   if (cmd->flags & kCmdNoscript) {
     PushLuaErrorTable(L, "This Redis command is not allowed from script");
+    return true;
+  }
+  // The script runs as its caller's ACL user (Redis 7.0's scriptVerifyACL).
+  if (const char* denied = AclDeniedInScript(server_, *run.caller, *cmd, argv)) {
+    PushLuaErrorTable(L, denied);
     return true;
   }
   if (cmd->flags & kCmdWrite) {

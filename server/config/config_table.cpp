@@ -191,9 +191,9 @@ std::vector<ConfigDef> BuildTable() {
 
       // Security and clients.
       Str("requirepass", "", 0, &C::requirepass),
-      Int("acllog-max-len", "", N, &C::acllog_max_len, 0, kLLMax),
-      Str("aclfile", "", I | N, &C::aclfile),
-      En("acl-pubsub-default", "", N, Enum<&C::acl_pubsub_default>(), kAclPubsub),
+      Int("acllog-max-len", "", 0, &C::acllog_max_len, 0, kLLMax),
+      Str("aclfile", "", I, &C::aclfile),
+      En("acl-pubsub-default", "", 0, Enum<&C::acl_pubsub_default>(), kAclPubsub),
       Int("maxclients", "", 0, &C::maxclients, 1, kUIntMax),
       Int("tracking-table-max-keys", "", N, &C::tracking_table_max_keys, 0, kLLMax),
 
