@@ -32,7 +32,7 @@ void AddSelectorFields(ReplyBuffer& r, const AclSelector& s, const AclCommandInd
 void GetUser(CommandContext& ctx) {
   Acl& acl = ctx.server.acl();
   std::shared_ptr<AclUser> u = acl.Find(ctx.argv[2]);
-  if (!u) return ctx.reply.AddNullArray();
+  if (!u) return ctx.reply.AddNullBulk();  // $-1, as Redis (not *-1)
   ctx.reply.AddArrayLen(12);
   ctx.reply.AddBulk("flags");
   std::vector<std::string> flags = u->Flags();
