@@ -492,6 +492,29 @@ def encode_command(*args):
     return b"".join(parts)
 
 
+def take_command(buf):
+    """Splits the first complete multibulk command off `buf` (bytes):
+    returns (args, rest), or None while it is incomplete. For tests that
+    play a server (a scripted primary reading a replica's handshake)."""
+    if not buf:
+        return None
+    if buf[:1] != b"*":
+        raise ValueError(f"not a multibulk: {buf[:20]!r}")
+    try:
+        line, rest = buf.split(b"\r\n", 1)
+        args = []
+        for _ in range(int(line[1:])):
+            hdr, rest = rest.split(b"\r\n", 1)
+            n = int(hdr[1:])
+            if len(rest) < n + 2:
+                return None
+            args.append(rest[:n])
+            rest = rest[n + 2:]
+    except ValueError:  # a line not complete yet
+        return None
+    return args, rest
+
+
 class RespClient:
     """A raw RESP connection. Replies are parsed as:
     +x -> SimpleString, -x -> RespError, :n -> int, $ -> bytes or None,

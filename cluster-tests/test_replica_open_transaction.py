@@ -79,12 +79,12 @@ class ScriptedPrimary:
     def _link(self, conn):
         buf = b""
         for _ in range(20):  # a handshake is a handful of commands
-            while not self._whole_command(buf):
+            while (taken := harness.take_command(buf)) is None:
                 data = conn.recv(4096)
                 if not data:
                     return
                 buf += data
-            args, buf = self._take_command(buf)
+            args, buf = taken
             name = args[0].upper()
             if name == b"PING":
                 conn.sendall(b"+PONG\r\n")
@@ -117,29 +117,6 @@ class ScriptedPrimary:
                     return
             except socket.timeout:
                 continue
-
-    @staticmethod
-    def _whole_command(buf):
-        try:
-            ScriptedPrimary._take_command(buf)
-            return True
-        except (IndexError, ValueError):
-            return False
-
-    @staticmethod
-    def _take_command(buf):
-        if buf[:1] != b"*":
-            raise ValueError("not a multibulk")
-        line, rest = buf.split(b"\r\n", 1)
-        args = []
-        for _ in range(int(line[1:])):
-            hdr, rest = rest.split(b"\r\n", 1)
-            n = int(hdr[1:])
-            if len(rest) < n + 2:
-                raise ValueError("partial")
-            args.append(rest[:n])
-            rest = rest[n + 2:]
-        return args, rest
 
     def close(self):
         self._stop.set()

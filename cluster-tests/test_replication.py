@@ -768,12 +768,12 @@ class FakePrimary:
         buf = b""
         # Bounded: the handshake is a handful of commands.
         for _ in range(20):
-            while b"\r\n" not in buf or not self._whole_command(buf):
+            while (taken := harness.take_command(buf)) is None:
                 data = conn.recv(4096)
                 if not data:
                     return
                 buf += data
-            cmd, buf = self._take_command(buf)
+            cmd, buf = taken
             name = cmd[0].upper()
             if name == b"PING":
                 conn.sendall(b"+PONG\r\n")
@@ -783,28 +783,6 @@ class FakePrimary:
                 self.syncs += 1
                 conn.sendall(b"+FULLRESYNC " + b"f" * 40 + b" 0\r\n" + self.payload)
                 return
-
-    @staticmethod
-    def _whole_command(buf):
-        try:
-            FakePrimary._take_command(buf)
-            return True
-        except (IndexError, ValueError):
-            return False
-
-    @staticmethod
-    def _take_command(buf):
-        assert buf[:1] == b"*"
-        line, rest = buf.split(b"\r\n", 1)
-        args = []
-        for _ in range(int(line[1:])):
-            hdr, rest = rest.split(b"\r\n", 1)
-            n = int(hdr[1:])
-            if len(rest) < n + 2:
-                raise ValueError("partial")
-            args.append(rest[:n])
-            rest = rest[n + 2:]
-        return args, rest
 
     def close(self):
         self._stop.set()
