@@ -144,7 +144,11 @@ void MemorySection(Server& s, std::string* o) {
   InfoField(o, "mem_clients_normal", m.clients_normal);
   InfoField(o, "mem_cluster_links", 0);  // no cluster mode
   InfoField(o, "mem_aof_buffer", m.aof_buffer);
+#ifdef REPLIKV_NO_JEMALLOC
+  InfoField(o, "mem_allocator", std::string("libc"));  // a sanitizer build, as Redis built without jemalloc
+#else
   InfoField(o, "mem_allocator", std::string("jemalloc"));
+#endif
   InfoField(o, "active_defrag_running", 0);
   const LazyFreer* freer = s.keyspace().lazy_freer_if_started();
   InfoField(o, "lazyfree_pending_objects", freer != nullptr ? freer->pending() : uint64_t{0});
