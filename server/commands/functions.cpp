@@ -515,15 +515,8 @@ void ScriptEngine::Fcall(CommandContext& ctx, bool read_only) {
   const int handler = lua_gettop(L);
   lua_rawgeti(L, LUA_REGISTRYINDEX, fn->fn_ref);
   // The callback gets (keys, args).
-  for (int part = 0; part < 2; ++part) {
-    const size_t from = part == 0 ? 3 : 3 + static_cast<size_t>(numkeys);
-    const size_t to = part == 0 ? 3 + static_cast<size_t>(numkeys) : argv.size();
-    lua_createtable(L, static_cast<int>(to - from), 0);
-    for (size_t i = from; i < to; ++i) {
-      lua_pushlstring(L, argv[i].data(), argv[i].size());
-      lua_rawseti(L, -2, static_cast<int>(i - from + 1));
-    }
-  }
+  PushKeysOrArgs(L, argv, static_cast<size_t>(numkeys), true);
+  PushKeysOrArgs(L, argv, static_cast<size_t>(numkeys), false);
   RunPushed(ctx, L, handler, 2, &name, flags, read_only || (flags & kScriptNoWrites), true);
 }
 

@@ -259,6 +259,16 @@ void ScriptEngine::Close() {
   if (client_ != nullptr) client_->Close();
 }
 
+void ScriptEngine::PushKeysOrArgs(lua_State* L, ArgList argv, size_t numkeys, bool keys) {
+  const size_t from = keys ? 3 : 3 + numkeys;
+  const size_t to = keys ? 3 + numkeys : argv.size();
+  lua_createtable(L, static_cast<int>(to - from), 0);
+  for (size_t i = from; i < to; ++i) {
+    lua_pushlstring(L, argv[i].data(), argv[i].size());
+    lua_rawseti(L, -2, static_cast<int>(i - from + 1));
+  }
+}
+
 ScriptEngine& ScriptEngine::From(lua_State* L) {
   void* ud = nullptr;
   lua_getallocf(L, &ud);
@@ -529,16 +539,10 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, script->fn_ref);
   // KEYS and ARGV live in the real globals (the proxy reads through).
   lua_rawgeti(L, LUA_REGISTRYINDEX, globals_ref_);
-  for (int part = 0; part < 2; ++part) {
-    const size_t from = part == 0 ? 3 : 3 + static_cast<size_t>(numkeys);
-    const size_t to = part == 0 ? 3 + static_cast<size_t>(numkeys) : argv.size();
-    lua_createtable(L, static_cast<int>(to - from), 0);
-    for (size_t i = from; i < to; ++i) {
-      lua_pushlstring(L, argv[i].data(), argv[i].size());
-      lua_rawseti(L, -2, static_cast<int>(i - from + 1));
-    }
-    lua_setfield(L, -2, part == 0 ? "KEYS" : "ARGV");
-  }
+  PushKeysOrArgs(L, argv, static_cast<size_t>(numkeys), true);
+  lua_setfield(L, -2, "KEYS");
+  PushKeysOrArgs(L, argv, static_cast<size_t>(numkeys), false);
+  lua_setfield(L, -2, "ARGV");
   lua_pop(L, 1);
   RunPushed(ctx, L, handler, 0, sha, script->flags, read_only || (script->flags & kFlagNoWrites), false);
 }

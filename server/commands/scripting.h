@@ -210,6 +210,9 @@ class ScriptEngine {
 
   // The C functions the sandbox exposes.
   static ScriptEngine& From(lua_State* L);
+  // Pushes a Lua array of the script's key names (`keys`) or of its other
+  // arguments: argv is EVAL's/FCALL's, numkeys at argv[2], names from argv[3].
+  static void PushKeysOrArgs(lua_State* L, ArgList argv, size_t numkeys, bool keys);
   static int LuaCall(lua_State* L);
   static int LuaPcall(lua_State* L);
   static int LuaErrorHandler(lua_State* L);
