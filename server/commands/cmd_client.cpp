@@ -43,7 +43,7 @@ std::string ClientInfoLine(Server& server, const Client& c, size_t argv_bytes) {
   line += " obl=0 oll=0 omem=" + std::to_string(c.output_bytes());
   line += " tot-mem=" + std::to_string(c.query_buffer_capacity() + ReplyBuffer::kFirstBlock + c.output_bytes());
   line += " events=r cmd=" + cmd;
-  line += " user=default redir=-1 resp=" + std::to_string(c.resp);
+  line += " user=default redir=-1 resp=" + std::to_string(c.resp());
   return line;
 }
 
@@ -147,7 +147,7 @@ void ClientList(CommandContext& ctx) {
     out += ClientInfoLine(ctx.server, *c, ArgvBytes(ctx, *c));
     out += '\n';
   }
-  ctx.reply.AddBulk(out);
+  ctx.reply.AddVerbatim(out);
 }
 
 // CLIENT PAUSE timeout [WRITE|ALL]. Redis 7.0 checks the mode before the
@@ -263,7 +263,7 @@ void ClientCommand(CommandContext& ctx) {
     return ctx.reply.AddOk();
   }
   if (EqualsIgnoreCase(sub, "info") && argc == 2) {
-    return ctx.reply.AddBulk(ClientInfoLine(ctx.server, ctx.client, ArgvBytes(ctx, ctx.client)) + "\n");
+    return ctx.reply.AddVerbatim(ClientInfoLine(ctx.server, ctx.client, ArgvBytes(ctx, ctx.client)) + "\n");
   }
   if (EqualsIgnoreCase(sub, "list")) return ClientList(ctx);
   if (EqualsIgnoreCase(sub, "kill") && argc >= 3) return ClientKill(ctx);

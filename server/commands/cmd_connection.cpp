@@ -13,7 +13,7 @@ namespace {
 
 void PingCommand(CommandContext& ctx) {
   if (ctx.argv.size() > 2) return ReplyWrongArity(ctx.reply, "ping");
-  if (ctx.client.in_pubsub_mode() && ctx.client.resp == 2) return ReplySubscribedPing(ctx);
+  if (ctx.client.in_pubsub_mode() && ctx.client.resp() == 2) return ReplySubscribedPing(ctx);
   if (ctx.argv.size() == 2) return ctx.reply.AddBulk(ctx.argv[1]);
   ctx.reply.AddSimple("PONG");
 }
@@ -52,7 +52,7 @@ void AuthCommand(CommandContext& ctx) {
 
 void HelloCommand(CommandContext& ctx) {
   ArgList a = ctx.argv;
-  int64_t ver = ctx.client.resp;
+  int64_t ver = ctx.client.resp();
   if (a.size() >= 2) {
     if (!ParseInt64(a[1], &ver)) return ctx.reply.AddError("Protocol version is not an integer or out of range");
     if (ver < 2 || ver > 3) return ctx.reply.AddError("-NOPROTO unsupported protocol version");
@@ -73,9 +73,6 @@ void HelloCommand(CommandContext& ctx) {
       return ctx.reply.AddError("Syntax error in HELLO option '" + std::string(a[i]) + "'");
     }
   }
-  // RESP3 is not implemented: clients that ask for it fall back to RESP2 on
-  // NOPROTO, as they do with Redis 5 (README says so).
-  if (ver == 3) return ctx.reply.AddError("-NOPROTO unsupported protocol version");
   if (has_auth && !CheckCredentials(ctx, user, pass)) return;
   if (!ctx.client.authenticated) {
     return ctx.reply.AddError(
@@ -88,14 +85,15 @@ void HelloCommand(CommandContext& ctx) {
     }
     ctx.client.name = std::string(setname);
   }
-  ctx.client.resp = static_cast<int>(ver);
-  ctx.reply.AddArrayLen(14);
+  // The reply is already in the new protocol: a map in RESP3.
+  ctx.client.set_resp(static_cast<int>(ver));
+  ctx.reply.AddMapLen(7);
   ctx.reply.AddBulk("server");
   ctx.reply.AddBulk("redis");
   ctx.reply.AddBulk("version");
   ctx.reply.AddBulk(kRedisCompatVersion);
   ctx.reply.AddBulk("proto");
-  ctx.reply.AddInt(ctx.client.resp);
+  ctx.reply.AddInt(ctx.client.resp());
   ctx.reply.AddBulk("id");
   ctx.reply.AddInt(static_cast<int64_t>(ctx.client.id()));
   ctx.reply.AddBulk("mode");
@@ -118,7 +116,7 @@ void ResetCommand(CommandContext& ctx) {
   ctx.client.ReleaseSessionState();  // MULTI, WATCH, subscriptions
   ctx.client.db = 0;
   ctx.client.name.clear();
-  ctx.client.resp = 2;
+  ctx.client.set_resp(2);
   ctx.client.authenticated = ctx.server.config().requirepass.empty();
   ctx.reply.AddSimple("RESET");
 }

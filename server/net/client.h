@@ -152,13 +152,15 @@ class Client {
 
   uint64_t id() const { return id_; }
   ReplyBuffer& reply() { return reply_; }
+  // The protocol of this connection's replies (HELLO): 2 or 3.
+  int resp() const { return reply_.resp(); }
+  void set_resp(int v) { reply_.set_resp(v); }
   bool closing() const { return closing_; }
   bool close_after_reply() const { return close_after_reply_; }
 
   // Connection state read and changed by commands.
   int db = 0;
   bool authenticated = false;
-  int resp = 2;
   std::string name;
   std::string addr;   // peer ip:port
   std::string laddr;  // local ip:port
