@@ -308,3 +308,152 @@ def test_command_info_and_docs_use_resp3_types(target, server_factory):
         assert s[0] == "%1" and s[1] == "$" and s[2][0].startswith("%")
         c.send(encode_command("COMMAND", "GETKEYSANDFLAGS", "set", "a", "b"))
         assert read_raw(c) == b"*1\r\n*2\r\n$1\r\na\r\n~2\r\n+OW\r\n+update\r\n"
+
+
+# ------------------------------------------------------------- pub/sub
+
+
+def pubsub_transcript(srv, proto):
+    """A subscriber's whole byte stream through a scripted session: its
+    confirmations, the messages another client publishes, and (in RESP3)
+    ordinary commands run while subscribed."""
+    out = []
+    with srv.raw() as sub, srv.raw() as pub:
+        sub.command("HELLO", str(proto))
+        pub.command("CONFIG", "SET", "notify-keyspace-events", "KEA")
+
+        def sub_cmd(*args, replies=1):
+            sub.send(encode_command(*args))
+            out.extend(read_raw(sub) for _ in range(replies))
+
+        def publish(*args, deliveries=1):
+            pub.command(*args)
+            out.extend(read_raw(sub) for _ in range(deliveries))
+
+        sub_cmd("SUBSCRIBE", "ch1", "ch2", replies=2)
+        sub_cmd("PSUBSCRIBE", "c*")
+        sub_cmd("SSUBSCRIBE", "sh")
+        publish("PUBLISH", "ch1", "hello", deliveries=2)  # message + pmessage
+        publish("PUBLISH", "cx", "x")
+        publish("SPUBLISH", "sh", "shard")
+        sub_cmd("PING")
+        sub_cmd("PING", "arg")
+        if proto == 3:
+            # RESP3 clients run any command while subscribed; the pushes
+            # interleave with the replies.
+            sub_cmd("SET", "k", "v")
+            sub_cmd("GET", "nokey")
+            sub_cmd("HSET", "h", "f", "v")
+            sub_cmd("HGETALL", "h")
+            sub_cmd("SUBSCRIBE", "__keyspace@0__:k")
+            publish("SET", "k", "w")
+        sub_cmd("UNSUBSCRIBE", "ch1")
+        sub_cmd("PUNSUBSCRIBE")
+        sub_cmd("SUNSUBSCRIBE")
+        # Named: an UNSUBSCRIBE of all goes in the server's hash order.
+        if proto == 3:
+            sub_cmd("UNSUBSCRIBE", "ch2", "__keyspace@0__:k", replies=2)
+        else:
+            sub_cmd("UNSUBSCRIBE", "ch2")
+        sub_cmd("UNSUBSCRIBE")  # none left: a nil channel
+        sub_cmd("PUNSUBSCRIBE")
+        sub_cmd("PING")
+    return out
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+def test_pubsub_pushes_match_the_oracle(oracle_factory, server_factory, proto):
+    oracle_srv, target_srv = both(oracle_factory, server_factory)
+    got_a = pubsub_transcript(oracle_srv, proto)
+    got_b = pubsub_transcript(target_srv, proto)
+    assert got_a == got_b
+    if proto == 3:
+        assert all(r.startswith(b">") for r in got_a[:4])
+
+
+# ------------------------------------------------------------- HELLO
+
+
+def hello_transcript(srv):
+    out = []
+    with srv.raw() as c:
+        for args in [("HELLO", "3", "SETNAME", "bad name"), ("HELLO", "3", "AUTH", "default", "nopass"),
+                     ("HELLO", "3", "SETNAME", "conn1"), ("CLIENT", "GETNAME"), ("HELLO", "2"),
+                     ("HELLO", "3", "AUTH", "default"), ("HELLO", "3", "BOGUS"), ("HELLO", "1"),
+                     ("HELLO",), ("RESET",), ("HGETALL", "nokey"), ("HELLO", "3", "AUTH", "default", "pw"),
+                     ("HGETALL", "nokey")]:
+            c.send(encode_command(*args))
+            out.append(shape(c) if args[0] == "HELLO" else read_raw(c))
+    # With requirepass: HELLO 3 AUTH authenticates and switches at once.
+    with srv.raw() as c:
+        c.command("CONFIG", "SET", "requirepass", "pw")
+    with srv.raw() as c:
+        for args in [("GET", "x"), ("HELLO", "3"), ("HELLO", "3", "AUTH", "default", "wrong"),
+                     ("HELLO", "3", "AUTH", "default", "pw", "SETNAME", "n2"), ("CLIENT", "GETNAME"),
+                     ("GET", "x"), ("CONFIG", "SET", "requirepass", "")]:
+            c.send(encode_command(*args))
+            out.append(shape(c) if args[0] == "HELLO" and len(args) > 3 and args[4] == "pw" else read_raw(c))
+    return out
+
+
+def test_hello_matches_the_oracle(oracle_factory, server_factory):
+    oracle_srv, target_srv = both(oracle_factory, server_factory)
+    assert hello_transcript(oracle_srv) == hello_transcript(target_srv)
+
+
+def test_hello_3_reply_is_a_map(target, server_factory):
+    srv = server_factory()
+    with srv.raw() as c:
+        c.send(encode_command("HELLO", "3"))
+        raw = read_raw(c)
+    assert raw.startswith(b"%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n"
+                          b"$5\r\nproto\r\n:3\r\n$2\r\nid\r\n:")
+    assert raw.endswith(b"$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n"
+                        b"$7\r\nmodules\r\n*0\r\n")
+
+
+# ------------------------------------------------------------- scripting
+
+SCRIPTS = [
+    "return true", "return false", "return nil", "return 1.5", "return 'x'",
+    "redis.setresp(3); return true", "redis.setresp(3); return false", "redis.setresp(3); return nil",
+    "return {double=3.5}", "return {double=-1/0}", "return {double=0/0}",
+    "return {big_number='123456789012345678901234567890'}",
+    "return {map={a=1}}", "return {set={a=true}}", "return {verbatim_string={format='txt', string='hi'}}",
+    "return {verbatim_string={format='toolong', string='hi'}}",
+    "return {1, {double=2.5}, {map={x={set={q=true}}}}}",
+    "return {double='x'}", "return {map=5}", "return {err='x', map={a=1}}",
+    "redis.setresp(3); return redis.call('hgetall', 'h')",
+    "redis.setresp(3); local r = redis.call('hgetall', 'h'); return {type(r.map), r.map.a}",
+    "redis.setresp(3); return redis.call('smembers', 'n')",
+    "redis.setresp(3); local r = redis.call('smembers', 'n'); return {type(r.set), tostring(r.set['1'])}",
+    "redis.setresp(3); return redis.call('zscore', 'z', 'm')",
+    "redis.setresp(3); local r = redis.call('zscore', 'z', 'm'); return tostring(r.double)",
+    "redis.setresp(3); return redis.call('zrange', 'z', 0, -1, 'withscores')",
+    "redis.setresp(3); return redis.call('get', 'nokey')",
+    "redis.setresp(3); return type(redis.call('get', 'nokey'))",
+    "redis.setresp(3); return redis.call('xread', 'streams', 'nokey', '0')",
+    "redis.setresp(3); return redis.call('lpop', 'nokey')",
+    "redis.setresp(3); redis.setresp(2); return redis.call('hgetall', 'h')",
+    "return redis.setresp(4)", "return redis.setresp()",
+    "return redis.call('hgetall', 'h')", "return redis.call('zscore', 'z', 'm')",
+    "redis.setresp(3); return redis.pcall('hgetall', 'z')",
+]
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+def test_script_conversions_match_the_oracle(oracle_factory, server_factory, proto):
+    out = []
+    for srv in both(oracle_factory, server_factory):
+        got = []
+        with srv.raw() as c:
+            c.command("HSET", "h", "a", "1")
+            c.command("SADD", "n", "1")
+            c.command("ZADD", "z", "1.5", "m")
+            c.command("HELLO", str(proto))
+            for s in SCRIPTS:
+                c.send(encode_command("EVAL", s, "0"))
+                got.append((s, read_raw(c)))
+        out.append(got)
+    diffs = [(a, b) for a, b in zip(*out) if a != b]
+    assert not diffs, diffs

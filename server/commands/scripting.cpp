@@ -458,6 +458,7 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
     client_->deny_blocking = true;
   }
   client_->db = ctx.client.db;
+  client_->set_resp(2);  // every script starts in RESP2 (redis.setresp)
 
   // Assigned rather than emplace()d: clang computes is_constructible<Run>
   // while the enclosing class is incomplete (its member initializers not yet
@@ -488,7 +489,7 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   const bool timed_out = run.timed_out;
   const bool cron_was_paused = run.cron_was_paused;
   if (rc == 0) {
-    LuaValueToReply(L, -1, ctx.reply);
+    LuaValueToReply(L, -1, ctx.reply, client_->resp());
   } else if (lua_istable(L, -1)) {
     lua_getfield(L, -1, "err");
     std::string msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "ERR unknown error";
@@ -679,7 +680,7 @@ bool ScriptEngine::RunRedisCommand(lua_State* L) {
   server_.Call(c, *cmd, argv, c.reply());
   server_.propagator().set_target_mask(kPropagateAll);
   ++server_.stats().total_commands_processed;
-  // The reply, as RESP2 bytes, becomes a Lua value.
+  // The reply, as RESP2 or RESP3 bytes (redis.setresp), becomes a Lua value.
   std::string& resp = call_resp_;
   resp.clear();
   std::string_view pieces[16];

@@ -198,8 +198,7 @@ void ReplyBuffer::AddDoubleText(std::string_view text) {
 
 void ReplyBuffer::AddBool(bool v) {
   if (resp3_) return Append(v ? "#t\r\n" : "#f\r\n");
-  if (v) return AddInt(1);
-  AddNullBulk();
+  AddInt(v ? 1 : 0);
 }
 
 void ReplyBuffer::AddBigNumber(std::string_view digits) {

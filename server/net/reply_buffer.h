@@ -96,8 +96,8 @@ class ReplyBuffer {
   // A double already formatted by the caller (GEOPOS's "human" long double
   // form): ",text" in RESP3, a bulk in RESP2.
   void AddDoubleText(std::string_view text);
-  // "#t"/"#f" in RESP3; RESP2 has no boolean: :1 and the nil bulk, as
-  // Redis's Lua conversion sends them.
+  // "#t"/"#f" in RESP3, :1/:0 in RESP2 (Redis's addReplyBool; a Lua false
+  // becomes a nil in RESP2, which the script conversion does itself).
   void AddBool(bool v);
   // "(digits" in RESP3, a bulk in RESP2.
   void AddBigNumber(std::string_view digits);
