@@ -13,7 +13,7 @@ elements (a map's pairs) sorted (UNORDERED).
 
 import pytest
 
-from harness import RespPush, encode_command
+from harness import blocked_count, encode_command, wait_for
 
 EXACT, SHAPE, TYPE, UNORDERED = "exact", "shape", "type", "unordered"
 
@@ -457,3 +457,58 @@ def test_script_conversions_match_the_oracle(oracle_factory, server_factory, pro
         out.append(got)
     diffs = [(a, b) for a, b in zip(*out) if a != b]
     assert not diffs, diffs
+
+
+# ------------------------------------------------------------- blocked, then served
+
+
+BLOCKING = [
+    (("BLPOP", "bl", "5"), ("RPUSH", "bl", "a")),
+    (("BLMPOP", "5", "1", "bl", "LEFT", "COUNT", "2"), ("RPUSH", "bl", "a", "b")),
+    (("BLMOVE", "bl", "bl2", "LEFT", "LEFT", "5"), ("RPUSH", "bl", "a")),
+    (("BZPOPMIN", "bz", "5"), ("ZADD", "bz", "1.5", "m")),
+    (("BZMPOP", "5", "1", "bz", "MAX", "COUNT", "3"), ("ZADD", "bz", "1.5", "m", "2", "n")),
+    (("XREAD", "BLOCK", "5000", "STREAMS", "bx", "$"), ("XADD", "bx", "1-1", "f", "v")),
+    (("XREADGROUP", "GROUP", "g", "c", "BLOCK", "5000", "STREAMS", "by", ">"), ("XADD", "by", "2-1", "f", "v")),
+]
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+def test_blocked_clients_are_served_in_their_protocol(oracle_factory, server_factory, proto):
+    out = []
+    for srv in both(oracle_factory, server_factory):
+        got = []
+        with srv.raw() as c, srv.raw() as w:
+            w.command("XGROUP", "CREATE", "by", "g", "$", "MKSTREAM")
+            c.command("HELLO", str(proto))
+            for blocked, waker in BLOCKING:
+                c.send(encode_command(*blocked))
+                wait_for(lambda: blocked_count(w) == 1, 10, "the client to block")
+                w.command(*waker)
+                got.append(read_raw(c))
+        out.append(got)
+    assert out[0] == out[1]
+
+
+def test_monitor_lines_are_status_replies_in_resp3(oracle_factory, server_factory):
+    out = []
+    for srv in both(oracle_factory, server_factory):
+        with srv.raw() as m, srv.raw() as c:
+            m.command("HELLO", "3")
+            assert m.command("MONITOR") == "OK"
+            c.command("SET", "k", "v")
+            line = read_raw(m)
+            out.append(line[:1] + line.split(b'"', 1)[1])  # drop the time and address
+    assert out[0] == out[1] == b'+SET" "k" "v"\r\n'
+
+
+def test_memory_stats_is_a_map_of_the_same_fields(oracle_factory, server_factory):
+    out = []
+    for srv in both(oracle_factory, server_factory):
+        with srv.raw() as c:
+            c.command("SET", "k", "v")
+            c.command("HELLO", "3")
+            stats = c.command("MEMORY", "STATS")
+            assert isinstance(stats, dict)
+            out.append({k: type(v).__name__ for k, v in stats.items()})
+    assert out[0] == out[1]

@@ -105,8 +105,8 @@ void MemoryStats(CommandContext& ctx) {
   AddField(r, "allocator.resident", a.resident);
   AddRatio(r, "allocator-fragmentation.ratio", Ratio(a.active, a.allocated));
   AddField(r, "allocator-fragmentation.bytes", a.active > a.allocated ? a.active - a.allocated : 0);
-  AddRatio(r, "allocator.rss-ratio", Ratio(a.resident, a.active));
-  AddField(r, "allocator.rss-bytes", a.resident > a.active ? a.resident - a.active : 0);
+  AddRatio(r, "allocator-rss.ratio", Ratio(a.resident, a.active));
+  AddField(r, "allocator-rss.bytes", a.resident > a.active ? a.resident - a.active : 0);
   AddRatio(r, "rss-overhead.ratio", Ratio(m.rss, a.resident));
   AddField(r, "rss-overhead.bytes", m.rss > a.resident ? m.rss - a.resident : 0);
   AddRatio(r, "fragmentation", Ratio(m.rss, m.used));
