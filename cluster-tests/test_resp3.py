@@ -199,6 +199,20 @@ COMMANDS = [
     (SHAPE, ("SLOWLOG", "GET", "0")), (EXACT, ("SLOWLOG", "LEN")), (TYPE, ("LOLWUT",)),
     (EXACT, ("ROLE",)), (EXACT, ("WAIT", "0", "0")), (EXACT, ("MODULE", "LIST")),
     (EXACT, ("DEBUG", "SLEEP", "0")), (EXACT, ("DEBUG", "OBJECT", "nokey")),
+    (EXACT, ("DEBUG", "PROTOCOL", "string")), (EXACT, ("DEBUG", "PROTOCOL", "integer")),
+    (EXACT, ("DEBUG", "PROTOCOL", "double")), (EXACT, ("DEBUG", "PROTOCOL", "bignum")),
+    (EXACT, ("DEBUG", "PROTOCOL", "null")), (EXACT, ("DEBUG", "PROTOCOL", "array")),
+    (EXACT, ("DEBUG", "PROTOCOL", "set")), (EXACT, ("DEBUG", "PROTOCOL", "map")),
+    (EXACT, ("DEBUG", "PROTOCOL", "attrib")), (EXACT, ("DEBUG", "PROTOCOL", "verbatim")),
+    (EXACT, ("DEBUG", "PROTOCOL", "true")), (EXACT, ("DEBUG", "PROTOCOL", "false")),
+    (TYPE, ("LOLWUT", "VERSION", "5", "1", "1", "1")), (TYPE, ("MEMORY", "DOCTOR")),
+    (EXACT, ("ZADD", "Z", "XX", "INCR", "1", "nosuchmember")), (EXACT, ("ZINCRBY", "Z", "1e400", "a")),
+    (EXACT, ("ZADD", "Q", "1", "a")), (EXACT, ("ZINCRBY", "Q", "-inf", "a")), (EXACT, ("ZSCORE", "Q", "a")),
+    (EXACT, ("XINFO", "HELP")), (EXACT, ("OBJECT", "ENCODING", "Q")),
+    (EXACT, ("XADD", "XD", "1-1", "f", "v")), (EXACT, ("XGROUP", "CREATE", "XD", "g", "0")),
+    (EXACT, ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "XD", ">")), (EXACT, ("XDEL", "XD", "1-1")),
+    (EXACT, ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "XD", "0")),  # a deleted entry: [id, nil]
+    (SHAPE, ("XINFO", "STREAM", "XD", "FULL")), (EXACT, ("XINFO", "STREAM", "nokey")),
     (EXACT, ("OBJECT", "ENCODING", "Z")),
     # errors
     (EXACT, ("NOSUCHCOMMAND",)), (EXACT, ("GET",)), (EXACT, ("LPUSH", "s", "x")),
@@ -512,3 +526,17 @@ def test_memory_stats_is_a_map_of_the_same_fields(oracle_factory, server_factory
             assert isinstance(stats, dict)
             out.append({k: type(v).__name__ for k, v in stats.items()})
     assert out[0] == out[1]
+
+
+def test_debug_protocol_push_matches_the_oracle(oracle_factory, server_factory):
+    out = []
+    for srv in both(oracle_factory, server_factory):
+        with srv.raw() as c:
+            c.send(encode_command("DEBUG", "PROTOCOL", "push"))
+            got = [read_raw(c)]
+            c.command("HELLO", "3")
+            c.send(encode_command("DEBUG", "PROTOCOL", "push"))
+            got += [read_raw(c), read_raw(c)]
+        out.append(got)
+    assert out[0] == out[1]
+    assert out[0][1].startswith(b">2\r\n")
