@@ -13,7 +13,7 @@ elements (a map's pairs) sorted (UNORDERED).
 
 import pytest
 
-from harness import blocked_count, encode_command, wait_for
+from harness import RespError, blocked_count, encode_command, wait_for
 
 EXACT, SHAPE, TYPE, UNORDERED = "exact", "shape", "type", "unordered"
 
@@ -540,3 +540,51 @@ def test_debug_protocol_push_matches_the_oracle(oracle_factory, server_factory):
         out.append(got)
     assert out[0] == out[1]
     assert out[0][1].startswith(b">2\r\n")
+
+
+# ------------------------------------------------------------- ACL and FUNCTION
+# Redis 7.0's RESP3 shapes: ACL GETUSER a map (flags a set, selectors maps),
+# ACL LOG entries maps with a double age; FUNCTION LIST libraries and
+# functions maps (flags a set, a nil description), FUNCTION STATS a map of
+# maps; FCALL converts its Lua value like EVAL. Skipped where the target has
+# no such commands.
+
+ACL_FUNCTION_COMMANDS = [
+    (EXACT, ("ACL", "SETUSER", "u1", "on", ">pw", "~k*", "&ch", "+get", "(+set ~x*)")),
+    (EXACT, ("ACL", "GETUSER", "u1")), (EXACT, ("ACL", "GETUSER", "nouser")),
+    (EXACT, ("AUTH", "u1", "bad")), (SHAPE, ("ACL", "LOG", "1")), (EXACT, ("ACL", "LOG", "RESET")),
+    (EXACT, ("ACL", "WHOAMI")), (EXACT, ("ACL", "DRYRUN", "u1", "get", "k1")),
+    (EXACT, ("ACL", "DRYRUN", "u1", "set", "k1", "v")), (EXACT, ("ACL", "DELUSER", "u1")),
+    # One function while listing: libraries and functions are listed in
+    # the server's hash order.
+    (EXACT, ("FUNCTION", "LOAD",
+             "#!lua name=lib\n"
+             "redis.register_function{function_name='f', callback=function(k, a) return {map={a=1}} end,"
+             " flags={'no-writes'}}")),
+    (EXACT, ("FUNCTION", "LIST")), (EXACT, ("FUNCTION", "LIST", "WITHCODE")), (EXACT, ("FUNCTION", "STATS")),
+    (EXACT, ("FUNCTION", "LOAD",
+             "#!lua name=lib2\n"
+             "redis.register_function('g', function(k, a) return redis.call('hgetall', k[1]) end)\n"
+             "redis.register_function('h', function(k, a) redis.setresp(3) return redis.call('hgetall', k[1]) end)")),
+    (EXACT, ("FCALL", "f", "0")), (EXACT, ("FCALL_RO", "f", "0")), (EXACT, ("HSET", "fh", "a", "1")),
+    (EXACT, ("FCALL", "g", "1", "fh")), (EXACT, ("FCALL", "h", "1", "fh")), (EXACT, ("FUNCTION", "FLUSH")),
+]
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+def test_acl_and_function_replies_match_the_oracle(oracle_factory, server_factory, proto):
+    out = []
+    for srv in both(oracle_factory, server_factory):
+        got = []
+        with srv.raw() as c:
+            for args in (("ACL", "WHOAMI"), ("FUNCTION", "STATS")):
+                reply = c.command(*args)
+                if isinstance(reply, RespError) and "unknown" in reply.message:
+                    pytest.skip(f"{srv.kind} has no {args[0]}")
+            c.command("HELLO", str(proto))
+            for mode, args in ACL_FUNCTION_COMMANDS:
+                c.send(encode_command(*args))
+                got.append((args[:2], READERS[mode](c)))
+        out.append(got)
+    diffs = [(a, b) for a, b in zip(*out) if a != b]
+    assert not diffs, diffs
