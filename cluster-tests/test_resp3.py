@@ -361,6 +361,9 @@ def pubsub_transcript(srv, proto):
             sub_cmd("HGETALL", "h")
             sub_cmd("SUBSCRIBE", "__keyspace@0__:k")
             publish("SET", "k", "w")
+            # Its own write and publish: the push comes before the reply.
+            sub_cmd("SET", "k", "x", replies=2)
+            sub_cmd("PUBLISH", "ch2", "self", replies=2)
         sub_cmd("UNSUBSCRIBE", "ch1")
         sub_cmd("PUNSUBSCRIBE")
         sub_cmd("SUNSUBSCRIBE")
