@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Throughput and memory, replikv-server vs redis-server in one run.
 #
-#   bench/throughput.sh [-n requests] [-r rounds] [-t tests] [-d data-rows] [-k small-type keys]
+#   bench/throughput.sh [-n requests] [-r rounds] [-t tests] [-d data-rows] [-k small-type keys] [-u]
 #
 # For each test and pipeline depth, runs redis-benchmark against both servers
 # alternately (same flags, no persistence), `rounds` times, and reports the
@@ -10,6 +10,10 @@
 # compares used_memory and RSS, and does the same for 1M small hashes, sets
 # and sorted sets (3 fields/members each, loaded with redis-cli --pipe).
 # The machine is noisy: read ratios, not absolute figures.
+#
+# -u: the -t rows run as a restricted ACL user on both servers (key
+# patterns for redis-benchmark's keys, +@all -@dangerous), so every command
+# goes through the full permission check (command bit and key patterns).
 #
 # The list/set/hash/zset tests are redis-benchmark's: each works on ONE key
 # (mylist, myset, myhash, myzset) that grows to -r distinct elements; the
@@ -22,17 +26,19 @@ rounds=3
 tests="set,get,incr,mset,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,lrange_100"
 # -t none: only the data-command rows (SETBIT/BITCOUNT/PFADD/PFCOUNT/GEO*) and memory.
 # -d geoadd,geosearch: only those data-command rows ("none": no data rows);
-# -d evalsha_1,evalsha_10: the scripting rows.
+# -d evalsha_1,evalsha_10,fcall_1,fcall_10: the scripting rows.
 small_n=1000000
 data_only=""
-while getopts "n:r:t:k:d:" opt; do
+acl_user=""
+while getopts "n:r:t:k:d:u" opt; do
   case $opt in
     n) requests=$OPTARG ;;
     r) rounds=$OPTARG ;;
     t) tests=$OPTARG ;;
     k) small_n=$OPTARG ;;
     d) data_only=$OPTARG ;;
-    *) echo "usage: $0 [-n requests] [-r rounds] [-t tests] [-d data-rows] [-k small-type keys]" >&2; exit 2 ;;
+    u) acl_user=1 ;;
+    *) echo "usage: $0 [-n requests] [-r rounds] [-t tests] [-d data-rows] [-k small-type keys] [-u]" >&2; exit 2 ;;
   esac
 done
 
@@ -42,9 +48,19 @@ bench_start replikv "$REPLIKV_BIN" "$rk_port"
 rd_port=$(bench_free_port)
 bench_start redis "$REDIS_BIN" "$rd_port"
 
+auth_args=()
+if [ -n "$acl_user" ]; then
+  for port in "$rk_port" "$rd_port"; do
+    redis-cli -p "$port" acl setuser bench on '>benchpw' '~key:*' '~counter:*' '~mylist' '~myset' '~myhash' \
+      '~myzset' '&*' '+@all' '-@dangerous' >/dev/null
+  done
+  auth_args=(--user bench -a benchpw)
+  echo "-t rows run as ACL user bench: ~key:* ~counter:* ~mylist ~myset ~myhash ~myzset &* +@all -@dangerous"
+fi
+
 rps() {  # rps PORT TEST PIPELINE -> requests per second
   # lrange_100 first runs an LPUSH to fill the list: take the LRANGE row.
-  redis-benchmark -p "$1" -t "$2" -n "$requests" -c 50 -P "$3" -r 100000 -q --csv 2>/dev/null |
+  redis-benchmark -p "$1" -t "$2" -n "$requests" -c 50 -P "$3" -r 100000 -q --csv "${auth_args[@]}" 2>/dev/null |
     awk -F, 'NR>1 {gsub(/"/,"",$1); gsub(/"/,"",$2); last=$2; if ($1 !~ /needed/) keep=$2}
              END {print (keep != "" ? keep : last)}'
 }
@@ -108,6 +124,12 @@ lua_loop='local n = 0 for i = 1, 10 do n = redis.call("incr", KEYS[1]) end retur
 sha_of() { printf '%s' "$1" | sha1sum | cut -c1-40; }
 data_rows+=("evalsha_1:EVALSHA $(sha_of "$lua_const") 0"
             "evalsha_10:EVALSHA $(sha_of "$lua_loop") 1 counter")
+# Functions: the same two bodies as FCALLs of one library (the function
+# lookup and the (keys, args) call instead of the script cache and globals).
+lua_lib='#!lua name=bench
+redis.register_function("const1", function(keys, args) return 1 end)
+redis.register_function("loop10", function(keys, args) local n = 0 for i = 1, 10 do n = redis.call("incr", keys[1]) end return n end)'
+data_rows+=("fcall_1:FCALL const1 0" "fcall_10:FCALL loop10 1 counter")
 head -c 12500 /dev/urandom >"$BENCH_TMP/bitmap"
 /usr/bin/python3 - >"$BENCH_TMP/geo.resp" <<'PY'
 import random, sys
@@ -126,6 +148,7 @@ for port in "$rk_port" "$rd_port"; do
   redis-cli -p "$port" --pipe <"$BENCH_TMP/geo.resp" >/dev/null
   redis-cli -p "$port" script load "$lua_const" >/dev/null
   redis-cli -p "$port" script load "$lua_loop" >/dev/null
+  redis-cli -p "$port" function load replace "$lua_lib" >/dev/null
 done
 for row in "${data_rows[@]}"; do
   name=${row%%:*}; read -ra cmd <<<"${row#*:}"

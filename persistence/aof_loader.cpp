@@ -16,6 +16,7 @@
 #include "persistence/rdb_keyspace.h"
 #include "server/net/client.h"
 #include "server/command_table.h"
+#include "server/commands/scripting.h"
 #include "server/server.h"
 
 namespace replikv::persistence {
@@ -63,6 +64,7 @@ Status LoadAofFiles(Server& server, const std::string& aof_dir, const AofManifes
       Status st = LoadKeyspaceFromFile(server.keyspace(), path, /*drop_expired=*/false,
                                        [&](uint64_t b, uint64_t) { if (progress) progress(stats->bytes + b); }, &r,
                                        tuning);
+      if (st.ok()) st = InstallLoadedFunctions(server.scripting(), r);
       if (!st.ok()) return Status::Corruption("AOF base file " + files[i].name, st.message());
       spdlog::info("DB loaded from base file {}: {} keys", files[i].name, r.keys_loaded);
       if (r.bytes >= *size) {

@@ -12,6 +12,7 @@
 #include "server/keyspace.h"
 #include "server/memory_stats.h"
 #include "server/propagate.h"
+#include "server/commands/scripting.h"
 #include "server/server.h"
 #include "server/types/type_hash.h"
 #include "server/types/type_list.h"
@@ -161,9 +162,16 @@ Status AppendEntryCommands(const Entry* e, std::string* out) {
   return Status::OK();
 }
 
-Status WriteCommands(Keyspace& ks, WritableFile* file, int key_delay_us) {
+// The libraries first, one FUNCTION LOAD each (Redis 7.0's rewriteFunctions),
+// then every db's keys.
+Status WriteCommands(Keyspace& ks, const std::vector<std::string>& functions, WritableFile* file,
+                     int key_delay_us) {
   std::string buf;
   Status st;
+  for (const std::string& code : functions) {
+    std::string_view load[] = {"FUNCTION", "LOAD", code};
+    Propagator::EncodeCommand(load, &buf);
+  }
   for (int i = 0; st.ok() && i < ks.databases(); ++i) {
     Db& db = ks.db(i);
     if (db.size() == 0) continue;
@@ -197,6 +205,7 @@ Status WriteBaseFile(Server& server, const std::string& path, bool rdb_preamble,
     aux.ctime = WallClockMs() / 1000;
     aux.used_mem = static_cast<int64_t>(ReadAllocatorStats().allocated);
     aux.aof_base = true;
+    aux.functions = server.scripting().LibraryCodes();
     FileSink sink(file->get());
     // rdb-key-save-delay slows a rewrite as it slows a BGSAVE, as in Redis
     // (tests use it to act while a rewrite runs).
@@ -204,7 +213,8 @@ Status WriteBaseFile(Server& server, const std::string& path, bool rdb_preamble,
                        server.config().rdb_key_save_delay);
   } else {
     if (annotate_s) st = (*file)->Append(AofTimestampAnnotation(*annotate_s));
-    if (st.ok()) st = WriteCommands(server.keyspace(), file->get(), server.config().rdb_key_save_delay);
+    if (st.ok()) st = WriteCommands(server.keyspace(), server.scripting().LibraryCodes(), file->get(),
+                                   server.config().rdb_key_save_delay);
   }
   if (st.ok()) st = (*file)->Flush();
   if (st.ok()) st = (*file)->Sync();

@@ -182,6 +182,7 @@ void RegisterDumpRestoreCommands(CommandTable& t, PersistenceModule* owner) {
   restore.owner = owner;
   restore.since = "2.6.0";
   t.Add(std::move(restore));
+  RegisterFunctionDumpCommands(t, owner);
 }
 
 }  // namespace replikv::persistence

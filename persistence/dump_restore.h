@@ -35,6 +35,10 @@ struct RdbEncodingLimits;
 // main's rename-command checks).
 void RegisterDumpRestoreCommands(CommandTable& t, PersistenceModule* owner);
 
+// Makes FUNCTION DUMP and FUNCTION RESTORE (function_dump.cpp) run by this
+// module; called by RegisterDumpRestoreCommands.
+void RegisterFunctionDumpCommands(CommandTable& t, PersistenceModule* owner);
+
 // DUMP's payload for an entry's value (the options' compression and
 // encoding limits; no access data).
 Result<std::string> DumpPayloadOf(const Entry* e, const RdbEncoderOptions& options);

@@ -14,6 +14,7 @@
 #include "persistence/rdb_object_codec.h"
 #include "server/config/config.h"
 #include "server/keyspace.h"
+#include "server/commands/scripting.h"
 #include "server/types/entry.h"
 
 namespace replikv::persistence {
@@ -55,6 +56,7 @@ Status WriteKeyspace(Keyspace& ks, RdbSink* sink, const RdbEncoderOptions& optio
   RdbEncoder enc(sink, options);
   Status st = enc.WriteHeader();
   if (st.ok()) st = enc.WriteAuxFields(aux, repl);
+  for (size_t i = 0; st.ok() && i < aux.functions.size(); ++i) st = enc.WriteFunction(aux.functions[i]);
   uint64_t keys = 0;
   for (int i = 0; st.ok() && i < ks.databases(); ++i) {
     Db& db = ks.db(i);
@@ -140,6 +142,11 @@ class KeyspaceLoader final : public RdbHandler {
     return Status::OK();
   }
 
+  Status OnFunction(std::string_view library_code) override {
+    result_->functions.emplace_back(library_code);
+    return Status::OK();
+  }
+
   Status OnEnd(const RdbLoadStats& stats) override {
     result_->version = stats.version;
     result_->bytes = stats.bytes;
@@ -166,6 +173,14 @@ class KeyspaceLoader final : public RdbHandler {
 };
 
 }  // namespace
+
+Status InstallLoadedFunctions(ScriptEngine& engine, const RdbLoadResult& result) {
+  std::string err;
+  if (!engine.RestoreLibraries(result.functions, ScriptEngine::RestorePolicy::kFlush, &err)) {
+    return Status::Corruption("Failed loading the function libraries", err);
+  }
+  return Status::OK();
+}
 
 RdbLoadTuning LoadTuningFromConfig(const ServerConfig& c) {
   RdbLoadTuning t;

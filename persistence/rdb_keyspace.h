@@ -9,12 +9,14 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "persistence/format/rdb_encoder.h"
 #include "server/base/status.h"
 
 namespace replikv {
 class Keyspace;
+class ScriptEngine;
 struct ServerConfig;
 }  // namespace replikv
 
@@ -59,7 +61,13 @@ struct RdbLoadResult {
   int64_t repl_offset = -1;
   int repl_stream_db = 0;
   uint64_t bytes = 0;
+  std::vector<std::string> functions;  // FUNCTION2 libraries' code, in file order
 };
+
+// Makes the function libraries `result` read the server's whole set (a
+// load replaces them all, as Redis 7.0 empties them before loading). A
+// library that does not load is a Corruption.
+Status InstallLoadedFunctions(ScriptEngine& engine, const RdbLoadResult& result);
 
 // Called every couple of megabytes while loading with (bytes read, total).
 using LoadProgress = std::function<void(uint64_t bytes, uint64_t total)>;

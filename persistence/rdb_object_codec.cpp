@@ -108,7 +108,7 @@ Stream* FromRdbStream(RdbStream& rs) {
     }
     auto* lp = static_cast<uint8_t*>(std::malloc(n.lp.size()));
     std::memcpy(lp, n.lp.data(), n.lp.size());
-    s->nodes.emplace_hint(s->nodes.end(), master, lp);
+    s->nodes.push_back(master, lp);
   }
   s->length = rs.length;
   s->last_id = FromRdb(rs.last_id);

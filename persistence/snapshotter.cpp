@@ -18,6 +18,7 @@
 #include "server/memory_stats.h"
 #include "server/net/reply_buffer.h"
 #include "server/info_field.h"
+#include "server/commands/scripting.h"
 #include "server/server.h"
 #include "server/base/version.h"
 
@@ -43,6 +44,7 @@ RdbAuxFields Snapshotter::AuxFields() const {
   aux.redis_ver = kRedisCompatVersion;
   aux.ctime = WallClockMs() / 1000;
   aux.used_mem = static_cast<int64_t>(ReadAllocatorStats().allocated);
+  aux.functions = server_.scripting().LibraryCodes();
   return aux;
 }
 
@@ -310,6 +312,7 @@ Status Snapshotter::LoadAtStartup() {
       &result, LoadTuningFromConfig(server_.config()));
   const int64_t start_ms = loading.start_ms();
   loading.End();
+  if (st.ok()) st = InstallLoadedFunctions(server_.scripting(), result);
   if (!st.ok()) {
     // Redis 7.0's line for a file that ends early, which operators grep for;
     // the other reasons carry Redis's words in the message itself.
@@ -363,6 +366,7 @@ void Snapshotter::DebugReload(CommandContext& ctx) {
   RdbLoadTuning tuning = LoadTuningFromConfig(server_.config());
   tuning.replace_existing = merge;
   Status st = LoadKeyspaceFromFile(ks, RdbPath(), true, nullptr, &result, tuning);
+  if (st.ok()) st = InstallLoadedFunctions(server_.scripting(), result);
   if (!st.ok()) {
     if (!flush && !merge && st.message().find("duplicate key") != std::string::npos) {
       spdlog::warn("DEBUG RELOAD NOFLUSH: {}. Exiting.", st.message());

@@ -15,6 +15,7 @@
 #include "replication/socket_rdb_source.h"
 #include "server/base/ascii.h"
 #include "server/net/client.h"
+#include "server/commands/scripting.h"
 #include "server/server.h"
 #include "server/info_field.h"
 
@@ -587,6 +588,8 @@ Status ReplicaSide::LoadPrimaryRdb(Keyspace& target, persistence::SequentialFile
       },
       result, persistence::LoadTuningFromConfig(server_.config()));
   loading.End();
+  // The primary's libraries replace ours, as the keys do.
+  if (st.ok()) st = persistence::InstallLoadedFunctions(server_.scripting(), *result);
   // The stream goes on in the db the RDB names (Redis's rsi.repl_stream_db).
   if (st.ok()) set_stream_db(result->repl_id.empty() ? 0 : result->repl_stream_db);
   return st;

@@ -112,6 +112,7 @@ void RegisterAllCommands(CommandTable& t) {
   RegisterGeoCommands(t);
   RegisterObserveCommands(t);
   RegisterScriptingCommands(t);
+  RegisterAclCommands(t);
 }
 
 void CommandTable::Rename(std::string_view from, std::string_view to) {

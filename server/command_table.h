@@ -95,6 +95,10 @@ struct Command {
   void* owner = nullptr;
   const char* group = "generic";
   const char* since = "1.0.0";
+  // ACL (server/acl.h): the command's bit in a selector's allowed set and
+  // its categories (bits in ACL CAT's order); set by AclCommandIndex.
+  uint32_t acl_id = 0;
+  uint64_t acl_categories = 0;
   // Statistics for INFO commandstats.
   uint64_t calls = 0, usec = 0, rejected_calls = 0, failed_calls = 0;
   // INFO latencystats (latency-tracking): made on the first call.
@@ -184,6 +188,7 @@ void RegisterStreamCommands(CommandTable& t);  // XADD ... XINFO (cmd_streams.cp
 void RegisterGeoCommands(CommandTable& t);  // GEOADD GEOSEARCH GEORADIUS...
 void RegisterObserveCommands(CommandTable& t);  // MONITOR SLOWLOG LATENCY LOLWUT
 void RegisterScriptingCommands(CommandTable& t);  // EVAL* and SCRIPT (cmd_scripting.cpp)
+void RegisterAclCommands(CommandTable& t);  // ACL (cmd_acl.cpp)
 
 // Subcommand dispatchers that live in their own files.
 void ClientCommand(CommandContext& ctx);

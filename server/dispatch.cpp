@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "server/acl.h"
 #include "server/commands/blocking.h"
 #include "server/net/client.h"
 #include "server/commands/client_pause.h"
@@ -121,8 +122,17 @@ void Server::Dispatch(Client& c, ArgList argv) {
     // Redis 7.0: "ERR wrong number of arguments for 'get' command".
     return Reject(*this, c, cmd, "wrong number of arguments for '" + Lower(cmd->full_name) + "' command");
   }
-  if (!c.authenticated && !(cmd->flags & kCmdNoAuth)) {
+  if (!c.authenticated && !(cmd->flags & kCmdNoAuth) && acl_->default_requires_auth()) {
     return Reject(*this, c, cmd, "-NOAUTH Authentication required.");
+  }
+  // ACL: after NOAUTH, before everything that judges the command's effect,
+  // as Redis 7.0's processCommand. Unrestricted users pay one branch.
+  size_t acl_pos = 0;
+  if (const AclDenial d = acl_->Check(c, *cmd, argv, &acl_pos); d != AclDenial::kNone) {
+    c.last_command = cmd;  // the log's client info names it, as Redis's
+    acl_->Log(c, d, c.in_multi() ? "multi" : "toplevel", d == AclDenial::kCommand ? std::string_view(cmd->full_name) : argv[acl_pos],
+              c.user->name());
+    return Reject(*this, c, cmd, "-NOPERM " + Acl::DenialText(d, *cmd));
   }
   // A monitor is a replica-like client (Redis 7.0's CLIENT_SLAVE flag).
   if (c.monitor && (cmd->flags & (kCmdWrite | kCmdReadonly | kCmdMayReplicate))) {
@@ -134,7 +144,9 @@ void Server::Dispatch(Client& c, ArgList argv) {
   std::optional<Command> script_view;
   if (cmd->flags & kCmdScriptFlags) {
     const bool by_sha = cmd->name == "evalsha" || cmd->name == "evalsha_ro";
-    const uint32_t flags = scripting_->DispatchFlags(cmd->flags, by_sha, argv[1]);
+    const bool fcall = cmd->name == "fcall" || cmd->name == "fcall_ro";
+    const uint32_t flags = fcall ? scripting_->FunctionDispatchFlags(cmd->flags, argv[1])
+                                 : scripting_->DispatchFlags(cmd->flags, by_sha, argv[1]);
     if (flags != cmd->flags) {
       script_view.emplace();
       script_view->name = cmd->name;
@@ -167,7 +179,7 @@ void Server::Dispatch(Client& c, ArgList argv) {
   // which would belong to the replica side's reader: here its commands run
   // beside the (necessarily read-only) script.
   if (scripting_->timed_out() && !(cmd->flags & kCmdAllowBusy) && c.kind() != ClientKind::kPrimary) {
-    return Reject(*this, c, cmd, "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+    return Reject(*this, c, cmd, scripting_->BusyError());
   }
   if (c.in_multi() && (cmd->flags & kCmdNoMulti)) {
     return Reject(*this, c, cmd, "Command not allowed inside a transaction");

@@ -106,23 +106,24 @@ void MemorySection(Server& s, std::string* o) {
   size_t total = TotalSystemMemory();
   InfoField(o, "total_system_memory", total);
   InfoField(o, "total_system_memory_human", Human(total));
-  // Scripting, in Redis 7.0's fields. There is no FUNCTION engine (and so
-  // no second Lua VM): its fields read 0.
+  // Scripting, in Redis 7.0's fields: EVAL's Lua VM and the functions' one.
   const ScriptEngine& scripts = s.scripting();
   const uint64_t vm_eval = scripts.lua_memory();
+  const uint64_t vm_functions = scripts.functions_lua_memory();
+  const uint64_t scripts_bytes = scripts.scripts_memory() + scripts.functions_memory();
   InfoField(o, "used_memory_lua", vm_eval);
   InfoField(o, "used_memory_vm_eval", vm_eval);
   InfoField(o, "used_memory_lua_human", Human(vm_eval));
   InfoField(o, "used_memory_scripts_eval", static_cast<uint64_t>(scripts.scripts_memory()));
   InfoField(o, "number_of_cached_scripts", static_cast<uint64_t>(scripts.cached_scripts()));
-  InfoField(o, "number_of_functions", 0);
-  InfoField(o, "number_of_libraries", 0);
-  InfoField(o, "used_memory_vm_functions", 0);
-  InfoField(o, "used_memory_vm_total", vm_eval);
-  InfoField(o, "used_memory_vm_total_human", Human(vm_eval));
-  InfoField(o, "used_memory_functions", 0);
-  InfoField(o, "used_memory_scripts", static_cast<uint64_t>(scripts.scripts_memory()));
-  InfoField(o, "used_memory_scripts_human", Human(scripts.scripts_memory()));
+  InfoField(o, "number_of_functions", static_cast<uint64_t>(scripts.function_count()));
+  InfoField(o, "number_of_libraries", static_cast<uint64_t>(scripts.library_count()));
+  InfoField(o, "used_memory_vm_functions", vm_functions);
+  InfoField(o, "used_memory_vm_total", vm_eval + vm_functions);
+  InfoField(o, "used_memory_vm_total_human", Human(vm_eval + vm_functions));
+  InfoField(o, "used_memory_functions", static_cast<uint64_t>(scripts.functions_memory()));
+  InfoField(o, "used_memory_scripts", scripts_bytes);
+  InfoField(o, "used_memory_scripts_human", Human(scripts_bytes));
   InfoField(o, "maxmemory", static_cast<uint64_t>(s.config().maxmemory));
   InfoField(o, "maxmemory_human", Human(s.config().maxmemory));
   std::string_view name[] = {"maxmemory-policy"};

@@ -8,6 +8,7 @@
 
 #include "persistence/persistence_module.h"
 #include "replication/replication_module.h"
+#include "server/acl.h"
 #include "server/config/config.h"
 #include "server/base/log.h"
 #include "server/memory_stats.h"
@@ -102,6 +103,15 @@ int main(int argc, char** argv) {
     }
     RefreshLogPid();
   }
+  // After daemon(): the allocator's purging thread would not survive its fork.
+  st = registry.SetApplyHook({"jemalloc-bg-thread"}, [](const ServerConfig& c) {
+    if (!SetAllocatorBackgroundThread(c.jemalloc_bg_thread) && c.jemalloc_bg_thread) {
+      spdlog::warn("Failed to enable the jemalloc background thread");  // not fatal, as Redis
+    }
+    return Status::OK();
+  });
+  if (!st.ok()) return 1;
+  SetAllocatorBackgroundThread(cfg.jemalloc_bg_thread);
 
   spdlog::info("oO0OoO0OoO0Oo replikv is starting oO0OoO0OoO0Oo");
   spdlog::info("replikv version={} (Redis {} compatible), bits=64, pid={}, just started", kReplikvVersion,
@@ -124,6 +134,20 @@ int main(int argc, char** argv) {
   repl::ReplicationModule replication(server, persistence);
   replication.Install();
   server.ApplyCommandRenames();
+  // The default user follows requirepass (at start-up and on CONFIG SET);
+  // then the config's `user` lines or the aclfile, which may change it.
+  server.acl().SetDefaultPassword(cfg.requirepass);
+  if (!registry.SetApplyHook({"requirepass"}, [&server](const ServerConfig& c) {
+        server.acl().SetDefaultPassword(c.requirepass);
+        return Status::OK();
+      }).ok()) {
+    return 1;
+  }
+  st = server.acl().LoadAtStartup(cfg);
+  if (!st.ok()) {
+    spdlog::warn("{}", st.message());
+    return 1;
+  }
 
   st = server.Listen();
   if (!st.ok()) {

@@ -48,6 +48,14 @@ int64_t g_other_threads_net_at_refresh = 0;
 
 }  // namespace
 
+bool SetAllocatorBackgroundThread(bool on) {
+#ifdef REPLIKV_NO_JEMALLOC
+  return true;  // the sanitizers' allocator: nothing to switch
+#else
+  return mallctl("background_thread", nullptr, nullptr, &on, sizeof(on)) == 0;
+#endif
+}
+
 int64_t ThisThreadNetAllocated() {
 #ifdef REPLIKV_NO_JEMALLOC
   return 0;

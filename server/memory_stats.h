@@ -29,6 +29,11 @@ size_t UsedMemory();
 // job, which UsedMemory() adds at once instead of at the next refresh.
 int64_t ThisThreadNetAllocated();
 void NoteOtherThreadNetAllocated(int64_t delta);
+// Turns jemalloc's background purging thread on or off (the
+// jemalloc-bg-thread directive: freed pages go back to the kernel without
+// waiting for the next allocation). Threads do not survive fork(), so the
+// caller sets it after daemonizing. False when the allocator refused.
+bool SetAllocatorBackgroundThread(bool on);
 // Resident set size from /proc/self/statm.
 size_t ReadRssBytes();
 size_t TotalSystemMemory();

@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstring>
 #include <random>
 
+#include "server/acl.h"
 #include "server/commands/blocking.h"
 #include "server/net/client.h"
 #include "server/commands/client_pause.h"
@@ -65,6 +67,7 @@ Server::Server(ConfigRegistry& registry)
   latency_monitor_ = std::make_unique<LatencyMonitor>();
   keyspace_.SetKeyEventSink(key_events_.get(), &config().notify_keyspace_events);
   scripting_ = std::make_unique<ScriptEngine>(*this);
+  acl_ = std::make_unique<Acl>(*this);
   // The lazyfree directives that govern the keyspace's implicit deletions.
   auto apply_lazy_free = [this](const ServerConfig& cfg) {
     keyspace_.lazy_free_policy() = LazyFreePolicy{cfg.lazyfree_lazy_server_del, cfg.lazyfree_lazy_expire};
@@ -83,6 +86,7 @@ void Server::AddLatencySample(const char* event, int64_t latency_ms) {
 
 void Server::ApplyCommandRenames() {
   for (const auto& [from, to] : config().rename_commands) commands_.Rename(from, to);
+  acl_->Init(commands_);
 }
 
 Server::~Server() {
@@ -165,9 +169,12 @@ void Server::OnConnection(uv_stream_t* listener, int status) {
     s->QueuePendingWrite(raw);
     return;
   }
-  if (s->config().requirepass.empty()) c->authenticated = true;
+  // Redis 7.0: a connection starts as the default user, authenticated
+  // when that user is on and needs no password.
+  c->user = s->acl_->default_user();
+  c->authenticated = !s->acl_->default_requires_auth();
   Client* raw = c.get();
-  if (s->config().protected_mode && s->config().requirepass.empty() && !IsLoopbackAddress(raw->addr)) {
+  if (s->config().protected_mode && s->acl_->default_user()->nopass() && !IsLoopbackAddress(raw->addr)) {
     // Redis 7.0 refuses non-loopback clients in protected mode without a
     // password; clients match on -DENIED.
     s->AddClient(std::move(c));
@@ -366,6 +373,12 @@ void Server::Start() {
   cron_.data = this;
   uint64_t period = 1000 / static_cast<uint64_t>(config().hz > 0 ? config().hz : 10);
   uv_timer_start(&cron_, &Server::OnCron, period, period);
+  // A write to a socket whose peer has gone must fail with EPIPE, not end
+  // the process (SIGPIPE's default: a replica whose primary was killed died
+  // silently on its next ACK); a closed terminal must not stop the server
+  // either. Redis ignores both.
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
   uv_signal_init(&loop_, &sigterm_);
   sigterm_.data = this;
   uv_signal_start(&sigterm_, &Server::OnSignal, SIGTERM);

@@ -41,6 +41,7 @@ class Monitors;        // server/monitor.h
 class SlowLog;         // server/slowlog.h
 class LatencyMonitor;  // server/latency_monitor.h
 class ScriptEngine;    // server/commands/scripting.h
+class Acl;             // server/acl.h
 
 // Whether "ip:port" is a loopback peer (protected mode, DEBUG local).
 bool IsLoopbackAddress(const std::string& addr);
@@ -120,7 +121,8 @@ class Server {
   void PumpEvents();
   // Runs the loop until shutdown; returns the process exit code.
   int Run();
-  // Applies rename-command once every layer has registered its commands.
+  // Applies rename-command once every layer has registered its commands,
+  // then numbers the commands for the ACL.
   void ApplyCommandRenames();
 
   uv_loop_t* loop() { return &loop_; }
@@ -157,6 +159,8 @@ class Server {
   void AddLatencySample(const char* event, int64_t latency_ms);
   // EVAL's Lua interpreter and script cache.
   ScriptEngine& scripting() { return *scripting_; }
+  // ACL users, the ACL log, the aclfile.
+  Acl& acl() { return *acl_; }
 
   // Clients.
   void AddClient(std::unique_ptr<Client> c);
@@ -274,6 +278,7 @@ class Server {
   std::unique_ptr<SlowLog> slowlog_;
   std::unique_ptr<LatencyMonitor> latency_monitor_;  // notify-keyspace-events from the keyspace
   std::unique_ptr<ScriptEngine> scripting_;
+  std::unique_ptr<Acl> acl_;
   std::vector<Client*> pending_writes_;
   std::vector<ServerModule*> modules_;
   Role role_ = Role::kPrimary;

@@ -3,6 +3,7 @@
 // expires) or, on damage, the byte offset, the last key read and what was
 // expected. Exit status 0 when the file is whole, 1 when it is damaged, 2 on
 // usage or I/O errors.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -29,6 +30,20 @@ const char* TypeName(RdbValue::Type t) {
   return "?";
 }
 
+std::string Printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s.substr(0, 128)) {
+    if (c >= 32 && c < 127) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
 class Reporter final : public RdbHandler {
  public:
   Status OnAux(std::string_view key, std::string_view value) override {
@@ -48,29 +63,22 @@ class Reporter final : public RdbHandler {
     ++keys;
     return Status::OK();
   }
+  // A FUNCTION2 item: its library's first line ("#!lua name=mylib") names it.
+  Status OnFunction(std::string_view code) override {
+    std::string_view head = code.substr(0, std::min(code.find('\n'), code.size()));
+    std::printf("[info] function library '%s' (%zu bytes)\n", Printable(std::string(head)).c_str(), code.size());
+    ++libraries;
+    return Status::OK();
+  }
   void OnNote(std::string_view note) override {
     std::printf("[note] %.*s\n", static_cast<int>(note.size()), note.data());
   }
 
   std::map<uint64_t, uint64_t> keys_per_db;
   std::map<std::string, uint64_t> keys_per_type;
-  uint64_t keys = 0, expires = 0;
+  uint64_t keys = 0, expires = 0, libraries = 0;
   std::string last_key;
 };
-
-std::string Printable(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s.substr(0, 128)) {
-    if (c >= 32 && c < 127) {
-      out += static_cast<char>(c);
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -120,6 +128,9 @@ int main(int argc, char** argv) {
   }
   std::printf("[info] %llu keys read\n[info] %llu expires\n", static_cast<unsigned long long>(reporter.keys),
               static_cast<unsigned long long>(reporter.expires));
+  if (reporter.libraries > 0) {
+    std::printf("[info] %llu function libraries\n", static_cast<unsigned long long>(reporter.libraries));
+  }
   if (stats.empty_keys_skipped > 0) {
     std::printf("[info] %llu empty collections skipped\n", static_cast<unsigned long long>(stats.empty_keys_skipped));
   }

@@ -14,7 +14,7 @@ Status RdbHandler::OnAux(std::string_view, std::string_view) { return Status::OK
 Status RdbHandler::OnSelectDb(uint64_t) { return Status::OK(); }
 Status RdbHandler::OnResizeDb(uint64_t, uint64_t) { return Status::OK(); }
 Status RdbHandler::OnFunction(std::string_view) {
-  OnNote("skipping a function library: functions are not supported");
+  OnNote("skipping a function library (this reader does not keep them)");
   return Status::OK();
 }
 Status RdbHandler::OnProgress(uint64_t) { return Status::OK(); }

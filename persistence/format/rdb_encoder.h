@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 #include <string_view>
 #include <utility>
 
@@ -103,6 +104,9 @@ struct RdbAuxFields {
   int64_t ctime = 0;     // unix seconds
   int64_t used_mem = 0;  // bytes
   bool aof_base = false;  // true when the RDB is an AOF base/preamble
+  // Function libraries' code, written as FUNCTION2 after the aux fields
+  // (WriteKeyspace), as Redis 7.0's rdbSaveFunctions does.
+  std::vector<std::string> functions;
   // The repl-* fields travel as an RdbReplInfo (WriteAuxFields,
   // WriteKeyspace), given only when there is replication state.
 };

@@ -287,5 +287,25 @@ TEST_F(RdbGoldenTest, EveryTruncationOfARealFileFails) {
   }
 }
 
+// make_golden.sh's make_functions: FUNCTION2 items, one of them LZF.
+TEST_F(RdbGoldenTest, FunctionLibraries) {
+  Load("redis70_functions.rdb");
+  ASSERT_EQ(h_.functions.size(), 3u);
+  std::vector<std::string> heads;
+  for (const std::string& code : h_.functions) heads.push_back(code.substr(0, code.find('\n')));
+  EXPECT_EQ(Sorted(heads), (std::vector<std::string>{"#!lua name=lib_a", "#!lua name=lib_b", "#!lua name=lib_long"}));
+  for (const std::string& code : h_.functions) {
+    if (code.find("lib_long") != std::string::npos) EXPECT_GT(code.size(), 300u);
+    if (code.find("lib_b") != std::string::npos) EXPECT_NE(code.find("description='reads one key'"), std::string::npos);
+  }
+  EXPECT_EQ(Get("counter", kRdbTypeString).str, "41");
+}
+
+TEST_F(RdbGoldenTest, EncoderReproducesRedisFunctionsFileByteForByte) {
+  std::string original;
+  ASSERT_TRUE(ReadFileToString(TestDataDir() + "/redis70_functions.rdb", &original).ok());
+  EXPECT_TRUE(ReEncode(original, {}) == original);
+}
+
 }  // namespace
 }  // namespace replikv::persistence

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "server/acl.h"
 #include "server/commands/blocking.h"
 #include "server/net/client.h"
 #include "server/commands/client_pause.h"
@@ -12,8 +13,6 @@
 #include "server/server.h"
 
 namespace replikv {
-namespace {
-
 // One CLIENT LIST line in Redis 7.0's field order.
 // `argv_bytes`: the arguments the client holds (Redis's argv-mem): the
 // caller's current command, or a parked command's.
@@ -43,9 +42,13 @@ std::string ClientInfoLine(Server& server, const Client& c, size_t argv_bytes) {
   line += " obl=0 oll=0 omem=" + std::to_string(c.output_bytes());
   line += " tot-mem=" + std::to_string(c.query_buffer_capacity() + ReplyBuffer::kFirstBlock + c.output_bytes());
   line += " events=r cmd=" + cmd;
-  line += " user=default redir=-1 resp=" + std::to_string(c.resp());
+  // Redis names a client without a user (the primary's link) "(superuser)".
+  line += " user=" + (c.user ? c.user->name() : std::string("(superuser)"));
+  line += " redir=-1 resp=" + std::to_string(c.resp());
   return line;
 }
+
+namespace {
 
 size_t ArgvBytes(const CommandContext& ctx, const Client& c) {
   if (&c != &ctx.client) return c.parked_argv_bytes();
@@ -220,7 +223,11 @@ void ClientKill(CommandContext& ctx) {
       return ReplySyntaxError(ctx.reply);
     }
   }
-  if (!user.empty() && user != "default") return ctx.reply.AddError("No such user '" + std::string(user) + "'");
+  std::shared_ptr<AclUser> kill_user;
+  if (!user.empty()) {
+    kill_user = ctx.server.acl().Find(user);
+    if (!kill_user) return ctx.reply.AddError("No such user '" + std::string(user) + "'");
+  }
   int64_t killed = 0;
   std::vector<Client*> victims;
   for (auto& [cid, c] : ctx.server.clients()) {
@@ -229,6 +236,7 @@ void ClientKill(CommandContext& ctx) {
     if (!addr.empty() && c->addr != addr) continue;
     if (!laddr.empty() && c->laddr != laddr) continue;
     if (!type.empty() && !ClientHasType(*c, type)) continue;
+    if (kill_user && c->user != kill_user) continue;
     if (skipme && c.get() == &ctx.client) continue;
     victims.push_back(c.get());
   }

@@ -1,6 +1,7 @@
 // Connection commands: PING ECHO QUIT AUTH HELLO SELECT CLIENT RESET.
 #include <string>
 
+#include "server/acl.h"
 #include "server/net/client.h"
 #include "server/ds/glob.h"
 #include "server/commands/pubsub.h"
@@ -25,29 +26,30 @@ void QuitCommand(CommandContext& ctx) {
   ctx.client.CloseAfterReply();
 }
 
-// Checks user/password against requirepass (the only user is "default").
-// Replies the error itself and returns false on failure.
-bool CheckCredentials(CommandContext& ctx, std::string_view user, std::string_view pass) {
-  const std::string& required = ctx.server.config().requirepass;
-  bool ok = user == "default" && (required.empty() || pass == required);
-  if (!ok) {
+// Checks user/password against the ACL users; on success the connection
+// runs as that user. Replies the error itself and returns false on failure
+// (logged in the ACL log with `object`: "AUTH" or "HELLO").
+bool CheckCredentials(CommandContext& ctx, std::string_view user, std::string_view pass, const char* object) {
+  std::shared_ptr<AclUser> u = ctx.server.acl().Authenticate(ctx.client, user, pass, object);
+  if (!u) {
     ctx.reply.AddError("-WRONGPASS invalid username-password pair or user is disabled.");
     return false;
   }
+  ctx.client.user = std::move(u);
   ctx.client.authenticated = true;
   return true;
 }
 
 void AuthCommand(CommandContext& ctx) {
   if (ctx.argv.size() > 3) return ReplySyntaxError(ctx.reply);
-  if (ctx.argv.size() == 2 && ctx.server.config().requirepass.empty()) {
+  if (ctx.argv.size() == 2 && ctx.server.acl().default_user()->nopass()) {
     return ctx.reply.AddError(
         "AUTH <password> called without any password configured for the default user. Are you sure your "
         "configuration is correct?");
   }
   std::string_view user = ctx.argv.size() == 3 ? ctx.argv[1] : "default";
   std::string_view pass = ctx.argv.back();
-  if (CheckCredentials(ctx, user, pass)) ctx.reply.AddOk();
+  if (CheckCredentials(ctx, user, pass, "AUTH")) ctx.reply.AddOk();
 }
 
 void HelloCommand(CommandContext& ctx) {
@@ -73,8 +75,8 @@ void HelloCommand(CommandContext& ctx) {
       return ctx.reply.AddError("Syntax error in HELLO option '" + std::string(a[i]) + "'");
     }
   }
-  if (has_auth && !CheckCredentials(ctx, user, pass)) return;
-  if (!ctx.client.authenticated) {
+  if (has_auth && !CheckCredentials(ctx, user, pass, "HELLO")) return;
+  if (!ctx.client.authenticated && ctx.server.acl().default_requires_auth()) {
     return ctx.reply.AddError(
         "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> "
         "<pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
@@ -117,7 +119,9 @@ void ResetCommand(CommandContext& ctx) {
   ctx.client.db = 0;
   ctx.client.name.clear();
   ctx.client.set_resp(2);
-  ctx.client.authenticated = ctx.server.config().requirepass.empty();
+  // Back to the default user, authenticated only if it needs no password.
+  ctx.client.user = ctx.server.acl().default_user();
+  ctx.client.authenticated = !ctx.server.acl().default_requires_auth();
   ctx.reply.AddSimple("RESET");
 }
 

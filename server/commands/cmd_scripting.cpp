@@ -53,7 +53,7 @@ void ScriptCommand(CommandContext& ctx) {
     engine.Flush();
     return ctx.reply.AddOk();
   }
-  if (EqualsIgnoreCase(sub, "kill")) return engine.Kill(ctx.reply);
+  if (EqualsIgnoreCase(sub, "kill")) return engine.Kill(ctx.reply, /*function=*/false);
   if (EqualsIgnoreCase(sub, "debug")) {
     std::string_view mode = ctx.argv[2];
     if (EqualsIgnoreCase(mode, "no")) return ctx.reply.AddOk();
@@ -67,7 +67,10 @@ void ScriptCommand(CommandContext& ctx) {
 
 }  // namespace
 
+void RegisterFunctionCommands(CommandTable& t);  // cmd_functions.cpp
+
 void RegisterScriptingCommands(CommandTable& t) {
+  RegisterFunctionCommands(t);
   const uint32_t kEval = kCmdNoscript | kCmdStale | kCmdSkipMonitor | kCmdNoMandatoryKeys | kCmdMovableKeys | kCmdScriptFlags;
   AddCommands(t, "scripting", {
     {"eval", -3, kEval, EvalCommand, 0, 0, 0, "2.6.0"},

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/acl_categories.h"
 #include "server/commands/key_specs.h"
 #include "server/ds/glob.h"
 #include "server/commands/scripting.h"
@@ -50,7 +51,7 @@ void ShutdownCommand(CommandContext& ctx) {
   // While a busy script runs only SHUTDOWN NOSAVE may stop the server
   // (Redis 7.0): a save would store the script's half-done writes.
   if (ctx.server.scripting().timed_out() && !nosave) {
-    return ctx.reply.AddError("-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+    return ctx.reply.AddError(ctx.server.scripting().BusyError());
   }
   Status st = ctx.server.PrepareShutdown(save, nosave);
   if (!st.ok()) return ctx.reply.AddError("Errors trying to SHUTDOWN. Check logs.");
@@ -136,6 +137,20 @@ std::vector<const char*> AclCategories(const Command& c) {
 bool IsBareContainer(const Command& c) { return !c.subcommands.empty() && c.name != "command"; }
 
 std::vector<const char*> CategoriesOf(const Command& c) {
+  // Redis's own set, from the table generated from redis-server 7.0
+  // (server/acl_categories.h; set once the ACL numbered the commands), in
+  // ACL CAT's order, which is COMMAND INFO's.
+  if (c.acl_categories != 0) {
+    static std::vector<std::string> names;
+    if (names.empty()) {
+      for (size_t i = 0; i < AclCategoryCount(); ++i) names.push_back(std::string("@") + AclCategoryName(i));
+    }
+    std::vector<const char*> out;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (c.acl_categories & (uint64_t{1} << i)) out.push_back(names[i].c_str());
+    }
+    return out;
+  }
   return IsBareContainer(c) ? std::vector<const char*>{"@slow"} : AclCategories(c);
 }
 

@@ -1,3 +1,4 @@
+#include "server/acl.h"
 #include "server/commands/multi.h"
 
 #include <algorithm>
@@ -174,6 +175,18 @@ void DiscardCommand(CommandContext& ctx) {
   ctx.reply.AddOk();
 }
 
+namespace {
+const char* ExecDenialReason(AclDenial d) {
+  switch (d) {
+    case AclDenial::kCommand: return "no permission to execute the command or subcommand";
+    case AclDenial::kKey: return "no permission to touch the specified keys";
+    case AclDenial::kChannel: return "no permission to access one of the channels used as arguments";
+    default: break;
+  }
+  return "no permission";
+}
+}  // namespace
+
 void ExecCommand(CommandContext& ctx) {
   Server& s = ctx.server;
   Client& c = ctx.client;
@@ -197,6 +210,17 @@ void ExecCommand(CommandContext& ctx) {
   std::vector<std::string_view> argv;
   for (QueuedCommand& q : queue) {
     argv.assign(q.argv.begin(), q.argv.end());
+    // The ACL may have changed since the command was queued (Redis 7.0
+    // checks again at EXEC).
+    size_t acl_pos = 0;
+    if (const AclDenial d = s.acl().Check(c, *q.cmd, argv, &acl_pos); d != AclDenial::kNone) {
+      s.acl().Log(c, d, "multi", d == AclDenial::kCommand ? std::string_view(q.cmd->full_name) : argv[acl_pos],
+                  c.user->name());
+      ctx.reply.AddError(std::string("-NOPERM ACLs rules changed between the moment the transaction was accumulated "
+                                     "and the EXEC call. This command is no longer allowed for the following "
+                                     "reason: ") + ExecDenialReason(d));
+      continue;
+    }
     s.Call(c, *q.cmd, argv, c.reply());
     ++s.stats().total_commands_processed;
   }

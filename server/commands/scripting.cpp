@@ -1,8 +1,10 @@
+#include "server/acl.h"
 #include "server/commands/scripting.h"
 
 #include <lua.hpp>
 
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <cmath>
@@ -11,12 +13,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/commands/lua_libs.h"
 #include "server/commands/lua_reply.h"
 #include "server/base/assert.h"
 #include "server/ds/sha1.h"
 #include "server/evict.h"
+#include "server/monitor.h"
 #include "server/net/client.h"
 #include "server/server.h"
+#include "server/base/version.h"
 
 extern "C" {
 int luaopen_cjson(lua_State* L);
@@ -26,7 +31,8 @@ int luaopen_bit(lua_State* L);
 namespace replikv {
 namespace {
 
-constexpr uint32_t kFlagNoWrites = 1, kFlagAllowOom = 2, kFlagAllowStale = 4, kFlagNoCluster = 8;
+constexpr uint32_t kFlagNoWrites = kScriptNoWrites, kFlagAllowOom = kScriptAllowOom,
+                   kFlagAllowStale = kScriptAllowStale, kFlagNoCluster = kScriptNoCluster;
 constexpr int kHookEveryInstructions = 100000;
 constexpr const char* kReadonlyKey = "replikv.readonly";   // registry: proxy -> true
 constexpr const char* kChunkName = "@user_script";
@@ -34,8 +40,13 @@ constexpr const char* kChunkName = "@user_script";
 // The sandbox, built at start-up inside the real globals table (the code
 // below runs with them; afterwards the thread's globals are the proxy).
 // Every library table a script can reach is replaced by a read-only proxy.
+//
+// The functions state passes `load_api` (the globals a library's code sees
+// while FUNCTION LOAD runs it: only a `redis` table whose missing fields are
+// errors) and `mode`: while mode.loading is set the globals read from
+// load_api instead of the real ones.
 constexpr const char* kSandboxSource = R"lua(
-local real, readonly = ...
+local real, readonly, load_api, mode = ...
 local rawget, error, tostring, setmetatable, type = rawget, error, tostring, setmetatable, type
 local orig_loadstring, orig_load, getmetatable, concat = loadstring, load, getmetatable, table.concat
 local function freeze(t)
@@ -52,7 +63,7 @@ for _, name in ipairs({"dofile", "loadfile", "print", "getfenv", "setfenv", "mod
                        "newproxy", "package", "io", "os", "debug"}) do
   real[name] = nil
 end
-for _, name in ipairs({"string", "math", "table", "cjson", "bit", "coroutine", "redis"}) do
+for _, name in ipairs({"string", "math", "table", "cjson", "bit", "struct", "cmsgpack", "coroutine", "redis"}) do
   if type(real[name]) == "table" then real[name] = freeze(real[name]) end
 end
 -- Strings find their methods through the frozen string table, and
@@ -61,10 +72,29 @@ end
 local string_mt = getmetatable("")
 string_mt.__index = real.string
 string_mt.__metatable = freeze({__index = real.string})
+if load_api then
+  local lr = load_api.redis
+  local lproxy = {}
+  setmetatable(lproxy, {
+    __index = function(_, k)
+      local v = rawget(lr, k)
+      if v == nil then
+        error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+      end
+      return v
+    end,
+    __newindex = function() error("Attempt to modify a readonly table", 2) end,
+    __metatable = false,
+  })
+  readonly[lproxy] = true
+  load_api.redis = lproxy
+end
 local env = {}
 setmetatable(env, {
   __index = function(_, k)
-    local v = rawget(real, k)
+    local src = real
+    if mode and mode.loading then src = load_api end
+    local v = rawget(src, k)
     if v == nil then
       error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
     end
@@ -217,10 +247,12 @@ std::string ParseShebang(std::string_view body, uint32_t* flags, size_t* code_st
 ScriptEngine::ScriptEngine(Server& server) : server_(server) {
   rand_state_ = 0x1234ABCD330EULL;  // rand48's initial state, as Redis leaves it
   CreateState();
+  CreateFunctionState();
 }
 
 ScriptEngine::~ScriptEngine() {
   if (L_ != nullptr) lua_close(L_);
+  if (FL_ != nullptr) lua_close(FL_);
 }
 
 void ScriptEngine::Close() {
@@ -245,8 +277,11 @@ void* LuaAlloc(void* ud, void* ptr, size_t osize, size_t nsize) {
 
 void ScriptEngine::CreateState() {
   if (L_ != nullptr) lua_close(L_);
-  L_ = lua_newstate(LuaAlloc, this);
-  lua_State* L = L_;
+  L_ = NewState(false, &errh_ref_, &globals_ref_);
+}
+
+lua_State* ScriptEngine::NewState(bool functions, int* errh_ref, int* globals_ref) {
+  lua_State* L = lua_newstate(LuaAlloc, this);
   for (lua_CFunction open : {luaopen_base, luaopen_table, luaopen_string, luaopen_math}) {
     lua_pushcfunction(L, open);
     lua_call(L, 0, 0);
@@ -257,6 +292,12 @@ void ScriptEngine::CreateState() {
   lua_pushcfunction(L, luaopen_bit);
   lua_call(L, 0, 1);
   lua_setglobal(L, "bit");
+  lua_pushcfunction(L, OpenLuaStruct);
+  lua_call(L, 0, 1);
+  lua_setglobal(L, "struct");
+  lua_pushcfunction(L, OpenLuaCmsgpack);
+  lua_call(L, 0, 1);
+  lua_setglobal(L, "cmsgpack");
   lua_pushcfunction(L, GuardedRawset);
   lua_setglobal(L, "rawset");
   lua_pushcfunction(L, GuardedSetmetatable);
@@ -271,6 +312,17 @@ void ScriptEngine::CreateState() {
   lua_setfield(L, -2, "randomseed");
   lua_pop(L, 1);
 
+  const std::pair<const char*, int> log_levels[] = {
+      {"LOG_DEBUG", 0}, {"LOG_VERBOSE", 1}, {"LOG_NOTICE", 2}, {"LOG_WARNING", 3}};
+  // redis.REDIS_VERSION "7.0.15" and REDIS_VERSION_NUM 0x00070000f.
+  auto push_version = [](lua_State* L) {
+    lua_pushstring(L, kRedisCompatVersion);
+    lua_setfield(L, -2, "REDIS_VERSION");
+    int parts[3] = {0, 0, 0};
+    std::sscanf(kRedisCompatVersion, "%d.%d.%d", &parts[0], &parts[1], &parts[2]);
+    lua_pushinteger(L, (parts[0] << 16) | (parts[1] << 8) | parts[2]);
+    lua_setfield(L, -2, "REDIS_VERSION_NUM");
+  };
   lua_newtable(L);  // redis
   const std::pair<const char*, lua_CFunction> fns[] = {
       {"call", LuaCall}, {"pcall", LuaPcall}, {"log", LuaLog}, {"setresp", LuaSetResp},
@@ -285,17 +337,21 @@ void ScriptEngine::CreateState() {
     lua_setfield(L, -2, name);
   }
   const std::pair<const char*, int> consts[] = {
-      {"LOG_DEBUG", 0}, {"LOG_VERBOSE", 1}, {"LOG_NOTICE", 2}, {"LOG_WARNING", 3},
       {"REPL_NONE", 0}, {"REPL_AOF", 1}, {"REPL_SLAVE", 2}, {"REPL_REPLICA", 2}, {"REPL_ALL", 3},
   };
   for (auto& [name, v] : consts) {
     lua_pushinteger(L, v);
     lua_setfield(L, -2, name);
   }
+  for (auto& [name, v] : log_levels) {
+    lua_pushinteger(L, v);
+    lua_setfield(L, -2, name);
+  }
+  push_version(L);
   lua_setglobal(L, "redis");
 
   lua_pushcfunction(L, LuaErrorHandler);
-  errh_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+  *errh_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 
   // Build the sandbox with the real globals, then make the proxy the
   // thread's globals: every chunk loaded from now on sees only it.
@@ -304,14 +360,36 @@ void ScriptEngine::CreateState() {
   lua_newtable(L);
   lua_pushvalue(L, -1);
   lua_setfield(L, LUA_REGISTRYINDEX, kReadonlyKey);
-  if (lua_pcall(L, 2, 1, 0) != 0) {
+  int nargs = 2;
+  if (functions) {
+    // FUNCTION LOAD's API: redis.register_function, redis.log, the log
+    // levels and the version fields, nothing else.
+    lua_newtable(L);  // load_api
+    lua_newtable(L);  // its redis
+    lua_pushcfunction(L, LuaRegisterFunction);
+    lua_setfield(L, -2, "register_function");
+    lua_pushcfunction(L, LuaLog);
+    lua_setfield(L, -2, "log");
+    for (auto& [name, v] : log_levels) {
+      lua_pushinteger(L, v);
+      lua_setfield(L, -2, name);
+    }
+    push_version(L);
+    lua_setfield(L, -2, "redis");
+    lua_newtable(L);  // mode
+    lua_pushvalue(L, -1);
+    function_mode_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+    nargs = 4;
+  }
+  if (lua_pcall(L, nargs, 1, 0) != 0) {
     spdlog::warn("Lua sandbox set-up failed: {}", lua_tostring(L, -1));
     RKV_ASSERT(false);
   }
   lua_pushvalue(L, LUA_GLOBALSINDEX);
-  globals_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+  *globals_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_replace(L, LUA_GLOBALSINDEX);
   lua_settop(L, 0);
+  return L;
 }
 
 uint64_t ScriptEngine::lua_memory() const {
@@ -370,6 +448,10 @@ uint32_t ScriptEngine::DispatchFlags(uint32_t cmd_flags, bool by_sha, std::strin
     size_t code_start = 0;
     if (!ParseShebang(script_or_sha, &flags, &code_start).empty()) return cmd_flags;
   }
+  return ApplyScriptFlags(cmd_flags, flags);
+}
+
+uint32_t ScriptEngine::ApplyScriptFlags(uint32_t cmd_flags, uint32_t flags) {
   if (!(flags & kFlagNoWrites)) {
     cmd_flags |= kCmdWrite;
     if (!(flags & kFlagAllowOom)) cmd_flags |= kCmdDenyOom;
@@ -388,13 +470,22 @@ void ScriptEngine::Flush() {
   CreateState();
 }
 
-void ScriptEngine::Kill(ReplyBuffer& reply) {
+const char* ScriptEngine::BusyError() const {
+  // Redis 7.0 names the kill command that fits what runs.
+  return run_ && run_->function
+             ? "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+             : "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+}
+
+void ScriptEngine::Kill(ReplyBuffer& reply, bool function) {
   if (!run_) return reply.AddError("-NOTBUSY No scripts in execution right now.");
   if (run_->wrote) {
     return reply.AddError(
         "-UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait "
         "the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
   }
+  // SCRIPT KILL does not stop a function, nor FUNCTION KILL a script.
+  if (run_->function != function) return reply.AddError(BusyError());
   run_->kill = true;
   reply.AddOk();
 }
@@ -432,8 +523,6 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   if (read_only && script->shebang && !(script->flags & kFlagNoWrites)) {
     return ctx.reply.AddError("Can not execute a script with write flag using *_ro command.");
   }
-  ctx.propagation_handled = true;  // only the script's writes propagate
-
   lua_State* L = L_;
   lua_rawgeti(L, LUA_REGISTRYINDEX, errh_ref_);
   const int handler = lua_gettop(L);
@@ -451,12 +540,21 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
     lua_setfield(L, -2, part == 0 ? "KEYS" : "ARGV");
   }
   lua_pop(L, 1);
+  RunPushed(ctx, L, handler, 0, sha, script->flags, read_only || (script->flags & kFlagNoWrites), false);
+}
 
+void ScriptEngine::RunPushed(CommandContext& ctx, lua_State* L, int handler, int nargs, const std::string* sha,
+                             uint32_t flags, bool read_only, bool function) {
+  ctx.propagation_handled = true;  // only the script's writes propagate
   if (client_ == nullptr) {
     client_ = std::make_unique<Client>(server_, server_.NextClientId());
     client_->authenticated = true;
     client_->deny_blocking = true;
+    client_->addr = "lua";  // MONITOR's "[0 lua]"
   }
+  // MONITOR shows the EVAL / FCALL itself first, then the commands it runs
+  // (Redis 7.0 feeds the script command before running it).
+  if (!server_.monitors().empty()) server_.monitors().Feed(ctx.client, ctx.client.db, ctx.argv);
   client_->db = ctx.client.db;
   client_->set_resp(2);  // every script starts in RESP2 (redis.setresp)
 
@@ -467,9 +565,11 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   Run& run = *run_;
   run.sha = sha;
   run.caller = &ctx.client;
-  run.read_only = read_only || (script->flags & kFlagNoWrites);
+  run.read_only = read_only;
+  run.function = function;
+  run.argv = ctx.argv;
   run.start_ms = NowMs();
-  if (server_.config().maxmemory != 0 && !(script->flags & kFlagAllowOom)) {
+  if (server_.config().maxmemory != 0 && !(flags & kFlagAllowOom)) {
     run.oom = server_.evictor().PerformEvictions() == Evictor::Result::kFail;
   }
   Propagator& prop = server_.propagator();
@@ -480,7 +580,7 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   // snapshot): a key the script saw stays there until it ends.
   server_.freeze_clock = true;
 
-  const int rc = lua_pcall(L, 0, 1, handler);
+  const int rc = lua_pcall(L, nargs, 1, handler);
 
   server_.freeze_clock = false;
   lua_sethook(L, nullptr, 0, 0);
@@ -504,7 +604,8 @@ void ScriptEngine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   } else {
     // Out of memory inside Lua, or an error while handling an error.
     std::string msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "unknown error";
-    ctx.reply.AddError("Error running script (call to f_" + *sha + "): " + msg);
+    ctx.reply.AddError((function ? "Error running function " : "Error running script (call to f_") + *sha +
+                       (function ? ": " : "): ") + msg);
   }
   lua_settop(L, 0);
   run_.reset();
@@ -597,6 +698,28 @@ int ScriptEngine::LuaErrorHandler(lua_State* L) {
 
 // --- redis.call / redis.pcall ------------------------------------------
 
+namespace {
+// The ACL check of a redis.call: nullptr, or the error the script gets
+// (logged with context "lua").
+const char* AclDeniedInScript(Server& server, Client& caller, const Command& cmd, ArgList argv) {
+  size_t pos = 0;
+  const AclDenial d = server.acl().Check(caller, cmd, argv, &pos);
+  if (d == AclDenial::kNone) return nullptr;
+  server.acl().Log(caller, d, "lua", d == AclDenial::kCommand ? std::string_view(cmd.full_name) : argv[pos],
+                   caller.user->name());
+  switch (d) {
+    case AclDenial::kCommand: return "The user executing the script can't run this command or subcommand";
+    case AclDenial::kKey:
+      return "The user executing the script can't access at least one of the keys mentioned in the command "
+             "arguments";
+    case AclDenial::kChannel: return "The user executing the script can't publish to the channel mentioned in the command";
+    default: break;
+  }
+  return "The user executing the script is lacking the permissions for the command";
+}
+}  // namespace
+
+
 int ScriptEngine::LuaCall(lua_State* L) {
   if (From(L).RunRedisCommand(L)) return lua_error(L);
   return 1;
@@ -653,6 +776,11 @@ bool ScriptEngine::RunRedisCommand(lua_State* L) {
     PushLuaErrorTable(L, "This Redis command is not allowed from script");
     return true;
   }
+  // The script runs as its caller's ACL user (Redis 7.0's scriptVerifyACL).
+  if (const char* denied = AclDeniedInScript(server_, *run.caller, *cmd, argv)) {
+    PushLuaErrorTable(L, denied);
+    return true;
+  }
   if (cmd->flags & kCmdWrite) {
     if (run.read_only) {
       PushLuaErrorTable(L, "Write commands are not allowed from read-only scripts.");
@@ -679,6 +807,11 @@ bool ScriptEngine::RunRedisCommand(lua_State* L) {
   server_.propagator().set_target_mask(run.repl_targets);
   server_.Call(c, *cmd, argv, c.reply());
   server_.propagator().set_target_mask(kPropagateAll);
+  // Call feeds no monitor for this internal client: the script's commands
+  // are shown here, as "[db lua]".
+  if (!server_.monitors().empty() && !(cmd->flags & (kCmdSkipMonitor | kCmdAdmin))) {
+    server_.monitors().Feed(c, c.db, argv);
+  }
   ++server_.stats().total_commands_processed;
   // The reply, as RESP2 or RESP3 bytes (redis.setresp), becomes a Lua value.
   std::string& resp = call_resp_;

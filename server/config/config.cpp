@@ -478,7 +478,6 @@ std::vector<std::string_view> ConfigRegistry::NotActedOn() {
   for (const ConfigDef& def : Table()) {
     if (def.flags & config_internal::kNotActedOn) out.push_back(def.name);
   }
-  out.push_back("user");
   return out;
 }
 

@@ -368,8 +368,7 @@ class ConfigRegistry {
   const std::string& config_file() const { return config_file_; }
 
   // Directives accepted (and shown by CONFIG GET) that replikv does not act
-  // on yet: the table entries flagged kNotActedOn, plus
-  // "user" (kept in user_directives; there is no ACL).
+  // on yet: the table entries flagged kNotActedOn.
   static std::vector<std::string_view> NotActedOn();
   // The directives of NotActedOn whose value differs from the default: a
   // user set them expecting an effect (main logs a warning for each).

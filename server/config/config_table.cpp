@@ -191,9 +191,9 @@ std::vector<ConfigDef> BuildTable() {
 
       // Security and clients.
       Str("requirepass", "", 0, &C::requirepass),
-      Int("acllog-max-len", "", N, &C::acllog_max_len, 0, kLLMax),
-      Str("aclfile", "", I | N, &C::aclfile),
-      En("acl-pubsub-default", "", N, Enum<&C::acl_pubsub_default>(), kAclPubsub),
+      Int("acllog-max-len", "", 0, &C::acllog_max_len, 0, kLLMax),
+      Str("aclfile", "", I, &C::aclfile),
+      En("acl-pubsub-default", "", 0, Enum<&C::acl_pubsub_default>(), kAclPubsub),
       Int("maxclients", "", 0, &C::maxclients, 1, kUIntMax),
       Int("tracking-table-max-keys", "", N, &C::tracking_table_max_keys, 0, kLLMax),
 
@@ -220,7 +220,7 @@ std::vector<ConfigDef> BuildTable() {
       Special("oom-score-adj-values", "", M | N, SetOomScoreAdjValues, GetOomScoreAdjValues,
               RewritePlain),
       Bool("disable-thp", "", I | N, &C::disable_thp),
-      Bool("jemalloc-bg-thread", "", N, &C::jemalloc_bg_thread),
+      Bool("jemalloc-bg-thread", "", 0, &C::jemalloc_bg_thread),
 
       // Append-only file.
       Bool("appendonly", "", 0, &C::appendonly),

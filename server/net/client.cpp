@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "server/acl.h"
 #include "server/commands/blocking.h"
 #include "server/commands/client_pause.h"
 #include "server/commands/multi.h"
@@ -140,7 +141,7 @@ void Client::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
 void Client::ProcessInput() {
   const ServerConfig& cfg = server_.config();
   while (!closing_ && !close_after_reply_ && !blocked() && !paused_ && query_.size() > 0) {
-    parser_.set_auth_required(!authenticated && !cfg.requirepass.empty());
+    parser_.set_auth_required(!authenticated && server_.acl().default_requires_auth());
     if (parser_.limits().max_bulk_len != static_cast<size_t>(cfg.proto_max_bulk_len)) {
       RespLimits limits = parser_.limits();
       limits.max_bulk_len = static_cast<size_t>(cfg.proto_max_bulk_len);

@@ -38,6 +38,7 @@
 namespace replikv {
 
 class Server;
+class AclUser;  // server/acl_user.h
 struct Command;
 struct MultiState;   // server/multi.h
 struct PubSubState;  // server/pubsub.h
@@ -161,6 +162,10 @@ class Client {
   // Connection state read and changed by commands.
   int db = 0;
   bool authenticated = false;
+  // The ACL user the connection runs as (server/acl.h); null for the
+  // server's own clients (the primary's stream, the AOF), which may run
+  // anything.
+  std::shared_ptr<AclUser> user;
   std::string name;
   std::string addr;   // peer ip:port
   std::string laddr;  // local ip:port

@@ -926,7 +926,8 @@ TEST(ConfigRegistry, NotActedOnListsFlaggedDirectives) {
   };
   EXPECT_TRUE(has("tls-cert-file"));
   EXPECT_TRUE(has("io-threads"));
-  EXPECT_TRUE(has("user"));
+  EXPECT_FALSE(has("user"));  // the ACL applies `user` lines
+  EXPECT_FALSE(has("aclfile"));
   EXPECT_FALSE(has("port"));
   EXPECT_FALSE(has("appendonly"));
 }

@@ -104,7 +104,7 @@ Stream::~Stream() {
 
 Stream* Stream::Clone() const {
   auto* c = new Stream();
-  for (const auto& [id, lp] : nodes) c->nodes.emplace_hint(c->nodes.end(), id, lp::Clone(lp));
+  for (const auto& [id, lp] : nodes) c->nodes.push_back(id, lp::Clone(lp));
   c->length = length;
   c->last_id = last_id;
   c->first_id = first_id;
@@ -164,9 +164,8 @@ Stream::AppendResult Stream::Append(std::span<const std::string_view> fv, const 
 
   uint8_t* lp = nullptr;
   StreamID master;
-  auto tail = nodes.empty() ? nodes.end() : std::prev(nodes.end());
-  if (tail != nodes.end()) {
-    lp = tail->second;
+  if (!nodes.empty()) {
+    lp = nodes.back().lp;
     int64_t max_bytes = node_max_bytes;
     if (max_bytes == 0 || max_bytes > kListpackMaxSize) max_bytes = kListpackMaxSize;
     bool new_node = false;
@@ -189,10 +188,10 @@ Stream::AppendResult Stream::Append(std::span<const std::string_view> fv, const 
     lp = lp::AppendInt(lp, static_cast<int64_t>(numfields));
     for (size_t i = 0; i < numfields; ++i) lp = lp::Append(lp, fv[2 * i]);
     lp = lp::AppendInt(lp, 0);
-    tail = nodes.emplace_hint(nodes.end(), id, lp);
+    nodes.push_back(id, lp);
     flags |= kStreamItemSameFields;
   } else {
-    master = tail->first;
+    master = nodes.back().id;
     uint8_t* p = lp::First(lp);
     int64_t count = lp::GetInt(p);
     lp = lp::ReplaceInt(lp, &p, count + 1);
@@ -226,7 +225,7 @@ Stream::AppendResult Stream::Append(std::span<const std::string_view> fv, const 
   batch.AddInt(lp_count);
   lp = lp::AppendBatch(lp, batch);
   batch.Trim();
-  tail->second = lp;
+  nodes.back().lp = lp;
 
   ++length;
   ++entries_added;
@@ -246,11 +245,11 @@ int64_t Stream::Trim(const TrimArgs& args) {
   auto it = nodes.begin();
   while (it != nodes.end()) {
     if (by_len && length <= maxlen) break;
-    uint8_t* lp = it->second;
+    uint8_t* lp = it->lp;
     uint8_t* p = lp::First(lp);
     int64_t entries = lp::GetInt(p);
     if (args.limit != 0 && deleted + entries > args.limit) break;
-    const StreamID master = it->first;
+    const StreamID master = it->id;
     bool remove_node;
     if (by_len) {
       remove_node = length - static_cast<uint64_t>(entries) >= maxlen;
@@ -311,7 +310,7 @@ int64_t Stream::Trim(const TrimArgs& args) {
     p = lp::Next(lp, p);
     int64_t marked = lp::GetInt(p);
     lp = lp::ReplaceInt(lp, &p, marked + deleted_here);
-    it->second = lp;
+    it->lp = lp;
     break;  // this node had enough to delete
   }
   UpdateFirstId();
@@ -477,10 +476,11 @@ size_t Stream::RaxNodeCount() const {
 }
 
 size_t Stream::AllocatedBytes() const {
-  // A map node is about four pointers of tree links plus its pair.
+  // A map node (groups, PELs) is about four pointers of tree links plus
+  // its pair.
   constexpr size_t kMapNode = 32;
-  size_t n = sizeof(Stream);
-  for (const auto& [id, lp] : nodes) n += kMapNode + sizeof(StreamID) + sizeof(void*) + lp::Bytes(lp);
+  size_t n = sizeof(Stream) + nodes.AllocatedBytes();
+  for (const auto& [id, lp] : nodes) n += lp::Bytes(lp);
   for (const auto& [name, g] : groups) {
     n += kMapNode + sizeof(std::string) + name.size() + sizeof(StreamGroup);
     n += g->pel.size() * (kMapNode + sizeof(StreamID) + sizeof(void*) + sizeof(StreamNack));
@@ -549,8 +549,8 @@ bool StreamIterator::GetID(StreamID* id, int64_t* numfields) {
         }
       }
       started_ = true;
-      master_id_ = node_->first;
-      lp_ = node_->second;
+      master_id_ = node_->id;
+      lp_ = node_->lp;
       lp_ele_ = lp::First(lp_);
       lp_ele_ = lp::Next(lp_, lp_ele_);
       lp_ele_ = lp::Next(lp_, lp_ele_);
@@ -650,7 +650,7 @@ void StreamIterator::RemoveEntry(const StreamID& current) {
     p = lp::Next(lp, p);
     int64_t dead = lp::GetInt(p);
     lp = lp::ReplaceInt(lp, &p, dead + 1);
-    node_->second = lp;
+    node_->lp = lp;
   }
   --s_->length;
   // Re-seek: the node may have moved or gone.

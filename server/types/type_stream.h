@@ -1,9 +1,10 @@
 // Stream: the value of a stream key, laid out as Redis 7.0's t_stream.c so
 // that its nodes go to and come from RDB files byte for byte.
 //
-// Entries live in listpack nodes (server/ds/listpack.h) in an ordered map
+// Entries live in listpack nodes (server/ds/listpack.h) in an ordered index
 // keyed by each node's master id (Redis uses a radix tree of the same keys;
-// the map gives the same order and costs about as much per node). A node:
+// server/types/stream_node_index.h gives the same order in 24 bytes a
+// node). A node:
 //
 //   master entry: | count | deleted | num-fields | field_1 ... field_N | 0 |
 //   each entry:   | flags | ms-diff | seq-diff | [num-fields field_1] value_1
@@ -34,20 +35,10 @@
 #include <string>
 #include <string_view>
 
-namespace replikv {
+#include "server/types/stream_id.h"
+#include "server/types/stream_node_index.h"
 
-struct StreamID {
-  uint64_t ms = 0;
-  uint64_t seq = 0;
-  auto operator<=>(const StreamID&) const = default;
-  bool IsZero() const { return ms == 0 && seq == 0; }
-  static StreamID Max() { return {UINT64_MAX, UINT64_MAX}; }
-  // The next / previous id; false (and wrapping to 0-0 / max) past the ends.
-  bool Incr();
-  bool Decr();
-  // "<ms>-<seq>".
-  std::string ToString() const;
-};
+namespace replikv {
 
 struct StreamConsumer;
 
@@ -77,8 +68,8 @@ struct StreamGroup {
 
 class Stream {
  public:
-  // Node master id -> listpack (owned).
-  using NodeMap = std::map<StreamID, uint8_t*>;
+  // Node master id -> listpack (the listpacks are owned by the Stream).
+  using NodeMap = StreamNodeIndex;
   using GroupMap = std::map<std::string, StreamGroup*, std::less<>>;
 
   Stream() = default;

@@ -437,13 +437,17 @@ void Drill::Check() {
     nr.role = "down";
     auto repl = Info(n, "replication");
     auto stats = Info(n, "stats");
-    if (repl.ok() && stats.ok()) {
+    auto server = Info(n, "server");
+    if (repl.ok() && stats.ok() && server.ok()) {
       nr.role = Text(*repl, "role");
       nr.offset = Field(*repl, "master_repl_offset", -1);
       Counters now{Field(*stats, "sync_full", 0), Field(*stats, "sync_partial_ok", 0),
                    Field(*stats, "sync_partial_err", 0)};
-      Counters before = baseline_.count(n) ? baseline_[n] : Counters{};
-      // A restarted node counts from zero again.
+      // By run id: a node back at another address (a container reconnected
+      // to its network) is the same process, a restarted one a new process
+      // whose counters all come from the drill.
+      auto base = baseline_.find(Text(*server, "run_id"));
+      Counters before = base != baseline_.end() ? base->second : Counters{};
       auto delta = [](int64_t a, int64_t b) { return a >= b ? a - b : a; };
       nr.full_syncs = delta(now.full, before.full);
       nr.partial_syncs = delta(now.partial_ok, before.partial_ok);
@@ -491,9 +495,11 @@ Report Drill::Run() {
       " replicas online");
   for (const auto& n : nodes_) {
     auto stats = Info(n, "stats");
-    if (stats.ok()) {
-      baseline_[n] = Counters{Field(*stats, "sync_full", 0), Field(*stats, "sync_partial_ok", 0),
-                              Field(*stats, "sync_partial_err", 0)};
+    auto server = Info(n, "server");
+    if (stats.ok() && server.ok()) {
+      baseline_[Text(*server, "run_id")] = Counters{Field(*stats, "sync_full", 0),
+                                                   Field(*stats, "sync_partial_ok", 0),
+                                                   Field(*stats, "sync_partial_err", 0)};
     }
   }
 

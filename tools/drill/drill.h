@@ -79,7 +79,7 @@ class Drill {
   Endpoint initial_primary_;      // when the deployment was healthy
   int initial_replicas_ = 0;
   std::vector<Endpoint> nodes_;   // every node seen, in discovery order
-  std::map<Endpoint, Counters> baseline_;
+  std::map<std::string, Counters> baseline_;  // by run_id, at the start
   std::set<Endpoint> repoint_;    // manual mode: still to be re-pointed
 
   std::unique_ptr<Connection> writer_;

@@ -14,6 +14,10 @@
 #                          entries lowered to 4), deleted entries, groups
 #                          with PELs and consumers, an empty stream, a TTL.
 #                          `make_golden.sh streams` makes only this file.
+#   redis70_functions.rdb  three function libraries (one long enough to be
+#                          LZF-compressed, flags, descriptions, the table
+#                          form) and one key. `make_golden.sh functions`
+#                          makes only this file.
 set -euo pipefail
 out_dir=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
@@ -69,6 +73,19 @@ make_streams() {
   save_as redis70_streams.rdb
 }
 
+make_functions() {
+  cli function load "#!lua name=lib_a
+redis.register_function('fa', function(keys, args) return redis.call('incr', keys[1]) end)"
+  cli function load "#!lua name=lib_b
+local function body(keys, args) return redis.call('get', keys[1]) end
+redis.register_function{function_name='fb_ro', callback=body, flags={'no-writes', 'allow-stale'}, description='reads one key'}
+redis.register_function{function_name='fb_oom', callback=function() return 'oom' end, flags={'allow-oom', 'no-cluster', 'allow-cross-slot-keys'}}"
+  cli function load "#!lua name=lib_long
+-- $(printf 'padding %.0s' $(seq 40))
+redis.register_function('flong', function(keys, args) return #args end)"
+  cli set counter 41
+  save_as redis70_functions.rdb
+}
 
 save_as() {
   cli save
@@ -80,6 +97,10 @@ save_as() {
 start
 if [[ "${1:-}" == streams ]]; then
   make_streams
+  exit 0
+fi
+if [[ "${1:-}" == functions ]]; then
+  make_functions
   exit 0
 fi
 
