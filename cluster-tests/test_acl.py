@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from harness import RespClient, RespError, SimpleString, ConnectionClosed, wait_for
+from harness import RespClient, RespError, SimpleString, ConnectionClosed, encode_command, wait_for
 
 H_P1 = "f64551fcd6f07823cb87971cfb91446425da18286b3ab1ef935e0cbd7a69f68a"  # sha256("p1")
 
@@ -61,6 +61,12 @@ def getuser(raw, name):
         return None
     d = dict(zip(reply[0::2], reply[1::2]))
     return d
+
+
+def test_getuser_of_an_unknown_user_is_a_null_bulk(raw):
+    raw.send(encode_command("ACL", "GETUSER", "no-such-user"))
+    assert raw.peek(5) == b"$-1\r\n"  # a null bulk, not a null array
+    assert raw.read_reply() is None
 
 
 # ----------------------------------------------------------- SETUSER / LIST
