@@ -164,7 +164,7 @@ void Server::Dispatch(Client& c, ArgList argv) {
     if (script_view) ++cmd->rejected_calls;
     return;
   }
-  if (c.in_pubsub_mode() && c.resp == 2 && !(cmd->flags & kCmdPubSubContext)) {
+  if (c.in_pubsub_mode() && c.resp() == 2 && !(cmd->flags & kCmdPubSubContext)) {
     return Reject(*this, c, cmd,
                   "Can't execute '" + Lower(cmd->full_name) +
                       "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");

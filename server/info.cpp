@@ -323,7 +323,7 @@ std::string GenerateInfo(Server& s, const std::vector<std::string>& wanted_in) {
 
 void InfoCommand(CommandContext& ctx) {
   std::vector<std::string> wanted(ctx.argv.begin() + 1, ctx.argv.end());
-  ctx.reply.AddBulk(GenerateInfo(ctx.server, wanted));
+  ctx.reply.AddVerbatim(GenerateInfo(ctx.server, wanted));  // verbatim "txt" in RESP3
 }
 
 }  // namespace replikv

@@ -33,10 +33,10 @@ void GetUser(CommandContext& ctx) {
   Acl& acl = ctx.server.acl();
   std::shared_ptr<AclUser> u = acl.Find(ctx.argv[2]);
   if (!u) return ctx.reply.AddNullBulk();  // $-1, as Redis (not *-1)
-  ctx.reply.AddArrayLen(12);
+  ctx.reply.AddMapLen(6);
   ctx.reply.AddBulk("flags");
   std::vector<std::string> flags = u->Flags();
-  ctx.reply.AddArrayLen(flags.size());
+  ctx.reply.AddSetLen(flags.size());
   for (const std::string& f : flags) ctx.reply.AddBulk(f);
   ctx.reply.AddBulk("passwords");
   ctx.reply.AddArrayLen(u->password_hashes().size());
@@ -45,7 +45,7 @@ void GetUser(CommandContext& ctx) {
   ctx.reply.AddBulk("selectors");
   ctx.reply.AddArrayLen(u->selectors().size() - 1);
   for (size_t i = 1; i < u->selectors().size(); ++i) {
-    ctx.reply.AddArrayLen(6);
+    ctx.reply.AddMapLen(3);
     AddSelectorFields(ctx.reply, u->selectors()[i], acl.index());
   }
 }
@@ -120,7 +120,7 @@ void Log(CommandContext& ctx) {
   ctx.reply.AddArrayLen(n);
   for (size_t i = 0; i < n; ++i) {
     const Acl::LogEntry& e = acl.log()[i];
-    ctx.reply.AddArrayLen(14);
+    ctx.reply.AddMapLen(7);
     ctx.reply.AddBulk("count");
     ctx.reply.AddInt(static_cast<int64_t>(e.count));
     ctx.reply.AddBulk("reason");

@@ -44,7 +44,7 @@ std::string ClientInfoLine(Server& server, const Client& c, size_t argv_bytes) {
   line += " events=r cmd=" + cmd;
   // Redis names a client without a user (the primary's link) "(superuser)".
   line += " user=" + (c.user ? c.user->name() : std::string("(superuser)"));
-  line += " redir=-1 resp=" + std::to_string(c.resp);
+  line += " redir=-1 resp=" + std::to_string(c.resp());
   return line;
 }
 
@@ -150,7 +150,7 @@ void ClientList(CommandContext& ctx) {
     out += ClientInfoLine(ctx.server, *c, ArgvBytes(ctx, *c));
     out += '\n';
   }
-  ctx.reply.AddBulk(out);
+  ctx.reply.AddVerbatim(out);
 }
 
 // CLIENT PAUSE timeout [WRITE|ALL]. Redis 7.0 checks the mode before the
@@ -271,7 +271,7 @@ void ClientCommand(CommandContext& ctx) {
     return ctx.reply.AddOk();
   }
   if (EqualsIgnoreCase(sub, "info") && argc == 2) {
-    return ctx.reply.AddBulk(ClientInfoLine(ctx.server, ctx.client, ArgvBytes(ctx, ctx.client)) + "\n");
+    return ctx.reply.AddVerbatim(ClientInfoLine(ctx.server, ctx.client, ArgvBytes(ctx, ctx.client)) + "\n");
   }
   if (EqualsIgnoreCase(sub, "list")) return ClientList(ctx);
   if (EqualsIgnoreCase(sub, "kill") && argc >= 3) return ClientKill(ctx);

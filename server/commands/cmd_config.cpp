@@ -55,7 +55,7 @@ void ConfigCommand(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "get")) {
     if (a.size() < 3) return ReplyWrongArity(ctx.reply, "config|get");
     auto pairs = reg.Get(a.subspan(2));
-    ctx.reply.AddArrayLen(pairs.size() * 2);
+    ctx.reply.AddMapLen(pairs.size());
     for (auto& [name, value] : pairs) {
       ctx.reply.AddBulk(name);
       ctx.reply.AddBulk(value);

@@ -14,7 +14,7 @@ namespace {
 
 void PingCommand(CommandContext& ctx) {
   if (ctx.argv.size() > 2) return ReplyWrongArity(ctx.reply, "ping");
-  if (ctx.client.in_pubsub_mode() && ctx.client.resp == 2) return ReplySubscribedPing(ctx);
+  if (ctx.client.in_pubsub_mode() && ctx.client.resp() == 2) return ReplySubscribedPing(ctx);
   if (ctx.argv.size() == 2) return ctx.reply.AddBulk(ctx.argv[1]);
   ctx.reply.AddSimple("PONG");
 }
@@ -54,7 +54,7 @@ void AuthCommand(CommandContext& ctx) {
 
 void HelloCommand(CommandContext& ctx) {
   ArgList a = ctx.argv;
-  int64_t ver = ctx.client.resp;
+  int64_t ver = ctx.client.resp();
   if (a.size() >= 2) {
     if (!ParseInt64(a[1], &ver)) return ctx.reply.AddError("Protocol version is not an integer or out of range");
     if (ver < 2 || ver > 3) return ctx.reply.AddError("-NOPROTO unsupported protocol version");
@@ -75,9 +75,6 @@ void HelloCommand(CommandContext& ctx) {
       return ctx.reply.AddError("Syntax error in HELLO option '" + std::string(a[i]) + "'");
     }
   }
-  // RESP3 is not implemented: clients that ask for it fall back to RESP2 on
-  // NOPROTO, as they do with Redis 5 (README says so).
-  if (ver == 3) return ctx.reply.AddError("-NOPROTO unsupported protocol version");
   if (has_auth && !CheckCredentials(ctx, user, pass, "HELLO")) return;
   if (!ctx.client.authenticated && ctx.server.acl().default_requires_auth()) {
     return ctx.reply.AddError(
@@ -90,14 +87,15 @@ void HelloCommand(CommandContext& ctx) {
     }
     ctx.client.name = std::string(setname);
   }
-  ctx.client.resp = static_cast<int>(ver);
-  ctx.reply.AddArrayLen(14);
+  // The reply is already in the new protocol: a map in RESP3.
+  ctx.client.set_resp(static_cast<int>(ver));
+  ctx.reply.AddMapLen(7);
   ctx.reply.AddBulk("server");
   ctx.reply.AddBulk("redis");
   ctx.reply.AddBulk("version");
   ctx.reply.AddBulk(kRedisCompatVersion);
   ctx.reply.AddBulk("proto");
-  ctx.reply.AddInt(ctx.client.resp);
+  ctx.reply.AddInt(ctx.client.resp());
   ctx.reply.AddBulk("id");
   ctx.reply.AddInt(static_cast<int64_t>(ctx.client.id()));
   ctx.reply.AddBulk("mode");
@@ -120,7 +118,7 @@ void ResetCommand(CommandContext& ctx) {
   ctx.client.ReleaseSessionState();  // MULTI, WATCH, subscriptions
   ctx.client.db = 0;
   ctx.client.name.clear();
-  ctx.client.resp = 2;
+  ctx.client.set_resp(2);
   // Back to the default user, authenticated only if it needs no password.
   ctx.client.user = ctx.server.acl().default_user();
   ctx.client.authenticated = !ctx.server.acl().default_requires_auth();

@@ -97,34 +97,56 @@ void QuicklistPackedThreshold(CommandContext& ctx) {
   ctx.reply.AddOk();
 }
 
-// DEBUG PROTOCOL <type>: a test value of each type, in the RESP2 form
-// Redis 7.0 sends to a RESP2 client.
+// DEBUG PROTOCOL <type>: a test value of each type, in the client's
+// protocol (RESP2 gets Redis 7.0's fallbacks: a map is a flat array, a
+// boolean an integer, a verbatim string a bulk).
 void DebugProtocol(CommandContext& ctx) {
   std::string_view t = ctx.argv[2];
   ReplyBuffer& r = ctx.reply;
   if (EqualsIgnoreCase(t, "string")) return r.AddBulk("Hello World");
   if (EqualsIgnoreCase(t, "integer")) return r.AddInt(12345);
-  if (EqualsIgnoreCase(t, "double")) return r.AddBulk("3.141");
-  if (EqualsIgnoreCase(t, "bignum")) return r.AddBulk("1234567999999999999999999999999999999");
+  if (EqualsIgnoreCase(t, "double")) return r.AddDoubleText("3.141");
+  if (EqualsIgnoreCase(t, "bignum")) return r.AddBigNumber("1234567999999999999999999999999999999");
   if (EqualsIgnoreCase(t, "null")) return r.AddNullBulk();
   if (EqualsIgnoreCase(t, "array") || EqualsIgnoreCase(t, "set")) {
-    r.AddArrayLen(3);
+    if (EqualsIgnoreCase(t, "set")) {
+      r.AddSetLen(3);
+    } else {
+      r.AddArrayLen(3);
+    }
     for (int i = 0; i < 3; ++i) r.AddInt(i);
     return;
   }
   if (EqualsIgnoreCase(t, "map")) {
-    r.AddArrayLen(6);
+    r.AddMapLen(3);
     for (int i = 0; i < 3; ++i) {
       r.AddInt(i);
-      r.AddInt(i == 1 ? 1 : 0);  // the map is {0: false, 1: true, 2: false}
+      r.AddBool(i == 1);  // the map is {0: false, 1: true, 2: false}
     }
     return;
   }
-  if (EqualsIgnoreCase(t, "attrib")) return r.AddBulk("Some real reply following the attribute");
-  if (EqualsIgnoreCase(t, "push")) return r.AddError("RESP2 is not supported by this command");
-  if (EqualsIgnoreCase(t, "verbatim")) return r.AddBulk("This is a verbatim\nstring");
-  if (EqualsIgnoreCase(t, "true")) return r.AddInt(1);
-  if (EqualsIgnoreCase(t, "false")) return r.AddInt(0);
+  if (EqualsIgnoreCase(t, "attrib")) {
+    // |1 key-popularity [key:123, 90], then the reply it describes; RESP2
+    // has no attributes and gets the reply alone.
+    if (r.resp3()) {
+      r.Append("|1\r\n");
+      r.AddBulk("key-popularity");
+      r.AddArrayLen(2);
+      r.AddBulk("key:123");
+      r.AddInt(90);
+    }
+    return r.AddBulk("Some real reply following the attribute");
+  }
+  if (EqualsIgnoreCase(t, "push")) {
+    if (!r.resp3()) return r.AddError("RESP2 is not supported by this command");
+    r.AddPushLen(2);
+    r.AddBulk("server-cpu-usage");
+    r.AddInt(42);
+    return r.AddBulk("Some real reply following the push reply");
+  }
+  if (EqualsIgnoreCase(t, "verbatim")) return r.AddVerbatim("This is a verbatim\nstring");
+  if (EqualsIgnoreCase(t, "true")) return r.AddBool(true);
+  if (EqualsIgnoreCase(t, "false")) return r.AddBool(false);
   r.AddError(
       "Wrong protocol type name. Please use one of the following: "
       "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");

@@ -133,9 +133,10 @@ void ReplyDistance(ReplyBuffer& r, double d) {
 
 // A coordinate in Redis's human long double form ("13.36138933897018433").
 void ReplyCoordinates(ReplyBuffer& r, const double xy[2]) {
+  // Doubles in RESP3 (Redis's "human" long double text either way).
   r.AddArrayLen(2);
-  r.AddBulk(FormatLongDouble(xy[0]));
-  r.AddBulk(FormatLongDouble(xy[1]));
+  r.AddDoubleText(FormatLongDouble(xy[0]));
+  r.AddDoubleText(FormatLongDouble(xy[1]));
 }
 
 // The position of a member of a geo set; false if it is not a member.

@@ -127,9 +127,15 @@ void GetAllGeneric(CommandContext& ctx, int parts) {
   bool wrongtype;
   Entry* e = LookupTypedRead(ctx, ctx.argv[1], ObjType::kHash, &wrongtype);
   if (wrongtype) return;
-  if (e == nullptr) return ctx.reply.AddArrayLen(0);
+  const bool pairs = parts == (kFields | kValues);
+  // HGETALL is a map in RESP3 (an empty one for a missing key).
+  if (e == nullptr) return pairs ? ctx.reply.AddMapLen(0) : ctx.reply.AddArrayLen(0);
   HashValue h(e);
-  ctx.reply.AddArrayLen(h.size() * (parts == (kFields | kValues) ? 2 : 1));
+  if (pairs) {
+    ctx.reply.AddMapLen(h.size());
+  } else {
+    ctx.reply.AddArrayLen(h.size());
+  }
   h.ForEach([&](std::string_view f, std::string_view v) {
     if (parts & kFields) ctx.reply.AddBulk(f);
     if (parts & kValues) ctx.reply.AddBulk(v);
@@ -183,9 +189,16 @@ void HincrbyfloatCommand(CommandContext& ctx) {
   ctx.Propagate({"HSET", ctx.argv[1], ctx.argv[2], text});
 }
 
+// WITHVALUES: field and value, a two-element array in RESP3.
 void ReplyPair(ReplyBuffer& r, std::string_view f, std::string_view v, bool withvalues) {
+  if (withvalues) r.AddPairHeader();
   r.AddBulk(f);
   if (withvalues) r.AddBulk(v);
+}
+
+void AddFieldsLen(ReplyBuffer& r, uint64_t n, bool withvalues) {
+  if (withvalues) return r.AddPairArrayLen(n);
+  r.AddArrayLen(n);
 }
 
 void HrandfieldWithCount(CommandContext& ctx, int64_t l, bool withvalues) {
@@ -195,12 +208,11 @@ void HrandfieldWithCount(CommandContext& ctx, int64_t l, bool withvalues) {
   if (e == nullptr || l == 0) return ctx.reply.AddArrayLen(0);
   HashValue h(e);
   const uint64_t size = h.size();
-  const size_t per = withvalues ? 2 : 1;
   ReplyBuffer& r = ctx.reply;
   if (l < 0) {
     // Repetitions allowed: `count` independent draws.
     auto count = static_cast<uint64_t>(-l);
-    r.AddArrayLen(count * per);
+    AddFieldsLen(r, count, withvalues);
     if (h.kind() == HashValue::kPacked) {
       // Index the pairs once so each draw is O(1).
       std::vector<std::pair<std::string_view, std::string_view>> pairs;
@@ -221,11 +233,11 @@ void HrandfieldWithCount(CommandContext& ctx, int64_t l, bool withvalues) {
   }
   auto count = static_cast<uint64_t>(l);
   if (count >= size) {
-    r.AddArrayLen(size * per);
+    AddFieldsLen(r, size, withvalues);
     h.ForEach([&](std::string_view f, std::string_view v) { ReplyPair(r, f, v, withvalues); });
     return;
   }
-  r.AddArrayLen(count * per);
+  AddFieldsLen(r, count, withvalues);
   if (h.kind() == HashValue::kPacked) {
     // Selection sampling: each pair is taken with probability
     // needed/remaining, which picks `count` distinct pairs in storage order.

@@ -116,7 +116,7 @@ void LcsCommand(CommandContext& ctx) {
   }
   if (!getidx) return ctx.reply.AddBulk(result);
   // RESP2 form of Redis's map {matches: [...], len: n}.
-  ctx.reply.AddArrayLen(4);
+  ctx.reply.AddMapLen(2);
   ctx.reply.AddBulk("matches");
   ctx.reply.AddArrayLen(matches.size());
   for (const Match& m : matches) {

@@ -76,7 +76,7 @@ void MemoryStats(CommandContext& ctx) {
   MemoryReport m = BuildMemoryReport(ctx.server);
   ReplyBuffer& r = ctx.reply;
   const AllocatorStats& a = m.allocator;
-  r.AddArrayLen((27 + m.dbs.size()) * 2);
+  r.AddMapLen(27 + m.dbs.size());
   AddField(r, "peak.allocated", m.peak);
   AddField(r, "total.allocated", m.used);
   AddField(r, "startup.allocated", m.startup);
@@ -89,7 +89,7 @@ void MemoryStats(CommandContext& ctx) {
   AddField(r, "functions.caches", 0);
   for (const MemoryReport::DbOverhead& d : m.dbs) {
     r.AddBulk("db." + std::to_string(d.id));
-    r.AddArrayLen(6);
+    r.AddMapLen(3);
     AddField(r, "overhead.hashtable.main", d.main_table);
     AddField(r, "overhead.hashtable.expires", d.expires_table);
     AddField(r, "overhead.hashtable.slot-to-keys", 0);
@@ -105,8 +105,8 @@ void MemoryStats(CommandContext& ctx) {
   AddField(r, "allocator.resident", a.resident);
   AddRatio(r, "allocator-fragmentation.ratio", Ratio(a.active, a.allocated));
   AddField(r, "allocator-fragmentation.bytes", a.active > a.allocated ? a.active - a.allocated : 0);
-  AddRatio(r, "allocator.rss-ratio", Ratio(a.resident, a.active));
-  AddField(r, "allocator.rss-bytes", a.resident > a.active ? a.resident - a.active : 0);
+  AddRatio(r, "allocator-rss.ratio", Ratio(a.resident, a.active));
+  AddField(r, "allocator-rss.bytes", a.resident > a.active ? a.resident - a.active : 0);
   AddRatio(r, "rss-overhead.ratio", Ratio(m.rss, a.resident));
   AddField(r, "rss-overhead.bytes", m.rss > a.resident ? m.rss - a.resident : 0);
   AddRatio(r, "fragmentation", Ratio(m.rss, m.used));
@@ -119,7 +119,7 @@ void MemoryStats(CommandContext& ctx) {
 void MemoryDoctor(CommandContext& ctx) {
   MemoryReport m = BuildMemoryReport(ctx.server);
   if (m.used < 5 * 1024 * 1024) {
-    return ctx.reply.AddBulk(
+    return ctx.reply.AddVerbatim(
         "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these "
         "conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be "
         "back to our programming as soon as I finished rebooting.");
@@ -145,10 +145,10 @@ void MemoryDoctor(CommandContext& ctx) {
               "client-output-buffer-limit and clients that pipeline without reading (CLIENT LIST).\n\n";
   }
   if (issues.empty()) {
-    return ctx.reply.AddBulk(
+    return ctx.reply.AddVerbatim(
         "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.");
   }
-  ctx.reply.AddBulk("Sam, I detected a few issues in this instance's memory:\n\n" + issues +
+  ctx.reply.AddVerbatim("Sam, I detected a few issues in this instance's memory:\n\n" + issues +
                     "I'm here to keep you safe, Sam. I want to help you.\n");
 }
 
@@ -159,7 +159,7 @@ void MemoryMallocStats(CommandContext& ctx) {
   std::string out;
   malloc_stats_print(
       [](void* opaque, const char* text) { static_cast<std::string*>(opaque)->append(text); }, &out, nullptr);
-  ctx.reply.AddBulk(out);
+  ctx.reply.AddVerbatim(out);
 #endif
 }
 

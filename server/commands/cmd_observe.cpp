@@ -126,11 +126,11 @@ void ReplyCommandHistogram(ReplyBuffer& r, const Command& cmd) {
     previous = cumulative;
   }
   r.AddBulk(cmd.full_name);
-  r.AddArrayLen(4);
+  r.AddMapLen(2);
   r.AddBulk("calls");
   r.AddInt(static_cast<int64_t>(h.total()));
   r.AddBulk("histogram_usec");
-  r.AddArrayLen(buckets.size() * 2);
+  r.AddMapLen(buckets.size());
   for (const auto& [us, count] : buckets) {
     r.AddInt(us);
     r.AddInt(count);
@@ -157,7 +157,7 @@ void LatencyHistogramCommand(CommandContext& ctx) {
       if (c != nullptr) want(*c);  // a name given twice is replied twice, as Redis
     }
   }
-  ctx.reply.AddArrayLen(cmds.size() * 2);
+  ctx.reply.AddMapLen(cmds.size());  // maps all the way down in RESP3
   for (const Command* c : cmds) ReplyCommandHistogram(ctx.reply, *c);
 }
 
@@ -196,10 +196,10 @@ void LatencyCommand(CommandContext& ctx) {
     if (ev == nullptr) {
       return ctx.reply.AddError("No samples available for event '" + std::string(ctx.argv[2]) + "'");
     }
-    return ctx.reply.AddBulk(LatencyGraph(ctx.argv[2], *ev, now));
+    return ctx.reply.AddVerbatim(LatencyGraph(ctx.argv[2], *ev, now));
   }
   if (EqualsIgnoreCase(sub, "doctor") && argc == 2) {
-    return ctx.reply.AddBulk(LatencyDoctor(lm, ctx.server.config(), now));
+    return ctx.reply.AddVerbatim(LatencyDoctor(lm, ctx.server.config(), now));
   }
   if (EqualsIgnoreCase(sub, "reset") && argc >= 2) {
     if (argc == 2) return ctx.reply.AddInt(static_cast<int64_t>(lm.ResetAll()));
@@ -316,7 +316,7 @@ void LolwutCommand(CommandContext& ctx) {
   }
   // Redis ends with "Redis ver. <version>"; this is replikv's own.
   const std::string line = std::string("replikv ver. ") + kReplikvVersion + "\n";
-  if (version != 5) return ctx.reply.AddBulk(line);
+  if (version != 5) return ctx.reply.AddVerbatim(line);
   int64_t params[3] = {66, 8, 12};
   for (int p = 0; p < 3 && i < ctx.argv.size(); ++p, ++i) {
     if (!ParseInt64(ctx.argv[i], &params[p])) return ReplyNotInteger(ctx.reply);
@@ -328,7 +328,7 @@ void LolwutCommand(CommandContext& ctx) {
   std::string out = Schotter(static_cast<int>(params[0]), static_cast<int>(params[1]), static_cast<int>(params[2]),
                              static_cast<uint64_t>(WallClockUs()));
   out += "\nGeorg Nees - schotter, plotter on paper, 1968. " + line;
-  ctx.reply.AddBulk(out);
+  ctx.reply.AddVerbatim(out);
 }
 
 }  // namespace

@@ -161,20 +161,21 @@ void AddCommandInfo(ReplyBuffer& r, const Command& c) {
   r.AddBulk(c.full_name);
   r.AddInt(c.arity);
   auto flags = container ? std::vector<const char*>{} : FlagNames(c.flags);
-  r.AddArrayLen(flags.size());
+  // Flags, categories, tips, key specs and subcommands are sets in RESP3.
+  r.AddSetLen(flags.size());
   for (const char* f : flags) r.AddSimple(f);
   r.AddInt(container ? 0 : c.first_key);
   r.AddInt(container ? 0 : c.last_key);
   r.AddInt(container ? 0 : c.key_step);
   auto categories = CategoriesOf(c);
-  r.AddArrayLen(categories.size());
+  r.AddSetLen(categories.size());
   for (const char* cat : categories) r.AddSimple(cat);
-  r.AddArrayLen(0);  // tips
-  r.AddArrayLen(0);  // key specs
+  r.AddSetLen(0);  // tips
+  r.AddSetLen(0);  // key specs
   std::vector<const Command*> subs;
   for (auto& [name, s] : c.subcommands) subs.push_back(&s);
   std::sort(subs.begin(), subs.end(), [](const Command* a, const Command* b) { return a->name < b->name; });
-  r.AddArrayLen(subs.size());
+  r.AddSetLen(subs.size());
   for (const Command* s : subs) AddCommandInfo(r, *s);
 }
 
@@ -260,7 +261,7 @@ void CommandGetKeys(CommandContext& ctx, bool with_flags) {
       flags.push_back(f.substr(0, sp));
       f = sp == std::string_view::npos ? std::string_view() : f.substr(sp + 1);
     }
-    ctx.reply.AddArrayLen(flags.size());
+    ctx.reply.AddSetLen(flags.size());  // a set in RESP3
     for (std::string_view f : flags) ctx.reply.AddSimple(f);
   }
 }
@@ -340,10 +341,10 @@ void CommandCommand(CommandContext& ctx) {
         if (const Command* c = s.commands().Find(a[i])) cmds.push_back(c);
       }
     }
-    ctx.reply.AddArrayLen(cmds.size() * 2);
+    ctx.reply.AddMapLen(cmds.size());
     for (const Command* c : cmds) {
       ctx.reply.AddBulk(c->name);
-      ctx.reply.AddArrayLen(6);
+      ctx.reply.AddMapLen(3);
       ctx.reply.AddBulk("summary");
       ctx.reply.AddBulk(CommandSummary(c->name));
       ctx.reply.AddBulk("since");

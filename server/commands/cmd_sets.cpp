@@ -75,8 +75,13 @@ void ScardCommand(CommandContext& ctx) {
   ctx.reply.AddInt(e == nullptr ? 0 : static_cast<int64_t>(SetValue(e).size()));
 }
 
-void ReplyMembers(ReplyBuffer& r, const SetValue& s) {
-  r.AddArrayLen(s.size());
+// SPOP's whole set is a set in RESP3; SRANDMEMBER's stays an array.
+void ReplyMembers(ReplyBuffer& r, const SetValue& s, bool as_set) {
+  if (as_set) {
+    r.AddSetLen(s.size());
+  } else {
+    r.AddArrayLen(s.size());
+  }
   s.ForEach([&](std::string_view m) { r.AddBulk(m); });
 }
 
@@ -94,12 +99,12 @@ void SpopWithCount(CommandContext& ctx) {
   bool wrongtype;
   Entry* e = LookupTypedWrite(ctx, ctx.argv[1], ObjType::kSet, &wrongtype);
   if (wrongtype) return;
-  if (e == nullptr || count == 0) return ctx.reply.AddArrayLen(0);
+  if (e == nullptr || count == 0) return ctx.reply.AddSetLen(0);
   SetValue s(e);
   const size_t size = s.size();
   if (static_cast<uint64_t>(count) >= size) {
     // The whole set: Redis replies its SUNION and propagates a DEL.
-    ReplyMembers(ctx.reply, s);
+    ReplyMembers(ctx.reply, s, true);
     Notify(ctx, kNotifySet, "spop", ctx.argv[1]);
     DeleteKey(ctx, ctx.argv[1]);
     ctx.AddDirty(size);
@@ -113,7 +118,7 @@ void SpopWithCount(CommandContext& ctx) {
     popped.emplace_back(s.Random(RandomBits(), buf));
     s.Remove(popped.back());
   }
-  ctx.reply.AddArrayLen(popped.size());
+  ctx.reply.AddSetLen(popped.size());
   for (const std::string& m : popped) ctx.reply.AddBulk(m);
   ctx.AddDirty(popped.size());
   Notify(ctx, kNotifySet, "spop", ctx.argv[1]);
@@ -164,7 +169,7 @@ void SrandmemberWithCount(CommandContext& ctx) {
     return;
   }
   auto count = static_cast<uint64_t>(l);
-  if (count >= size) return ReplyMembers(r, s);
+  if (count >= size) return ReplyMembers(r, s, false);
   r.AddArrayLen(count);
   if (s.kind() != SetValue::kTable) {
     // Selection sampling: `count` distinct members in storage order.
@@ -291,7 +296,7 @@ void SinterGeneric(CommandContext& ctx, ArgList keys, std::string_view dst, Inte
   }
   if (empty) {
     if (mode == InterMode::kStore) return StoreSetResult(ctx, dst, SetValue::NewIntsetObject(), "sinterstore");
-    return mode == InterMode::kCard ? ctx.reply.AddInt(0) : ctx.reply.AddArrayLen(0);
+    return mode == InterMode::kCard ? ctx.reply.AddInt(0) : ctx.reply.AddSetLen(0);
   }
   std::stable_sort(sets.begin(), sets.end(), [](const SetValue& a, const SetValue& b) { return a.size() < b.size(); });
   auto in_all = [&](std::string_view m) {
@@ -319,7 +324,7 @@ void SinterGeneric(CommandContext& ctx, ArgList keys, std::string_view dst, Inte
   sets[0].ForEach([&](std::string_view m) {
     if (in_all(m)) out.emplace_back(m);
   });
-  ctx.reply.AddArrayLen(out.size());
+  ctx.reply.AddSetLen(out.size());
   for (const std::string& m : out) ctx.reply.AddBulk(m);
 }
 
@@ -373,7 +378,7 @@ void SunionDiffGeneric(CommandContext& ctx, ArgList keys, std::string_view dst, 
     });
   }
   if (store) return StoreSetResult(ctx, dst, result.object(), op == SetOp::kUnion ? "sunionstore" : "sdiffstore");
-  ReplyMembers(ctx.reply, result);
+  ReplyMembers(ctx.reply, result, true);
   SetValue::FreeObject(result.object());
 }
 

@@ -361,6 +361,7 @@ void XclaimCommand(CommandContext& ctx) {
   }
   StreamConsumer* consumer = nullptr;
   ReplyBuffer parts;
+  parts.set_resp(ctx.reply.resp());  // the pieces go into the client's reply
   CommandContext sub{ctx.server, ctx.client, ctx.argv, parts, ctx.owner};
   size_t n = 0;
   for (const StreamID& id : ids) {
@@ -451,6 +452,7 @@ void XautoclaimCommand(CommandContext& ctx) {
   std::vector<StreamID> deleted;
   StreamConsumer* consumer = nullptr;
   ReplyBuffer parts;
+  parts.set_resp(ctx.reply.resp());  // the pieces go into the client's reply
   CommandContext sub{ctx.server, ctx.client, ctx.argv, parts, ctx.owner};
   size_t n = 0;
   // `it` is the element raxNext would give next.

@@ -141,6 +141,7 @@ void XreadGeneric(CommandContext& ctx, bool xreadgroup) {
   // end: each served stream's reply goes to a scratch buffer first.
   size_t served = 0;
   ReplyBuffer parts;
+  parts.set_resp(ctx.reply.resp());  // the pieces go into the client's reply
   for (size_t i = 0; i < streams_count; ++i) {
     std::string_view key = a[streams_arg + i];
     Entry* e = ks.LookupRead(ctx.db_index(), key);
@@ -175,13 +176,18 @@ void XreadGeneric(CommandContext& ctx, bool xreadgroup) {
     StreamID start = gt;
     start.Incr();
     CommandContext sub{ctx.server, ctx.client, ctx.argv, parts, ctx.owner};
-    parts.AddArrayLen(2);
+    if (!parts.resp3()) parts.AddArrayLen(2);  // RESP3: a map of key -> entries
     parts.AddBulk(key);
     StreamReplyRange(sub, s, start, nullptr, static_cast<size_t>(count), false, has_group ? &gr : nullptr, false);
     if (has_group) ctx.AddDirty();
   }
   if (served != 0) {
-    ctx.reply.AddArrayLen(served);
+    // RESP2: an array of [key, entries]; RESP3: a map key -> entries.
+    if (ctx.reply.resp3()) {
+      ctx.reply.AddMapLen(served);
+    } else {
+      ctx.reply.AddArrayLen(served);
+    }
     std::string_view pieces[64];
     for (;;) {
       size_t n = parts.Pieces(pieces, 64);
@@ -255,8 +261,12 @@ BlockedClients::StreamServe ServeStreamWaiter(Server& server, Client& c, BlockSt
     gr.key = key;
     gr.group_name = st.group;
   }
-  c.reply().AddArrayLen(1);
-  c.reply().AddArrayLen(2);
+  if (c.reply().resp3()) {
+    c.reply().AddMapLen(1);
+  } else {
+    c.reply().AddArrayLen(1);
+    c.reply().AddArrayLen(2);
+  }
   c.reply().AddBulk(key);
   StreamReplyRange(ctx, s, start, nullptr, static_cast<size_t>(st.count), false, g != nullptr ? &gr : nullptr, false);
   return BlockedClients::StreamServe::kDone;

@@ -57,7 +57,7 @@ void XinfoStream(CommandContext& ctx, Stream* s) {
     }
   }
   ReplyBuffer& r = ctx.reply;
-  r.AddArrayLen(full ? 18 : 20);
+  r.AddMapLen(full ? 9 : 10);
   r.AddBulk("length");
   r.AddInt(static_cast<int64_t>(s->length));
   r.AddBulk("radix-tree-keys");
@@ -88,7 +88,7 @@ void XinfoStream(CommandContext& ctx, Stream* s) {
   r.AddBulk("groups");
   r.AddArrayLen(s->groups.size());
   for (const auto& [name, g] : s->groups) {
-    r.AddArrayLen(14);
+    r.AddMapLen(7);
     r.AddBulk("name");
     r.AddBulk(name);
     r.AddBulk("last-delivered-id");
@@ -113,7 +113,7 @@ void XinfoStream(CommandContext& ctx, Stream* s) {
     r.AddBulk("consumers");
     r.AddArrayLen(g->consumers.size());
     for (const auto& [cname, c] : g->consumers) {
-      r.AddArrayLen(8);
+      r.AddMapLen(4);
       r.AddBulk("name");
       r.AddBulk(cname);
       r.AddBulk("seen-time");
@@ -153,7 +153,7 @@ void XinfoCommand(CommandContext& ctx) {
     const int64_t now = ctx.server.keyspace().now_ms();
     r.AddArrayLen(g->consumers.size());
     for (const auto& [name, c] : g->consumers) {
-      r.AddArrayLen(6);
+      r.AddMapLen(3);
       r.AddBulk("name");
       r.AddBulk(name);
       r.AddBulk("pending");
@@ -167,7 +167,7 @@ void XinfoCommand(CommandContext& ctx) {
   if (EqualsIgnoreCase(a[1], "groups") && a.size() == 3) {
     r.AddArrayLen(s->groups.size());
     for (const auto& [name, g] : s->groups) {
-      r.AddArrayLen(12);
+      r.AddMapLen(6);
       r.AddBulk("name");
       r.AddBulk(name);
       r.AddBulk("consumers");

@@ -198,8 +198,13 @@ void ZsetOpGeneric(CommandContext& ctx, size_t numkeys_index, bool store, ZsetOp
     return ctx.reply.AddInt(static_cast<int64_t>(result.size()));
   }
   std::sort(result.begin(), result.end(), ElementLess);
-  ctx.reply.AddArrayLen(result.size() * (withscores ? 2 : 1));
+  if (withscores) {
+    ctx.reply.AddPairArrayLen(result.size());  // [member, score] pairs in RESP3
+  } else {
+    ctx.reply.AddArrayLen(result.size());
+  }
   for (const auto& [m, s] : result) {
+    if (withscores) ctx.reply.AddPairHeader();
     ctx.reply.AddBulk(m);
     if (withscores) ctx.reply.AddDouble(s);
   }
@@ -216,8 +221,14 @@ void ZintercardCommand(CommandContext& ctx) { ZsetOpGeneric(ctx, 1, false, ZsetO
 // ------------------------------------------------------------ ZRANDMEMBER
 
 void ReplyMember(ReplyBuffer& r, std::string_view m, double s, bool withscores) {
+  if (withscores) r.AddPairHeader();
   r.AddBulk(m);
   if (withscores) r.AddDouble(s);
+}
+
+void AddMembersLen(ReplyBuffer& r, uint64_t n, bool withscores) {
+  if (withscores) return r.AddPairArrayLen(n);
+  r.AddArrayLen(n);
 }
 
 void ZrandmemberWithCount(CommandContext& ctx, int64_t l, bool withscores) {
@@ -227,11 +238,10 @@ void ZrandmemberWithCount(CommandContext& ctx, int64_t l, bool withscores) {
   if (e == nullptr || l == 0) return ctx.reply.AddArrayLen(0);
   ZsetValue z(e);
   const uint64_t size = z.size();
-  const size_t per = withscores ? 2 : 1;
   ReplyBuffer& r = ctx.reply;
   if (l < 0) {
     auto count = static_cast<uint64_t>(-l);
-    r.AddArrayLen(count * per);
+    AddMembersLen(r, count, withscores);
     if (z.kind() == ZsetValue::kSkiplist) {
       const ZNodeTable& index = z.skiplist()->index;
       for (uint64_t i = 0; i < count; ++i) {
@@ -252,11 +262,11 @@ void ZrandmemberWithCount(CommandContext& ctx, int64_t l, bool withscores) {
   auto count = static_cast<uint64_t>(l);
   if (count >= size) {
     // The whole zset, highest first (Redis 7.0 replies a reversed ZRANGE).
-    r.AddArrayLen(size * per);
+    AddMembersLen(r, size, withscores);
     z.ForRange(size - 1, 0, true, [&](std::string_view m, double s) { ReplyMember(r, m, s, withscores); });
     return;
   }
-  r.AddArrayLen(count * per);
+  AddMembersLen(r, count, withscores);
   if (z.kind() == ZsetValue::kPacked || count * 3 > size) {
     // Selection sampling over the ordered walk: `count` distinct members.
     uint64_t needed = count, remaining = size;

@@ -239,9 +239,15 @@ void EmitRange(CommandContext& ctx, const RangeOutput& out, const ZsetValue* z, 
                bool reverse, bool any, uint64_t len_hint) {
   uint64_t n = any ? (reverse ? from - to : to - from) + 1 : 0;
   if (!out.store) {
-    ctx.reply.AddArrayLen(n * (out.withscores ? 2 : 1));
+    // WITHSCORES: [member, score] pairs in RESP3.
+    if (out.withscores) {
+      ctx.reply.AddPairArrayLen(n);
+    } else {
+      ctx.reply.AddArrayLen(n);
+    }
     if (n == 0) return;
     z->ForRange(from, to, reverse, [&](std::string_view m, double s) {
+      if (out.withscores) ctx.reply.AddPairHeader();
       ctx.reply.AddBulk(m);
       if (out.withscores) ctx.reply.AddDouble(s);
     });
@@ -444,10 +450,13 @@ void ZpopGeneric(CommandContext& ctx, bool max) {
   if (count == -1) count = 1;
   ZsetValue z(e);
   uint64_t n = std::min<uint64_t>(static_cast<uint64_t>(count), z.size());
-  ctx.reply.AddArrayLen(n * 2);
+  // With a count, RESP3 gets [member, score] pairs; without, one flat pair.
+  const bool pairs = ctx.argv.size() == 3 && ctx.reply.resp3();
+  ctx.reply.AddArrayLen(pairs ? n : n * 2);
   uint64_t first = max ? z.size() - n : 0, last = max ? z.size() - 1 : n - 1;
   // ZPOPMAX replies highest first.
   z.ForRange(max ? last : first, max ? first : last, max, [&](std::string_view m, double s) {
+    if (pairs) ctx.reply.AddPairHeader();
     ctx.reply.AddBulk(m);
     ctx.reply.AddDouble(s);
   });

@@ -432,7 +432,7 @@ void ScriptEngine::FunctionList(CommandContext& ctx) {
   ReplyBuffer& r = ctx.reply;
   r.AddArrayLen(libs.size());
   for (const Library* lib : libs) {
-    r.AddArrayLen(with_code ? 8 : 6);
+    r.AddMapLen(with_code ? 4 : 3);
     r.AddBulk("library_name");
     r.AddBulk(lib->name);
     r.AddBulk("engine");
@@ -441,7 +441,7 @@ void ScriptEngine::FunctionList(CommandContext& ctx) {
     r.AddArrayLen(lib->functions.size());
     for (const std::string& fkey : lib->functions) {
       const Function& f = functions_.at(fkey);
-      r.AddArrayLen(6);
+      r.AddMapLen(3);
       r.AddBulk("name");
       r.AddBulk(f.name);
       r.AddBulk("description");
@@ -453,7 +453,7 @@ void ScriptEngine::FunctionList(CommandContext& ctx) {
       r.AddBulk("flags");
       size_t n = 0;
       for (const FlagName& fl : kFunctionFlags) n += (f.flags & fl.bit) ? 1 : 0;
-      r.AddArrayLen(n);
+      r.AddSetLen(n);
       for (const FlagName& fl : kFunctionFlags) {
         if (f.flags & fl.bit) r.AddSimple(fl.name);  // status replies, as Redis 7.0
       }
@@ -466,13 +466,13 @@ void ScriptEngine::FunctionList(CommandContext& ctx) {
 }
 
 void ScriptEngine::FunctionStats(ReplyBuffer& r) {
-  r.AddArrayLen(4);
+  r.AddMapLen(2);
   r.AddBulk("running_script");
   if (!run_) {
     r.AddNullBulk();
   } else {
     // An EVAL shows as its Lua function's name, f_<sha>.
-    r.AddArrayLen(6);
+    r.AddMapLen(3);
     r.AddBulk("name");
     r.AddBulk(run_->function ? *run_->sha : "f_" + *run_->sha);
     r.AddBulk("command");
@@ -482,9 +482,9 @@ void ScriptEngine::FunctionStats(ReplyBuffer& r) {
     r.AddInt(MonotonicMs() - run_->start_ms);
   }
   r.AddBulk("engines");
-  r.AddArrayLen(2);
+  r.AddMapLen(1);
   r.AddBulk("LUA");
-  r.AddArrayLen(4);
+  r.AddMapLen(2);
   r.AddBulk("libraries_count");
   r.AddInt(static_cast<int64_t>(libraries_.size()));
   r.AddBulk("functions_count");

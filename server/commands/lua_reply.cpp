@@ -3,6 +3,7 @@
 #include <lua.hpp>
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <string>
 
@@ -75,6 +76,90 @@ size_t Push(lua_State* L, std::string_view s, int depth) {
       }
       return used;
     }
+    case '%':
+    case '~': {
+      // {map = {k = v}} / {set = {member = true}}
+      int64_t n = 0;
+      if (!ParseLen(line, &n) || n < 0) return 0;
+      const bool map = s[0] == '%';
+      lua_newtable(L);
+      lua_pushstring(L, map ? "map" : "set");
+      lua_newtable(L);
+      for (int64_t i = 0; i < n; ++i) {
+        size_t got = depth >= kMaxParseDepth ? 0 : Push(L, s.substr(used), depth + 1);
+        if (got == 0) {
+          lua_pop(L, 3);
+          return 0;
+        }
+        used += got;
+        if (map) {
+          got = Push(L, s.substr(used), depth + 1);
+          if (got == 0) {
+            lua_pop(L, 4);
+            return 0;
+          }
+          used += got;
+        } else {
+          lua_pushboolean(L, 1);
+        }
+        lua_settable(L, -3);
+      }
+      lua_settable(L, -3);
+      return used;
+    }
+    case '_':
+      lua_pushnil(L);
+      return used;
+    case '#':
+      lua_pushboolean(L, line == "t");
+      return used;
+    case ',':
+    case '(': {
+      // {double = number} / {big_number = "digits"}
+      lua_newtable(L);
+      if (s[0] == ',') {
+        std::string text(line);
+        lua_pushstring(L, "double");
+        lua_pushnumber(L, std::strtod(text.c_str(), nullptr));
+      } else {
+        lua_pushstring(L, "big_number");
+        lua_pushlstring(L, line.data(), line.size());
+      }
+      lua_settable(L, -3);
+      return used;
+    }
+    case '=': {
+      // =6\r\ntxt:hi -> {verbatim_string = {format = "txt", string = "hi"}}
+      int64_t n = 0;
+      if (!ParseLen(line, &n) || n < 4) return 0;
+      if (s.size() < used + static_cast<size_t>(n) + 2) return 0;
+      std::string_view body = s.substr(used, static_cast<size_t>(n));
+      lua_newtable(L);
+      lua_pushstring(L, "verbatim_string");
+      lua_newtable(L);
+      lua_pushstring(L, "format");
+      lua_pushlstring(L, body.data(), 3);
+      lua_settable(L, -3);
+      lua_pushstring(L, "string");
+      lua_pushlstring(L, body.data() + 4, body.size() - 4);
+      lua_settable(L, -3);
+      lua_settable(L, -3);
+      return used + static_cast<size_t>(n) + 2;
+    }
+    case '|': {
+      // An attribute: its pairs are parsed and dropped, the reply it
+      // describes follows.
+      int64_t n = 0;
+      if (!ParseLen(line, &n) || n < 0) return 0;
+      for (int64_t i = 0; i < 2 * n; ++i) {
+        size_t got = depth >= kMaxParseDepth ? 0 : Push(L, s.substr(used), depth + 1);
+        if (got == 0) return 0;
+        lua_pop(L, 1);
+        used += got;
+      }
+      size_t got = Push(L, s.substr(used), depth + 1);
+      return got == 0 ? 0 : used + got;
+    }
     default:
       return 0;
   }
@@ -99,7 +184,42 @@ bool StringField(lua_State* L, int index, const char* name) {
   return false;
 }
 
-void ToReply(lua_State* L, int index, ReplyBuffer& out, int depth) {
+// Whether the table at `index` has a field `name` of Lua type `type`; if so
+// it is left pushed on the stack.
+bool TypedField(lua_State* L, int index, const char* name, int type) {
+  lua_pushstring(L, name);
+  lua_rawget(L, index);
+  if (lua_type(L, -1) == type) return true;
+  lua_pop(L, 1);
+  return false;
+}
+
+void ToReply(lua_State* L, int index, ReplyBuffer& out, int script_resp, int depth);
+
+// The pairs of the table on top of the stack: a map (values converted) or
+// a set (keys only). Counted first: the header goes before the elements.
+void TableToAggregate(lua_State* L, ReplyBuffer& out, int script_resp, int depth, bool map) {
+  const int t = lua_gettop(L);
+  size_t n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, t) != 0) {
+    lua_pop(L, 1);
+    ++n;
+  }
+  if (map) {
+    out.AddMapLen(n);
+  } else {
+    out.AddSetLen(n);
+  }
+  lua_pushnil(L);
+  while (lua_next(L, t) != 0) {
+    ToReply(L, -2, out, script_resp, depth + 1);
+    if (map) ToReply(L, -1, out, script_resp, depth + 1);
+    lua_pop(L, 1);
+  }
+}
+
+void ToReply(lua_State* L, int index, ReplyBuffer& out, int script_resp, int depth) {
   if (index < 0) index = lua_gettop(L) + index + 1;
   switch (lua_type(L, index)) {
     case LUA_TNUMBER:
@@ -112,7 +232,10 @@ void ToReply(lua_State* L, int index, ReplyBuffer& out, int depth) {
       return;
     }
     case LUA_TBOOLEAN:
-      if (lua_toboolean(L, index)) {
+      // A RESP2 script's false is a nil; after setresp(3) a boolean.
+      if (script_resp == 3) {
+        out.AddBool(lua_toboolean(L, index) != 0);
+      } else if (lua_toboolean(L, index)) {
         out.AddInt(1);
       } else {
         out.AddNullBulk();
@@ -139,6 +262,47 @@ void ToReply(lua_State* L, int index, ReplyBuffer& out, int depth) {
         lua_pop(L, 1);
         return;
       }
+      if (TypedField(L, index, "double", LUA_TNUMBER)) {
+        out.AddDouble(lua_tonumber(L, -1));
+        lua_pop(L, 1);
+        return;
+      }
+      if (TypedField(L, index, "big_number", LUA_TSTRING)) {
+        size_t n = 0;
+        const char* p = lua_tolstring(L, -1, &n);
+        out.AddBigNumber(OneLine(p, n));
+        lua_pop(L, 1);
+        return;
+      }
+      if (TypedField(L, index, "map", LUA_TTABLE) || TypedField(L, index, "set", LUA_TTABLE)) {
+        lua_pushstring(L, "map");
+        lua_rawget(L, index);
+        const bool map = lua_rawequal(L, -1, -2) != 0;
+        lua_pop(L, 1);
+        TableToAggregate(L, out, script_resp, depth, map);
+        lua_pop(L, 1);
+        return;
+      }
+      if (TypedField(L, index, "verbatim_string", LUA_TTABLE)) {
+        const int v = lua_gettop(L);
+        if (TypedField(L, v, "format", LUA_TSTRING)) {
+          if (TypedField(L, v, "string", LUA_TSTRING)) {
+            size_t fn = 0, sn = 0;
+            const char* f = lua_tolstring(L, -2, &fn);
+            const char* str = lua_tolstring(L, -1, &sn);
+            // Redis takes the format's first three characters (a shorter
+            // one is read past its end there; here it is not verbatim).
+            if (fn >= 3) {
+              out.AddVerbatim(std::string_view(str, sn), std::string_view(f, 3));
+              lua_pop(L, 3);
+              return;
+            }
+            lua_pop(L, 1);
+          }
+          lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+      }
       // The array part up to the first nil: count first, the header goes
       // before the elements.
       size_t len = 0;
@@ -152,7 +316,7 @@ void ToReply(lua_State* L, int index, ReplyBuffer& out, int depth) {
       out.AddArrayLen(len);
       for (size_t i = 1; i <= len; ++i) {
         lua_rawgeti(L, index, static_cast<int>(i));
-        ToReply(L, -1, out, depth + 1);
+        ToReply(L, -1, out, script_resp, depth + 1);
         lua_pop(L, 1);
       }
       return;
@@ -194,6 +358,8 @@ int RaiseLuaError(lua_State* L, const char* msg) {
 
 size_t PushReplyAsLua(lua_State* L, std::string_view resp) { return Push(L, resp, 0); }
 
-void LuaValueToReply(lua_State* L, int index, ReplyBuffer& out) { ToReply(L, index, out, 0); }
+void LuaValueToReply(lua_State* L, int index, ReplyBuffer& out, int script_resp) {
+  ToReply(L, index, out, script_resp, 0);
+}
 
 }  // namespace replikv

@@ -1,5 +1,5 @@
 // The two conversions between Redis replies and Lua values that EVAL needs,
-// as Redis 7.0 defines them for RESP2.
+// as Redis 7.0 defines them.
 //
 // Reply -> Lua (what redis.call / redis.pcall return):
 //   :n            -> number
@@ -7,14 +7,25 @@
 //   *n array      -> table 1..n      *-1 -> false
 //   +status       -> {ok = "status"}
 //   -error        -> {err = "CODE message"}
+// and, after redis.setresp(3), the RESP3 types:
+//   %n map        -> {map = {k = v...}}     ~n set -> {set = {m = true...}}
+//   _ null        -> nil                    #t/#f  -> true/false
+//   ,d double     -> {double = d}           (n     -> {big_number = "n"}
+//   =n verbatim   -> {verbatim_string = {format = "txt", string = "..."}}
+//   |n attribute  -> skipped (the reply that follows it is pushed)
 //
-// Lua -> reply (what a script returns):
+// Lua -> reply (what a script returns), in the caller's protocol:
 //   number  -> integer (the fraction is dropped; NaN, inf and out of range
 //              give INT64_MIN, as the C cast on x86-64 does in Redis)
-//   string  -> bulk          true -> :1      false, nil -> $-1
-//   table   -> {err = s}: the error reply "-s"; {ok = s}: "+s"; otherwise
+//   string  -> bulk          false, nil -> null
+//   true    -> :1 (the script in RESP2), the boolean #t (after setresp(3))
+//   false   -> null (RESP2 script), the boolean #f (after setresp(3))
+//   table   -> {err = s}: the error reply "-s"; {ok = s}: "+s";
+//              {double = number}: a double; {big_number = string};
+//              {map = table}: a map of its pairs; {set = table}: a set of
+//              its keys; {verbatim_string = {format, string}}; otherwise
 //              the array of t[1], t[2]... up to the first nil
-//   other   -> $-1
+//   other   -> null
 // Loop thread only (the Lua state is the engine's).
 #pragma once
 
@@ -27,7 +38,7 @@ namespace replikv {
 
 class ReplyBuffer;
 
-// Parses one RESP2 reply at the start of `resp` and pushes it on L's stack.
+// Parses one RESP2 or RESP3 reply at the start of `resp` and pushes it on L's stack.
 // Returns the bytes it used, or 0 (nothing pushed) if `resp` does not hold a
 // whole reply. Nesting is bounded: a deeper reply is cut (pushed as false).
 size_t PushReplyAsLua(lua_State* L, std::string_view resp);
@@ -35,7 +46,9 @@ size_t PushReplyAsLua(lua_State* L, std::string_view resp);
 // Writes the value at stack index `index` to `out`. Where Lua's stack can
 // grow no more (or past kMaxLuaReplyDepth) a nested table becomes the error
 // element "-ERR reached lua stack limit" instead of recursing on.
-void LuaValueToReply(lua_State* L, int index, ReplyBuffer& out);
+// `script_resp` is the script's protocol (redis.setresp): it decides how
+// booleans are replied.
+void LuaValueToReply(lua_State* L, int index, ReplyBuffer& out, int script_resp);
 
 inline constexpr int kMaxLuaReplyDepth = 10000;
 

@@ -65,7 +65,7 @@ int64_t AckCount(const Client& c, PubSub::Kind kind) {
 void ReplyAck(Client& c, const char* verb, const std::string_view* name, int64_t count) {
   c.BeginPush();  // acks get through CLIENT REPLY OFF|SKIP, as in Redis 7.0
   ReplyBuffer& r = c.reply();
-  r.AddArrayLen(3);
+  r.AddPushLen(3);  // a push message in RESP3
   r.AddBulk(verb);
   if (name != nullptr) {
     r.AddBulk(*name);
@@ -174,7 +174,14 @@ void PubSub::Deliver(Client* c, std::string_view bytes) {
   // clients asynchronously and counts them too) but gets no bytes.
   if (c->closing()) return;
   c->BeginPush();
-  c->reply().Append(bytes);
+  // `bytes` is the RESP2 form ("*3\r\n$7\r\nmessage..."); a RESP3 client
+  // gets the same message as a push (">3...").
+  if (c->reply().resp3()) {
+    c->reply().Append(">");
+    c->reply().Append(bytes.substr(1));
+  } else {
+    c->reply().Append(bytes);
+  }
   c->EndPush();
   server_.QueuePendingWrite(c);
   receivers_.push_back(c);

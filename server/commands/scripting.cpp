@@ -560,6 +560,7 @@ void ScriptEngine::RunPushed(CommandContext& ctx, lua_State* L, int handler, int
   // (Redis 7.0 feeds the script command before running it).
   if (!server_.monitors().empty()) server_.monitors().Feed(ctx.client, ctx.client.db, ctx.argv);
   client_->db = ctx.client.db;
+  client_->set_resp(2);  // every script starts in RESP2 (redis.setresp)
 
   // Assigned rather than emplace()d: clang computes is_constructible<Run>
   // while the enclosing class is incomplete (its member initializers not yet
@@ -592,7 +593,7 @@ void ScriptEngine::RunPushed(CommandContext& ctx, lua_State* L, int handler, int
   const bool timed_out = run.timed_out;
   const bool cron_was_paused = run.cron_was_paused;
   if (rc == 0) {
-    LuaValueToReply(L, -1, ctx.reply);
+    LuaValueToReply(L, -1, ctx.reply, client_->resp());
   } else if (lua_istable(L, -1)) {
     lua_getfield(L, -1, "err");
     std::string msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "ERR unknown error";
@@ -816,7 +817,7 @@ bool ScriptEngine::RunRedisCommand(lua_State* L) {
     server_.monitors().Feed(c, c.db, argv);
   }
   ++server_.stats().total_commands_processed;
-  // The reply, as RESP2 bytes, becomes a Lua value.
+  // The reply, as RESP2 or RESP3 bytes (redis.setresp), becomes a Lua value.
   std::string& resp = call_resp_;
   resp.clear();
   std::string_view pieces[16];

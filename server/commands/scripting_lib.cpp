@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/commands/lua_reply.h"
+#include "server/net/client.h"
 #include "server/commands/scripting.h"
 #include "server/ds/sha1.h"
 
@@ -52,8 +53,10 @@ int ScriptEngine::LuaSetResp(lua_State* L) {
   if (lua_gettop(L) != 1) return RaiseLuaError(L, "redis.setresp() requires one argument.");
   const lua_Integer v = lua_tointeger(L, 1);
   if (v != 2 && v != 3) return RaiseLuaError(L, "RESP version must be 2 or 3.");
-  // This server speaks RESP2 only (HELLO 3 answers -NOPROTO too).
-  if (v == 3) return RaiseLuaError(L, "RESP3 is not supported by this server.");
+  // The protocol of the script's own client: what redis.call's replies are
+  // parsed from, and how the script's booleans are replied (see lua_reply.h).
+  ScriptEngine& e = From(L);
+  if (e.client_ != nullptr) e.client_->set_resp(static_cast<int>(v));
   return 0;
 }
 

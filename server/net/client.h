@@ -153,6 +153,9 @@ class Client {
 
   uint64_t id() const { return id_; }
   ReplyBuffer& reply() { return reply_; }
+  // The protocol of this connection's replies (HELLO): 2 or 3.
+  int resp() const { return reply_.resp(); }
+  void set_resp(int v) { reply_.set_resp(v); }
   bool closing() const { return closing_; }
   bool close_after_reply() const { return close_after_reply_; }
 
@@ -163,7 +166,6 @@ class Client {
   // server's own clients (the primary's stream, the AOF), which may run
   // anything.
   std::shared_ptr<AclUser> user;
-  int resp = 2;
   std::string name;
   std::string addr;   // peer ip:port
   std::string laddr;  // local ip:port

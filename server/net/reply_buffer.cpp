@@ -109,9 +109,11 @@ void ReplyBuffer::AddInt(int64_t v) {
   Commit(static_cast<size_t>(q + 2 - p));
 }
 
-void ReplyBuffer::AddArrayLen(size_t n) {
+void ReplyBuffer::AddArrayLen(size_t n) { AddAggregateLen('*', n); }
+
+void ReplyBuffer::AddAggregateLen(char type, size_t n) {
   char* p = Reserve(24);
-  p[0] = '*';
+  p[0] = type;
   char* q = WriteDecimal(p + 1, n);
   q[0] = '\r';
   q[1] = '\n';
@@ -158,15 +160,68 @@ void ReplyBuffer::AddBulkInt(int64_t v) {
   AddBulk({buf, static_cast<size_t>(end - buf)});
 }
 
-void ReplyBuffer::AddDouble(double v) {
-  char buf[64];
+namespace {
+
+// Redis's double text: %.17g, and "inf"/"-inf".
+size_t FormatDouble(char* buf, size_t cap, double v) {
   int n;
   if (std::isinf(v)) {
-    n = std::snprintf(buf, sizeof(buf), "%s", v > 0 ? "inf" : "-inf");
+    n = std::snprintf(buf, cap, "%s", v > 0 ? "inf" : "-inf");
   } else {
-    n = std::snprintf(buf, sizeof(buf), "%.17g", v);
+    n = std::snprintf(buf, cap, "%.17g", v);
   }
-  AddBulk({buf, static_cast<size_t>(n)});
+  return static_cast<size_t>(n);
+}
+
+}  // namespace
+
+void ReplyBuffer::AddBulkDouble(double v) {
+  char buf[64];
+  AddBulk({buf, FormatDouble(buf, sizeof(buf), v)});
+}
+
+void ReplyBuffer::AddDouble(double v) {
+  char buf[64];
+  AddDoubleText({buf, FormatDouble(buf, sizeof(buf), v)});
+}
+
+void ReplyBuffer::AddDoubleText(std::string_view text) {
+  if (!resp3_) return AddBulk(text);
+  // ,1.5\r\n
+  char* p = Reserve(text.size() + 3);
+  p[0] = ',';
+  std::memcpy(p + 1, text.data(), text.size());
+  p[text.size() + 1] = '\r';
+  p[text.size() + 2] = '\n';
+  Commit(text.size() + 3);
+}
+
+void ReplyBuffer::AddBool(bool v) {
+  if (resp3_) return Append(v ? "#t\r\n" : "#f\r\n");
+  AddInt(v ? 1 : 0);
+}
+
+void ReplyBuffer::AddBigNumber(std::string_view digits) {
+  if (!resp3_) return AddBulk(digits);
+  // (3492890328409238509324850943850943825024385\r\n
+  Append("(");
+  Append(digits);
+  Append("\r\n");
+}
+
+void ReplyBuffer::AddVerbatim(std::string_view text, std::string_view format) {
+  if (!resp3_) return AddBulk(text);
+  // =15\r\ntxt:Some string\r\n: the length counts the format and its colon.
+  char head[32];
+  head[0] = '=';
+  char* q = WriteDecimal(head + 1, text.size() + 4);
+  q[0] = '\r';
+  q[1] = '\n';
+  Append({head, static_cast<size_t>(q + 2 - head)});
+  Append(format.substr(0, 3));
+  Append(":");
+  Append(text);
+  Append("\r\n");
 }
 
 size_t ReplyBuffer::Pieces(std::string_view* out, size_t max) const {

@@ -1,4 +1,5 @@
-// ReplyBuffer: a client's pending output, in RESP2.
+// ReplyBuffer: a client's pending output, in the client's protocol (RESP2,
+// or RESP3 after HELLO 3).
 //
 // A fixed first block (most replies fit, no allocation) followed by a list of
 // large blocks for big or many replies. The connection drains it once per
@@ -71,13 +72,46 @@ class ReplyBuffer {
   // n bulks in a row (LRANGE's elements): the same bytes as n AddBulk
   // calls, written through a local cursor that is committed once.
   void AddBulks(const std::string_view* items, size_t n);
-  void AddNullBulk() { Append("$-1\r\n"); }
-  void AddNullArray() { Append("*-1\r\n"); }
+  // The nil of a bulk or an array: "$-1" / "*-1" in RESP2, "_" in RESP3.
+  void AddNullBulk() { Append(resp3_ ? std::string_view("_\r\n") : std::string_view("$-1\r\n")); }
+  void AddNullArray() { Append(resp3_ ? std::string_view("_\r\n") : std::string_view("*-1\r\n")); }
   void AddArrayLen(size_t n);                 // *n
-  void AddDouble(double v);                   // bulk, Redis's %.17g form
+  // The protocol-aware aggregates and scalars. In RESP2 each falls back to
+  // what Redis 7.0 sends a RESP2 client: a map of n pairs is an array of 2n
+  // elements, a set and a push are arrays, a double is a bulk.
+  void AddMapLen(size_t n) { AddAggregateLen(resp3_ ? '%' : '*', resp3_ ? n : 2 * n); }  // %n
+  void AddSetLen(size_t n) { AddAggregateLen(resp3_ ? '~' : '*', n); }                    // ~n
+  void AddPushLen(size_t n) { AddAggregateLen(resp3_ ? '>' : '*', n); }                   // >n
+  // An array of n pairs (WITHSCORES, WITHVALUES): 2n flat elements in
+  // RESP2, n two-element arrays in RESP3, each opened by AddPairHeader().
+  void AddPairArrayLen(size_t n) { AddArrayLen(resp3_ ? n : 2 * n); }
+  void AddPairHeader() {
+    if (resp3_) Append("*2\r\n");
+  }
+  // A double: ",v" in RESP3, a bulk in RESP2; Redis's %.17g form, inf/-inf.
+  void AddDouble(double v);
+  // A double that stays a bulk in both protocols (GEODIST, INCRBYFLOAT's
+  // kind of replies are formatted by the caller and sent with AddBulk).
+  void AddBulkDouble(double v);
+  // A double already formatted by the caller (GEOPOS's "human" long double
+  // form): ",text" in RESP3, a bulk in RESP2.
+  void AddDoubleText(std::string_view text);
+  // "#t"/"#f" in RESP3, :1/:0 in RESP2 (Redis's addReplyBool; a Lua false
+  // becomes a nil in RESP2, which the script conversion does itself).
+  void AddBool(bool v);
+  // "(digits" in RESP3, a bulk in RESP2.
+  void AddBigNumber(std::string_view digits);
+  // "=len\r\ntxt:..." in RESP3 (format is three characters, "txt" or
+  // "mkd"), a plain bulk in RESP2.
+  void AddVerbatim(std::string_view text, std::string_view format = "txt");
   // A bulk reply of the decimal form of v (INCRBYFLOAT's style of output is
   // formatted by the caller).
   void AddBulkInt(int64_t v);
+
+  // The protocol replies are encoded in: 2 or 3 (HELLO, RESET).
+  int resp() const { return resp3_ ? 3 : 2; }
+  void set_resp(int v) { resp3_ = v == 3; }
+  bool resp3() const { return resp3_; }
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
@@ -123,6 +157,7 @@ class ReplyBuffer {
   // Empties the buffer without counting anything as consumed.
   void ResetBlocks();
   void AddBigBulk(std::string_view s);
+  void AddAggregateLen(char type, size_t n);  // type + n + CRLF
   // Writes "$<len>\r\n" at p; returns the end. Room: kBulkOverhead - 2.
   static char* WriteBulkHeader(char* p, size_t len) {
     *p++ = '$';
@@ -189,6 +224,7 @@ class ReplyBuffer {
   uint64_t errors_ = 0;
   uint64_t consumed_total_ = 0;  // bytes consumed or cleared, ever
   ErrorStats* error_stats_ = nullptr;
+  bool resp3_ = false;
 };
 
 }  // namespace replikv

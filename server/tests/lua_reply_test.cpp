@@ -19,10 +19,13 @@ class LuaReplyTest : public ::testing::Test {
   ~LuaReplyTest() override { lua_close(L); }
 
   // Runs `chunk` (which returns one value) and converts its result.
-  std::string Reply(const char* chunk) {
+  // `caller_resp` is the calling client's protocol, `script_resp` the
+  // script's (redis.setresp).
+  std::string Reply(const char* chunk, int caller_resp = 2, int script_resp = 2) {
     EXPECT_EQ(luaL_dostring(L, chunk), 0) << lua_tostring(L, -1);
     ReplyBuffer r;
-    LuaValueToReply(L, -1, r);
+    r.set_resp(caller_resp);
+    LuaValueToReply(L, -1, r, script_resp);
     lua_settop(L, 0);
     std::string_view pieces[64];
     size_t n = r.Pieces(pieces, 64);
@@ -98,8 +101,37 @@ TEST_F(LuaReplyTest, RepliesBecomeLuaValues) {
   EXPECT_EQ(Describe("$0\r\n\r\n", "local v = ... return '[' .. v .. ']'"), "[]");
 }
 
+TEST_F(LuaReplyTest, Resp3RepliesBecomeTypedTables) {
+  EXPECT_EQ(Describe("%1\r\n$1\r\na\r\n:1\r\n", "local v = ... return v.map.a"), "1");
+  EXPECT_EQ(Describe("~2\r\n$1\r\nx\r\n$1\r\ny\r\n", "local v = ... return tostring(v.set.x and v.set.y)"),
+            "true");
+  EXPECT_EQ(Describe("_\r\n", "local v = ... return type(v)"), "nil");
+  EXPECT_EQ(Describe("#f\r\n", "local v = ... return type(v) .. tostring(v)"), "booleanfalse");
+  EXPECT_EQ(Describe(",2.5\r\n", "local v = ... return v.double * 2"), "5");
+  EXPECT_EQ(Describe("(12345678901234567890\r\n", "local v = ... return v.big_number"), "12345678901234567890");
+  EXPECT_EQ(Describe("=6\r\ntxt:hi\r\n", "local v = ... return v.verbatim_string.format .. v.verbatim_string.string"),
+            "txthi");
+  EXPECT_EQ(Describe("|1\r\n$1\r\nk\r\n:1\r\n$1\r\nv\r\n", "local v = ... return v"), "v");
+}
+
+TEST_F(LuaReplyTest, TypedTablesAndBooleansFollowBothProtocols) {
+  EXPECT_EQ(Reply("return {double=1.5}"), "$3\r\n1.5\r\n");
+  EXPECT_EQ(Reply("return {double=1.5}", 3), ",1.5\r\n");
+  EXPECT_EQ(Reply("return {map={a=1}}", 3), "%1\r\n$1\r\na\r\n:1\r\n");
+  EXPECT_EQ(Reply("return {map={a=1}}"), "*2\r\n$1\r\na\r\n:1\r\n");
+  EXPECT_EQ(Reply("return {set={a=true}}", 3), "~1\r\n$1\r\na\r\n");
+  EXPECT_EQ(Reply("return {big_number='123'}", 3), "(123\r\n");
+  EXPECT_EQ(Reply("return {verbatim_string={format='txt', string='x'}}", 3), "=5\r\ntxt:x\r\n");
+  EXPECT_EQ(Reply("return {double='x'}", 3), "*0\r\n");  // not a number: an array
+  EXPECT_EQ(Reply("return false", 3), "_\r\n");          // a RESP2 script's false: null
+  EXPECT_EQ(Reply("return false", 3, 3), "#f\r\n");
+  EXPECT_EQ(Reply("return false", 2, 3), ":0\r\n");
+  EXPECT_EQ(Reply("return true", 3, 3), "#t\r\n");
+}
+
 TEST_F(LuaReplyTest, IncompleteOrUnknownRepliesPushNothing) {
-  for (std::string_view bad : {"", ":1", "$5\r\nab\r\n", "*2\r\n:1\r\n", "?x\r\n", "$x\r\n"}) {
+  for (std::string_view bad : {"", ":1", "$5\r\nab\r\n", "*2\r\n:1\r\n", "?x\r\n", "$x\r\n", "%1\r\n:1\r\n",
+                               "=2\r\nab\r\n", "~1\r\n"}) {
     EXPECT_EQ(PushReplyAsLua(L, bad), 0u) << bad;
     EXPECT_EQ(lua_gettop(L), 0) << bad;
   }

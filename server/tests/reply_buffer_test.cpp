@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <climits>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -32,6 +33,62 @@ TEST(ReplyBuffer, EncodesResp2Types) {
   EXPECT_EQ(All(r), "+OK\r\n:-7\r\n$2\r\nhi\r\n$-1\r\n*2\r\n-ERR boom\r\n-WRONGTYPE bad\r\n");
   EXPECT_EQ(r.errors(), 2u);
   EXPECT_EQ(r.size(), All(r).size());
+}
+
+// Every protocol-aware primitive, once per protocol: RESP2 gets the form
+// Redis 7.0 sends a RESP2 client, RESP3 the typed one.
+void AddEachTypedReply(ReplyBuffer& r) {
+  r.AddMapLen(2);
+  r.AddSetLen(3);
+  r.AddPushLen(3);
+  r.AddPairArrayLen(2);
+  r.AddPairHeader();
+  r.AddNullBulk();
+  r.AddNullArray();
+  r.AddDouble(1.5);
+  r.AddDouble(-HUGE_VAL);
+  r.AddBulkDouble(0.1);
+  r.AddDoubleText("13.36138933897018433");
+  r.AddBool(true);
+  r.AddBool(false);
+  r.AddBigNumber("1234567999999999999999999999999999999");
+  r.AddVerbatim("a\nb");
+  r.AddVerbatim("# x", "mkd");
+}
+
+TEST(ReplyBuffer, TypedRepliesFallBackToResp2Forms) {
+  ReplyBuffer r;
+  EXPECT_EQ(r.resp(), 2);
+  AddEachTypedReply(r);
+  EXPECT_EQ(All(r),
+            "*4\r\n*3\r\n*3\r\n*4\r\n$-1\r\n*-1\r\n$3\r\n1.5\r\n$4\r\n-inf\r\n"
+            "$19\r\n0.10000000000000001\r\n$20\r\n13.36138933897018433\r\n:1\r\n:0\r\n"
+            "$37\r\n1234567999999999999999999999999999999\r\n$3\r\na\nb\r\n$3\r\n# x\r\n");
+}
+
+TEST(ReplyBuffer, TypedRepliesInResp3) {
+  ReplyBuffer r;
+  r.set_resp(3);
+  EXPECT_TRUE(r.resp3());
+  AddEachTypedReply(r);
+  EXPECT_EQ(All(r),
+            "%2\r\n~3\r\n>3\r\n*2\r\n*2\r\n_\r\n_\r\n,1.5\r\n,-inf\r\n"
+            "$19\r\n0.10000000000000001\r\n,13.36138933897018433\r\n#t\r\n#f\r\n"
+            "(1234567999999999999999999999999999999\r\n=7\r\ntxt:a\nb\r\n=7\r\nmkd:# x\r\n");
+  EXPECT_EQ(r.size(), All(r).size());
+}
+
+TEST(ReplyBuffer, ArraysAndBulksAreTheSameInBothProtocols) {
+  ReplyBuffer two, three;
+  three.set_resp(3);
+  for (ReplyBuffer* r : {&two, &three}) {
+    r->AddArrayLen(2);
+    r->AddBulk("x");
+    r->AddInt(5);
+    r->AddSimple("OK");
+    r->AddError("e");
+  }
+  EXPECT_EQ(All(two), All(three));
 }
 
 TEST(ReplyBuffer, ErrorTextsStayOnOneLine) {
