@@ -17,9 +17,13 @@
 #   restart   restart a replica's container
 #
 # One JSON report per drill on its own line on stdout (the drill's report plus
-# "server", "engine", "drill" and "up_to_healthy_s"); progress on stderr. The
-# stack is always torn down (down -v), on failure and Ctrl-C too. Exit status
-# 0 only when every drill passed.
+# "server", "engine", "drill" and "up_to_healthy_s"); progress on stderr. A
+# failed drill is followed by a fresh stack, so that what it left behind
+# (a paused or stray primary, Sentinels that forgot a node) cannot fail the
+# drills after it; the last lines printed repeat every failure with the
+# drill's own progress lines (CI logs keep only the tail). The stack is always
+# torn down (down -v), on failure and Ctrl-C too. Exit status 0 only when
+# every drill passed.
 #
 # Engine: `docker compose` where a Docker engine answers, else podman-compose
 # (the machine is prepared by scripts/containers.sh when needed).
@@ -99,6 +103,8 @@ compose() { "${compose_cmd[@]}" -p "$project" "${files[@]}" "$@"; }
 # The same, bounded in time (timeout cannot run a shell function).
 compose_bounded() { timeout "$1" "${compose_cmd[@]}" -p "$project" "${files[@]}" "${@:2}"; }
 compose_log=$(mktemp /tmp/compose-drill.XXXXXX.log)
+drill_log=$(mktemp /tmp/compose-drill-progress.XXXXXX.log)
+failures=$(mktemp /tmp/compose-drill-failures.XXXXXX.log)
 
 teardown() {
   local rc=$?
@@ -112,7 +118,7 @@ teardown() {
     $engine network rm -f "${project}_default" >/dev/null 2>&1 || true
     stack_is_up=0
   fi
-  rm -f "$compose_log"
+  rm -f "$compose_log" "$drill_log" "$failures"
   exit "$rc"
 }
 trap teardown EXIT
@@ -208,7 +214,8 @@ if [[ " $servers " == *" replikv "* && $image_from == host ]]; then
   $engine build -q -f docker/Dockerfile --target runtime-base -t localhost/replikv-base:local . >/dev/null
   host_ctx=$(mktemp -d /tmp/compose-drill-image.XXXXXX)
   cp "$server_bin" "$drill" "$host_ctx/"
-  strip "$host_ctx/replikv-server" "$host_ctx/replikv-drill"
+  # (Smaller images; a binary strip does not know is copied as it is.)
+  strip "$host_ctx/replikv-server" "$host_ctx/replikv-drill" 2>/dev/null || true
   printf 'FROM localhost/replikv-base:local\nCOPY replikv-server replikv-drill /usr/local/bin/\n' \
     >"$host_ctx/Containerfile"
   $engine build -q -f "$host_ctx/Containerfile" -t localhost/replikv:local "$host_ctx" >/dev/null
@@ -336,13 +343,16 @@ for server in $servers; do
       if ((ready)); then
         sentinels="127.0.0.1:$REPLIKV_SENTINEL1_PORT,127.0.0.1:$REPLIKV_SENTINEL2_PORT,127.0.0.1:$REPLIKV_SENTINEL3_PORT"
         set +e
+        # Its progress is kept for the summary of failures, and printed.
         report=$(REPLIKV_PASSWORD=$password timeout 240 "$drill" --sentinel "$sentinels" \
                    --master-name replikv --fault "$cmd" "${heal[@]}" --duration 5 --warmup 2 \
-                   --timeout 60 --json)
+                   --timeout 60 --json 2>"$drill_log")
         code=$?
+        cat "$drill_log" >&2
         set -e
       else
         say "$server / $fault: Sentinels or roles not ready in 30 s"
+        echo "Sentinels or roles not ready in 30 s; the drill did not run" >"$drill_log"
       fi
       line=$(/usr/bin/python3 -c '
 import json, sys
@@ -363,6 +373,8 @@ print(json.dumps({**out, **r}, separators=(",", ":")))
         say "$server / $fault: XFAIL (expected: $xfail)"
       elif [[ $code != 0 ]]; then
         failed=$((failed + 1))
+        { echo "--- $server / $fault (run $run) failed:"; echo "$line"
+          tail -n 25 "$drill_log"; } >>"$failures"
       elif [[ -n $xfail ]]; then
         say "$server / $fault: XPASS (expected to fail: $xfail); remove it from COMPOSE_DRILL_XFAIL"
       fi
@@ -377,10 +389,26 @@ print(json.dumps({**out, **r}, separators=(",", ":")))
       # the next one.
       [[ $fault == pause ]] && { $engine unpause "$primary_ctr" >/dev/null 2>&1 || true; }
       [[ $fault == kill ]] && rejoin "$primary_ctr"
-      reset_sentinels
+      if [[ $code != 0 ]]; then
+        say "$server: a fresh stack after the failed drill"
+        stack_down
+        if ! stack_up; then
+          say "$server: the fresh stack did not come up; the remaining drills are not run"
+          failed=$((failed + 1))
+          break 2
+        fi
+        net=$($engine inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' \
+                "$(container primary)" | awk '{print $1}')
+      else
+        reset_sentinels
+      fi
     done
   done
   stack_down
 done
+if [[ -s $failures ]]; then
+  say "the failed drills, with the last lines of their progress:"
+  cat "$failures" >&2
+fi
 say "$((total - failed - xfailed)) of $total drills passed, $xfailed failed as expected (XFAIL), $failed failed, in $(($(date +%s) - script_start)) s"
 ((failed == 0))
