@@ -10,6 +10,7 @@ so a recycled pid is never hit.
 import os
 import re
 import signal
+import socket
 import time
 
 CHILD_LINE = re.compile(
@@ -93,6 +94,35 @@ def wait_exit(pid, timeout_s):
     for _ in range(int(timeout_s / POLL_S) + 2):
         st = _stat(pid)
         if st is None or st[0] == "Z":
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(POLL_S)
+    return False
+
+
+def port_is_free(port):
+    """True when nothing listens on 127.0.0.1:port (a bind with
+    SO_REUSEADDR, as the server's own, succeeds)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def wait_port_free(port, timeout_s):
+    """A child forked just before the kill holds a copy of the listening
+    socket until it runs its first lines (the server's child closes it
+    then, as Redis's does); on a loaded machine that can be later than the
+    restart. True once the port is free, False at the deadline."""
+    deadline = time.monotonic() + timeout_s
+    for _ in range(int(timeout_s / POLL_S) + 2):
+        if port_is_free(port):
             return True
         if time.monotonic() >= deadline:
             return False

@@ -187,6 +187,11 @@ class Soak:
         st.orphans += len(kids)
         self._handle_orphans(kids, before_restart=True)
         self._check_logs()
+        if kids and not orphans.wait_port_free(self.srv.fixed_port, self.cfg.orphan_timeout):
+            raise SoakFailure(
+                f"port {self.srv.fixed_port} still has a listener "
+                f"{self.cfg.orphan_timeout} s after the kill (orphaned children "
+                f"{kids}: a child that keeps the listening socket)")
         self._start()
         # Only now: an orphaned child holds the writers' sockets open (its
         # copies of the fds) until it exits, in Redis too.
