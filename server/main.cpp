@@ -143,6 +143,7 @@ int main(int argc, char** argv) {
       }).ok()) {
     return 1;
   }
+  registry.set_user_lines([&server] { return server.acl().List(); });
   st = server.acl().LoadAtStartup(cfg);
   if (!st.ok()) {
     spdlog::warn("{}", st.message());

@@ -252,6 +252,10 @@ void ConfigRegistry::set_command_exists(std::function<bool(std::string_view)> ex
   command_exists_ = std::move(exists);
 }
 
+void ConfigRegistry::set_user_lines(std::function<std::vector<std::string>()> lines) {
+  user_lines_ = std::move(lines);
+}
+
 Status ConfigRegistry::LoadFromString(std::string_view text) {
   Loader loader(this);
   return loader.LoadText(text);

@@ -337,6 +337,11 @@ class ConfigRegistry {
   // rename-command learns whether a command exists (default: always yes).
   void set_stdin_reader(std::function<Result<std::string>()> reader);
   void set_command_exists(std::function<bool(std::string_view)> exists);
+  // The `user` lines CONFIG REWRITE writes: ACL LIST's lines ("user name
+  // rules..."). Unset: the file's `user` lines stay as written.
+  // With an aclfile the file's `user` lines are dropped instead (Redis: the
+  // users live in the aclfile then).
+  void set_user_lines(std::function<std::vector<std::string>()> lines);
 
   // Installs "hook" for the named directives (canonical names or aliases).
   // One CONFIG SET calls a hook once even if several of its directives
@@ -382,6 +387,7 @@ class ConfigRegistry {
   std::string config_file_;
   std::function<Result<std::string>()> stdin_reader_;
   std::function<bool(std::string_view)> command_exists_;
+  std::function<std::vector<std::string>()> user_lines_;
   std::vector<std::shared_ptr<HookSlot>> hooks_;  // by table index; may be null
 };
 

@@ -1,6 +1,9 @@
 // CONFIG REWRITE, as Redis 7.0 does it:
-//  - comments and blank lines stay (trimmed); include, rename-command, user
-//    and loadmodule lines stay as written;
+//  - comments and blank lines stay (trimmed); include, rename-command and
+//    loadmodule lines stay as written;
+//  - `user` lines are the current users, one line each (the file's user
+//    lines replaced in order, the rest appended after every directive),
+//    unless an aclfile holds the users: then the file's user lines go;
 //  - each directive's lines are rewritten in place, in order, with the
 //    canonical name ("slave-read-only no" becomes "replica-read-only no");
 //    a client-output-buffer-limit line is rewritten for its own class only
@@ -144,6 +147,7 @@ ConfigReply ConfigRegistry::Rewrite() {
 
   std::vector<std::string> out;
   std::vector<std::vector<Slot>> slots(Table().size());
+  std::vector<size_t> user_slots;  // lines of the old file's `user` lines
   bool has_generated_comment = false;
   std::string_view rest = old_text;
   while (!rest.empty()) {
@@ -167,6 +171,9 @@ ConfigReply ConfigRegistry::Rewrite() {
         key = config_internal::ClientClassKey(argv[1]);
       }
       slots[static_cast<size_t>(def - Table().data())].push_back({out.size(), key});
+      out.push_back(std::move(line));  // replaced or blanked below
+    } else if (name == "user" && user_lines_) {
+      user_slots.push_back(out.size());
       out.push_back(std::move(line));  // replaced or blanked below
     } else if (name == "include" || name == "rename-command" || name == "user" ||
                name == "loadmodule") {
@@ -199,6 +206,19 @@ ConfigReply ConfigRegistry::Rewrite() {
     for (const Slot& s : slots[i]) {
       if (!s.used) out[s.line].clear();
     }
+  }
+  if (user_lines_) {
+    std::vector<std::string> users;
+    if (config_.aclfile.empty()) users = user_lines_();
+    size_t next = 0;
+    for (std::string& text : users) {
+      if (next < user_slots.size()) {
+        out[user_slots[next++]] = std::move(text);
+      } else {
+        appended.push_back(std::move(text));
+      }
+    }
+    for (; next < user_slots.size(); ++next) out[user_slots[next]].clear();
   }
   if (!appended.empty()) {
     if (!out.empty() && !out.back().empty()) out.emplace_back();
