@@ -74,27 +74,41 @@ void ClientTracking::RememberKeys(Client& c, const Command& cmd, ArgList argv) {
   // run as the script's own client and count for its caller, with the
   // keys the script declared.
   Client* tracker = &c;
-  std::string name;
+  ArgList script;
   if (&c != current_) {
-    ArgList script = server_.scripting().running_command();
+    script = server_.scripting().running_command();
     if (current_ == nullptr || script.empty()) return;
     tracker = current_;
-    argv = script;
-    name = Lower(script[0]);
-  } else {
-    name = cmd.full_name;
   }
   const TrackingState* t = tracker->tracking.get();
   if (t == nullptr || !t->on || t->bcast) return;
   // OPTIN remembers only after CLIENT CACHING YES, OPTOUT all but after NO.
   if ((t->optin && !t->caching) || (t->optout && t->caching)) return;
-  std::vector<KeyRef> keys;
-  if (!FindCommandKeys(name, argv, &keys) || keys.empty()) return;
-  for (const KeyRef& k : keys) table_.Remember(argv[k.index], tracker->id());
+  const uint64_t id = tracker->id();
+  if (script.empty() && !(cmd.flags & kCmdMovableKeys) && cmd.first_key > 0 && cmd.key_step > 0) {
+    // Keys at fixed positions (GET, MGET, LRANGE...): the range their key
+    // specs describe, without the specs' search.
+    const long argc = static_cast<long>(argv.size());
+    const long last = cmd.last_key < 0 ? argc + cmd.last_key : cmd.last_key;
+    for (long i = cmd.first_key; i <= last && i < argc; i += cmd.key_step) {
+      table_.Remember(argv[static_cast<size_t>(i)], id);
+    }
+  } else {
+    const std::string name = script.empty() ? cmd.name : Lower(script[0]);
+    if (!script.empty()) argv = script;
+    key_refs_.clear();
+    if (!FindCommandKeys(name, argv, &key_refs_)) return;
+    for (const KeyRef& k : key_refs_) table_.Remember(argv[k.index], id);
+  }
   UpdateInterest();
 }
 
-void ClientTracking::KeyChanged(Db&, std::string_view key, const Entry*) { InvalidateKey(key, true); }
+void ClientTracking::KeyChanged(Db&, std::string_view key, const Entry*) {
+  // A write that found the key and then replaced it (SET on an existing
+  // key) is told here: the end of the call need not tell it again.
+  if (!found_for_write_.empty() && found_for_write_.back() == key) found_for_write_.pop_back();
+  InvalidateKey(key, true);
+}
 
 void ClientTracking::KeyFoundForWrite(Db&, std::string_view key) { found_for_write_.emplace_back(key); }
 

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "server/command_table.h"
+#include "server/commands/key_specs.h"
 #include "server/keyspace.h"
 #include "server/net/client.h"
 #include "server/tracking_table.h"
@@ -171,6 +172,7 @@ class ClientTracking : public KeyspaceListener {
   };
   std::vector<Pending> pending_;
   std::vector<std::string> found_for_write_;
+  std::vector<KeyRef> key_refs_;  // scratch: a command's keys
   uint32_t limit_effort_rounds_ = 0;
   std::string scratch_;
 };
