@@ -293,6 +293,7 @@ void Server::Cron() {
   AddLatencySample("expire-cycle", expire_us / 1000);
   for (int i = 0; i < keyspace_.databases(); ++i) keyspace_.db(i).Maintain();
   if (tracking_->client_count() != 0) tracking_->LimitTableSize();
+  if (!has_active_child()) tracking_->MaintainTable();
   if (cron_loops_ % static_cast<uint64_t>(config().hz > 0 ? config().hz : 10) == 0) {
     CloseTimedOutClients();
     for (auto& [id, c] : clients_) c->ShrinkQueryBufferIfIdle();

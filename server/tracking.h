@@ -127,6 +127,10 @@ class ClientTracking : public KeyspaceListener {
   // 7.0's trackingLimitUsedSlots; before each command and in the cron).
   void LimitTableSize();
 
+  // Cron: the table gives back memory after many keys left (not while a
+  // fork()ed child exists: copy-on-write).
+  void MaintainTable() { table_.Maintain(); }
+
   size_t client_count() const { return clients_; }
   const TrackingTable& table() const { return table_; }
   size_t prefix_count() const { return prefixes_.prefix_count(); }

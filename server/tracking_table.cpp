@@ -1,13 +1,19 @@
 #include "server/tracking_table.h"
 
 #include <algorithm>
+#include <memory>
 
 namespace replikv {
 
 bool TrackingTable::Remember(std::string_view key, uint64_t id) {
-  auto it = keys_.find(key);
-  if (it == keys_.end()) it = keys_.emplace(std::string(key), std::vector<uint64_t>()).first;
-  std::vector<uint64_t>& ids = it->second;
+  bool found;
+  auto slot = keys_.FindOrInsert(key, &found);
+  Tracked* t = found ? slot.entry() : nullptr;
+  if (t == nullptr) {
+    t = new Tracked{std::string(key), {}};
+    slot.set_entry(t);
+  }
+  std::vector<uint64_t>& ids = t->ids;
   auto pos = std::lower_bound(ids.begin(), ids.end(), id);
   if (pos != ids.end() && *pos == id) return false;
   ids.insert(pos, id);
@@ -16,32 +22,16 @@ bool TrackingTable::Remember(std::string_view key, uint64_t id) {
 }
 
 std::vector<uint64_t> TrackingTable::Take(std::string_view key) {
-  auto it = keys_.find(key);
-  if (it == keys_.end()) return {};
-  std::vector<uint64_t> ids = std::move(it->second);
-  keys_.erase(it);
-  items_ -= ids.size();
-  return ids;
+  std::unique_ptr<Tracked> t(keys_.Erase(key));
+  if (t == nullptr) return {};
+  items_ -= t->ids.size();
+  return std::move(t->ids);
 }
 
-std::string TrackingTable::RandomKey() {
-  // A random bucket, then a random key of it. The table never shrinks its
-  // bucket array, so after many removals most buckets may be empty: a few
-  // tries, then the first key (any key will do to get under the limit).
-  const size_t buckets = keys_.bucket_count();
-  for (int attempt = 0; attempt < 16; ++attempt) {
-    const size_t b = rng_() % buckets;
-    const size_t n = keys_.bucket_size(b);
-    if (n == 0) continue;
-    auto it = keys_.begin(b);
-    std::advance(it, static_cast<long>(rng_() % n));
-    return it->first;
-  }
-  return keys_.begin()->first;
-}
+std::string TrackingTable::RandomKey() { return keys_.RandomEntry(rng_())->key; }
 
 void TrackingTable::Clear() {
-  keys_.clear();
+  keys_.Clear([](Tracked* t) { delete t; });
   items_ = 0;
 }
 

@@ -22,14 +22,16 @@
 #include <random>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include "server/ds/hash_table.h"
 
 namespace replikv {
 
 class TrackingTable {
  public:
   TrackingTable() = default;
+  ~TrackingTable() { Clear(); }
   TrackingTable(const TrackingTable&) = delete;
   TrackingTable& operator=(const TrackingTable&) = delete;
 
@@ -47,14 +49,22 @@ class TrackingTable {
   bool empty() const { return keys_.empty(); }
   size_t keys() const { return keys_.size(); }
   size_t items() const { return items_; }
+  // Cron: gives back bucket memory after many keys left.
+  void Maintain() { keys_.ShrinkIfNeeded(); }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  // One key and its readers, sorted (a repeated read is a binary search).
+  struct Tracked {
+    std::string key;
+    std::vector<uint64_t> ids;
   };
-  // Each key's readers, sorted: a repeated read is a binary search.
-  std::unordered_map<std::string, std::vector<uint64_t>, Hash, std::equal_to<>> keys_;
+  struct Traits {
+    static std::string_view Key(const Tracked* t) { return t->key; }
+    static uint64_t Hash(std::string_view key) { return std::hash<std::string_view>()(key); }
+  };
+  // The keyspace's table (cache-line buckets): a read of a tracked key is
+  // one probe there, as the key's own lookup is.
+  HashTable<Tracked, Traits> keys_;
   size_t items_ = 0;
   std::mt19937_64 rng_{0x7261636b696e67ULL};
 };
