@@ -21,18 +21,14 @@ parsing. The machine is shared: read the ratios, not the figures.
 """
 
 import multiprocessing
+import os
 import socket
 import sys
 import threading
 import time
 
-
-def cmd(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cluster-tests"))
+from harness import encode_command as cmd  # noqa: E402  (the tests' RESP encoder)
 
 
 def connect(port):
