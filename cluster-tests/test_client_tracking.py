@@ -688,3 +688,31 @@ def test_replica_invalidates_on_its_primary_writes(target, server_factory):
         s.close_all()
         rc.close()
         pc.close()
+
+
+def test_full_sync_sends_bcast_clients_the_flush_not_every_key(target, server_factory):
+    # The replica empties its data for the primary's snapshot (one null
+    # invalidation) and loads it: loaded keys are not changes. The stream
+    # after it is.
+    primary = server_factory(extra_args=["--repl-diskless-sync-delay", "0"])
+    pc = primary.client()
+    for i in range(100):
+        pc.set(f"k:{i}", i)
+    replica = server_factory()
+    rc = replica.client()
+    s = Session(replica)
+    try:
+        s.open("a", 3)
+        s.do("a", "CLIENT", "TRACKING", "on", "bcast", "prefix", "k:")
+        assert rc.execute_command("REPLICAOF", "127.0.0.1", primary.port) == b"OK"
+        wait_for(lambda: rc.info("replication").get("master_link_status") == "up", 20, "link up")
+        wait_for(lambda: rc.dbsize() == 100, 10, "the snapshot loaded")
+        assert s.sync("a") == [b">2\r\n$10\r\ninvalidate\r\n_\r\n"]
+        pc.set("k:7", "x")
+        got = []
+        wait_for(lambda: got.extend(s.sync("a")) or got, 10, "the stream's invalidation")
+        assert got == [inv("k:7")]
+    finally:
+        s.close_all()
+        rc.close()
+        pc.close()

@@ -104,6 +104,10 @@ void ClientTracking::RememberKeys(Client& c, const Command& cmd, ArgList argv) {
 }
 
 void ClientTracking::KeyChanged(Db&, std::string_view key, const Entry*) {
+  // Keys a load adds (start-up, a replica's full sync: the flush before it
+  // sent its null) are not changes, as Redis's RDB loading signals none;
+  // BCAST would otherwise queue every loaded key.
+  if (server_.loading) return;
   // A write that found the key and then replaced it (SET on an existing
   // key) is told here: the end of the call need not tell it again.
   if (!found_for_write_.empty() && found_for_write_.back() == key) found_for_write_.pop_back();
