@@ -493,6 +493,15 @@ def test_bcast_invalidations_match_the_oracle(oracle_factory, server_factory):
         s.pipeline("n", ("SET", "u:only", "1"))
         s.sync("n")                        # nothing left: no push at all
         s.sync("a")
+        # A script's writes are its own client's, not its caller's (NOLOOP
+        # keeps them); a transaction's are the client's.
+        s.do("n", "EVAL", "redis.call('set', 'u:script', '1') return 1", "0")
+        s.sync("n")
+        s.do("n", "MULTI")
+        s.do("n", "SET", "u:multi", "1")
+        s.do("n", "EXEC")
+        s.sync("n")
+        s.sync("a")
         # Reads remember nothing in BCAST mode.
         s.do("a", "GET", "zz")
         s.do("b", "SET", "zz", "1")
@@ -512,6 +521,8 @@ def test_bcast_invalidations_match_the_oracle(oracle_factory, server_factory):
     assert a[1] == inv("o:1") + inv("u:8", "u:9")
     assert pushes(log, "n")[2] == inv("u:b")
     assert pushes(log, "n")[3] == b""
+    assert pushes(log, "n")[4] == inv("u:script")
+    assert pushes(log, "n")[5] == b""
 
 
 # --- OPTIN / OPTOUT -------------------------------------------------------

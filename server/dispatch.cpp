@@ -205,6 +205,7 @@ void Server::Dispatch(Client& c, ArgList argv) {
 }
 
 void Server::Call(Client& c, Command& cmd, ArgList argv, ReplyBuffer& reply) {
+  Client* const outer_call_client = tracking_->EnterCall(c);
   const uint64_t dirty_before = dirty;
   const uint64_t errors_before = reply.errors();
   // Errors replied by nested calls (EXEC's queued commands) are theirs: a
@@ -244,6 +245,7 @@ void Server::Call(Client& c, Command& cmd, ArgList argv, ReplyBuffer& reply) {
   // its tracking client, what a write found is invalidated if it changed.
   if ((cmd.flags & (kCmdReadonly | kCmdScriptFlags)) == kCmdReadonly) tracking_->AfterRead(c, cmd, argv);
   tracking_->EndCall(changed);
+  tracking_->LeaveCall(outer_call_client);
 }
 
 }  // namespace replikv

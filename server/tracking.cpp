@@ -128,7 +128,7 @@ void ClientTracking::FinishCall(bool dataset_changed) {
 }
 
 void ClientTracking::InvalidateKey(std::string_view key, bool bcast) {
-  if (bcast && prefixes_.prefix_count() != 0) prefixes_.NoteKey(key, current_ != nullptr ? current_->id() : 0);
+  if (bcast && prefixes_.prefix_count() != 0) prefixes_.NoteKey(key, call_client_ != nullptr ? call_client_->id() : 0);
   if (table_.empty()) return;
   const std::vector<uint64_t> readers = table_.Take(key);
   for (uint64_t id : readers) {

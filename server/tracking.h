@@ -115,6 +115,15 @@ class ClientTracking : public KeyspaceListener {
   void AfterRead(Client& c, const Command& cmd, ArgList argv) {
     if (clients_ != 0) RememberKeys(c, cmd, argv);
   }
+  // Around each call (Server::Call): `c` made the changes heard meanwhile.
+  // For BCAST's NOLOOP the changer is the calling client: a script's calls
+  // are its own client's, never its caller's, as in Redis 7.0.
+  Client* EnterCall(Client& c) {
+    Client* outer = call_client_;
+    call_client_ = &c;
+    return outer;
+  }
+  void LeaveCall(Client* outer) { call_client_ = outer; }
   // After each call: keys a write lookup found count as changed only if
   // the command changed the dataset (as WatchedKeys::EndCommand).
   void EndCall(bool dataset_changed) {
@@ -165,6 +174,7 @@ class ClientTracking : public KeyspaceListener {
   size_t clients_ = 0;     // clients with tracking on (INFO tracking_clients)
   bool interested_ = false;
   Client* current_ = nullptr;
+  Client* call_client_ = nullptr;  // the client of the innermost call
   bool executing_ = false;
   bool flushed_ = false;   // this call already sent the flush invalidation
   // Invalidations for the current client, sent after its reply; a null
