@@ -46,3 +46,28 @@ trap bench_cleanup EXIT
 info_field() {  # info_field PORT FIELD
   redis-cli -p "$1" info memory | tr -d '\r' | awk -F: -v f="$2" '$1==f {print $2}'
 }
+
+# bench_start_pair [extra args...] -> starts replikv and redis on free
+# ports, with the same flags; sets rk_port and rd_port.
+bench_start_pair() {
+  rk_port=$(bench_free_port)
+  bench_start replikv "$REPLIKV_BIN" "$rk_port" "$@"
+  rd_port=$(bench_free_port)
+  bench_start redis "$REDIS_BIN" "$rd_port" "$@"
+}
+
+# The median of the numbers on stdin, one per line or separated by spaces.
+bench_median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# bench_options_n_r "$@": the common options, -n requests and -r rounds,
+# into $requests and $rounds (which keep the caller's defaults otherwise).
+bench_options_n_r() {
+  local opt OPTIND=1
+  while getopts "n:r:" opt; do
+    case $opt in
+      n) requests=$OPTARG ;;
+      r) rounds=$OPTARG ;;
+      *) echo "usage: $0 [-n requests] [-r rounds]" >&2; exit 2 ;;
+    esac
+  done
+}

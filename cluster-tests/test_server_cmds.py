@@ -654,14 +654,8 @@ def test_command_docs_has_a_summary_for_every_command(raw):
         assert fields.get(b"summary") not in (None, b"", b"(no summary)"), name
 
 
-# What replikv does not implement (client tracking) is left out of its
-# CLIENT HELP; the other HELP texts are Redis 7.0's, line for line (DEBUG,
-# COMMAND and MODULE HELP are compared in test_debug_hooks.py).
-UNIMPLEMENTED_HELP = {
-    "CLIENT": ("CACHING", "GETREDIR", "TRACKING", "TRACKINGINFO"),
-}
-
-
+# Every HELP text here is Redis 7.0's, line for line (DEBUG, COMMAND and
+# MODULE HELP are compared in test_debug_hooks.py).
 @pytest.mark.parametrize("command", ["CLIENT", "CONFIG", "MEMORY", "OBJECT", "PUBSUB"])
 def test_help_texts_match_the_oracle(server, oracle_factory, command):
     oracle = oracle_factory(extra_args=["--enable-debug-command", "yes"])
@@ -669,15 +663,7 @@ def test_help_texts_match_the_oracle(server, oracle_factory, command):
         expected = c.command(command, "HELP")
     with server.raw() as c:
         got = c.command(command, "HELP")
-    # Drop each unimplemented entry: its line and the indented lines under it.
-    skip_words = UNIMPLEMENTED_HELP.get(command, ()) if server.kind == "replikv" else ()
-    kept, skipping = [], False
-    for line in expected:
-        if not line.startswith(" "):
-            skipping = line.split(" ")[0] in skip_words
-        if not skipping:
-            kept.append(line)
-    assert got == kept
+    assert got == expected
 
 
 def test_command_info_matches_the_oracle_for_every_command(server, oracle_factory):

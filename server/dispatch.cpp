@@ -18,6 +18,7 @@
 #include "server/slowlog.h"
 #include "server/commands/scripting.h"
 #include "server/server.h"
+#include "server/tracking.h"
 
 namespace replikv {
 namespace {
@@ -98,7 +99,9 @@ bool Server::PassesMemoryCheck(Client& c, Command& cmd) {
 
 void Server::ExecuteCommand(Client& c, ArgList argv) {
   c.MarkCommandStart();
+  const ClientTracking::Scope tracking_scope = tracking_->CommandStarting(c);
   Dispatch(c, argv);
+  tracking_->CommandDone(c, tracking_scope, argv[0]);
   // CLIENT REPLY OFF|SKIP: the command's output is dropped afterwards, so
   // the normal path pays this one branch.
   if (c.reply_mode_set()) c.EndCommandReplies();
@@ -160,6 +163,9 @@ void Server::Dispatch(Client& c, ArgList argv) {
     if (script_view) ++cmd->rejected_calls;
     return;
   }
+  // tracking-table-max-keys, before every command (Redis 7.0's
+  // processCommand), not only in the cron.
+  if (tracking_->client_count() != 0) tracking_->LimitTableSize();
   if (!modules_.empty() && !PassesChecks(c, *judged)) {
     if (script_view) ++cmd->rejected_calls;
     return;
@@ -191,6 +197,7 @@ void Server::Dispatch(Client& c, ArgList argv) {
   if (client_pause_->active() && c.pausable() && client_pause_->MustPark(c, *cmd)) return c.Park(argv);
   if (c.in_multi() && !(cmd->flags & kCmdRunsInMulti)) return QueueMultiCommand(c, cmd, argv);
 
+  tracking_->set_executing(true);
   Call(c, *cmd, argv, c.reply());
   ++stats_.total_commands_processed;
   propagator_.EndCall();
@@ -198,6 +205,7 @@ void Server::Dispatch(Client& c, ArgList argv) {
 }
 
 void Server::Call(Client& c, Command& cmd, ArgList argv, ReplyBuffer& reply) {
+  Client* const outer_call_client = tracking_->EnterCall(c);
   const uint64_t dirty_before = dirty;
   const uint64_t errors_before = reply.errors();
   // Errors replied by nested calls (EXEC's queued commands) are theirs: a
@@ -233,6 +241,11 @@ void Server::Call(Client& c, Command& cmd, ArgList argv, ReplyBuffer& reply) {
   const bool changed = dirty != dirty_before;
   if (changed && !ctx.propagation_handled && (cmd.flags & kCmdWrite)) propagator_.Add(c.db, argv);
   watched_keys_->EndCommand(changed);
+  // Client-side caching: what a read-only command read is remembered for
+  // its tracking client, what a write found is invalidated if it changed.
+  if ((cmd.flags & (kCmdReadonly | kCmdScriptFlags)) == kCmdReadonly) tracking_->AfterRead(c, cmd, argv);
+  tracking_->EndCall(changed);
+  tracking_->LeaveCall(outer_call_client);
 }
 
 }  // namespace replikv

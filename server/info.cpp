@@ -23,6 +23,7 @@
 #include "server/net/reply_buffer.h"
 #include "server/lazy_free.h"
 #include "server/server.h"
+#include "server/tracking.h"
 #include "server/base/version.h"
 
 namespace replikv {
@@ -80,7 +81,7 @@ void ClientsSection(Server& s, std::string* o) {
   InfoField(o, "client_recent_max_output_buffer", max_out);
   // Clients held by CLIENT PAUSE count as blocked, as in Redis.
   InfoField(o, "blocked_clients", s.blocked_clients().blocked_count() + s.client_pause().parked_count());
-  InfoField(o, "tracking_clients", 0);
+  InfoField(o, "tracking_clients", s.tracking().client_count());
   InfoField(o, "clients_in_timeout_table", s.blocked_clients().timeout_count());
 }
 
@@ -191,14 +192,16 @@ void StatsSection(Server& s, std::string* o) {
   InfoField(o, "latest_fork_usec", s.latest_fork_usec);
   InfoField(o, "total_forks", s.total_forks);
   // Features replikv does not have print Redis's idle values: MIGRATE's
-  // socket cache, key expiry on writable replicas, active defrag, client
-  // tracking (README: "Differences from Redis 7.0").
+  // socket cache, key expiry on writable replicas, active defrag (README:
+  // "Differences from Redis 7.0").
   for (const char* idle : {"migrate_cached_sockets", "slave_expires_tracked_keys", "active_defrag_hits",
                            "active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
-                           "total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys",
-                           "tracking_total_items", "tracking_total_prefixes"}) {
+                           "total_active_defrag_time", "current_active_defrag_time"}) {
     InfoField(o, idle, 0);
   }
+  InfoField(o, "tracking_total_keys", s.tracking().table().keys());
+  InfoField(o, "tracking_total_items", s.tracking().table().items());
+  InfoField(o, "tracking_total_prefixes", s.tracking().prefix_count());
   InfoField(o, "unexpected_error_replies", st.unexpected_error_replies);
   InfoField(o, "total_error_replies", s.error_stats().total);
   // Redis counts its optional deep check of DUMP payloads; replikv checks

@@ -23,6 +23,7 @@
 #include "server/commands/multi.h"
 #include "server/commands/pubsub.h"
 #include "server/commands/scripting.h"
+#include "server/tracking.h"
 
 namespace replikv {
 namespace {
@@ -58,6 +59,8 @@ Server::Server(ConfigRegistry& registry)
   pubsub_ = std::make_unique<PubSub>(*this);
   blocked_clients_ = std::make_unique<BlockedClients>(*this);
   keyspace_.AddListener(blocked_clients_.get());
+  tracking_ = std::make_unique<ClientTracking>(*this);
+  keyspace_.AddListener(tracking_.get());
   evictor_ = std::make_unique<Evictor>(*this);
   evictor_->Install();
   client_pause_ = std::make_unique<ClientPause>(*this);
@@ -236,6 +239,9 @@ void Server::OnBeforePoll(uv_prepare_t* h) {
   // The AOF goes to disk before any reply of this iteration leaves, so an
   // acknowledged write under appendfsync always is durable (group commit).
   s->blocked_clients_->BeforeSleep();
+  // BCAST invalidations of this iteration's changes, as Redis 7.0's
+  // beforeSleep (before the AOF write, like the replies they join).
+  s->tracking_->BroadcastPending();
   for (ServerModule* m : s->modules_) m->BeforeReply();
   bool did_work = !s->pending_writes_.empty() ||
                   s->stats_.total_commands_processed != s->commands_at_last_poll_;
@@ -286,6 +292,8 @@ void Server::Cron() {
   stats_.expire_cycle_us += static_cast<uint64_t>(expire_us);
   AddLatencySample("expire-cycle", expire_us / 1000);
   for (int i = 0; i < keyspace_.databases(); ++i) keyspace_.db(i).Maintain();
+  if (tracking_->client_count() != 0) tracking_->LimitTableSize();
+  if (!has_active_child()) tracking_->MaintainTable();
   if (cron_loops_ % static_cast<uint64_t>(config().hz > 0 ? config().hz : 10) == 0) {
     CloseTimedOutClients();
     for (auto& [id, c] : clients_) c->ShrinkQueryBufferIfIdle();

@@ -42,6 +42,7 @@ class SlowLog;         // server/slowlog.h
 class LatencyMonitor;  // server/latency_monitor.h
 class ScriptEngine;    // server/commands/scripting.h
 class Acl;             // server/acl.h
+class ClientTracking;  // server/tracking.h
 
 // Whether "ip:port" is a loopback peer (protected mode, DEBUG local).
 bool IsLoopbackAddress(const std::string& addr);
@@ -161,6 +162,8 @@ class Server {
   ScriptEngine& scripting() { return *scripting_; }
   // ACL users, the ACL log, the aclfile.
   Acl& acl() { return *acl_; }
+  // CLIENT TRACKING: the tracking table, BCAST prefixes, invalidations.
+  ClientTracking& tracking() { return *tracking_; }
 
   // Clients.
   void AddClient(std::unique_ptr<Client> c);
@@ -279,6 +282,7 @@ class Server {
   std::unique_ptr<LatencyMonitor> latency_monitor_;  // notify-keyspace-events from the keyspace
   std::unique_ptr<ScriptEngine> scripting_;
   std::unique_ptr<Acl> acl_;
+  std::unique_ptr<ClientTracking> tracking_;
   std::vector<Client*> pending_writes_;
   std::vector<ServerModule*> modules_;
   Role role_ = Role::kPrimary;

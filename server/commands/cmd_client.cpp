@@ -1,4 +1,5 @@
-// CLIENT ID|SETNAME|GETNAME|LIST|INFO|KILL|NO-EVICT|REPLY|PAUSE|UNPAUSE|HELP.
+// CLIENT ID|SETNAME|GETNAME|LIST|INFO|KILL|NO-EVICT|REPLY|PAUSE|UNPAUSE|HELP,
+// and the tracking subcommands (server/commands/cmd_tracking.cpp).
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "server/commands/pubsub.h"
 #include "server/net/reply_buffer.h"
 #include "server/server.h"
+#include "server/tracking.h"
 
 namespace replikv {
 // One CLIENT LIST line in Redis 7.0's field order.
@@ -44,7 +46,9 @@ std::string ClientInfoLine(Server& server, const Client& c, size_t argv_bytes) {
   line += " events=r cmd=" + cmd;
   // Redis names a client without a user (the primary's link) "(superuser)".
   line += " user=" + (c.user ? c.user->name() : std::string("(superuser)"));
-  line += " redir=-1 resp=" + std::to_string(c.resp());
+  const bool tracking = c.tracking != nullptr && c.tracking->on;
+  line += " redir=" + std::to_string(tracking ? static_cast<int64_t>(c.tracking->redirect) : -1);
+  line += " resp=" + std::to_string(c.resp());
   return line;
 }
 
@@ -60,6 +64,10 @@ size_t ArgvBytes(const CommandContext& ctx, const Client& c) {
 void ClientHelp(ReplyBuffer& r) {
   static const char* kHelp[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "CACHING (YES|NO)",
+      "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+      "GETREDIR",
+      "    Return the client ID we are redirecting to when tracking is enabled.",
       "GETNAME",
       "    Return the name of the current connection.",
       "ID",
@@ -94,6 +102,11 @@ void ClientHelp(ReplyBuffer& r) {
       "    Assign the name <name> to the current connection.",
       "UNBLOCK <clientid> [TIMEOUT|ERROR]",
       "    Unblock the specified blocked client.",
+      "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+      "         [OPTIN] [OPTOUT] [NOLOOP]",
+      "    Control server assisted client side caching.",
+      "TRACKINGINFO",
+      "    Report tracking status for the current connection.",
       "NO-EVICT (ON|OFF)",
       "    Protect current client connection from eviction.",
       "HELP",
@@ -274,6 +287,10 @@ void ClientCommand(CommandContext& ctx) {
     return ctx.reply.AddVerbatim(ClientInfoLine(ctx.server, ctx.client, ArgvBytes(ctx, ctx.client)) + "\n");
   }
   if (EqualsIgnoreCase(sub, "list")) return ClientList(ctx);
+  if (EqualsIgnoreCase(sub, "tracking") && argc >= 3) return ClientTrackingCommand(ctx);
+  if (EqualsIgnoreCase(sub, "caching") && argc == 3) return ClientCachingCommand(ctx);
+  if (EqualsIgnoreCase(sub, "getredir") && argc == 2) return ClientGetRedirCommand(ctx);
+  if (EqualsIgnoreCase(sub, "trackinginfo") && argc == 2) return ClientTrackingInfoCommand(ctx);
   if (EqualsIgnoreCase(sub, "kill") && argc >= 3) return ClientKill(ctx);
   if ((EqualsIgnoreCase(sub, "no-evict") || EqualsIgnoreCase(sub, "no-touch")) && argc == 3) {
     const bool on = EqualsIgnoreCase(ctx.argv[2], "on");

@@ -151,7 +151,11 @@ void RegisterConnectionCommands(CommandTable& t) {
                     {"reply", 3, kC},
                     {"pause", -3, kCmdAdmin | kC},
                     {"unpause", 2, kCmdAdmin | kC},
-                    {"unblock", -3, kCmdAdmin | kC}},
+                    {"unblock", -3, kCmdAdmin | kC},
+                    {"tracking", -3, kC},
+                    {"caching", 3, kC},
+                    {"getredir", 2, kC},
+                    {"trackinginfo", 2, kC}},
                    ClientCommand);
 }
 

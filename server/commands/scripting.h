@@ -114,6 +114,8 @@ class ScriptEngine {
   // being served (with -BUSY) while it runs.
   bool timed_out() const { return run_ && run_->timed_out; }
   bool running() const { return run_.has_value(); }
+  // The command (EVAL*, FCALL*) of the script that runs; empty when none.
+  ArgList running_command() const { return run_ ? run_->argv : ArgList(); }
 
   // The flags dispatch judges an EVAL* by (`cmd_flags` are the command's):
   // a script with a shebang is a write unless flags=no-writes, may grow

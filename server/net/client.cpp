@@ -11,6 +11,7 @@
 #include "server/commands/pubsub.h"
 #include "server/monitor.h"
 #include "server/server.h"
+#include "server/tracking.h"
 
 namespace replikv {
 namespace {
@@ -276,6 +277,11 @@ std::string Client::ListFlags() const {
   if (in_pubsub_mode_) flags += 'P';
   if (in_multi_) flags += 'x';
   if (blocked() || paused_) flags += 'b';
+  if (tracking != nullptr && tracking->on) {
+    flags += 't';
+    if (tracking->broken_redirect) flags += 'R';
+    if (tracking->bcast) flags += 'B';
+  }
   if (multi != nullptr && multi->dirty_cas) flags += 'd';
   if (close_after_reply_) flags += 'c';
   if (no_evict) flags += 'e';
@@ -365,6 +371,7 @@ void Client::ReleaseSessionState() {
     server_.monitors().Remove(this);
     monitor = false;
   }
+  if (tracking != nullptr) server_.tracking().Disable(*this);
 }
 
 void Client::Protect() {

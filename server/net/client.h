@@ -43,6 +43,7 @@ struct Command;
 struct MultiState;   // server/multi.h
 struct PubSubState;  // server/pubsub.h
 struct BlockState;   // server/blocking.h
+struct TrackingState;  // server/tracking.h
 
 // The growable input buffer: bytes [begin, end) are unconsumed.
 class QueryBuffer {
@@ -98,7 +99,8 @@ class Client {
   void Close();
   // RESET and disconnect: discards MULTI, unwatches, leaves every channel
   // and pattern without notifications, stops waiting on keys, leaves the
-  // CLIENT PAUSE queue, ends CLIENT REPLY OFF (and a SKIP still to come).
+  // CLIENT PAUSE queue, ends CLIENT REPLY OFF (and a SKIP still to come),
+  // turns CLIENT TRACKING off.
   void ReleaseSessionState();
   // After the client was unblocked: completes the command that waited (its
   // CLIENT REPLY SKIP ends) and parses and runs what is left in the query
@@ -197,12 +199,16 @@ class Client {
   // executed until the wait ends (CLIENT LIST flags=b).
   std::unique_ptr<BlockState> block;
   bool blocked() const { return block != nullptr; }
+  // CLIENT TRACKING settings (server/tracking.h); null until the first
+  // CLIENT TRACKING ON.
+  std::unique_ptr<TrackingState> tracking;
   // Set while EXEC runs: blocking commands answer at once instead of
   // waiting, as Redis's CLIENT_DENY_BLOCKING.
   bool deny_blocking = false;
 
   // CLIENT LIST flags= for this connection's state: P (pub/sub), x (in
   // MULTI), b (blocked, or parked by CLIENT PAUSE, as Redis 7.0 shows it),
+  // t (tracking), R (its redirect target is gone), B (BCAST tracking),
   // d (a WATCHed key changed), c (close after reply); N when none.
   std::string ListFlags() const;
 
