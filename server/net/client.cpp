@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "server/acl.h"
+#include "server/client_eviction.h"
 #include "server/commands/blocking.h"
 #include "server/commands/client_pause.h"
 #include "server/commands/multi.h"
@@ -135,6 +136,9 @@ void Client::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
   c->server_.stats().total_net_input_bytes += static_cast<uint64_t>(nread);
   ++c->server_.stats().total_reads_processed;
   c->last_interaction_ms = c->server_.keyspace().now_ms();
+  // The query buffer may have grown: the check before the next command
+  // sees it (a big argument's buffer is allocated whole at its first read).
+  c->server_.client_eviction().Update(*c);
   c->ProcessInput();
 }
 
@@ -164,6 +168,9 @@ void Client::ProcessInput() {
     }
     server_.ExecuteCommand(*this, parser_.args());
     query_.Consume(parser_.consumed());
+    // What the command added (its reply, MULTI's queue) counts from the
+    // check before the next one, as Redis 7.0 updates after each command.
+    server_.client_eviction().Update(*this);
     if (!CheckOutputLimits()) return;
   }
   if (!closing_ && query_.size() > static_cast<size_t>(cfg.client_query_buffer_limit)) {
@@ -259,6 +266,7 @@ void Client::OnWritten(uv_write_t* req, int status) {
   c->reply_.Consume(done);
   c->server_.stats().total_net_output_bytes += done;
   ++c->server_.stats().total_writes_processed;
+  c->server_.client_eviction().Update(*c);
   c->QueueReply();
 }
 
@@ -387,6 +395,7 @@ void Client::Close() {
   }
   if (closing_) return;
   closing_ = true;
+  server_.client_eviction().Forget(*this);
   ReleaseSessionState();
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), &Client::OnClosed);
 }
