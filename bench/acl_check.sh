@@ -14,34 +14,19 @@ source "$(dirname "$0")/lib.sh"
 
 requests=500000
 rounds=5
-while getopts "n:r:" opt; do
-  case $opt in
-    n) requests=$OPTARG ;;
-    r) rounds=$OPTARG ;;
-    *) echo "usage: $0 [-n requests] [-r rounds]" >&2; exit 2 ;;
-  esac
-done
+bench_opts_n_r "$@"
 
 bench_build
-rk_port=$(bench_free_port)
-bench_start replikv "$REPLIKV_BIN" "$rk_port"
-rd_port=$(bench_free_port)
-bench_start redis "$REDIS_BIN" "$rd_port"
+bench_start_pair
 for port in "$rk_port" "$rd_port"; do
   redis-cli -p "$port" acl setuser bench on '>benchpw' '~key:*' '~counter:*' '&*' '+@all' '-@dangerous' >/dev/null
 done
-pid_of() { redis-cli -p "$1" info server | tr -d '\r' | awk -F: '/^process_id/ {print $2}'; }
-rk_pid=$(pid_of "$rk_port")
-rd_pid=$(pid_of "$rd_port")
-tick=$(getconf CLK_TCK)
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rk_pid=$(bench_pid_of "$rk_port")
+rd_pid=$(bench_pid_of "$rd_port")
 us_per_request() {  # PID PORT TEST [auth args] -> server CPU microseconds per request
-  local pid=$1 port=$2 t=$3; shift 3
-  local before after
-  before=$(cpu "$pid")
-  redis-benchmark -p "$port" -t "$t" -n "$requests" -c 50 -P 16 -r 100000 -q "$@" >/dev/null 2>&1
-  after=$(cpu "$pid")
-  awk -v d=$((after - before)) -v tk="$tick" -v n="$requests" 'BEGIN {printf "%.3f", d / tk * 1e6 / n}'
+  local pid=$1 port=$2 t=$3
+  shift 3
+  bench_cpu_us "$pid" "$port" "$t" "$requests" "$@"
 }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 

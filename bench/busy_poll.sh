@@ -15,13 +15,7 @@ source "$(dirname "$0")/lib.sh"
 
 requests=200000
 rounds=3
-while getopts "n:r:" opt; do
-  case $opt in
-    n) requests=$OPTARG ;;
-    r) rounds=$OPTARG ;;
-    *) echo "usage: $0 [-n requests] [-r rounds]" >&2; exit 2 ;;
-  esac
-done
+bench_opts_n_r "$@"
 
 bench_build
 names=(poll20 poll0 redis)

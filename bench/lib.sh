@@ -46,3 +46,40 @@ trap bench_cleanup EXIT
 info_field() {  # info_field PORT FIELD
   redis-cli -p "$1" info memory | tr -d '\r' | awk -F: -v f="$2" '$1==f {print $2}'
 }
+
+# bench_start_pair -> starts replikv and redis on free ports: rk_port, rd_port.
+bench_start_pair() {
+  rk_port=$(bench_free_port)
+  bench_start replikv "$REPLIKV_BIN" "$rk_port"
+  rd_port=$(bench_free_port)
+  bench_start redis "$REDIS_BIN" "$rd_port"
+}
+
+bench_pid_of() {  # bench_pid_of PORT -> the server's process id
+  redis-cli -p "$1" info server | tr -d '\r' | awk -F: '/^process_id/ {print $2}'
+}
+
+# bench_cpu_us PID PORT TEST REQUESTS [redis-benchmark args...] -> the
+# server's CPU time (utime+stime from /proc) per request in microseconds,
+# over redis-benchmark -P 16 -c 50.
+bench_cpu_us() {
+  local pid=$1 port=$2 t=$3 n=$4 before after
+  shift 4
+  before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  redis-benchmark -p "$port" -t "$t" -n "$n" -c 50 -P 16 -r 100000 -q "$@" >/dev/null 2>&1
+  after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  awk -v d=$((after - before)) -v tk="$(getconf CLK_TCK)" -v n="$n" 'BEGIN {printf "%.3f", d / tk * 1e6 / n}'
+}
+
+# bench_opts_n_r "$@" -> sets `requests` and `rounds` (their defaults set
+# before the call) from -n and -r.
+bench_opts_n_r() {
+  local opt OPTIND=1
+  while getopts "n:r:" opt; do
+    case $opt in
+      n) requests=$OPTARG ;;
+      r) rounds=$OPTARG ;;
+      *) echo "usage: $0 [-n requests] [-r rounds]" >&2; exit 2 ;;
+    esac
+  done
+}

@@ -16,19 +16,10 @@ source "$(dirname "$0")/lib.sh"
 
 requests=100000
 rounds=3
-while getopts "n:r:" opt; do
-  case $opt in
-    n) requests=$OPTARG ;;
-    r) rounds=$OPTARG ;;
-    *) echo "usage: $0 [-n requests] [-r rounds]" >&2; exit 2 ;;
-  esac
-done
+bench_opts_n_r "$@"
 
 bench_build
-rk_port=$(bench_free_port)
-bench_start replikv "$REPLIKV_BIN" "$rk_port"
-rd_port=$(bench_free_port)
-bench_start redis "$REDIS_BIN" "$rd_port"
+bench_start_pair
 
 for port in "$rk_port" "$rd_port"; do
   {

@@ -56,13 +56,22 @@ def named(srv, name, rcvbuf=None):
     return c
 
 
+def send_partial_set(c, nbytes):
+    """Sends a SET whose value has nbytes + 1 bytes, all but the last: the
+    command never completes and the bytes stay in the query buffer. A
+    connection closed meanwhile (evicted as it grows) is not an error."""
+    try:
+        c.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n" % (nbytes + 1))
+        c.send(b"x" * nbytes)
+    except OSError:
+        pass
+
+
 def fill_query_buffer(srv, ctl, name, nbytes):
-    """A connection that has sent `nbytes` of a SET's value (of nbytes + 1
-    bytes, so the command never completes); returns once the server holds
-    them all in its query buffer."""
+    """A connection called `name` that has sent `nbytes` of a SET's value
+    (send_partial_set); returns once the server holds them all."""
     c = named(srv, name)
-    c.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n" % (nbytes + 1))
-    c.send(b"x" * nbytes)
+    send_partial_set(c, nbytes)
     wait_for(lambda: (f := client_line(ctl, name)) is None or int(f["qbuf"]) >= nbytes, 30,
              f"{name}'s query buffer to hold {nbytes} bytes")
     return c
@@ -96,8 +105,7 @@ def test_maxmemory_clients_validation(server_factory):
 
 def test_big_query_buffer_is_evicted(server_factory):
     srv = server_factory()
-    ctl = controller(srv)
-    try:
+    with controller(srv) as ctl:
         assert stat(ctl, "evicted_clients") == 0
         big = fill_query_buffer(srv, ctl, "big", 8 * MB)
         fields = client_line(ctl, "big")
@@ -116,20 +124,16 @@ def test_big_query_buffer_is_evicted(server_factory):
         assert " name=big " in line and " tot-mem=" in line
         # The controller, protected, still works.
         assert ctl.command("PING") == "PONG"
-    finally:
-        ctl.close()
 
 
 def test_no_evict_protects(server_factory):
     srv = server_factory()
-    ctl = controller(srv)
-    try:
+    with controller(srv) as ctl:
         assert ctl.command("CONFIG", "SET", "maxmemory-clients", "4mb") == "OK"
         guarded = named(srv, "guarded")
         assert guarded.command("CLIENT", "NO-EVICT", "on") == "OK"
         assert "e" in client_line(ctl, "guarded")["flags"]
-        guarded.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n" % (8 * MB + 1))
-        guarded.send(b"x" * (8 * MB))
+        send_partial_set(guarded, 8 * MB)
         wait_for(lambda: int(client_line(ctl, "guarded")["qbuf"]) >= 8 * MB, 30,
                  "the guarded query buffer to fill")
         # Each command of the controller runs the check first: once it has
@@ -143,14 +147,11 @@ def test_no_evict_protects(server_factory):
         guarded.send(b"x\r\n")
         assert guarded.read_reply() == "OK"
         guarded.close()
-    finally:
-        ctl.close()
 
 
 def test_biggest_goes_first(server_factory):
     srv = server_factory()
-    ctl = controller(srv)
-    try:
+    with controller(srv) as ctl:
         # Oldest and biggest first in line; the limit is set once all are
         # there, so only size decides.
         large = fill_query_buffer(srv, ctl, "large", 12 * MB)
@@ -169,14 +170,11 @@ def test_biggest_goes_first(server_factory):
         wait_for(lambda: stat(ctl, "evicted_clients") == 2, 10, "the second eviction")
         assert client_line(ctl, "small") is not None
         small.close()
-    finally:
-        ctl.close()
 
 
 def test_unread_replies_are_evicted(server_factory):
     srv = server_factory()
-    ctl = controller(srv)
-    try:
+    with controller(srv) as ctl:
         assert ctl.command("SET", "big", "v" * MB) == "OK"
         assert ctl.command("CONFIG", "SET", "maxmemory-clients", "20mb") == "OK"
         greedy = named(srv, "greedy", rcvbuf=4096)
@@ -186,14 +184,11 @@ def test_unread_replies_are_evicted(server_factory):
         assert is_closed(greedy, timeout_s=30)
         wait_for(lambda: stat(ctl, "evicted_clients") == 1, 10, "evicted_clients to count it")
         assert ctl.command("STRLEN", "big") == MB
-    finally:
-        ctl.close()
 
 
 def test_subscriber_that_does_not_read_is_evicted(server_factory):
     srv = server_factory()
-    ctl = controller(srv)
-    try:
+    with controller(srv) as ctl:
         assert ctl.command("CONFIG", "SET", "maxmemory-clients", "20mb") == "OK"
         sub = named(srv, "sub", rcvbuf=4096)
         assert sub.command("SUBSCRIBE", "news") == [b"subscribe", b"news", 1]
@@ -214,14 +209,11 @@ def test_subscriber_that_does_not_read_is_evicted(server_factory):
                 assert ctl.command("PUBLISH", "news", message) == 1
                 assert reader.read_reply() == [b"message", b"news", message]
         assert stat(ctl, "evicted_clients") == 1
-    finally:
-        ctl.close()
 
 
 def test_limit_as_percentage_of_maxmemory(server_factory):
     srv = server_factory()
-    ctl = controller(srv)
-    try:
+    with controller(srv) as ctl:
         # No maxmemory: a percentage means no limit.
         assert ctl.command("CONFIG", "SET", "maxmemory-clients", "1%") == "OK"
         big = fill_query_buffer(srv, ctl, "big", 8 * MB)
@@ -237,25 +229,16 @@ def test_limit_as_percentage_of_maxmemory(server_factory):
         assert ctl.command("PING") == "PONG"
         assert stat(ctl, "evicted_clients") == 1
         other.close()
-    finally:
-        ctl.close()
 
 
 def test_evicted_clients_resets_with_resetstat(server_factory):
     srv = server_factory()
-    ctl = controller(srv)
-    try:
+    with controller(srv) as ctl:
         assert ctl.command("CONFIG", "SET", "maxmemory-clients", "4mb") == "OK"
         c = named(srv, "big")
         # Evicted as it grows, while the value is still being sent.
-        try:
-            c.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n" % (8 * MB + 1))
-            c.send(b"x" * (8 * MB))
-        except OSError:
-            pass
+        send_partial_set(c, 8 * MB)
         assert is_closed(c)
         wait_for(lambda: stat(ctl, "evicted_clients") == 1, 10, "the eviction")
         assert ctl.command("CONFIG", "RESETSTAT") == "OK"
         assert stat(ctl, "evicted_clients") == 0
-    finally:
-        ctl.close()
