@@ -52,7 +52,7 @@ int8_t ClientEviction::ClassOf(const Client& c) {
   return -1;
 }
 
-void ClientEviction::Update(Client& c) {
+void ClientEviction::Recount(Client& c) {
   const int8_t cls = ClassOf(c);
   if (cls < 0) return Forget(c);
   const size_t bytes = ClientMemoryUsage(c);

@@ -45,8 +45,12 @@ class ClientEviction {
   ClientEviction(const ClientEviction&) = delete;
   ClientEviction& operator=(const ClientEviction&) = delete;
 
-  // Counts `c` anew; a closing client is forgotten instead.
-  void Update(Client& c);
+  // Counts `c` anew; a closing client is forgotten instead. Runs after
+  // every command, read and write: the usual connection whose buffers kept
+  // their size costs a few compares.
+  void Update(Client& c) {
+    if (!Unchanged(c)) Recount(c);
+  }
   // `c` stops counting and leaves the buckets. It is not an error if it
   // was not counted.
   void Forget(Client& c);
@@ -87,6 +91,17 @@ class ClientEviction {
   // Client::memory_class values (-1: not counted).
   enum Class : int8_t { kEvictableKinds = 0, kPrimaryLink = 1, kReplicas = 2, kClasses = 3 };
   static int8_t ClassOf(const Client& c);
+  // Whether a count now would give what was counted last, for the usual
+  // connection: normal, without MULTI state, subscriptions or a parked
+  // command (sizes only the full count knows), NO-EVICT as it was, and
+  // buffers of the same size. False sends it to the full count.
+  static bool Unchanged(const Client& c) {
+    return c.memory_class == kEvictableKinds && c.kind() == ClientKind::kNormal && !c.close_pending() &&
+           c.multi == nullptr && c.pubsub == nullptr && !c.paused() &&
+           (c.memory_hook.bucket >= 0) == !c.no_evict &&
+           sizeof(Client) + c.query_buffer_capacity() + c.output_allocated() == c.memory_counted;
+  }
+  void Recount(Client& c);
   size_t Evict(size_t limit);
 
   Server& server_;

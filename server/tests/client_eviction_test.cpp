@@ -120,5 +120,38 @@ TEST_F(ClientEvictionTest, UsageCountsSubscriptions) {
   EXPECT_GE(ClientMemoryUsage(*c), idle + 1000 * sizeof(std::string));
 }
 
+// Update's shortcut for an unchanged connection never keeps a stale figure.
+TEST_F(ClientEvictionTest, CountMatchesAFullCountAfterEveryChange) {
+  Client* c = NormalClient();
+  auto check = [&](const char* step) {
+    eviction().Update(*c);
+    EXPECT_EQ(c->memory_counted, ClientMemoryUsage(*c)) << step;
+    EXPECT_EQ(eviction().evictable_kinds_bytes(), c->memory_counted) << step;
+    EXPECT_EQ(eviction().evictable_clients(), c->no_evict ? 0u : 1u) << step;
+  };
+  check("new");
+  check("again");
+  ExecOn(c, {"SET", "big", std::string(300000, 'x')});
+  check("set");
+  std::vector<std::string_view> get = {"GET", "big"};
+  server_->ExecuteCommand(*c, get);
+  check("unread reply");
+  DrainOf(c);
+  check("reply read");
+  c->no_evict = true;
+  check("no-evict on");
+  c->no_evict = false;
+  check("no-evict off");
+  ExecOn(c, {"WATCH", "big"});
+  check("watch");
+  ExecOn(c, {"UNWATCH"});
+  check("unwatch");
+  c->set_kind(ClientKind::kReplica);
+  eviction().Update(*c);
+  EXPECT_EQ(eviction().evictable_kinds_bytes(), 0u);
+  EXPECT_EQ(eviction().replica_bytes(), c->memory_counted);
+  EXPECT_EQ(eviction().evictable_clients(), 0u);
+}
+
 }  // namespace
 }  // namespace replikv
