@@ -16,7 +16,7 @@ import socket
 
 import pytest
 
-from harness import RespClient, RespError, encode_command, info_fields, wait_for
+from harness import ConnectionClosed, RespClient, RespError, encode_command, info_fields, wait_for
 
 MB = 1024 * 1024
 
@@ -242,3 +242,49 @@ def test_evicted_clients_resets_with_resetstat(server_factory):
         wait_for(lambda: stat(ctl, "evicted_clients") == 1, 10, "the eviction")
         assert ctl.command("CONFIG", "RESETSTAT") == "OK"
         assert stat(ctl, "evicted_clients") == 0
+
+
+def test_multi_queue_counts(server_factory):
+    srv = server_factory()
+    with controller(srv) as ctl:
+        assert ctl.command("CONFIG", "SET", "maxmemory-clients", "4mb") == "OK"
+        queuer = named(srv, "queuer")
+        assert queuer.command("MULTI") == "OK"
+        # Each queued command keeps its arguments: the query buffer they
+        # came in is free again, the transaction holds 8 MB.
+        try:
+            for i in range(8):
+                assert queuer.command("SET", f"k{i}", "q" * MB) == "QUEUED"
+        except (OSError, ConnectionClosed):
+            pass  # evicted before the last one
+        assert is_closed(queuer)
+        wait_for(lambda: stat(ctl, "evicted_clients") == 1, 10, "the eviction")
+        log = srv.log_text()
+        line = next(l for l in log.splitlines() if "Evicting client: id=" in l)
+        assert " name=queuer " in line and " flags=x " in line
+
+
+def test_replication_links_are_never_evicted(server_factory):
+    args = ["--repl-diskless-sync-delay", "0"]
+    primary, replica = server_factory(extra_args=args), server_factory(extra_args=args)
+    with controller(primary) as pc, controller(replica) as rc:
+        assert rc.command("REPLICAOF", "127.0.0.1", str(primary.port)) == "OK"
+        wait_for(lambda: info_fields(rc.command("INFO", "replication")).get("master_link_status") == "up",
+                 30, "the replica's link to be up")
+        # The smallest limit there is (128 KiB): one 256 KiB value in the
+        # link's buffers on each side would pass it.
+        for c in (pc, rc):
+            assert c.command("CONFIG", "SET", "maxmemory-clients", "1") == "OK"
+        for i in range(8):
+            assert pc.command("SET", f"big{i}", "r" * (256 * 1024)) == "OK"
+
+        def in_sync():
+            p = info_fields(pc.command("INFO", "replication"))
+            r = info_fields(rc.command("INFO", "replication"))
+            return r.get("master_link_status") == "up" and r["master_repl_offset"] == p["master_repl_offset"]
+        wait_for(in_sync, 30, "the replica to reach the primary's offset")
+        assert rc.command("STRLEN", "big7") == 256 * 1024
+        for c in (pc, rc):
+            assert stat(c, "evicted_clients") == 0
+        assert info_fields(pc.command("INFO", "replication"))["connected_slaves"] == "1"
+        assert stat(pc, "sync_full") == 1
