@@ -2,8 +2,9 @@
 // `maxmemory-clients` (Redis 7.0's client eviction).
 //
 // Every connection's memory (ClientMemoryUsage: CLIENT LIST tot-mem) is
-// counted anew after a read, after each command, after its output is
-// written and once a second from the cron; the sums per kind feed INFO
+// counted anew after a read, after each command (Client::CheckOutputLimits),
+// after a Pub/Sub message or MONITOR line is pushed to it, after its output
+// is written and once a second from the cron; the sums per kind feed INFO
 // memory (mem_clients_normal). Normal and pub/sub connections that may be
 // evicted (not CLIENT NO-EVICT, not closing) sit in MemUsageBuckets by
 // size. When the memory of all normal and pub/sub connections (evictable or

@@ -168,9 +168,6 @@ void Client::ProcessInput() {
     }
     server_.ExecuteCommand(*this, parser_.args());
     query_.Consume(parser_.consumed());
-    // What the command added (its reply, MULTI's queue) counts from the
-    // check before the next one, as Redis 7.0 updates after each command.
-    server_.client_eviction().Update(*this);
     if (!CheckOutputLimits()) return;
   }
   if (!closing_ && query_.size() > static_cast<size_t>(cfg.client_query_buffer_limit)) {
@@ -200,7 +197,13 @@ bool Client::CheckOutputLimits() {
   } else {
     obuf_soft_limit_reached_ms = 0;
   }
-  if (!over) return true;
+  if (!over) {
+    // What was just added (a command's reply and MULTI queue, a message)
+    // counts from the next client-eviction check, as Redis 7.0 updates a
+    // client after each command and each delivered message.
+    server_.client_eviction().Update(*this);
+    return true;
+  }
   // Redis's wording, which operators grep for.
   spdlog::warn("Client id={} addr={} laddr={} name={} omem={} scheduled to be closed ASAP for overcoming of output "
                "buffer limits.", id_, addr, laddr, name, used);

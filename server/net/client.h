@@ -90,7 +90,9 @@ class Client {
   void Flush();
   // Applies client-output-buffer-limit for this client's class: closes the
   // connection past the hard limit, or past the soft limit for longer than
-  // its seconds. Returns false if the client was closed.
+  // its seconds. Returns false if the client was closed; else counts its
+  // memory anew for client eviction (server/client_eviction.h). Called
+  // after each command and after a Pub/Sub or MONITOR push.
   bool CheckOutputLimits();
   // Closes now (pending output is dropped). Safe to call more than once.
   // The client leaves every server-wide registry at once (blocked keys,
