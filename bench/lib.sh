@@ -59,6 +59,22 @@ bench_start_pair() {
 # The median of the numbers on stdin, one per line or separated by spaces.
 bench_median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+bench_pid_of() {  # bench_pid_of PORT -> the server's process id
+  redis-cli -p "$1" info server | tr -d '\r' | awk -F: '/^process_id/ {print $2}'
+}
+
+# bench_cpu_us PID PORT TEST REQUESTS [redis-benchmark args...] -> the
+# server's CPU time (utime+stime from /proc) per request in microseconds,
+# over redis-benchmark -P 16 -c 50.
+bench_cpu_us() {
+  local pid=$1 port=$2 t=$3 n=$4 before after
+  shift 4
+  before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  redis-benchmark -p "$port" -t "$t" -n "$n" -c 50 -P 16 -r 100000 -q "$@" >/dev/null 2>&1
+  after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  awk -v d=$((after - before)) -v tk="$(getconf CLK_TCK)" -v n="$n" 'BEGIN {printf "%.3f", d / tk * 1e6 / n}'
+}
+
 # bench_options_n_r "$@": the common options, -n requests and -r rounds,
 # into $requests and $rounds (which keep the caller's defaults otherwise).
 bench_options_n_r() {

@@ -9,6 +9,7 @@
 #include "server/acl.h"
 #include "server/commands/blocking.h"
 #include "server/net/client.h"
+#include "server/client_eviction.h"
 #include "server/commands/client_pause.h"
 #include "server/evict.h"
 #include "server/latency_histogram.h"
@@ -159,6 +160,9 @@ void Server::Dispatch(Client& c, ArgList argv) {
       judged = &*script_view;
     }
   }
+  // Redis 7.0 disconnects clients over maxmemory-clients before key
+  // eviction; the caller may be the one to go, and its command is dropped.
+  if (client_eviction_->EvictIfNeeded() != 0 && c.close_pending()) return;
   if (config().maxmemory != 0 && !PassesMemoryCheck(c, *judged)) {
     if (script_view) ++cmd->rejected_calls;
     return;

@@ -181,7 +181,7 @@ void StatsSection(Server& s, std::string* o) {
   InfoField(o, "expire_cycle_cpu_milliseconds", st.expire_cycle_us / 1000);
   const Evictor& ev = s.evictor();
   InfoField(o, "evicted_keys", ev.stats().evicted_keys);
-  InfoField(o, "evicted_clients", 0);
+  InfoField(o, "evicted_clients", st.evicted_clients);
   InfoField(o, "total_eviction_exceeded_time", (ev.stats().total_exceeded_us / 1000) + ev.CurrentExceededMs());
   InfoField(o, "current_eviction_exceeded_time", ev.CurrentExceededMs());
   InfoField(o, "keyspace_hits", ks.keyspace_hits);

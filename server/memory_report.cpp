@@ -1,6 +1,6 @@
 #include "server/memory_report.h"
 
-#include "server/net/client.h"
+#include "server/client_eviction.h"
 #include "server/server.h"
 
 namespace replikv {
@@ -22,7 +22,8 @@ MemoryReport BuildMemoryReport(Server& server) {
   server.NoteMemoryPeak(r.used);
   r.peak = server.memory_peak();
   r.startup = server.memory_startup();
-  for (const auto& [id, c] : server.clients()) r.clients_normal += c->query_buffer_capacity() + c->output_bytes();
+  r.clients_normal = server.client_eviction().normal_bytes();
+  r.clients_replicas = server.client_eviction().replica_bytes();
   for (ServerModule* m : server.modules()) m->ReportMemory(&r);
   r.not_counted_for_evict = server.NotCountedMemory();
   r.overhead = r.startup + r.clients_normal + r.clients_replicas + r.replication_backlog + r.aof_buffer;

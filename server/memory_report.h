@@ -23,8 +23,8 @@ struct MemoryReport {
   size_t rss = 0;
   size_t peak = 0;
   size_t startup = 0;
-  size_t clients_normal = 0;  // query and output buffers of clients
-  size_t clients_replicas = 0;
+  size_t clients_normal = 0;    // normal, pub/sub and primary-link connections (tot-mem)
+  size_t clients_replicas = 0;  // replica connections' own buffers, then the replication module's
   size_t replication_backlog = 0;
   size_t replication_buffers = 0;  // every block of the shared stream (mem_total_replication_buffers)
   size_t aof_buffer = 0;

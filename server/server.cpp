@@ -14,6 +14,7 @@
 #include "server/acl.h"
 #include "server/commands/blocking.h"
 #include "server/net/client.h"
+#include "server/client_eviction.h"
 #include "server/commands/client_pause.h"
 #include "server/evict.h"
 #include "server/memory_stats.h"
@@ -63,6 +64,7 @@ Server::Server(ConfigRegistry& registry)
   keyspace_.AddListener(tracking_.get());
   evictor_ = std::make_unique<Evictor>(*this);
   evictor_->Install();
+  client_eviction_ = std::make_unique<ClientEviction>(*this, registry.config());
   client_pause_ = std::make_unique<ClientPause>(*this);
   key_events_ = MakeKeyEventPublisher(*this);
   monitors_ = std::make_unique<Monitors>(*this);
@@ -206,6 +208,7 @@ void Server::RemoveClient(Client* c) {
       if (p == c) p = nullptr;
     }
   }
+  client_eviction_->Forget(*c);
   clients_.erase(c->id());
 }
 
@@ -228,6 +231,9 @@ void Server::FlushPendingWrites() {
     if (c == nullptr) continue;
     c->pending_write = false;
     c->Flush();
+    // What the socket did not take stays: it counts (a subscriber that
+    // does not read, a pipeline of big replies).
+    client_eviction_->Update(*c);
   }
 }
 
@@ -247,6 +253,9 @@ void Server::OnBeforePoll(uv_prepare_t* h) {
                   s->stats_.total_commands_processed != s->commands_at_last_poll_;
   s->commands_at_last_poll_ = s->stats_.total_commands_processed;
   s->FlushPendingWrites();
+  // Redis 7.0 checks maxmemory-clients in beforeSleep too: output that
+  // other clients' commands added (PUBLISH to a subscriber) is seen here.
+  s->client_eviction_->EvictIfNeeded();
   s->busy_poll_.BeforePoll(did_work, static_cast<uint64_t>(s->config().busy_poll));
 }
 
@@ -296,7 +305,10 @@ void Server::Cron() {
   if (!has_active_child()) tracking_->MaintainTable();
   if (cron_loops_ % static_cast<uint64_t>(config().hz > 0 ? config().hz : 10) == 0) {
     CloseTimedOutClients();
-    for (auto& [id, c] : clients_) c->ShrinkQueryBufferIfIdle();
+    for (auto& [id, c] : clients_) {
+      c->ShrinkQueryBufferIfIdle();
+      client_eviction_->Update(*c);  // idle clients too (a shrunk buffer)
+    }
   }
   int64_t now = keyspace_.now_ms();
   if (now - stats_.metrics_sample_last_ms >= 100) {

@@ -36,6 +36,7 @@ class WatchedKeys;     // server/multi.h
 class PubSub;          // server/pubsub.h
 class BlockedClients;  // server/blocking.h
 class Evictor;         // server/evict.h
+class ClientEviction;  // server/client_eviction.h
 class ClientPause;     // server/client_pause.h
 class Monitors;        // server/monitor.h
 class SlowLog;         // server/slowlog.h
@@ -91,6 +92,7 @@ struct ServerStats {
   uint64_t unexpected_error_replies = 0;
   uint64_t client_qbuf_limit_disconnections = 0;
   uint64_t client_outbuf_limit_disconnections = 0;
+  uint64_t evicted_clients = 0;  // closed for maxmemory-clients
   // Replication (counted by the replication module's primary side).
   uint64_t sync_full = 0;
   uint64_t sync_partial_ok = 0;
@@ -148,6 +150,8 @@ class Server {
   BlockedClients& blocked_clients() { return *blocked_clients_; }
   // maxmemory: eviction before commands.
   Evictor& evictor() { return *evictor_; }
+  // Each connection's memory and maxmemory-clients.
+  ClientEviction& client_eviction() { return *client_eviction_; }
   // CLIENT PAUSE state and the clients it holds (FAILOVER reuses it).
   ClientPause& client_pause() { return *client_pause_; }
   // MONITOR clients (fed by Call).
@@ -275,6 +279,7 @@ class Server {
   std::unique_ptr<PubSub> pubsub_;
   std::unique_ptr<BlockedClients> blocked_clients_;
   std::unique_ptr<Evictor> evictor_;
+  std::unique_ptr<ClientEviction> client_eviction_;
   std::unique_ptr<ClientPause> client_pause_;
   std::unique_ptr<KeyEventSink> key_events_;
   std::unique_ptr<Monitors> monitors_;

@@ -7,6 +7,7 @@
 #include "server/acl.h"
 #include "server/commands/blocking.h"
 #include "server/net/client.h"
+#include "server/client_eviction.h"
 #include "server/commands/client_pause.h"
 #include "server/commands/multi.h"
 #include "server/commands/pubsub.h"
@@ -39,10 +40,10 @@ std::string ClientInfoLine(Server& server, const Client& c, size_t argv_bytes) {
   line += " qbuf=" + std::to_string(c.query_buffer_size());
   line += " qbuf-free=" + std::to_string(c.query_buffer_capacity() - c.query_buffer_size());
   line += " argv-mem=" + std::to_string(argv_bytes);
-  line += " multi-mem=" + std::to_string(c.multi != nullptr ? c.multi->queued_bytes : 0);
+  line += " multi-mem=" + std::to_string(ClientMultiMemory(c));
   line += " rbs=" + std::to_string(ReplyBuffer::kFirstBlock) + " rbp=0";
   line += " obl=0 oll=0 omem=" + std::to_string(c.output_bytes());
-  line += " tot-mem=" + std::to_string(c.query_buffer_capacity() + ReplyBuffer::kFirstBlock + c.output_bytes());
+  line += " tot-mem=" + std::to_string(ClientMemoryUsage(c));  // the figure client eviction uses
   line += " events=r cmd=" + cmd;
   // Redis names a client without a user (the primary's link) "(superuser)".
   line += " user=" + (c.user ? c.user->name() : std::string("(superuser)"));

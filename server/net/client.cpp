@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "server/acl.h"
+#include "server/client_eviction.h"
 #include "server/commands/blocking.h"
 #include "server/commands/client_pause.h"
 #include "server/commands/multi.h"
@@ -136,6 +137,9 @@ void Client::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
   c->server_.stats().total_net_input_bytes += static_cast<uint64_t>(nread);
   ++c->server_.stats().total_reads_processed;
   c->last_interaction_ms = c->server_.keyspace().now_ms();
+  // The query buffer may have grown: the check before the next command
+  // sees it (a big argument's buffer is allocated whole at its first read).
+  c->server_.client_eviction().Update(*c);
   c->ProcessInput();
 }
 
@@ -194,7 +198,13 @@ bool Client::CheckOutputLimits() {
   } else {
     obuf_soft_limit_reached_ms = 0;
   }
-  if (!over) return true;
+  if (!over) {
+    // What was just added (a command's reply and MULTI queue, a message)
+    // counts from the next client-eviction check, as Redis 7.0 updates a
+    // client after each command and each delivered message.
+    server_.client_eviction().Update(*this);
+    return true;
+  }
   // Redis's wording, which operators grep for.
   spdlog::warn("Client id={} addr={} laddr={} name={} omem={} scheduled to be closed ASAP for overcoming of output "
                "buffer limits.", id_, addr, laddr, name, used);
@@ -260,6 +270,7 @@ void Client::OnWritten(uv_write_t* req, int status) {
   c->reply_.Consume(done);
   c->server_.stats().total_net_output_bytes += done;
   ++c->server_.stats().total_writes_processed;
+  c->server_.client_eviction().Update(*c);
   c->QueueReply();
 }
 
@@ -394,6 +405,7 @@ void Client::Close() {
   }
   if (closing_) return;
   closing_ = true;
+  server_.client_eviction().Forget(*this);
   ReleaseSessionState();
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), &Client::OnClosed);
 }

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "server/config/config.h"
+#include "server/net/mem_usage_buckets.h"
 #include "server/net/reply_buffer.h"
 #include "server/base/resp_parser.h"
 
@@ -90,7 +91,9 @@ class Client {
   void Flush();
   // Applies client-output-buffer-limit for this client's class: closes the
   // connection past the hard limit, or past the soft limit for longer than
-  // its seconds. Returns false if the client was closed.
+  // its seconds. Returns false if the client was closed; else counts its
+  // memory anew for client eviction (server/client_eviction.h). Called
+  // after each command and after a Pub/Sub or MONITOR push.
   bool CheckOutputLimits();
   // Closes now (pending output is dropped). Safe to call more than once.
   // The client leaves every server-wide registry at once (blocked keys,
@@ -159,6 +162,8 @@ class Client {
   int resp() const { return reply_.resp(); }
   void set_resp(int v) { reply_.set_resp(v); }
   bool closing() const { return closing_; }
+  // Closing, or closing once a running script lets go of it (Protect()).
+  bool close_pending() const { return closing_ || close_when_unprotected_; }
   bool close_after_reply() const { return close_after_reply_; }
 
   // Connection state read and changed by commands.
@@ -183,6 +188,11 @@ class Client {
   bool monitor = false;
   // CLIENT NO-EVICT ON (flags=e).
   bool no_evict = false;
+  // Client eviction's bookkeeping (server/client_eviction.h): the place in
+  // the usage buckets, the bytes last counted and the sum they went to.
+  MemUsageHook<Client> memory_hook;
+  size_t memory_counted = 0;
+  int8_t memory_class = -1;
 
   // Transactions (server/multi.h); null until the first MULTI or WATCH.
   std::unique_ptr<MultiState> multi;
@@ -219,6 +229,7 @@ class Client {
   size_t query_buffer_size() const { return query_.size(); }
   size_t query_buffer_capacity() const { return query_.capacity(); }
   size_t output_bytes() const { return reply_.size(); }
+  size_t output_allocated() const { return reply_.allocated(); }
   void ShrinkQueryBufferIfIdle() { query_.ShrinkIfIdle(); }
 
  private:

@@ -15,6 +15,7 @@ char* ReplyBuffer::ReserveSlow(size_t n) {
   Block b;
   b.cap = n > kBlock ? n : kBlock;
   b.data.reset(new char[b.cap]);
+  block_bytes_ += b.cap;
   blocks_.push_back(std::move(b));
   Block& tail = blocks_.back();
   tail_ = tail.data.get();
@@ -256,6 +257,7 @@ void ReplyBuffer::Consume(size_t n) {
       return;
     }
     n -= left;
+    block_bytes_ -= blocks_.front().cap;
     blocks_.pop_front();
     block_sent_ = 0;
   }
@@ -289,6 +291,7 @@ void ReplyBuffer::DropAfter(uint64_t mark) {
       b.len = sent;  // every pending byte of the buffer was in it
       break;
     }
+    block_bytes_ -= b.cap;
     blocks_.pop_back();
   }
   first_len_ -= n;  // what is left lies in first_'s pending part
@@ -311,6 +314,7 @@ void ReplyBuffer::DropAfter(uint64_t mark) {
 void ReplyBuffer::ResetBlocks() {
   first_len_ = first_sent_ = 0;
   blocks_.clear();
+  block_bytes_ = 0;
   block_sent_ = 0;
   size_ = 0;
   tail_ = first_.get();

@@ -121,6 +121,9 @@ class ReplyBuffer {
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
+  // Bytes the buffer holds allocated: the first block and every block
+  // behind it, used or not (client eviction counts these).
+  size_t allocated() const { return kFirstBlock + block_bytes_; }
   // Where error replies are counted; may be null.
   void set_error_stats(ErrorStats* stats) { error_stats_ = stats; }
   // Error replies added so far (commandstats failed_calls, total_error_replies).
@@ -220,6 +223,7 @@ class ReplyBuffer {
   // Blocks hold their place in the deque: push_back and pop_front leave
   // references to the other elements valid, so tail_len_ may point into it.
   std::deque<Block> blocks_;
+  size_t block_bytes_ = 0;  // capacity of blocks_
   size_t block_sent_ = 0;  // consumed prefix of blocks_.front() once first_ is drained
   // The write position: [tail_, tail_end_) is the free room of the last
   // block (first_ while blocks_ is empty), *tail_len_ that block's length.

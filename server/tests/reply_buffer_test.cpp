@@ -249,5 +249,26 @@ TEST(ReplyBuffer, AddBulksWritesTheSameBytesAsAddBulk) {
   EXPECT_EQ(batched.size(), b.size());
 }
 
+TEST(ReplyBuffer, AllocatedFollowsBlocksAddedAndDrained) {
+  ReplyBuffer r;
+  EXPECT_EQ(r.allocated(), ReplyBuffer::kFirstBlock);
+  r.AddBulk(std::string(200 * 1024, 'x'));  // spills into one big block
+  EXPECT_GE(r.allocated(), ReplyBuffer::kFirstBlock + 180 * 1024);
+  EXPECT_GE(r.allocated(), r.size());
+  r.Consume(ReplyBuffer::kFirstBlock);      // the first block drained only
+  EXPECT_GE(r.allocated(), r.size());
+  r.Consume(r.size());
+  EXPECT_EQ(r.allocated(), ReplyBuffer::kFirstBlock);
+  // Dropped tails give their blocks back too.
+  const uint64_t mark = r.appended();
+  r.AddBulk(std::string(300 * 1024, 'y'));
+  EXPECT_GT(r.allocated(), ReplyBuffer::kFirstBlock);
+  r.DropAfter(mark);
+  EXPECT_EQ(r.allocated(), ReplyBuffer::kFirstBlock);
+  r.AddBulk(std::string(100 * 1024, 'z'));
+  r.Clear();
+  EXPECT_EQ(r.allocated(), ReplyBuffer::kFirstBlock);
+}
+
 }  // namespace
 }  // namespace replikv
