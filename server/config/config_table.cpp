@@ -195,14 +195,14 @@ std::vector<ConfigDef> BuildTable() {
       Str("aclfile", "", I, &C::aclfile),
       En("acl-pubsub-default", "", 0, Enum<&C::acl_pubsub_default>(), kAclPubsub),
       Int("maxclients", "", 0, &C::maxclients, 1, kUIntMax),
-      Int("tracking-table-max-keys", "", N, &C::tracking_table_max_keys, 0, kLLMax),
+      Int("tracking-table-max-keys", "", 0, &C::tracking_table_max_keys, 0, kLLMax),
 
       // Memory and eviction.
       Mem("maxmemory", "", 0, &C::maxmemory, 0, UINT64_MAX),
       En("maxmemory-policy", "", 0, Enum<&C::maxmemory_policy>(), kMaxmemoryPolicy),
       Int("maxmemory-samples", "", 0, &C::maxmemory_samples, 1, kIntMax),
       Int("maxmemory-eviction-tenacity", "", 0, &C::maxmemory_eviction_tenacity, 0, 100),
-      Special("maxmemory-clients", "", N, SetMaxmemoryClients, GetMaxmemoryClients,
+      Special("maxmemory-clients", "", 0, SetMaxmemoryClients, GetMaxmemoryClients,
               RewriteMaxmemoryClients),
       Int("active-expire-effort", "", 0, &C::active_expire_effort, 1, 10),
       Bool("lazyfree-lazy-eviction", "", 0, &C::lazyfree_lazy_eviction),

@@ -930,6 +930,8 @@ TEST(ConfigRegistry, NotActedOnListsFlaggedDirectives) {
   EXPECT_FALSE(has("aclfile"));
   EXPECT_FALSE(has("port"));
   EXPECT_FALSE(has("appendonly"));
+  EXPECT_FALSE(has("maxmemory-clients"));        // client eviction
+  EXPECT_FALSE(has("tracking-table-max-keys"));  // client tracking
 }
 
 }  // namespace
