@@ -72,12 +72,13 @@ end
 local string_mt = getmetatable("")
 string_mt.__index = real.string
 string_mt.__metatable = freeze({__index = real.string})
-if load_api then
-  local lr = load_api.redis
-  local lproxy = {}
-  setmetatable(lproxy, {
+-- A read-only table whose reads go to source() and fail for a name it
+-- does not hold.
+local function readonly_view(source)
+  local view = {}
+  setmetatable(view, {
     __index = function(_, k)
-      local v = rawget(lr, k)
+      local v = rawget(source(), k)
       if v == nil then
         error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
       end
@@ -86,24 +87,17 @@ if load_api then
     __newindex = function() error("Attempt to modify a readonly table", 2) end,
     __metatable = false,
   })
-  readonly[lproxy] = true
-  load_api.redis = lproxy
+  readonly[view] = true
+  return view
 end
-local env = {}
-setmetatable(env, {
-  __index = function(_, k)
-    local src = real
-    if mode and mode.loading then src = load_api end
-    local v = rawget(src, k)
-    if v == nil then
-      error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-    end
-    return v
-  end,
-  __newindex = function() error("Attempt to modify a readonly table", 2) end,
-  __metatable = false,
-})
-readonly[env] = true
+if load_api then
+  local lr = load_api.redis
+  load_api.redis = readonly_view(function() return lr end)
+end
+local env = readonly_view(function()
+  if mode and mode.loading then return load_api end
+  return real
+end)
 real._G = env
 -- A chunk made by loadstring sees the sandbox too; precompiled code is
 -- refused (Lua 5.1 does not verify bytecode).
